@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Unmatched;
 
 /** The configuration options of commands that start services: a file and any {@code --key=value}. */
 final class ConfigOptions {
@@ -15,11 +14,11 @@ final class ConfigOptions {
           + "--policy.port=50051 (see README.md, Configuration).")
   Path file;
 
-  @Unmatched
-  List<String> settings = new ArrayList<>();
-
-  /** The layered configuration. */
-  Config load() {
+  /**
+   * The layered configuration; {@code settings} are the command's {@code --key=value} flags
+   * (picocli hands unmatched options to the command, not to a mixin).
+   */
+  Config load(List<String> settings) {
     List<String> flags = new ArrayList<>(settings);
     if (file != null) {
       flags.add("--config=" + file);

@@ -10,10 +10,13 @@ import dev.pin.reward.RewardServer;
 import dev.pin.reward.RewardSettings;
 import dev.pin.scorer.ScorerServer;
 import dev.pin.scorer.ScorerSettings;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
 /** {@code pin serve SERVICE}: one service in this process (distributed mode). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -33,10 +36,13 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin
   ConfigOptions config;
 
+  @Unmatched
+  List<String> settings = new ArrayList<>();
+
   @Override
   public Integer call() {
     try {
-      return ServiceLauncher.serveAlone(config.load(), service.name(),
+      return ServiceLauncher.serveAlone(config.load(settings), service.name(),
           (c, registry) -> switch (service) {
             case orchestrator -> new OrchestratorServer(OrchestratorSettings.read(c), registry);
             case policy -> new PolicyServer(PolicySettings.read(c), registry);

@@ -4,11 +4,13 @@ import dev.pin.orchestrator.EmbeddedEnsemble;
 import dev.pin.platform.config.ConfigException;
 import dev.pin.platform.server.ServiceHost;
 import dev.pin.platform.server.ServiceLauncher;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Unmatched;
 
 /** {@code pin up}: the whole ensemble in this JVM (embedded mode). */
 @Command(name = "up", mixinStandardHelpOptions = true,
@@ -21,11 +23,14 @@ final class UpCommand implements Callable<Integer> {
   @Mixin
   ConfigOptions config;
 
+  @Unmatched
+  List<String> settings = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     EmbeddedEnsemble ensemble;
     try {
-      ensemble = EmbeddedEnsemble.create(config.load(), "pin", true);
+      ensemble = EmbeddedEnsemble.create(config.load(settings), "pin", true);
     } catch (ConfigException e) {
       System.err.println("pin up: configuration error: " + e.getMessage());
       return Pin.ExitCodes.USAGE;

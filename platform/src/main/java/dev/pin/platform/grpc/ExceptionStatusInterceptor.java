@@ -8,8 +8,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns an exception escaping a handler into a status a caller can act on: a {@link
@@ -17,7 +17,7 @@ import java.util.logging.Logger;
  * exception's message (gRPC's own default, UNKNOWN with no description, tells the caller nothing).
  */
 public final class ExceptionStatusInterceptor implements ServerInterceptor {
-  private static final Logger log = Logger.getLogger(ExceptionStatusInterceptor.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ExceptionStatusInterceptor.class);
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
@@ -47,7 +47,7 @@ public final class ExceptionStatusInterceptor implements ServerInterceptor {
           try {
             call.close(status, new Metadata());
           } catch (IllegalStateException alreadyClosed) {
-            log.log(Level.FINE, "call already closed", alreadyClosed);
+            log.debug("call already closed", alreadyClosed);
           }
         }
       }
@@ -62,7 +62,7 @@ public final class ExceptionStatusInterceptor implements ServerInterceptor {
     if (e instanceof StatusException se) {
       return se.getStatus();
     }
-    log.log(Level.SEVERE, "unexpected error in " + where, e);
+    log.error("unexpected error in " + where, e);
     return Status.INTERNAL
         .withDescription("internal error in " + where + ": " + e + " (a bug: please report it)")
         .withCause(e);

@@ -21,8 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one bootstrap of every service: the module's gRPC services on one or more transports (TCP,
@@ -32,7 +32,7 @@ import java.util.logging.Logger;
  * graceful shutdown sequence.
  */
 public final class ServiceHost implements ServiceLauncher.Startable {
-  private static final Logger log = Logger.getLogger(ServiceHost.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ServiceHost.class);
 
   private final ServiceModule module;
   private final ServerSettings settings;
@@ -108,17 +108,17 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       metrics = new MetricsEndpoint(settings.host(), settings.metricsPort(), registry,
           module.name());
     }
-    log.info(() -> module.name() + " service listening on " + describePorts()
+    log.info(module.name() + " service listening on " + describePorts()
         + (metrics != null ? ", metrics on :" + metrics.port() + "/metrics" : ""));
     warmUp = new Thread(() -> {
       try {
         module.warmUp();
         ready = true;
         setHealth(ServingStatus.SERVING);
-        log.info(() -> module.name() + " service is SERVING");
+        log.info(module.name() + " service is SERVING");
       } catch (Throwable e) {
         warmUpFailure = e;
-        log.log(Level.SEVERE, module.name() + " service failed to load and stays NOT_SERVING", e);
+        log.error(module.name() + " service failed to load and stays NOT_SERVING", e);
       }
     }, module.name() + "-warm-up");
     warmUp.setDaemon(true);
@@ -212,7 +212,7 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       try {
         long left = deadline - System.nanoTime();
         if (!server.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
-          log.warning(() -> module.name() + ": calls still running after "
+          log.warn(module.name() + ": calls still running after "
               + settings.shutdownGrace() + "; cancelling them");
           server.shutdownNow();
           server.awaitTermination(5, TimeUnit.SECONDS);
@@ -225,13 +225,13 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     try {
       module.close();
     } catch (RuntimeException e) {
-      log.log(Level.WARNING, module.name() + ": error while releasing resources", e);
+      log.warn(module.name() + ": error while releasing resources", e);
     }
     handlers.shutdownNow();
     if (metrics != null) {
       metrics.close();
     }
     registry.close();
-    log.info(() -> module.name() + " service stopped");
+    log.info(module.name() + " service stopped");
   }
 }

@@ -11,11 +11,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BiFunction;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The plumbing of a service's {@code main}: flags to config, TCP transport, shutdown hook. */
 public final class ServiceLauncher {
-  private static final Logger log = Logger.getLogger(ServiceLauncher.class.getName());
+  private static final Logger log = LoggerFactory.getLogger(ServiceLauncher.class);
 
   private ServiceLauncher() {}
 
