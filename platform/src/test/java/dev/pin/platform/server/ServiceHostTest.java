@@ -227,6 +227,10 @@ class ServiceHostTest {
               .addPrompts(Prompt.newBuilder().setText("slow4000")).build()));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, late.getStatus().getCode(),
           "the configured deadline applies to calls that set none");
+      assertEquals(ServingStatus.SERVING,
+          dev.pin.platform.client.HealthProbe.check("localhost:" + host.port(), "pin.v1.Scorer"));
+      assertEquals(ServingStatus.SERVICE_UNKNOWN,
+          dev.pin.platform.client.HealthProbe.check("localhost:" + host.port(), "pin.v1.Nope"));
       assertFalse(clientMetrics.scrape().isEmpty());
       assertTrue(clientMetrics.scrape().contains("grpc_client_processing_duration_seconds"));
     } finally {
