@@ -229,7 +229,7 @@ class ServiceHostTest {
           "the configured deadline applies to calls that set none");
       assertEquals(ServingStatus.SERVING,
           dev.pin.platform.client.HealthProbe.check("localhost:" + host.port(), "pin.v1.Scorer"));
-      assertEquals(ServingStatus.SERVICE_UNKNOWN,
+      assertEquals(ServingStatus.UNKNOWN,
           dev.pin.platform.client.HealthProbe.check("localhost:" + host.port(), "pin.v1.Nope"));
       assertFalse(clientMetrics.scrape().isEmpty());
       assertTrue(clientMetrics.scrape().contains("grpc_client_processing_duration_seconds"));
