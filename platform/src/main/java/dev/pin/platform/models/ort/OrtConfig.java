@@ -1,0 +1,40 @@
+package dev.pin.platform.models.ort;
+
+/**
+ * How to run ONNX Runtime sessions.
+ *
+ * @param device {@code cpu} or {@code cuda}
+ * @param deviceId CUDA device ordinal
+ * @param intraOpThreads threads inside one operator (0 = ORT's default, one per core)
+ * @param interOpThreads threads across independent operators (0 = ORT's default)
+ * @param lengthBucket pad sequence lengths up to a multiple of this (1 = no bucketing); buckets
+ *     bound the number of distinct shapes ORT sees, which keeps its allocation caches effective
+ */
+public record OrtConfig(String device, int deviceId, int intraOpThreads, int interOpThreads,
+    int lengthBucket) {
+
+  /** Validates the fields. */
+  public OrtConfig {
+    if (!device.equals("cpu") && !device.equals("cuda")) {
+      throw new IllegalArgumentException("device must be cpu or cuda, not " + device);
+    }
+    if (lengthBucket < 1 || intraOpThreads < 0 || interOpThreads < 0 || deviceId < 0) {
+      throw new IllegalArgumentException("invalid OrtConfig " + this);
+    }
+  }
+
+  /** CPU, ORT's default thread pools, buckets of 8. */
+  public static OrtConfig defaults() {
+    return new OrtConfig("cpu", 0, 0, 0, 8);
+  }
+
+  /** CPU with a fixed intra-op thread count (tests use 1 or 2 to share the machine). */
+  public static OrtConfig cpu(int intraOpThreads) {
+    return new OrtConfig("cpu", 0, intraOpThreads, 1, 8);
+  }
+
+  /** Same settings on {@code device}. */
+  public OrtConfig withDevice(String newDevice) {
+    return new OrtConfig(newDevice, deviceId, intraOpThreads, interOpThreads, lengthBucket);
+  }
+}
