@@ -18,25 +18,25 @@ import java.util.TreeMap;
  * rather than from the reader, so the reader is checked against an independent encoding: prefix
  * compressed keys with a restart interval, several data blocks, masked CRC32C trailers.
  */
-final class TensorBundleWriter {
+public final class TensorBundleWriter {
   private final TreeMap<String, float[]> values = new TreeMap<>();
   private final Map<String, long[]> shapes = new TreeMap<>();
   private int restartInterval = 2;
   private int blockSizeLimit = 64;
   private boolean writeCrc = true;
 
-  TensorBundleWriter add(String name, float[] data, long... shape) {
+  public TensorBundleWriter add(String name, float[] data, long... shape) {
     values.put(name, data);
     shapes.put(name, shape);
     return this;
   }
 
-  TensorBundleWriter writeCrc(boolean writeCrc) {
+  public TensorBundleWriter writeCrc(boolean writeCrc) {
     this.writeCrc = writeCrc;
     return this;
   }
 
-  void write(Path prefix) throws IOException {
+  public void write(Path prefix) throws IOException {
     ByteArrayOutputStream data = new ByteArrayOutputStream();
     TreeMap<String, byte[]> table = new TreeMap<>();
     table.put("", header());
