@@ -1,6 +1,7 @@
 package dev.pin.cli.models;
 
 import dev.pin.platform.models.FillMask;
+import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.models.ort.OrtSessions;
@@ -31,6 +32,10 @@ final class FillMaskCommand implements Callable<Integer> {
       description = "cpu or cuda (falls back to cpu with a warning when CUDA is unavailable).")
   String device;
 
+  @CommandLine.Option(names = "--precision", defaultValue = "FP32",
+      description = "FP32 or INT8 (needs pin models import --int8).")
+  Precision precision;
+
   @CommandLine.Parameters(arity = "1..*", paramLabel = "TEXT",
       description = "Text holding one [MASK], e.g. \"the capital of france is [MASK] .\"")
   List<String> texts;
@@ -45,7 +50,8 @@ final class FillMaskCommand implements Callable<Integer> {
     }
     try {
       ModelDir dir = ModelStore.defaultStore().require(model);
-      FillMask fill = new FillMask(MaskedLm.open(dir, OrtConfig.defaults().withDevice(device)));
+      FillMask fill = new FillMask(MaskedLm.open(dir, OrtConfig.defaults().withDevice(device)
+          .withPrecision(precision)));
       for (String text : texts) {
         out.println(text);
         for (FillMask.Prediction p : fill.predict(text, topK)) {

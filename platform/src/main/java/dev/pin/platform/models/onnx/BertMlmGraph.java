@@ -50,17 +50,25 @@ public final class BertMlmGraph {
 
   private final BertConfig config;
   private final Weights weights;
+  private final Precision precision;
   private final GraphBuilder g = new GraphBuilder("bert_mlm");
 
-  private BertMlmGraph(BertConfig config, Weights weights) {
+  private BertMlmGraph(BertConfig config, Weights weights, Precision precision) {
     this.config = config;
     this.weights = weights;
+    this.precision = precision;
   }
 
-  /** Builds the model proto; weight bytes are wrapped, not copied. */
+  /** Builds the float32 model proto; weight bytes are wrapped, not copied. */
   public static ModelProto build(BertConfig config, Weights weights, String docString)
       throws IOException {
-    return new BertMlmGraph(config, weights).emit(docString);
+    return build(config, weights, docString, Precision.FP32);
+  }
+
+  /** Builds the model proto in {@code precision} (see {@link Precision}). */
+  public static ModelProto build(BertConfig config, Weights weights, String docString,
+      Precision precision) throws IOException {
+    return new BertMlmGraph(config, weights, precision).emit(docString);
   }
 
   /** Writes {@code model} to {@code file} (protobuf, single file). */
@@ -205,6 +213,9 @@ public final class BertMlmGraph {
   }
 
   private String dense(String x, String scope, int in, int out) throws IOException {
+    if (precision == Precision.INT8 && scope.startsWith("bert/encoder/")) {
+      return denseInt8(x, scope, in, out);
+    }
     String k = kernel(scope);
     String b = bias(scope);
     if (!hasInitializer(k)) {
@@ -212,6 +223,43 @@ public final class BertMlmGraph {
       w(b, out);
     }
     String y = g.node("MatMul", scope, new String[] {x, k});
+    return g.node("Add", scope, new String[] {y, b});
+  }
+
+  /**
+   * ORT's dynamic-quantization form of {@code x · W + b}: per-call uint8 activations, int8
+   * weights with per-column symmetric scales (zero point 0, so no B zero-point input).
+   */
+  private String denseInt8(String x, String scope, int in, int out) throws IOException {
+    FloatTensor kernel = weights.get(kernel(scope));
+    if (!Arrays.equals(kernel.shape(), new long[] {in, out})) {
+      throw new IllegalArgumentException("weight " + kernel(scope) + " has shape "
+          + Arrays.toString(kernel.shape()) + ", expected [" + in + ", " + out + "]");
+    }
+    float[] w = kernel.toFloats();
+    float[] scale = new float[out];
+    for (int i = 0; i < in; i++) {
+      for (int o = 0; o < out; o++) {
+        scale[o] = Math.max(scale[o], Math.abs(w[i * out + o]));
+      }
+    }
+    for (int o = 0; o < out; o++) {
+      scale[o] = scale[o] == 0 ? 1f : scale[o] / 127f;
+    }
+    byte[] q = new byte[in * out];
+    for (int i = 0; i < in; i++) {
+      for (int o = 0; o < out; o++) {
+        q[i * out + o] = (byte) Math.max(-127, Math.min(127, Math.round(w[i * out + o] / scale[o])));
+      }
+    }
+    String wq = g.int8(kernel(scope) + "_quantized", q, in, out);
+    String ws = g.initializer(kernel(scope) + "_scale", FloatTensor.of(scale, out));
+    String b = g.initializer(bias(scope), weights.get(bias(scope)));
+    String[] dq = g.nodeMulti("DynamicQuantizeLinear", scope, 3, new String[] {x});
+    String y = g.node("MatMulInteger", scope, new String[] {dq[0], wq, dq[2]});
+    y = g.node("Cast", scope, new String[] {y}, attr("to", (long) DataType.FLOAT.getNumber()));
+    String s = g.node("Mul", scope, new String[] {dq[1], ws});
+    y = g.node("Mul", scope, new String[] {y, s});
     return g.node("Add", scope, new String[] {y, b});
   }
 

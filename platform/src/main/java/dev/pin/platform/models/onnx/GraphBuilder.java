@@ -73,6 +73,19 @@ public final class GraphBuilder {
     return name;
   }
 
+  /** An int8 initializer called {@code name}. */
+  public String int8(String name, byte[] values, long... shape) {
+    TensorProto.Builder tp = TensorProto.newBuilder()
+        .setName(name)
+        .setDataType(TensorProto.DataType.INT8.getNumber())
+        .setRawData(com.google.protobuf.ByteString.copyFrom(values));
+    for (long d : shape) {
+      tp.addDims(d);
+    }
+    graph.addInitializer(tp);
+    return name;
+  }
+
   /** A shared int64 constant initializer (deduplicated by value and shape). */
   public String int64(long[] values, long... shape) {
     String key = "i64" + java.util.Arrays.toString(values) + java.util.Arrays.toString(shape);

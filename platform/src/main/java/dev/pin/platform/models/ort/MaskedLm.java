@@ -52,7 +52,8 @@ public final class MaskedLm {
   /** Opens {@code model} through {@code sessions}. */
   public static MaskedLm open(ModelDir model, OrtConfig config, OrtSessions sessions)
       throws IOException {
-    return new MaskedLm(model, sessions.session(model.modelFile(), config), config);
+    return new MaskedLm(model, sessions.session(model.modelFile(config.precision()), config),
+        config);
   }
 
   /** The model directory. */

@@ -1,5 +1,6 @@
 package dev.pin.platform.models.store;
 
+import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,6 +53,21 @@ public record ModelDir(Path dir, ModelManifest manifest) {
   /** {@code model.onnx}. */
   public Path modelFile() {
     return dir.resolve(manifest.file("model"));
+  }
+
+  /**
+   * The graph file for {@code precision}.
+   *
+   * @throws IllegalStateException when this model has no such variant
+   */
+  public Path modelFile(Precision precision) {
+    String f = manifest.files().get(precision.fileRole());
+    if (f == null) {
+      throw new IllegalStateException("model " + name() + " has no " + precision
+          + " variant (files: " + manifest.files().keySet() + "); create it with: pin models"
+          + " import --int8 " + name());
+    }
+    return dir.resolve(f);
   }
 
   /** {@code vocab.txt}. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.pin.platform.models.TinyModels;
+import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.store.ModelDir;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ class MaskedLmTest {
     float[] alone = lm.logitsAt(List.of(shortSeq), new int[] {2})[0];
     float[] batched = lm.logitsAt(List.of(longSeq, shortSeq), new int[] {3, 2})[1];
     assertArrayEquals(alone, batched, 1e-5f);
-    MaskedLm unbucketed = MaskedLm.open(model, new OrtConfig("cpu", 0, 1, 1, 1), sessions);
+    MaskedLm unbucketed = MaskedLm.open(model, new OrtConfig("cpu", 0, 1, 1, 1, Precision.FP32), sessions);
     assertArrayEquals(alone, unbucketed.logitsAt(List.of(shortSeq), new int[] {2})[0], 1e-5f);
     assertEquals(8, lm.paddedLength(List.of(shortSeq)));
     assertEquals(16, lm.paddedLength(List.of(longSeq)));
