@@ -46,6 +46,7 @@ final class FillMaskCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     if (topK < 1) {
       err.println("--top-k must be at least 1");
+      err.flush();
       return 2;
     }
     try {
@@ -62,6 +63,7 @@ final class FillMaskCommand implements Callable<Integer> {
       return 0;
     } catch (Exception e) {
       err.println("fill-mask failed: " + e.getMessage());
+      err.flush();
       return 1;
     } finally {
       OrtSessions.shared().close();

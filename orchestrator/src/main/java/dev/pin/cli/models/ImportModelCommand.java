@@ -59,6 +59,7 @@ final class ImportModelCommand implements Callable<Integer> {
     } catch (Exception e) {
       err.println();
       err.println("import of " + name + " failed: " + e.getMessage());
+      err.flush();
       return 1;
     }
     spec.commandLine().getOut().printf("%s ready in %s (%.1f s)%n", dir.name(), dir.dir(),
