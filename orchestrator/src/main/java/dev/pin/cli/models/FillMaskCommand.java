@@ -1,0 +1,72 @@
+package dev.pin.cli.models;
+
+import dev.pin.platform.models.FillMask;
+import dev.pin.platform.models.onnx.Precision;
+import dev.pin.platform.models.ort.MaskedLm;
+import dev.pin.platform.models.ort.OrtConfig;
+import dev.pin.platform.models.ort.OrtSessions;
+import dev.pin.platform.models.store.ModelDir;
+import dev.pin.platform.models.store.ModelStore;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code pin models fill-mask --model NAME [--top-k K] TEXT…}. */
+@Command(name = "fill-mask",
+    description = "Predict the [MASK] token of each TEXT with a masked LM from the store.",
+    mixinStandardHelpOptions = true)
+final class FillMaskCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Option(names = "--model", defaultValue = "bert-base-uncased",
+      description = "Model name in the store (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @CommandLine.Option(names = "--top-k", defaultValue = "5",
+      description = "Candidates to print (default: ${DEFAULT-VALUE}).")
+  int topK;
+
+  @CommandLine.Option(names = "--device", defaultValue = "cpu",
+      description = "cpu or cuda (falls back to cpu with a warning when CUDA is unavailable).")
+  String device;
+
+  @CommandLine.Option(names = "--precision", defaultValue = "FP32",
+      description = "FP32 or INT8 (needs pin models import --int8).")
+  Precision precision;
+
+  @CommandLine.Parameters(arity = "1..*", paramLabel = "TEXT",
+      description = "Text holding one [MASK], e.g. \"the capital of france is [MASK] .\"")
+  List<String> texts;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (topK < 1) {
+      err.println("--top-k must be at least 1");
+      err.flush();
+      return 2;
+    }
+    try {
+      ModelDir dir = ModelStore.defaultStore().require(model);
+      FillMask fill = new FillMask(MaskedLm.open(dir, OrtConfig.defaults().withDevice(device)
+          .withPrecision(precision)));
+      for (String text : texts) {
+        out.println(text);
+        for (FillMask.Prediction p : fill.predict(text, topK)) {
+          out.printf("  %-16s %.4f%n", p.token(), p.probability());
+        }
+        out.flush();
+      }
+      return 0;
+    } catch (Exception e) {
+      err.println("fill-mask failed: " + e.getMessage());
+      err.flush();
+      return 1;
+    } finally {
+      OrtSessions.shared().close();
+    }
+  }
+}

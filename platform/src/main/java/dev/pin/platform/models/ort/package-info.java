@@ -1,0 +1,6 @@
+/**
+ * Inference over the ONNX Runtime Java API: one shared {@code OrtSession} per model file and
+ * configuration, the CPU or CUDA execution provider, and caller-shaped entry points such as
+ * {@link dev.pin.platform.models.ort.MaskedLm}.
+ */
+package dev.pin.platform.models.ort;

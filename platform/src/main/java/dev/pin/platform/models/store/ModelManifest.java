@@ -1,0 +1,138 @@
+package dev.pin.platform.models.store;
+
+import com.google.gson.FieldNamingPolicy;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code manifest.json} of a model directory: what the model is, what it can serve and how to
+ * feed it. Serialised with snake_case keys.
+ *
+ * @param formatVersion manifest format version ({@link #FORMAT_VERSION})
+ * @param name store name, e.g. {@code bert-base-uncased}
+ * @param architecture graph family, e.g. {@code bert-mlm}
+ * @param roles what callers may use it for, e.g. {@code masked-lm}, {@code policy-backbone},
+ *     {@code naturalness}
+ * @param hiddenSize width of {@code last_hidden_state}
+ * @param vocabSize width of the logits
+ * @param numLayers encoder layers
+ * @param numHeads attention heads
+ * @param maxPositions longest input in tokens
+ * @param doLowerCase whether the tokenizer lower-cases and strips accents
+ * @param specialTokens role ({@code cls, sep, mask, pad, unk}) → token and id
+ * @param inputs graph input names, in the order the graph declares them
+ * @param outputs role → graph output name ({@code logits} [batch, positions, vocab] at the
+ *     {@code positions} input, {@code last_hidden_state} [batch, sequence, hidden])
+ * @param files role → file name in the directory ({@code model}, {@code vocab},
+ *     {@code tokenizer})
+ * @param modelSha256 hex SHA-256 of the model file
+ * @param source where the weights came from and how they were converted
+ */
+public record ModelManifest(
+    int formatVersion,
+    String name,
+    String architecture,
+    List<String> roles,
+    int hiddenSize,
+    int vocabSize,
+    int numLayers,
+    int numHeads,
+    int maxPositions,
+    boolean doLowerCase,
+    Map<String, SpecialToken> specialTokens,
+    List<String> inputs,
+    Map<String, String> outputs,
+    Map<String, String> files,
+    String modelSha256,
+    Map<String, String> source) {
+
+  public static final int FORMAT_VERSION = 1;
+  public static final String FILE_NAME = "manifest.json";
+  public static final String ARCH_BERT_MLM = "bert-mlm";
+
+  private static final Gson GSON = new GsonBuilder()
+      .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+      .setPrettyPrinting()
+      .disableHtmlEscaping()
+      .create();
+
+  /**
+   * A special token.
+   *
+   * @param token its text, e.g. {@code [MASK]}
+   * @param id its vocabulary id
+   */
+  public record SpecialToken(String token, int id) {}
+
+  /** The id of special token {@code role} (cls, sep, mask, pad, unk). */
+  public int specialId(String role) {
+    SpecialToken t = specialTokens == null ? null : specialTokens.get(role);
+    if (t == null) {
+      throw new IllegalStateException("model " + name + " declares no '" + role
+          + "' special token in its manifest");
+    }
+    return t.id();
+  }
+
+  /** The file name for {@code role}, or an exception naming the manifest's gap. */
+  public String file(String role) {
+    String f = files == null ? null : files.get(role);
+    if (f == null) {
+      throw new IllegalStateException("model " + name + " manifest lists no '" + role + "' file");
+    }
+    return f;
+  }
+
+  /** The graph output name for {@code role}. */
+  public String output(String role) {
+    String o = outputs == null ? null : outputs.get(role);
+    if (o == null) {
+      throw new IllegalStateException("model " + name + " manifest lists no '" + role
+          + "' output");
+    }
+    return o;
+  }
+
+  /** JSON text. */
+  public String toJson() {
+    return GSON.toJson(this);
+  }
+
+  /** Writes {@code manifest.json} into {@code dir}. */
+  public void write(Path dir) throws IOException {
+    Files.writeString(dir.resolve(FILE_NAME), toJson() + "\n", StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Reads {@code dir/manifest.json}.
+   *
+   * @throws IOException when it is missing, unreadable or lacks required fields
+   */
+  public static ModelManifest read(Path dir) throws IOException {
+    Path file = dir.resolve(FILE_NAME);
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("no " + FILE_NAME + " in model directory " + dir);
+    }
+    ModelManifest m;
+    try {
+      m = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), ModelManifest.class);
+    } catch (JsonParseException e) {
+      throw new IOException("malformed " + file + ": " + e.getMessage(), e);
+    }
+    if (m == null || m.name() == null || m.architecture() == null || m.files() == null) {
+      throw new IOException(file + " lacks name, architecture or files");
+    }
+    if (m.formatVersion() > FORMAT_VERSION) {
+      throw new IOException(file + " has format_version " + m.formatVersion()
+          + "; this build reads up to " + FORMAT_VERSION);
+    }
+    return m;
+  }
+}

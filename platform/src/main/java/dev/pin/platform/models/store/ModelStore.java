@@ -1,0 +1,110 @@
+package dev.pin.platform.models.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * The directory of model directories. Its home is, in order: the system property
+ * {@code pin.models.home}, the environment variable {@code PIN_MODELS_HOME}, or
+ * {@code ~/.cache/pin/models}.
+ */
+public final class ModelStore {
+  public static final String HOME_PROPERTY = "pin.models.home";
+  public static final String HOME_ENV = "PIN_MODELS_HOME";
+  private static final Logger LOG = Logger.getLogger(ModelStore.class.getName());
+
+  private final Path home;
+
+  /** A store rooted at {@code home} (created lazily on import). */
+  public ModelStore(Path home) {
+    this.home = home.toAbsolutePath();
+  }
+
+  /** The store at the configured home. */
+  public static ModelStore defaultStore() {
+    return new ModelStore(defaultHome());
+  }
+
+  /** The configured home (see the class comment). */
+  public static Path defaultHome() {
+    String prop = System.getProperty(HOME_PROPERTY);
+    if (prop != null && !prop.isBlank()) {
+      return Path.of(prop);
+    }
+    String env = System.getenv(HOME_ENV);
+    if (env != null && !env.isBlank()) {
+      return Path.of(env);
+    }
+    return Path.of(System.getProperty("user.home"), ".cache", "pin", "models");
+  }
+
+  /** The store's root directory. */
+  public Path home() {
+    return home;
+  }
+
+  /** Where model {@code name} lives (whether or not it exists). */
+  public Path dir(String name) {
+    if (name.isBlank() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+      throw new IllegalArgumentException("invalid model name '" + name + "'");
+    }
+    return home.resolve(name);
+  }
+
+  /** Every complete model, sorted by name; broken directories are logged and skipped. */
+  public List<ModelDir> list() throws IOException {
+    List<ModelDir> out = new ArrayList<>();
+    if (!Files.isDirectory(home)) {
+      return out;
+    }
+    try (Stream<Path> dirs = Files.list(home)) {
+      for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
+        if (d.getFileName().toString().startsWith(".")) {
+          continue; // staging directories of imports in progress
+        }
+        try {
+          out.add(ModelDir.open(d));
+        } catch (IOException e) {
+          LOG.log(Level.WARNING, "skipping model directory {0}: {1}",
+              new Object[] {d, e.getMessage()});
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Model {@code name} when it is present and complete. */
+  public Optional<ModelDir> find(String name) {
+    Path d = dir(name);
+    if (!Files.isRegularFile(d.resolve(ModelManifest.FILE_NAME))) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ModelDir.open(d));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Model {@code name}, or an exception that says what is missing and how to get it.
+   *
+   * @throws IOException when absent or incomplete
+   */
+  public ModelDir require(String name) throws IOException {
+    Path d = dir(name);
+    if (!Files.isDirectory(d)) {
+      throw new IOException("model '" + name + "' is not in the model store " + home
+          + " (set " + HOME_ENV + " to use another store, or run: pin models import " + name
+          + ")");
+    }
+    return ModelDir.open(d);
+  }
+}
