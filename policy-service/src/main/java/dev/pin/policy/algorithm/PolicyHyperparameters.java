@@ -218,6 +218,14 @@ public record PolicyHyperparameters(
         replayEnabled, replayCapacity, replayWarmup, replayBatchSize, newSeed);
   }
 
+  /** A copy with another LM-filter k (0 = auto). */
+  public PolicyHyperparameters withFilterTopK(int k) {
+    return new PolicyHyperparameters(algorithm, promptLength, mlpHiddenSize, initGain, initBias,
+        alpha, gamma, sqlLoss, samplingTopK, logitBias, pinLoss, filterEnabled, k,
+        ignoredValue, learningRate, maxGradNorm, beta1, beta2, epsilon, targetPolyak,
+        replayEnabled, replayCapacity, replayWarmup, replayBatchSize, seed);
+  }
+
   private static SoftQLoss.Kind sqlLoss(SqlLoss loss) {
     return switch (loss) {
       case SQL_LOSS_V1 -> SoftQLoss.Kind.V1;
@@ -237,7 +245,8 @@ public record PolicyHyperparameters(
   }
 
   private static double or(float value, double fallback) {
-    return value != 0f ? value : fallback;
+    // The float's shortest decimal form, so 5e-5f reads as 5e-5 and configs round-trip exactly.
+    return value != 0f ? Double.parseDouble(Float.toString(value)) : fallback;
   }
 
   private static int orInt(int value, int fallback) {
