@@ -1,5 +1,6 @@
 package dev.pin.policy.algorithm;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -68,7 +69,8 @@ final class PolicyCore implements AutoCloseable {
     this.hp = hp;
     this.backbone = backbone;
     this.actionSpace = new ActionSpace(backbone.vocabSize(), backbone.specialTokenIds());
-    this.manager = NDManager.newBaseManager("PyTorch");
+    // CPU: the heads of the backbones we ship live on the CPU, and every operand must share a device.
+    this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
     this.allowed = actionSpace.mask(manager);
     this.qnet = new QNetwork(manager, backbone.head(), hp.mlpHiddenSize(), hp.initGain(),
         hp.initBias(), hp.seed() ^ 0x51_4E_45_54L);
@@ -256,6 +258,11 @@ final class PolicyCore implements AutoCloseable {
   /** The answer while the replay buffer warms up. */
   UpdateResult skipped() {
     return new UpdateResult(step, false, 0, 0, 0, 0, replaySize());
+  }
+
+  /** Native arrays alive under this policy's manager (tests use it to catch leaks). */
+  int liveArrays() {
+    return manager.getManagedArrays().size();
   }
 
   long step() {

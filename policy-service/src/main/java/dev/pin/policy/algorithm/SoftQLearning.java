@@ -157,6 +157,11 @@ public final class SoftQLearning implements PromptPolicy {
 
   // ---- bookkeeping ----
 
+  /** Native arrays alive under this policy (for leak tests). */
+  synchronized int liveArrays() {
+    return core.liveArrays();
+  }
+
   @Override
   public PolicyHyperparameters hyperparameters() {
     return hp;

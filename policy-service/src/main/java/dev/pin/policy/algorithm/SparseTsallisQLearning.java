@@ -163,6 +163,11 @@ public final class SparseTsallisQLearning implements PromptPolicy {
     return filterTopK;
   }
 
+  /** Native arrays alive under this policy (for leak tests). */
+  synchronized int liveArrays() {
+    return core.liveArrays();
+  }
+
   @Override
   public PolicyHyperparameters hyperparameters() {
     return hp;
