@@ -1,0 +1,204 @@
+package dev.pin.policy.algorithm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import dev.pin.policy.qnet.Backbone;
+import dev.pin.policy.replay.Episode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+
+/**
+ * RLPrompt: soft Q-learning over prompt tokens (Deng et al., EMNLP 2022; ALGORITHMS.md §3).
+ *
+ * <p>Policy {@code π = softmax(Q/α)} restricted to the top-k tokens by Q (k = 256 classification,
+ * 50 style transfer; the rest get −∞), with an optional constant logit bias on every Q; greedy
+ * decoding is argmax Q. Training is on-policy: the loss (default ½(v2+v3), {@link SoftQLoss}) uses
+ * the very prompts just sampled. Each update: Polyak-sync the target MLP, compute target Q, the
+ * loss, one Adam step with gradient-norm clipping.
+ */
+public final class SoftQLearning implements PromptPolicy {
+
+  private final PolicyHyperparameters hp;
+  private final PolicyCore core;
+
+  /** A fresh policy on {@code backbone} (not closed by this policy). */
+  public SoftQLearning(PolicyHyperparameters hp, Backbone backbone) {
+    if (hp.algorithm() != PolicyHyperparameters.Algorithm.SOFT_Q) {
+      throw new IllegalArgumentException("SoftQLearning needs algorithm SOFT_Q");
+    }
+    this.hp = hp;
+    this.core = new PolicyCore(hp, backbone);
+  }
+
+  // ---- 1. sample: z_t ~ softmax(top-k(Q(s_t,·))/α), token by token ----
+
+  @Override
+  public synchronized SampleBatch sample(int batchSize, boolean greedy) {
+    int steps = hp.promptLength();
+    int vocab = core.actionSpace.vocabSize();
+    int d = core.qnet.hiddenSize();
+    int[][] tokens = new int[batchSize][steps];
+    float[][] hidden = new float[batchSize][steps * d];
+    float[][] qValues = new float[batchSize][steps];
+    float[][] logProbs = new float[batchSize][steps];
+    double entropySum = 0;
+    double supportSum = 0;
+    for (int t = 0; t < steps; t++) {
+      float[][] h = core.hiddenStates(tokens, t);
+      float[] q;
+      try (NDScope scope = new NDScope()) {
+        q = qValues(core.qnet.q(core.toNd(h))).toFloatArray();
+      }
+      for (int b = 0; b < batchSize; b++) {
+        System.arraycopy(h[b], 0, hidden[b], t * d, d);
+        PolicyCore.Choice c = choose(q, b * vocab, greedy);
+        tokens[b][t] = c.token();
+        qValues[b][t] = c.q();
+        logProbs[b][t] = c.logProb();
+        entropySum += c.entropy();
+        supportSum += c.support();
+      }
+    }
+    return core.finish(tokens, hidden, qValues, logProbs, entropySum, supportSum);
+  }
+
+  /** One state's token: the top-k softmax distribution, then a draw from it or its argmax. */
+  private PolicyCore.Choice choose(float[] q, int offset, boolean greedy) {
+    int vocab = core.actionSpace.vocabSize();
+    float[] row = new float[vocab];
+    System.arraycopy(q, offset, row, 0, vocab);
+    boolean[] allowed = core.actionSpace.mask();
+    int k = Math.min(hp.samplingTopK(), core.actionSpace.size());
+    float kth = TopK.kthLargest(row, allowed, k);
+    // Candidates: every Q above the k-th, then ties at it in id order until there are k.
+    int[] candidates = new int[k];
+    int n = 0;
+    for (int a = 0; a < vocab && n < k; a++) {
+      if (allowed[a] && row[a] > kth) {
+        candidates[n++] = a;
+      }
+    }
+    for (int a = 0; a < vocab && n < k; a++) {
+      if (allowed[a] && row[a] == kth) {
+        candidates[n++] = a;
+      }
+    }
+    // π = softmax(Q/α) over the candidates.
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < k; i++) {
+      max = Math.max(max, row[candidates[i]] / hp.alpha());
+    }
+    double[] p = new double[k];
+    double sum = 0;
+    for (int i = 0; i < k; i++) {
+      p[i] = Math.exp(row[candidates[i]] / hp.alpha() - max);
+      sum += p[i];
+    }
+    double entropy = 0;
+    int best = 0;
+    for (int i = 0; i < k; i++) {
+      p[i] /= sum;
+      entropy -= p[i] > 0 ? p[i] * Math.log(p[i]) : 0;
+      if (row[candidates[i]] > row[candidates[best]]) {
+        best = i;
+      }
+    }
+    int token = greedy ? candidates[best] : core.draw(candidates, p);
+    double prob = 0;
+    int support = 0;
+    for (int i = 0; i < k; i++) {
+      support += p[i] > 0 ? 1 : 0;
+      if (candidates[i] == token) {
+        prob = p[i];
+      }
+    }
+    return new PolicyCore.Choice(token, row[token], (float) Math.log(prob), entropy, support);
+  }
+
+  // ---- 2. rewards come from outside; 3. update: sync target → target Q → loss → Adam step ----
+
+  @Override
+  public synchronized UpdateResult update(List<RewardedTokens> prompts) {
+    List<Episode> batch = core.batch(core.episodes(prompts));
+    if (batch == null) {
+      return core.skipped();
+    }
+    try (NDScope scope = new NDScope()) {
+      syncTarget();
+      PolicyCore.Tensors x = core.tensors(batch);
+      NDArray qTarget = targetQ(x.hidden());
+      return core.gradientStep(theta -> loss(x, theta, qTarget));
+    }
+  }
+
+  /** θ̄ ← (1−ρ)·θ̄ + ρ·θ, before every gradient step (§2). */
+  private void syncTarget() {
+    core.qnet.polyak(hp.targetPolyak());
+  }
+
+  /** Q_θ̄(s_t,·) + bias for every state of the batch, without gradient: [N,T,V]. */
+  private NDArray targetQ(NDArray hidden) {
+    return qValues(core.qnet.qTarget(hidden)).stopGradient();
+  }
+
+  /** The §3 loss with Q_θ from the gradient-tracking parameters θ; special tokens are −∞ in V. */
+  private LossTerms loss(PolicyCore.Tensors x, List<NDArray> theta, NDArray qTarget) {
+    NDArray q = qValues(core.qnet.q(x.hidden(), theta));
+    return SoftQLoss.compute(hp.sqlLoss(), q, qTarget, x.actions(), x.rewards(), core.allowed,
+        hp.alpha(), hp.gamma());
+  }
+
+  /** Q with RLPrompt's constant logit bias (0 unless style transfer). */
+  private NDArray qValues(NDArray q) {
+    return hp.logitBias() == 0 ? q : q.add(hp.logitBias());
+  }
+
+  // ---- bookkeeping ----
+
+  /** Native arrays alive under this policy (for leak tests). */
+  synchronized int liveArrays() {
+    return core.liveArrays();
+  }
+
+  @Override
+  public PolicyHyperparameters hyperparameters() {
+    return hp;
+  }
+
+  @Override
+  public synchronized long step() {
+    return core.step();
+  }
+
+  @Override
+  public synchronized int replaySize() {
+    return core.replaySize();
+  }
+
+  @Override
+  public int actionSpaceSize() {
+    return core.actionSpace.size();
+  }
+
+  @Override
+  public long trainableParameters() {
+    return core.qnet.trainableParameters();
+  }
+
+  @Override
+  public synchronized void save(OutputStream out) throws IOException {
+    core.save(out);
+  }
+
+  @Override
+  public synchronized void load(InputStream in) throws IOException {
+    core.load(in);
+  }
+
+  @Override
+  public synchronized void close() {
+    core.close();
+  }
+}
