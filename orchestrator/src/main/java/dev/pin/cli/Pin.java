@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
         WatchCommand.class,
         RunsCommand.class,
         EvalCommand.class,
-        ModelsCommand.class,
+        dev.pin.cli.models.ModelsCommand.class,
         DemoCommand.class,
         CommandLine.HelpCommand.class})
 public final class Pin implements Runnable {

@@ -66,6 +66,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -89,9 +91,14 @@ class EnsembleServiceTest {
   private EmbeddedEnsemble ensemble;
   private final Map<String, ManagedChannel> channels = new HashMap<>();
 
+  @TempDir static Path home;
+
   @BeforeAll
   void startEnsemble() throws Exception {
     Map<String, String> settings = new HashMap<>();
+    // An empty model store: the tests see what a fresh machine sees.
+    settings.put("models.home", home.resolve("models").toString());
+    settings.put("policy.checkpoint-dir", home.resolve("checkpoints").toString());
     for (String service : EmbeddedEnsemble.SERVICES) {
       settings.put(service + ".port", "0");
       settings.put(service + ".metrics-port", "0");
@@ -216,7 +223,7 @@ class EnsembleServiceTest {
     expect(Status.Code.INVALID_ARGUMENT, "run_id: must be 1-128 letters",
         () -> stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("../etc")
             .setConfig(validPolicy()).build()));
-    expect(Status.Code.UNIMPLEMENTED, "policy-service issue",
+    expect(Status.Code.FAILED_PRECONDITION, "pin models import bert-base-uncased",
         () -> stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-1")
             .setConfig(validPolicy().toBuilder().clearSparseTsallis()
                 .setSoftQ(SoftQLearningConfig.getDefaultInstance())).build()));
@@ -249,10 +256,10 @@ class EnsembleServiceTest {
     expect(Status.Code.INVALID_ARGUMENT, "checkpoint.uri: is required",
         () -> stub.loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId("run-1")
             .setConfig(validPolicy()).build()));
-    expect(Status.Code.UNIMPLEMENTED, "checkpoint",
+    expect(Status.Code.NOT_FOUND, "does not exist",
         () -> stub.loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId("run-1")
             .setConfig(validPolicy()).setCheckpoint(dev.pin.v1.CheckpointRef.newBuilder()
-                .setUri("file:///tmp/x")).build()));
+                .setUri("file:///nonexistent/step-1.ckpt")).build()));
     QTrajectory.Builder trajectory = QTrajectory.newBuilder().setReward(1)
         .addQ(FloatRow.newBuilder().addValues(1).addValues(2))
         .addTargetQ(FloatRow.newBuilder().addValues(1).addValues(2)).addActions(1);
@@ -261,9 +268,9 @@ class EnsembleServiceTest {
     expect(Status.Code.INVALID_ARGUMENT, "batch[0].actions[0]: must be between 0 and 1, got 7",
         () -> stub.computeLoss(ComputeLossRequest.newBuilder().setConfig(validPolicy())
             .addBatch(trajectory.clone().setActions(0, 7)).build()));
-    expect(Status.Code.UNIMPLEMENTED, "loss diagnostic",
-        () -> stub.computeLoss(ComputeLossRequest.newBuilder().setConfig(validPolicy())
-            .addBatch(trajectory).build()));
+    assertTrue(Double.isFinite(stub.computeLoss(ComputeLossRequest.newBuilder()
+        .setConfig(validPolicy().toBuilder().setPromptLength(1)).addBatch(trajectory).build())
+        .getLoss()));
 
     // The bidirectional session validates each request and ends the stream with its status.
     CompletableFuture<Throwable> ended = new CompletableFuture<>();

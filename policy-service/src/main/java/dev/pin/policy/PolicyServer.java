@@ -1,22 +1,32 @@
 package dev.pin.policy;
 
 import dev.pin.platform.config.ServerSettings;
+import dev.pin.platform.models.ort.OrtConfig;
+import dev.pin.platform.models.store.ModelStore;
 import dev.pin.platform.server.ServiceModule;
 import io.grpc.BindableService;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 
 /**
- * The policy service as a {@link ServiceModule}: {@code new ServiceHost(new PolicyServer(settings),
- * …)} puts it on any transport, exactly as {@link PolicyMain} does in production.
+ * The policy service as a {@link ServiceModule}: {@code new ServiceHost(new PolicyServer(…), …)}
+ * puts it on any transport, exactly as {@link PolicyMain} does in production.
  */
 public final class PolicyServer implements ServiceModule {
   private final PolicySettings settings;
-  private final MeterRegistry registry;
+  private final Backbones backbones;
+  private final PolicyRegistry policies;
+  private final PolicyService service;
 
   public PolicyServer(PolicySettings settings, MeterRegistry registry) {
     this.settings = settings;
-    this.registry = registry;
+    // The backbone forward shares the two cores with PyTorch; ORT's default pool is one per core.
+    this.backbones = new Backbones(new ModelStore(settings.modelsHome()), OrtConfig.defaults());
+    this.policies = new PolicyRegistry(settings.maxPolicies());
+    this.service = new PolicyService(settings, backbones, policies, registry);
+    Gauge.builder("pin.train.policies", policies, PolicyRegistry::size)
+        .description("policies held by this service").register(registry);
   }
 
   @Override
@@ -31,7 +41,13 @@ public final class PolicyServer implements ServiceModule {
 
   @Override
   public List<BindableService> services() {
-    return List.of(new PolicyService(settings));
+    return List.of(service);
+  }
+
+  @Override
+  public void close() {
+    policies.close();
+    backbones.close();
   }
 
   public PolicySettings settings() {

@@ -1,46 +1,121 @@
 package dev.pin.policy;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.pin.platform.grpc.FieldErrors;
-import dev.pin.platform.grpc.NotYetAvailable;
+import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
+import dev.pin.policy.algorithm.LossDiagnostics;
+import dev.pin.policy.algorithm.PolicyHyperparameters;
+import dev.pin.policy.algorithm.PromptPolicy;
+import dev.pin.policy.algorithm.RewardedTokens;
+import dev.pin.policy.algorithm.SampleBatch;
+import dev.pin.policy.algorithm.UpdateResult;
+import dev.pin.policy.ort.OrtBertBackbone;
 import dev.pin.v1.CheckpointRef;
 import dev.pin.v1.ComputeLossRequest;
 import dev.pin.v1.ComputeLossResponse;
 import dev.pin.v1.CreatePolicyRequest;
+import dev.pin.v1.DecodeMode;
 import dev.pin.v1.DropPolicyRequest;
 import dev.pin.v1.DropPolicyResponse;
+import dev.pin.v1.FloatRow;
 import dev.pin.v1.GetPolicyRequest;
 import dev.pin.v1.LoadCheckpointRequest;
+import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.PolicyGrpc;
 import dev.pin.v1.PolicyInfo;
 import dev.pin.v1.PolicySessionRequest;
 import dev.pin.v1.PolicySessionResponse;
+import dev.pin.v1.Prompt;
+import dev.pin.v1.QTrajectory;
+import dev.pin.v1.RewardedPrompt;
 import dev.pin.v1.SampleRequest;
 import dev.pin.v1.SampleResponse;
+import dev.pin.v1.SampledPrompt;
 import dev.pin.v1.SaveCheckpointRequest;
 import dev.pin.v1.UpdateRequest;
 import dev.pin.v1.UpdateResponse;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 
 /**
- * The Policy gRPC service. Requests are validated in full; the Q-network, the §3/§4 losses and
- * checkpoints are the policy-service issue's work, so until they land a valid request is answered
- * UNIMPLEMENTED with that reason (never a made-up sample).
+ * The Policy gRPC service: one {@link PromptPolicy} per run on a shared frozen backbone. Sample and
+ * Update run on the handler executor (they block on the backbone and on PyTorch); every request is
+ * validated first and every failure becomes a status that says what to fix.
  */
 final class PolicyService extends PolicyGrpc.PolicyImplBase {
-  private static final String ARRIVES_WITH = "the policy-service issue (#4)";
-
   private final PolicySettings settings;
+  private final Backbones backbones;
+  private final PolicyRegistry policies;
+  private final Timer sampleTime;
+  private final Timer updateTime;
+  private final Counter updates;
 
-  PolicyService(PolicySettings settings) {
+  PolicyService(PolicySettings settings, Backbones backbones, PolicyRegistry policies,
+      MeterRegistry registry) {
     this.settings = settings;
+    this.backbones = backbones;
+    this.policies = policies;
+    this.sampleTime = Timer.builder("pin.train.sample.duration")
+        .description("time to sample one batch of prompts").register(registry);
+    this.updateTime = Timer.builder("pin.train.update.duration")
+        .description("time of one Update call (replay insert and gradient step)")
+        .register(registry);
+    this.updates = Counter.builder("pin.train.gradient.steps")
+        .description("gradient steps taken by all policies").register(registry);
   }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
 
   @Override
   public void createPolicy(CreatePolicyRequest request, StreamObserver<PolicyInfo> response) {
     PolicyRequests.create(request);
-    throw NotYetAvailable.of("Creating a policy (backbone " + request.getConfig().getBackbone()
-        .getName() + " on " + device(request.getConfig().getDevice()) + ")", ARRIVES_WITH);
+    PolicyRegistry.Entry entry = build(request.getRunId(), request.getConfig());
+    policies.add(entry, false);
+    reply(response, info(entry));
+  }
+
+  /** Builds (but does not register) a run's policy from its config. */
+  private PolicyRegistry.Entry build(String runId, PolicyConfig requested) {
+    String device = requested.getDevice().isEmpty() ? settings.device() : requested.getDevice();
+    if (!device.equals("cpu")) {
+      throw Status.FAILED_PRECONDITION.withDescription("device " + device + " was requested, but "
+          + "this policy service carries DJL's CPU PyTorch natives; use device cpu or deploy the "
+          + "CUDA image").asRuntimeException();
+    }
+    PolicyHyperparameters hp;
+    try {
+      hp = PolicyHyperparameters.fromProto(requested, requested.getTaskType());
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("config: " + e.getMessage())
+          .asRuntimeException();
+    }
+    OrtBertBackbone backbone = backbones.get(requested.getBackbone().getName());
+    PromptPolicy policy = PromptPolicy.create(hp, backbone);
+    PolicyConfig effective = hp.toProto(policy.actionSpaceSize()).toBuilder()
+        .setBackbone(requested.getBackbone())
+        .setDevice(device)
+        .setTaskType(requested.getTaskType())
+        .build();
+    return new PolicyRegistry.Entry(runId, effective, policy, backbone);
   }
 
   @Override
@@ -48,7 +123,10 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     FieldErrors errors = new FieldErrors();
     PolicyRequests.runId(errors, "run_id", request.getRunId());
     errors.throwIfAny();
-    throw unknownRun(request.getRunId());
+    if (!policies.drop(request.getRunId())) {
+      policies.get(request.getRunId()); // throws NOT_FOUND with the standard message
+    }
+    reply(response, DropPolicyResponse.newBuilder().setDropped(true).build());
   }
 
   @Override
@@ -56,85 +134,293 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     FieldErrors errors = new FieldErrors();
     PolicyRequests.runId(errors, "run_id", request.getRunId());
     errors.throwIfAny();
-    throw unknownRun(request.getRunId());
+    reply(response, info(policies.get(request.getRunId())));
   }
+
+  private static PolicyInfo info(PolicyRegistry.Entry entry) {
+    PromptPolicy p = entry.policy();
+    return PolicyInfo.newBuilder()
+        .setRunId(entry.runId())
+        .setConfig(entry.config())
+        .setStep(p.step())
+        .setReplaySize(p.replaySize())
+        .setActionSpaceSize(p.actionSpaceSize())
+        .setDevice(entry.config().getDevice())
+        .setTrainableParameters(p.trainableParameters())
+        .build();
+  }
+
+  // ---- the training step -----------------------------------------------------------------------
 
   @Override
   public void sample(SampleRequest request, StreamObserver<SampleResponse> response) {
+    reply(response, sample(request));
+  }
+
+  private SampleResponse sample(SampleRequest request) {
     PolicyRequests.sample(request);
-    throw unknownRun(request.getRunId());
+    PolicyRegistry.Entry entry = policies.get(request.getRunId());
+    boolean greedy = request.getMode() == DecodeMode.DECODE_MODE_GREEDY;
+    SampleBatch batch = sampleTime.record(
+        () -> entry.policy().sample(request.getBatchSize(), greedy));
+    WordPieceTokenizer tokenizer = entry.backbone().tokenizer();
+    SampleResponse.Builder out = SampleResponse.newBuilder()
+        .setMeanEntropy((float) batch.meanEntropy())
+        .setMeanSupportSize((float) batch.meanSupportSize());
+    for (SampleBatch.SampledPrompt p : batch.prompts()) {
+      SampledPrompt.Builder sp = SampledPrompt.newBuilder()
+          .setSampleId(p.sampleId())
+          .setPrompt(prompt(tokenizer, p.tokenIds()));
+      for (float q : p.qValues()) {
+        sp.addQValues(q);
+      }
+      for (float lp : p.logProbs()) {
+        sp.addLogProbs(lp);
+      }
+      out.addPrompts(sp);
+    }
+    return out.build();
+  }
+
+  /** Token ids with their vocabulary spellings and the decoded text. */
+  static Prompt prompt(WordPieceTokenizer tokenizer, int[] ids) {
+    Prompt.Builder prompt = Prompt.newBuilder().setText(tokenizer.decode(ids));
+    for (int id : ids) {
+      prompt.addTokenIds(id).addTokens(tokenizer.token(id));
+    }
+    return prompt.build();
   }
 
   @Override
   public void update(UpdateRequest request, StreamObserver<UpdateResponse> response) {
+    reply(response, update(request));
+  }
+
+  private UpdateResponse update(UpdateRequest request) {
     PolicyRequests.update(request);
-    throw unknownRun(request.getRunId());
+    PolicyRegistry.Entry entry = policies.get(request.getRunId());
+    List<RewardedTokens> batch = new ArrayList<>(request.getPromptsCount());
+    for (RewardedPrompt p : request.getPromptsList()) {
+      int[] ids = p.getTokenIdsList().stream().mapToInt(Integer::intValue).toArray();
+      batch.add(new RewardedTokens(p.getSampleId(), ids.length == 0 ? null : ids, p.getReward()));
+    }
+    UpdateResult result;
+    try {
+      result = updateTime.record(() -> entry.policy().update(batch));
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("prompts: " + e.getMessage())
+          .asRuntimeException();
+    }
+    if (result.updated()) {
+      updates.increment();
+    }
+    return UpdateResponse.newBuilder()
+        .setStep(result.step())
+        .setUpdated(result.updated())
+        .setLoss((float) result.loss())
+        .setGradNorm((float) result.gradNorm())
+        .setMeanQ((float) result.meanQ())
+        .setMeanV((float) result.meanV())
+        .setReplaySize(result.replaySize())
+        .build();
   }
 
   @Override
   public StreamObserver<PolicySessionRequest> session(
       StreamObserver<PolicySessionResponse> response) {
     return new StreamObserver<>() {
+      private boolean failed;
+
       @Override
       public void onNext(PolicySessionRequest request) {
+        if (failed) {
+          return;
+        }
         try {
+          PolicySessionResponse.Builder out =
+              PolicySessionResponse.newBuilder().setRequestId(request.getRequestId());
           switch (request.getRequestCase()) {
-            case SAMPLE -> {
-              PolicyRequests.sample(request.getSample());
-              throw unknownRun(request.getSample().getRunId());
-            }
-            case UPDATE -> {
-              PolicyRequests.update(request.getUpdate());
-              throw unknownRun(request.getUpdate().getRunId());
-            }
-            default -> throw new FieldErrors()
-                .add("request", "set sample or update (request_id " + request.getRequestId() + ")")
-                .toException();
+            case SAMPLE -> out.setSample(sample(request.getSample()));
+            case UPDATE -> out.setUpdate(update(request.getUpdate()));
+            default -> throw new FieldErrors().add("request",
+                "set sample or update (request_id " + request.getRequestId() + ")").toException();
           }
+          response.onNext(out.build());
         } catch (RuntimeException e) {
-          response.onError(e);
+          failed = true;
+          response.onError(e instanceof StatusRuntimeException ? e
+              : Status.INTERNAL.withDescription("session request " + request.getRequestId()
+                  + " failed: " + e).withCause(e).asRuntimeException());
         }
       }
 
       @Override
-      public void onError(Throwable t) {}
+      public void onError(Throwable t) {
+        failed = true;
+      }
 
       @Override
       public void onCompleted() {
-        response.onCompleted();
+        if (!failed) {
+          response.onCompleted();
+        }
       }
     };
   }
+
+  // ---- checkpoints -----------------------------------------------------------------------------
 
   @Override
   public void saveCheckpoint(SaveCheckpointRequest request, StreamObserver<CheckpointRef> response) {
     FieldErrors errors = new FieldErrors();
     PolicyRequests.runId(errors, "run_id", request.getRunId());
     errors.throwIfAny();
-    throw unknownRun(request.getRunId());
+    PolicyRegistry.Entry entry = policies.get(request.getRunId());
+    long started = System.nanoTime();
+    try {
+      Path dir = Files.createDirectories(settings.checkpointDir().resolve(request.getRunId()));
+      long step = entry.policy().step();
+      Path file = dir.resolve(String.format("step-%09d.ckpt", step));
+      Path tmp = dir.resolve(file.getFileName() + ".tmp");
+      MessageDigest sha = sha256();
+      // Write then rename, so a crash mid-write never leaves a truncated checkpoint behind.
+      try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
+        entry.policy().save(out);
+      }
+      Files.write(configFile(file), entry.config().toByteArray());
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      reply(response, CheckpointRef.newBuilder()
+          .setRunId(request.getRunId())
+          .setUri(file.toUri().toString())
+          .setStep(step)
+          .setSha256(HexFormat.of().formatHex(sha.digest()))
+          .setSizeBytes(Files.size(file))
+          .setWriteTime(com.google.protobuf.Duration.newBuilder()
+              .setSeconds(took.getSeconds()).setNanos(took.getNano()))
+          .build());
+    } catch (IOException e) {
+      throw Status.UNAVAILABLE.withDescription("cannot write the checkpoint under "
+          + settings.checkpointDir() + ": " + e.getMessage() + " (check policy.checkpoint-dir)")
+          .withCause(e).asRuntimeException();
+    }
   }
 
   @Override
   public void loadCheckpoint(LoadCheckpointRequest request, StreamObserver<PolicyInfo> response) {
     PolicyRequests.load(request);
-    throw NotYetAvailable.of("Loading a checkpoint", ARRIVES_WITH);
+    Path file;
+    try {
+      file = Path.of(URI.create(request.getCheckpoint().getUri()));
+    } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+      throw new FieldErrors().add("checkpoint.uri", "must be a file: URI from SaveCheckpoint, got '"
+          + request.getCheckpoint().getUri() + "'").toException();
+    }
+    if (!Files.isRegularFile(file)) {
+      throw Status.NOT_FOUND.withDescription("checkpoint " + file + " does not exist (was "
+          + "policy.checkpoint-dir moved or the volume lost?)").asRuntimeException();
+    }
+    PolicyRegistry.Entry entry = build(request.getRunId(), request.getConfig());
+    try {
+      Path saved = configFile(file);
+      if (Files.isRegularFile(saved)) {
+        PolicyConfig savedConfig = PolicyConfig.parseFrom(Files.readAllBytes(saved));
+        if (!savedConfig.toBuilder().clearDevice().build()
+            .equals(entry.config().toBuilder().clearDevice().build())) {
+          entry.policy().close();
+          throw new FieldErrors().add("config", "does not match the checkpoint's configuration "
+              + "(saved: " + savedConfig.toString().replace('\n', ' ') + ")").toException();
+        }
+      }
+      MessageDigest sha = sha256();
+      try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
+        entry.policy().load(in);
+      }
+      String expected = request.getCheckpoint().getSha256();
+      if (!expected.isEmpty() && !expected.equalsIgnoreCase(HexFormat.of().formatHex(sha.digest()))) {
+        entry.policy().close();
+        throw Status.DATA_LOSS.withDescription("checkpoint " + file + " does not match its "
+            + "SHA-256 " + expected + "; it was modified or corrupted").asRuntimeException();
+      }
+    } catch (InvalidProtocolBufferException e) {
+      entry.policy().close();
+      throw Status.DATA_LOSS.withDescription("unreadable checkpoint config next to " + file)
+          .asRuntimeException();
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof StatusRuntimeException sre) {
+        throw sre;
+      }
+      entry.policy().close();
+      throw Status.DATA_LOSS.withDescription("cannot restore " + file + ": " + e.getMessage())
+          .withCause(e).asRuntimeException();
+    }
+    policies.add(entry, true);
+    reply(response, info(entry));
   }
+
+  private static Path configFile(Path checkpoint) {
+    return checkpoint.resolveSibling(checkpoint.getFileName().toString()
+        .replace(".ckpt", "") + ".config.pb");
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ---- diagnostics -----------------------------------------------------------------------------
 
   @Override
   public void computeLoss(ComputeLossRequest request,
       StreamObserver<ComputeLossResponse> response) {
     PolicyRequests.computeLoss(request);
-    throw NotYetAvailable.of("The loss diagnostic", ARRIVES_WITH);
+    PolicyHyperparameters hp;
+    try {
+      hp = PolicyHyperparameters.fromProto(request.getConfig(), request.getConfig().getTaskType());
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("config: " + e.getMessage())
+          .asRuntimeException();
+    }
+    List<LossDiagnostics.Trajectory> batch = new ArrayList<>();
+    for (QTrajectory t : request.getBatchList()) {
+      batch.add(new LossDiagnostics.Trajectory(rows(t.getQList()), rows(t.getTargetQList()),
+          t.getLmLogitsCount() == 0 ? null : rows(t.getLmLogitsList()),
+          t.getActionsList().stream().mapToInt(Integer::intValue).toArray(), t.getReward()));
+    }
+    LossDiagnostics.Result result;
+    try {
+      result = LossDiagnostics.compute(hp, batch);
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("batch: " + e.getMessage())
+          .asRuntimeException();
+    }
+    ComputeLossResponse.Builder out = ComputeLossResponse.newBuilder().setLoss(result.loss());
+    for (double l : result.perPromptLoss()) {
+      out.addPerPromptLoss(l);
+    }
+    for (double v : result.values()) {
+      out.addValues(v);
+    }
+    reply(response, out.build());
   }
 
-  private String device(String requested) {
-    return requested.isEmpty() ? settings.device() : requested;
+  private static float[][] rows(List<FloatRow> rows) {
+    float[][] out = new float[rows.size()][];
+    for (int i = 0; i < out.length; i++) {
+      List<Float> values = rows.get(i).getValuesList();
+      out[i] = new float[values.size()];
+      for (int j = 0; j < out[i].length; j++) {
+        out[i][j] = values.get(j);
+      }
+    }
+    return out;
   }
 
-  /** No policy can exist before CreatePolicy works, so every run id is unknown. */
-  private static RuntimeException unknownRun(String runId) {
-    return Status.NOT_FOUND
-        .withDescription("no policy for run '" + runId + "'; create it with CreatePolicy first")
-        .asRuntimeException();
+  private static <T> void reply(StreamObserver<T> response, T value) {
+    response.onNext(value);
+    response.onCompleted();
   }
 }

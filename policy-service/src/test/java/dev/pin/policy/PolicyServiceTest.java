@@ -1,0 +1,242 @@
+package dev.pin.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pin.platform.config.Config;
+import dev.pin.platform.models.TinyModels;
+import dev.pin.platform.server.Metrics;
+import dev.pin.platform.server.ServiceHost;
+import dev.pin.v1.CheckpointRef;
+import dev.pin.v1.ComputeLossRequest;
+import dev.pin.v1.ComputeLossResponse;
+import dev.pin.v1.CreatePolicyRequest;
+import dev.pin.v1.DecodeMode;
+import dev.pin.v1.DropPolicyRequest;
+import dev.pin.v1.FloatRow;
+import dev.pin.v1.GetPolicyRequest;
+import dev.pin.v1.LoadCheckpointRequest;
+import dev.pin.v1.ModelRef;
+import dev.pin.v1.PolicyConfig;
+import dev.pin.v1.PolicyGrpc;
+import dev.pin.v1.PolicyInfo;
+import dev.pin.v1.QTrajectory;
+import dev.pin.v1.ReplayConfig;
+import dev.pin.v1.RewardedPrompt;
+import dev.pin.v1.SampleRequest;
+import dev.pin.v1.SampleResponse;
+import dev.pin.v1.SampledPrompt;
+import dev.pin.v1.SaveCheckpointRequest;
+import dev.pin.v1.SoftQLearningConfig;
+import dev.pin.v1.SparseTsallisConfig;
+import dev.pin.v1.SqlLoss;
+import dev.pin.v1.UpdateRequest;
+import dev.pin.v1.UpdateResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Policy service over in-process gRPC, on a tiny random-weight BERT from the model store. */
+class PolicyServiceTest {
+  @TempDir Path home;
+  private ServiceHost host;
+  private ManagedChannel channel;
+  private PolicyGrpc.PolicyBlockingStub stub;
+
+  @BeforeEach
+  void start() throws Exception {
+    TinyModels.bertMlm(home.resolve("models").resolve("tiny-bert"), 7);
+    PolicySettings settings = PolicySettings.read(Config.of(Map.of(
+        "models.home", home.resolve("models").toString(),
+        "policy.checkpoint-dir", home.resolve("checkpoints").toString(),
+        "policy.max-policies", "2",
+        "policy.metrics-port", "-1")));
+    String name = InProcessServerBuilder.generateName();
+    host = new ServiceHost(new PolicyServer(settings, Metrics.newRegistry("policy")),
+        Metrics.newRegistry("policy"), List.of(InProcessServerBuilder.forName(name)));
+    host.start();
+    assertTrue(host.awaitReady(30, TimeUnit.SECONDS));
+    channel = InProcessChannelBuilder.forName(name).build();
+    stub = PolicyGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    host.close();
+  }
+
+  private static PolicyConfig pin(long seed) {
+    return PolicyConfig.newBuilder()
+        .setBackbone(ModelRef.newBuilder().setName("tiny-bert"))
+        .setMlpHiddenSize(32)
+        .setSeed(seed)
+        .setSparseTsallis(SparseTsallisConfig.getDefaultInstance())
+        .setReplay(ReplayConfig.newBuilder().setEnabled(true).setCapacity(64).setWarmup(8)
+            .setBatchSize(8))
+        .build();
+  }
+
+  private static StatusRuntimeException fails(Status.Code code, Runnable call) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+    assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+    return e;
+  }
+
+  @Test
+  void createSampleUpdateOnTheTinyBackbone() {
+    PolicyInfo info = stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-a")
+        .setConfig(pin(1)).build());
+    assertEquals(5, info.getConfig().getPromptLength(), "§8 default T");
+    assertTrue(info.getActionSpaceSize() > 0 && info.getTrainableParameters() > 0);
+    SampleResponse sampled = stub.sample(SampleRequest.newBuilder().setRunId("run-a")
+        .setBatchSize(4).build());
+    assertEquals(4, sampled.getPromptsCount());
+    for (SampledPrompt p : sampled.getPromptsList()) {
+      assertEquals(5, p.getPrompt().getTokenIdsCount());
+      assertEquals(5, p.getPrompt().getTokensCount());
+      assertFalse(p.getPrompt().getText().isBlank());
+      for (String token : p.getPrompt().getTokensList()) {
+        assertFalse(token.startsWith("[") && token.endsWith("]"), "special token " + token);
+      }
+    }
+    UpdateRequest.Builder update = UpdateRequest.newBuilder().setRunId("run-a");
+    for (SampledPrompt p : sampled.getPromptsList()) {
+      update.addPrompts(RewardedPrompt.newBuilder().setSampleId(p.getSampleId())
+          .setReward(p.getPrompt().getTokenIds(0) % 3));
+    }
+    UpdateResponse warming = stub.update(update.build());
+    assertFalse(warming.getUpdated(), "replay warms up to 8 prompts first");
+    assertEquals(4, warming.getReplaySize());
+    SampleResponse more = stub.sample(SampleRequest.newBuilder().setRunId("run-a")
+        .setBatchSize(4).build());
+    UpdateRequest.Builder second = UpdateRequest.newBuilder().setRunId("run-a");
+    for (SampledPrompt p : more.getPromptsList()) {
+      second.addPrompts(RewardedPrompt.newBuilder().setSampleId(p.getSampleId()).setReward(1));
+    }
+    UpdateResponse stepped = stub.update(second.build());
+    assertTrue(stepped.getUpdated());
+    assertEquals(1, stepped.getStep());
+    assertTrue(Float.isFinite(stepped.getLoss()));
+    assertEquals(1, stub.getPolicy(GetPolicyRequest.newBuilder().setRunId("run-a").build())
+        .getStep());
+
+    fails(Status.Code.INVALID_ARGUMENT, () -> stub.update(UpdateRequest.newBuilder()
+        .setRunId("run-a").addPrompts(RewardedPrompt.newBuilder().setSampleId(999_999)
+            .setReward(1)).build()));
+    fails(Status.Code.ALREADY_EXISTS, () -> stub.createPolicy(CreatePolicyRequest.newBuilder()
+        .setRunId("run-a").setConfig(pin(1)).build()));
+  }
+
+  @Test
+  void boundedNumberOfPoliciesAndDrop() {
+    for (String run : List.of("r1", "r2")) {
+      stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId(run).setConfig(pin(1)).build());
+    }
+    StatusRuntimeException full = fails(Status.Code.RESOURCE_EXHAUSTED,
+        () -> stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("r3")
+            .setConfig(pin(1)).build()));
+    assertTrue(full.getStatus().getDescription().contains("policy.max-policies"));
+    assertTrue(stub.dropPolicy(DropPolicyRequest.newBuilder().setRunId("r1").build())
+        .getDropped());
+    fails(Status.Code.NOT_FOUND, () -> stub.dropPolicy(DropPolicyRequest.newBuilder()
+        .setRunId("r1").build()));
+    stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("r3").setConfig(pin(1)).build());
+  }
+
+  @Test
+  void missingModelsAndDevicesAreFailedPreconditions() {
+    StatusRuntimeException missing = fails(Status.Code.FAILED_PRECONDITION,
+        () -> stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("x").setConfig(
+            pin(1).toBuilder().setBackbone(ModelRef.newBuilder().setName("bert-large"))).build()));
+    assertTrue(missing.getStatus().getDescription().contains("pin models import bert-large"));
+    fails(Status.Code.FAILED_PRECONDITION, () -> stub.createPolicy(CreatePolicyRequest
+        .newBuilder().setRunId("x").setConfig(pin(1).toBuilder().setDevice("cuda:0")).build()));
+  }
+
+  @Test
+  void checkpointThenLoadContinuesExactly() {
+    PolicyConfig config = pin(3).toBuilder().clearSparseTsallis()
+        .setSoftQ(SoftQLearningConfig.getDefaultInstance()).clearReplay().build();
+    stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-c").setConfig(config)
+        .build());
+    for (int step = 0; step < 2; step++) {
+      SampleResponse s = stub.sample(SampleRequest.newBuilder().setRunId("run-c")
+          .setBatchSize(3).build());
+      UpdateRequest.Builder u = UpdateRequest.newBuilder().setRunId("run-c");
+      for (SampledPrompt p : s.getPromptsList()) {
+        u.addPrompts(RewardedPrompt.newBuilder().setSampleId(p.getSampleId())
+            .setReward(p.getPrompt().getTokenIds(1) % 5));
+      }
+      assertTrue(stub.update(u.build()).getUpdated(), "on-policy: every update steps");
+    }
+    CheckpointRef ref = stub.saveCheckpoint(SaveCheckpointRequest.newBuilder().setRunId("run-c")
+        .build());
+    assertEquals(2, ref.getStep());
+    assertEquals(64, ref.getSha256().length());
+    SampleResponse before = stub.sample(SampleRequest.newBuilder().setRunId("run-c")
+        .setBatchSize(3).build());
+
+    // A "restarted" service: drop the policy, load the checkpoint under the same run.
+    stub.dropPolicy(DropPolicyRequest.newBuilder().setRunId("run-c").build());
+    PolicyInfo restored = stub.loadCheckpoint(LoadCheckpointRequest.newBuilder()
+        .setRunId("run-c").setCheckpoint(ref).setConfig(config).build());
+    assertEquals(2, restored.getStep());
+    SampleResponse after = stub.sample(SampleRequest.newBuilder().setRunId("run-c")
+        .setBatchSize(3).build());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(before.getPrompts(i).getPrompt().getTokenIdsList(),
+          after.getPrompts(i).getPrompt().getTokenIdsList(), "same RNG state, same samples");
+    }
+    fails(Status.Code.INVALID_ARGUMENT, () -> stub.loadCheckpoint(LoadCheckpointRequest
+        .newBuilder().setRunId("run-c").setCheckpoint(ref)
+        .setConfig(config.toBuilder().setSeed(4)).build()));
+    fails(Status.Code.DATA_LOSS, () -> stub.loadCheckpoint(LoadCheckpointRequest.newBuilder()
+        .setRunId("run-c").setCheckpoint(ref.toBuilder().setSha256("00".repeat(32)))
+        .setConfig(config).build()));
+    fails(Status.Code.NOT_FOUND, () -> stub.loadCheckpoint(LoadCheckpointRequest.newBuilder()
+        .setRunId("run-c").setCheckpoint(ref.toBuilder().setUri(ref.getUri() + "x"))
+        .setConfig(config).build()));
+  }
+
+  @Test
+  void greedyDecodingIsDeterministic() {
+    stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("g").setConfig(pin(5)).build());
+    SampleRequest greedy = SampleRequest.newBuilder().setRunId("g").setBatchSize(2)
+        .setMode(DecodeMode.DECODE_MODE_GREEDY).build();
+    SampleResponse a = stub.sample(greedy);
+    SampleResponse b = stub.sample(greedy);
+    assertEquals(a.getPrompts(0).getPrompt().getTokenIdsList(),
+        b.getPrompts(0).getPrompt().getTokenIdsList());
+    assertEquals(a.getPrompts(0).getPrompt().getTokenIdsList(),
+        a.getPrompts(1).getPrompt().getTokenIdsList());
+  }
+
+  @Test
+  void computeLossMatchesAHandComputedBellmanError() {
+    // SQL v1 (§3) with T = 1: the only step's target is r, so the loss is (Q(s0,a0) − r)².
+    QTrajectory t = QTrajectory.newBuilder().setReward(2f).addActions(1)
+        .addQ(FloatRow.newBuilder().addValues(0.5f).addValues(1.5f))
+        .addTargetQ(FloatRow.newBuilder().addValues(0f).addValues(0f)).build();
+    ComputeLossResponse r = stub.computeLoss(ComputeLossRequest.newBuilder()
+        .setConfig(PolicyConfig.newBuilder().setPromptLength(1)
+            .setSoftQ(SoftQLearningConfig.newBuilder().setLoss(SqlLoss.SQL_LOSS_V1)))
+        .addBatch(t).build());
+    assertEquals(0.25, r.getLoss(), 1e-6);
+    assertEquals(1, r.getPerPromptLossCount());
+    // V(s0) = log(e^0.5 + e^1.5)
+    assertEquals(Math.log(Math.exp(0.5) + Math.exp(1.5)), r.getValues(0), 1e-5);
+  }
+}
