@@ -14,8 +14,8 @@ import java.nio.file.Path;
 /**
  * A data folder named in a run spec: a filesystem path (relative paths resolve against a base
  * folder, normally the orchestrator's working directory) or {@code classpath:<resource folder>} for
- * data shipped inside the orchestrator's jar (the demo set), so the same spec works from a
- * checkout and from a container image.
+ * data shipped inside the orchestrator's jar (the demo set), so the same spec works from a checkout
+ * and from a container image.
  */
 public final class DataDir {
   /** Prefix that selects a classpath resource folder. */

@@ -3,9 +3,9 @@ package dev.pin.orchestrator.data;
 import java.io.IOException;
 
 /**
- * A data file that exists but cannot be read as the expected format. The message starts with
- * {@code <file>:<line>:} (line from 1, omitted when the problem concerns the whole file) and says
- * what was expected, so a person can open the file at that line and fix it.
+ * A data file that exists but cannot be read as the expected format. The message starts with {@code
+ * <file>:<line>:} (line from 1, omitted when the problem concerns the whole file) and says what was
+ * expected, so a person can open the file at that line and fix it.
  */
 public final class DataFormatException extends IOException {
   private static final long serialVersionUID = 1L;

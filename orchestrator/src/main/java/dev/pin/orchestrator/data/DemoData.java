@@ -5,9 +5,9 @@ import java.nio.file.Path;
 
 /**
  * The team's own small sentiment set shipped in the orchestrator's jar (resources {@code
- * demo/sentiment}, see its README): 16 examples per class for train and dev, 50 per class for
- * test, labels 0 = negative and 1 = positive. Written by the pin team, not taken from a public
- * dataset, so it can be redistributed with the code.
+ * demo/sentiment}, see its README): 16 examples per class for train and dev, 50 per class for test,
+ * labels 0 = negative and 1 = positive. Written by the pin team, not taken from a public dataset,
+ * so it can be redistributed with the code.
  */
 public final class DemoData {
   /** How a run spec names the folder: {@code few_shot: {dir: "classpath:demo/sentiment"}}. */
@@ -17,7 +17,8 @@ public final class DemoData {
   public static final int SPLIT_SEED = 1;
 
   /** Class names in label order. */
-  public static final java.util.List<String> LABEL_NAMES = java.util.List.of("negative", "positive");
+  public static final java.util.List<String> LABEL_NAMES =
+      java.util.List.of("negative", "positive");
 
   private DemoData() {}
 

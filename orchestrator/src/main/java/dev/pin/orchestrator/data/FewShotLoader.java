@@ -10,8 +10,9 @@ import java.util.List;
 /**
  * Reads the few-shot TSV layout of LM-BFF/RLPrompt (§6.1): {@code <dir>/16-<seed>/train.tsv},
  * {@code <dir>/16-<seed>/dev.tsv} and {@code <dir>/test.tsv}, each with the header {@code
- * sentence<TAB>label} ({@code text<TAB>label} in the AG News splits) and integer labels from 0. Quoting follows pandas (see {@link
- * DelimitedReader}), because the papers' numbers were computed on the unquoted sentences.
+ * sentence<TAB>label} ({@code text<TAB>label} in the AG News splits) and integer labels from 0.
+ * Quoting follows pandas (see {@link DelimitedReader}), because the papers' numbers were computed
+ * on the unquoted sentences.
  */
 public final class FewShotLoader {
   /** Accepted names of the text column: the AG News splits of LM-BFF name it {@code text}. */
@@ -86,7 +87,9 @@ public final class FewShotLoader {
         value = Integer.parseInt(label);
       } catch (NumberFormatException e) {
         throw new DataFormatException(
-            name, r.line(), "label must be an integer class index, found '" + abbreviate(label) + "'");
+            name,
+            r.line(),
+            "label must be an integer class index, found '" + abbreviate(label) + "'");
       }
       if (value < 0 || (numClasses > 0 && value >= numClasses)) {
         String range = numClasses > 0 ? "between 0 and " + (numClasses - 1) : "0 or more";

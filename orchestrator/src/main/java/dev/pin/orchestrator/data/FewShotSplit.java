@@ -5,8 +5,8 @@ import dev.pin.v1.LabeledText;
 import java.util.List;
 
 /**
- * One split of a few-shot classification dataset (§6.1): the train and dev examples of one seed
- * and the shared test set.
+ * One split of a few-shot classification dataset (§6.1): the train and dev examples of one seed and
+ * the shared test set.
  *
  * @param train examples every training step scores prompts on
  * @param dev examples for picking the best prompt

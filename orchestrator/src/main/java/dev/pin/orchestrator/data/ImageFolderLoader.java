@@ -14,9 +14,9 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * Reads a folder of target images for textual inversion (§6.3): every {@code *.png}, {@code
- * *.jpg} and {@code *.jpeg} file, sorted by name, decoded once with ImageIO so a corrupt or
- * mislabelled file fails here, with its name, rather than inside the Reward service.
+ * Reads a folder of target images for textual inversion (§6.3): every {@code *.png}, {@code *.jpg}
+ * and {@code *.jpeg} file, sorted by name, decoded once with ImageIO so a corrupt or mislabelled
+ * file fails here, with its name, rather than inside the Reward service.
  */
 public final class ImageFolderLoader {
   private ImageFolderLoader() {}

@@ -9,10 +9,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Fills a task's inline examples from the files its {@code data} field names, so the Reward
- * service always receives inline data (any replica can serve a task handle without shared
- * disks). Inline examples already in the spec are replaced when {@code data} is set and kept when
- * it is not; {@code data} itself is left in place as the record of where they came from.
+ * Fills a task's inline examples from the files its {@code data} field names, so the Reward service
+ * always receives inline data (any replica can serve a task handle without shared disks). Inline
+ * examples already in the spec are replaced when {@code data} is set and kept when it is not;
+ * {@code data} itself is left in place as the record of where they came from.
  */
 public final class TaskDataLoader {
   private TaskDataLoader() {}
@@ -80,8 +80,7 @@ public final class TaskDataLoader {
             .setImageInversion(
                 im.toBuilder()
                     .clearTargets()
-                    .addAllTargets(
-                        ImageFolderLoader.load(dir, d.getImageFolder().getMaxImages())))
+                    .addAllTargets(ImageFolderLoader.load(dir, d.getImageFolder().getMaxImages())))
             .build();
       }
       default -> {

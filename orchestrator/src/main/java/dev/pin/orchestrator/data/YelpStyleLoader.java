@@ -10,8 +10,8 @@ import java.util.List;
 /**
  * Reads the Yelp sentiment style-transfer files as redistributed with RLPrompt (§6.2): one
  * lowercased, tokenised sentence per line in {@code sentiment.{dev,test,ref}.{0,1}.txt}, where
- * {@code sentiment.ref.<s>.txt} holds, line by line, human rewrites of {@code sentiment.test.<s>.txt}
- * into the other style.
+ * {@code sentiment.ref.<s>.txt} holds, line by line, human rewrites of {@code
+ * sentiment.test.<s>.txt} into the other style.
  *
  * <p>The shared data has no separate training file, so training sentences come from {@code
  * sentiment.dev.<s>.txt}. The dev sentences (for model selection) are the {@value #DEV_SIZE}

@@ -3,10 +3,10 @@ package dev.pin.orchestrator.shaping;
 import dev.pin.v1.PenaltyFunction;
 
 /**
- * Perplexity regularisation of the task reward, {@code R′ = R − λ·g(PPL(z))} with g the identity
- * or the natural log (ALGORITHMS.md §7.2, Patel et al. 2025). It applies to the raw task reward,
- * before z-scoring and shaping ({@link RewardShaper}), so the penalty competes with the task
- * reward on its own scale.
+ * Perplexity regularisation of the task reward, {@code R′ = R − λ·g(PPL(z))} with g the identity or
+ * the natural log (ALGORITHMS.md §7.2, Patel et al. 2025). It applies to the raw task reward,
+ * before z-scoring and shaping ({@link RewardShaper}), so the penalty competes with the task reward
+ * on its own scale.
  *
  * @param lambda λ ≥ 0; 0 turns the penalty off
  * @param function g; unspecified means identity
@@ -33,7 +33,8 @@ public record PerplexityPenalty(double lambda, PenaltyFunction function) {
   /** g(PPL): identity or natural log. */
   public double g(double perplexity) {
     if (!(perplexity > 0) || Double.isInfinite(perplexity)) {
-      throw new IllegalArgumentException("perplexity must be a positive finite number, got " + perplexity);
+      throw new IllegalArgumentException(
+          "perplexity must be a positive finite number, got " + perplexity);
     }
     return function == PenaltyFunction.PENALTY_FUNCTION_LOG ? Math.log(perplexity) : perplexity;
   }
@@ -47,8 +48,11 @@ public record PerplexityPenalty(double lambda, PenaltyFunction function) {
   public double[] apply(double[] rewards, double[] perplexities) {
     if (rewards.length != perplexities.length) {
       throw new IllegalArgumentException(
-          "need one perplexity per reward: " + rewards.length + " rewards, "
-              + perplexities.length + " perplexities");
+          "need one perplexity per reward: "
+              + rewards.length
+              + " rewards, "
+              + perplexities.length
+              + " perplexities");
     }
     double[] out = new double[rewards.length];
     for (int i = 0; i < out.length; i++) {

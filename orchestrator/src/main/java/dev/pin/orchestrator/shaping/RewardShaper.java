@@ -26,7 +26,8 @@ public record RewardShaper(boolean zScore, double scale, double shift) {
   /** Rejects a scale or shift that would make every reward NaN or infinite. */
   public RewardShaper {
     if (!Double.isFinite(scale) || !Double.isFinite(shift)) {
-      throw new IllegalArgumentException("scale and shift must be finite, got " + scale + ", " + shift);
+      throw new IllegalArgumentException(
+          "scale and shift must be finite, got " + scale + ", " + shift);
     }
   }
 
@@ -126,7 +127,8 @@ public record RewardShaper(boolean zScore, double scale, double shift) {
    * The shaper for the paper's form {@code r′ = (r̃ − a)/(b − a)·(d − c) + c}, which maps the
    * interval [a, b] onto [c, d].
    */
-  public static RewardShaper linearFromRanges(boolean zScore, double a, double b, double c, double d) {
+  public static RewardShaper linearFromRanges(
+      boolean zScore, double a, double b, double c, double d) {
     if (a == b) {
       throw new IllegalArgumentException("a and b must differ, both are " + a);
     }

@@ -32,14 +32,14 @@ import org.yaml.snakeyaml.error.YAMLException;
  * names as the proto (snake_case, lowerCamel JSON names also accepted), nested messages as
  * mappings, repeated fields as lists, map fields as mappings.
  *
- * <p>Written against descriptors rather than YAML → JSON → {@code JsonFormat} so that every
- * problem names its full field path ({@code spec.policy.soft_q.loss}) and all problems are
- * collected, and so enums can be written by their short names: {@code method: pin} for {@code
- * METHOD_PIN}, {@code loss: v2_v3_mixed} for {@code SQL_LOSS_V2_V3_MIXED}, case-insensitive, {@code
- * -} for {@code _}. YAML 1.1 reads a bare {@code on}/{@code off} as a boolean; for an enum field it
- * is taken as the value named {@code ON}/{@code OFF} ({@code z_score: on}). Durations are written
- * {@code 90s}, {@code 30m}, {@code 2h}, {@code 1h30m} or as a number of seconds; timestamps in ISO
- * 8601; bytes as base64.
+ * <p>Written against descriptors rather than YAML → JSON → {@code JsonFormat} so that every problem
+ * names its full field path ({@code spec.policy.soft_q.loss}) and all problems are collected, and
+ * so enums can be written by their short names: {@code method: pin} for {@code METHOD_PIN}, {@code
+ * loss: v2_v3_mixed} for {@code SQL_LOSS_V2_V3_MIXED}, case-insensitive, {@code -} for {@code _}.
+ * YAML 1.1 reads a bare {@code on}/{@code off} as a boolean; for an enum field it is taken as the
+ * value named {@code ON}/{@code OFF} ({@code z_score: on}). Durations are written {@code 90s},
+ * {@code 30m}, {@code 2h}, {@code 1h30m} or as a number of seconds; timestamps in ISO 8601; bytes
+ * as base64.
  */
 public final class ProtoYaml {
   private static final Pattern DURATION =
@@ -108,7 +108,9 @@ public final class ProtoYaml {
                 + ": unknown field of "
                 + d.getName()
                 + "; known fields: "
-                + d.getFields().stream().map(FieldDescriptor::getName).collect(Collectors.joining(", ")));
+                + d.getFields().stream()
+                    .map(FieldDescriptor::getName)
+                    .collect(Collectors.joining(", ")));
         continue;
       }
       Object value = e.getValue();
@@ -120,7 +122,11 @@ public final class ProtoYaml {
         String other = oneofSeen.putIfAbsent(oneof, f.getName());
         if (other != null) {
           errors.add(
-              fieldPath + ": only one of " + oneofNames(oneof) + " may be set; " + other
+              fieldPath
+                  + ": only one of "
+                  + oneofNames(oneof)
+                  + " may be set; "
+                  + other
                   + " is already set");
           continue;
         }
@@ -159,7 +165,8 @@ public final class ProtoYaml {
       String entryPath = path + "[" + e.getKey() + "]";
       Message.Builder entry = b.newBuilderForField(f);
       Object k = convert(e.getKey(), keyField, entry, entryPath, errors);
-      Object v = e.getValue() == null ? null : convert(e.getValue(), valueField, entry, entryPath, errors);
+      Object v =
+          e.getValue() == null ? null : convert(e.getValue(), valueField, entry, entryPath, errors);
       if (k != null) {
         entry.setField(keyField, k);
         if (v != null) {
@@ -191,8 +198,11 @@ public final class ProtoYaml {
         case INT -> {
           long v = integral(value);
           boolean unsigned =
-              f.getType() == FieldDescriptor.Type.UINT32 || f.getType() == FieldDescriptor.Type.FIXED32;
-          if (unsigned ? (v < 0 || v > 0xffffffffL) : (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE)) {
+              f.getType() == FieldDescriptor.Type.UINT32
+                  || f.getType() == FieldDescriptor.Type.FIXED32;
+          if (unsigned
+              ? (v < 0 || v > 0xffffffffL)
+              : (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE)) {
             throw new IllegalArgumentException("expected a 32-bit integer, got " + v);
           }
           yield (int) v;
@@ -297,7 +307,11 @@ public final class ProtoYaml {
       String s =
           value instanceof Boolean bool
               ? (bool ? "ON" : "OFF")
-              : ((String) value).trim().toUpperCase(Locale.ROOT).replace('-', '_').replace(' ', '_');
+              : ((String) value)
+                  .trim()
+                  .toUpperCase(Locale.ROOT)
+                  .replace('-', '_')
+                  .replace(' ', '_');
       EnumValueDescriptor v = type.findValueByName(s);
       if (v == null) {
         v = type.findValueByName(enumPrefix(type) + s);
@@ -387,7 +401,9 @@ public final class ProtoYaml {
   }
 
   private static String oneofNames(OneofDescriptor oneof) {
-    return oneof.getFields().stream().map(FieldDescriptor::getName).collect(Collectors.joining(", "));
+    return oneof.getFields().stream()
+        .map(FieldDescriptor::getName)
+        .collect(Collectors.joining(", "));
   }
 
   private static String describe(Object value) {

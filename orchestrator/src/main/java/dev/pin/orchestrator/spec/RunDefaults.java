@@ -86,8 +86,8 @@ public final class RunDefaults {
 
   /**
    * Fills every zero-valued field with its §8 default for the spec's method and task. The method
-   * itself has no default: an unspecified method leaves the method-dependent fields unset, and
-   * the validator reports it.
+   * itself has no default: an unspecified method leaves the method-dependent fields unset, and the
+   * validator reports it.
    */
   public static RunSpec apply(RunSpec spec, Context ctx) {
     RunSpec.Builder b = spec.toBuilder();
@@ -145,8 +145,8 @@ public final class RunDefaults {
   }
 
   /**
-   * The LM-prior filter's k (§4.2): 10 000 of a ~50 000-token vocabulary, scaled to about 20 %
-   * when the vocabulary is smaller (BERT's 30 522 tokens give 6 104).
+   * The LM-prior filter's k (§4.2): 10 000 of a ~50 000-token vocabulary, scaled to about 20 % when
+   * the vocabulary is smaller (BERT's 30 522 tokens give 6 104).
    *
    * @param vocabSize the backbone's vocabulary size, or 0 when unknown (gives 10 000)
    */
@@ -193,7 +193,8 @@ public final class RunDefaults {
     if (s.hasPerplexityPenalty()
         && s.getPerplexityPenalty().getFunction() == PenaltyFunction.PENALTY_FUNCTION_UNSPECIFIED) {
       s.setPerplexityPenalty(
-          s.getPerplexityPenalty().toBuilder().setFunction(PenaltyFunction.PENALTY_FUNCTION_IDENTITY));
+          s.getPerplexityPenalty().toBuilder()
+              .setFunction(PenaltyFunction.PENALTY_FUNCTION_IDENTITY));
     }
     return s.build();
   }
@@ -309,7 +310,9 @@ public final class RunDefaults {
   private static TaskSpec taskDefaults(TaskSpec task, Context ctx) {
     return switch (task.getTaskCase()) {
       case CLASSIFICATION ->
-          task.toBuilder().setClassification(classificationDefaults(task.getClassification(), ctx)).build();
+          task.toBuilder()
+              .setClassification(classificationDefaults(task.getClassification(), ctx))
+              .build();
       case STYLE_TRANSFER ->
           task.toBuilder().setStyleTransfer(styleDefaults(task.getStyleTransfer())).build();
       default -> task;

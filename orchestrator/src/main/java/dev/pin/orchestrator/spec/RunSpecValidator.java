@@ -24,8 +24,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Checks an effective run spec (after {@link RunDefaults#apply}) and reports every problem at
- * once, each as {@code <field path>: <what is wrong>, <what to do>}, e.g. {@code
+ * Checks an effective run spec (after {@link RunDefaults#apply}) and reports every problem at once,
+ * each as {@code <field path>: <what is wrong>, <what to do>}, e.g. {@code
  * spec.policy.prompt_length: must be between 1 and 64, got 0}. Because defaults are filled first, a
  * zero left in a field that needs a value is an error here. File contents are not read (that is
  * {@code TaskDataLoader}'s job, with file and line in its errors); models are not looked up (the
@@ -74,13 +74,16 @@ public final class RunSpecValidator {
       error(path + ".method", "must be set; use one of rlprompt, pin, pez");
     }
     switch (s.getTask().getTaskCase()) {
-      case CLASSIFICATION -> classification(path + ".task.classification", s.getTask().getClassification());
+      case CLASSIFICATION ->
+          classification(path + ".task.classification", s.getTask().getClassification());
       case STYLE_TRANSFER -> style(path + ".task.style_transfer", s.getTask().getStyleTransfer());
-      case IMAGE_INVERSION -> image(path + ".task.image_inversion", s.getTask().getImageInversion());
+      case IMAGE_INVERSION ->
+          image(path + ".task.image_inversion", s.getTask().getImageInversion());
       case CUSTOM -> custom(path + ".task.custom", s.getTask().getCustom());
-      default -> error(
-          path + ".task",
-          "must be set; add one of classification, style_transfer, image_inversion, custom");
+      default ->
+          error(
+              path + ".task",
+              "must be set; add one of classification, style_transfer, image_inversion, custom");
     }
     if (m == Method.METHOD_RLPROMPT || m == Method.METHOD_PIN) {
       policy(path + ".policy", s.getPolicy(), m);
@@ -98,7 +101,9 @@ public final class RunSpecValidator {
     budget(path + ".budget", s.getBudget());
     evaluation(path + ".evaluation", s.getEvaluation());
     if (s.getCheckpointEverySteps() < 1) {
-      error(path + ".checkpoint_every_steps", "must be at least 1, got " + s.getCheckpointEverySteps());
+      error(
+          path + ".checkpoint_every_steps",
+          "must be at least 1, got " + s.getCheckpointEverySteps());
     }
     if (s.getWarmStartPrompt().length() > 1000) {
       error(path + ".warm_start_prompt", "must be at most 1000 characters");
@@ -121,7 +126,9 @@ public final class RunSpecValidator {
       if (v.isBlank()) {
         error(p, "must not be empty");
       } else if (!v.strip().equals(v) || v.chars().anyMatch(Character::isWhitespace)) {
-        error(p, "must be a single word without spaces (one token of the task model), got '" + v + "'");
+        error(
+            p,
+            "must be a single word without spaces (one token of the task model), got '" + v + "'");
       } else if (!seen.add(v.toLowerCase(Locale.ROOT))) {
         error(p, "duplicates another verbalizer ('" + v + "'); each class needs its own word");
       }
@@ -145,27 +152,40 @@ public final class RunSpecValidator {
       error(path + ".template", "must contain {mask} at most once, got '" + t + "'");
     }
     if (!(c.getCorrectMultiplier() > 0)) {
-      error(path + ".correct_multiplier", "must be positive (default 200), got " + c.getCorrectMultiplier());
+      error(
+          path + ".correct_multiplier",
+          "must be positive (default 200), got " + c.getCorrectMultiplier());
     }
     if (!(c.getIncorrectMultiplier() > 0)) {
-      error(path + ".incorrect_multiplier", "must be positive (default 180), got " + c.getIncorrectMultiplier());
+      error(
+          path + ".incorrect_multiplier",
+          "must be positive (default 180), got " + c.getIncorrectMultiplier());
     }
     boolean hasData = c.getData().getSourceCase() != DataSource.SourceCase.SOURCE_NOT_SET;
     if (hasData) {
       if (c.getData().getSourceCase() != DataSource.SourceCase.FEW_SHOT) {
-        error(path + ".data", "classification reads few_shot data; replace it with few_shot: {dir, split_seed}");
+        error(
+            path + ".data",
+            "classification reads few_shot data; replace it with few_shot: {dir, split_seed}");
       } else {
         if (c.getData().getFewShot().getDir().isBlank()) {
-          error(path + ".data.few_shot.dir", "must name the dataset folder, e.g. ../shared/data/few-shot/sst-2");
+          error(
+              path + ".data.few_shot.dir",
+              "must name the dataset folder, e.g. ../shared/data/few-shot/sst-2");
         }
         if (c.getData().getFewShot().getSplitSeed() < 0) {
-          error(path + ".data.few_shot.split_seed",
-              "must not be negative (the 16-<seed> folder; 100, 13, 21, 42 or 87 for the shared data), got "
+          error(
+              path + ".data.few_shot.split_seed",
+              "must not be negative (the 16-<seed> folder; 100, 13, 21, 42 or 87 for the shared"
+                  + " data), got "
                   + c.getData().getFewShot().getSplitSeed());
         }
       }
     } else if (c.getTrainCount() == 0) {
-      error(path + ".train", "must not be empty when no data is named; add data: {few_shot: {dir, split_seed}} or inline examples");
+      error(
+          path + ".train",
+          "must not be empty when no data is named; add data: {few_shot: {dir, split_seed}} or"
+              + " inline examples");
     }
     labels(path + ".train", c.getTrainList(), c.getVerbalizersCount());
     labels(path + ".dev", c.getDevList(), c.getVerbalizersCount());
@@ -176,8 +196,12 @@ public final class RunSpecValidator {
     for (int i = 0; i < examples.size(); i++) {
       LabeledText e = examples.get(i);
       if (e.getLabel() < 0 || (classes > 0 && e.getLabel() >= classes)) {
-        error(path + "[" + i + "].label",
-            "must be between 0 and " + (classes - 1) + " (one per verbalizer), got " + e.getLabel());
+        error(
+            path + "[" + i + "].label",
+            "must be between 0 and "
+                + (classes - 1)
+                + " (one per verbalizer), got "
+                + e.getLabel());
       }
       if (e.getText().isBlank()) {
         error(path + "[" + i + "].text", "must not be empty");
@@ -186,11 +210,18 @@ public final class RunSpecValidator {
   }
 
   private void style(String path, StyleTransferTask s) {
-    model(path + ".generator", s.getGenerator(),
+    model(
+        path + ".generator",
+        s.getGenerator(),
         "the causal task LM that rewrites sentences, e.g. gpt2 or opt-125m (import it first)");
-    model(path + ".style_classifier", s.getStyleClassifier(),
+    model(
+        path + ".style_classifier",
+        s.getStyleClassifier(),
         "a sentiment classifier giving P(style | y), e.g. yelp-style-classifier (import it first)");
-    model(path + ".content_model", s.getContentModel(), "the BERTScore encoder, e.g. bert-base-uncased");
+    model(
+        path + ".content_model",
+        s.getContentModel(),
+        "the BERTScore encoder, e.g. bert-base-uncased");
     String t = s.getTemplate();
     if (!t.contains("{prompt}") || !t.contains("{sentence}")) {
       error(path + ".template", "must contain {prompt} and {sentence}, got '" + t + "'");
@@ -199,65 +230,97 @@ public final class RunSpecValidator {
       error(path + ".target_label", "must not be negative, got " + s.getTargetLabel());
     }
     if (s.getContentLayer() < 0) {
-      error(path + ".content_layer", "must not be negative (0 = final layer), got " + s.getContentLayer());
+      error(
+          path + ".content_layer",
+          "must not be negative (0 = final layer), got " + s.getContentLayer());
     }
     GenerationConfig g = s.getGeneration();
     String gp = path + ".generation";
     range(gp + ".top_k", g.getTopK(), 1, 1_000_000);
     if (!(g.getTemperature() > 0) || Float.isInfinite(g.getTemperature())) {
-      error(gp + ".temperature", "must be a positive number (default 1.0), got " + g.getTemperature());
+      error(
+          gp + ".temperature",
+          "must be a positive number (default 1.0), got " + g.getTemperature());
     }
     range(gp + ".num_samples", g.getNumSamples(), 1, 4096);
     range(gp + ".group_size", g.getGroupSize(), 1, Math.max(1, g.getNumSamples()));
     if (g.getGroupSize() > 0 && g.getNumSamples() % g.getGroupSize() != 0) {
-      error(gp + ".num_samples",
-          "must be a multiple of group_size " + g.getGroupSize() + " (groups of equal size), got " + g.getNumSamples());
+      error(
+          gp + ".num_samples",
+          "must be a multiple of group_size "
+              + g.getGroupSize()
+              + " (groups of equal size), got "
+              + g.getNumSamples());
     }
     if (g.getMaxNewTokens() < 0) {
-      error(gp + ".max_new_tokens", "must not be negative (0 = the length rule only), got " + g.getMaxNewTokens());
+      error(
+          gp + ".max_new_tokens",
+          "must not be negative (0 = the length rule only), got " + g.getMaxNewTokens());
     }
     boolean hasData = s.getData().getSourceCase() != DataSource.SourceCase.SOURCE_NOT_SET;
     if (hasData) {
       if (!s.getData().hasYelpStyle()) {
-        error(path + ".data", "style transfer reads yelp_style data; replace it with yelp_style: {dir, source_style}");
+        error(
+            path + ".data",
+            "style transfer reads yelp_style data; replace it with yelp_style: {dir,"
+                + " source_style}");
       } else {
         var y = s.getData().getYelpStyle();
         if (y.getDir().isBlank()) {
-          error(path + ".data.yelp_style.dir", "must name the folder with sentiment.*.txt, e.g. ../shared/data/style-transfer/yelp");
+          error(
+              path + ".data.yelp_style.dir",
+              "must name the folder with sentiment.*.txt, e.g. ../shared/data/style-transfer/yelp");
         }
         if (y.getSourceStyle() != 0 && y.getSourceStyle() != 1) {
-          error(path + ".data.yelp_style.source_style",
+          error(
+              path + ".data.yelp_style.source_style",
               "must be 0 (negative→positive) or 1 (positive→negative), got " + y.getSourceStyle());
         }
         if (y.getMaxTrain() < 0) {
-          error(path + ".data.yelp_style.max_train", "must not be negative (0 = all), got " + y.getMaxTrain());
+          error(
+              path + ".data.yelp_style.max_train",
+              "must not be negative (0 = all), got " + y.getMaxTrain());
         }
         if (y.getMaxTest() < 0) {
-          error(path + ".data.yelp_style.max_test", "must not be negative (0 = all), got " + y.getMaxTest());
+          error(
+              path + ".data.yelp_style.max_test",
+              "must not be negative (0 = all), got " + y.getMaxTest());
         }
       }
     } else if (s.getTrainCount() == 0) {
-      error(path + ".train", "must not be empty when no data is named; add data: {yelp_style: {dir, source_style}} or inline sentences");
+      error(
+          path + ".train",
+          "must not be empty when no data is named; add data: {yelp_style: {dir, source_style}} or"
+              + " inline sentences");
     }
   }
 
   private void image(String path, ImageInversionTask im) {
-    model(path + ".clip", im.getClip(), "a CLIP model with text and vision towers, e.g. clip-vit-b-32 (import it first)");
+    model(
+        path + ".clip",
+        im.getClip(),
+        "a CLIP model with text and vision towers, e.g. clip-vit-b-32 (import it first)");
     boolean hasData = im.getData().getSourceCase() != DataSource.SourceCase.SOURCE_NOT_SET;
     if (hasData) {
       if (!im.getData().hasImageFolder()) {
-        error(path + ".data", "image inversion reads an image_folder; replace it with image_folder: {dir}");
+        error(
+            path + ".data",
+            "image inversion reads an image_folder; replace it with image_folder: {dir}");
       } else {
         if (im.getData().getImageFolder().getDir().isBlank()) {
           error(path + ".data.image_folder.dir", "must name a folder of PNG or JPEG images");
         }
         if (im.getData().getImageFolder().getMaxImages() < 0) {
-          error(path + ".data.image_folder.max_images",
-              "must not be negative (0 = all), got " + im.getData().getImageFolder().getMaxImages());
+          error(
+              path + ".data.image_folder.max_images",
+              "must not be negative (0 = all), got "
+                  + im.getData().getImageFolder().getMaxImages());
         }
       }
     } else if (im.getTargetsCount() == 0) {
-      error(path + ".targets", "must not be empty when no data is named; add data: {image_folder: {dir}}");
+      error(
+          path + ".targets",
+          "must not be empty when no data is named; add data: {image_folder: {dir}}");
     }
     for (int i = 0; i < im.getTargetsCount(); i++) {
       if (im.getTargets(i).getData().isEmpty()) {
@@ -268,7 +331,9 @@ public final class RunSpecValidator {
 
   private void custom(String path, CustomTask c) {
     if (c.getRewardFunction().isBlank()) {
-      error(path + ".reward_function", "must name a reward function registered in the reward service, e.g. keyword");
+      error(
+          path + ".reward_function",
+          "must name a reward function registered in the reward service, e.g. keyword");
     }
     labels(path + ".train", c.getTrainList(), 0);
   }
@@ -289,11 +354,16 @@ public final class RunSpecValidator {
     }
     if (m == Method.METHOD_RLPROMPT) {
       if (p.hasSparseTsallis()) {
-        error(path + ".sparse_tsallis", "is PIN's setting but method is rlprompt; use soft_q, or set method: pin");
+        error(
+            path + ".sparse_tsallis",
+            "is PIN's setting but method is rlprompt; use soft_q, or set method: pin");
       } else if (p.hasSoftQ()) {
-        range(path + ".soft_q.sampling_top_k", p.getSoftQ().getSamplingTopK(), 1, Integer.MAX_VALUE);
+        range(
+            path + ".soft_q.sampling_top_k", p.getSoftQ().getSamplingTopK(), 1, Integer.MAX_VALUE);
         if (!Float.isFinite(p.getSoftQ().getLogitBias())) {
-          error(path + ".soft_q.logit_bias", "must be a finite number, got " + p.getSoftQ().getLogitBias());
+          error(
+              path + ".soft_q.logit_bias",
+              "must be a finite number, got " + p.getSoftQ().getLogitBias());
         }
       } else {
         error(path + ".soft_q", "must be set for method rlprompt");
@@ -301,13 +371,16 @@ public final class RunSpecValidator {
     }
     if (m == Method.METHOD_PIN) {
       if (p.hasSoftQ()) {
-        error(path + ".soft_q", "is RLPrompt's setting but method is pin; use sparse_tsallis, or set method: rlprompt");
+        error(
+            path + ".soft_q",
+            "is RLPrompt's setting but method is pin; use sparse_tsallis, or set method: rlprompt");
       } else if (p.hasSparseTsallis()) {
         var f = p.getSparseTsallis().getLmFilter();
         if (!f.getDisabled()) {
           range(path + ".sparse_tsallis.lm_filter.top_k", f.getTopK(), 1, Integer.MAX_VALUE);
           if (!(f.getIgnoredValue() < 0) || !Float.isFinite(f.getIgnoredValue())) {
-            error(path + ".sparse_tsallis.lm_filter.ignored_value",
+            error(
+                path + ".sparse_tsallis.lm_filter.ignored_value",
                 "must be a finite negative number (default -1000), got " + f.getIgnoredValue());
           }
         }
@@ -329,7 +402,8 @@ public final class RunSpecValidator {
     }
     positive(ap + ".epsilon", a.getEpsilon(), "1e-8");
     if (!(p.getTargetPolyak() > 0 && p.getTargetPolyak() <= 1)) {
-      error(path + ".target_polyak", "must be in (0, 1] (default 0.001), got " + p.getTargetPolyak());
+      error(
+          path + ".target_polyak", "must be in (0, 1] (default 0.001), got " + p.getTargetPolyak());
     }
     ReplayConfig r = p.getReplay();
     if (r.getEnabled()) {
@@ -337,7 +411,9 @@ public final class RunSpecValidator {
       range(rp + ".capacity", r.getCapacity(), 1, 10_000_000);
       range(rp + ".batch_size", r.getBatchSize(), 1, 1_000_000);
       if (r.getWarmup() < 1 || (r.getCapacity() > 0 && r.getWarmup() > r.getCapacity())) {
-        error(rp + ".warmup", "must be between 1 and capacity " + r.getCapacity() + ", got " + r.getWarmup());
+        error(
+            rp + ".warmup",
+            "must be between 1 and capacity " + r.getCapacity() + ", got " + r.getWarmup());
       }
     }
   }
@@ -374,7 +450,9 @@ public final class RunSpecValidator {
       error(path + ".max_duration", "must not be negative");
     }
     if (b.getEarlyStoppingPatience() < 0) {
-      error(path + ".early_stopping_patience", "must not be negative (0 = never), got " + b.getEarlyStoppingPatience());
+      error(
+          path + ".early_stopping_patience",
+          "must not be negative (0 = never), got " + b.getEarlyStoppingPatience());
     }
   }
 

@@ -46,8 +46,7 @@ public final class RunSpecYaml {
     try {
       return parse(text);
     } catch (SpecException e) {
-      throw new SpecException(
-          e.problems().stream().map(p -> file + ": " + p).toList());
+      throw new SpecException(e.problems().stream().map(p -> file + ": " + p).toList());
     }
   }
 

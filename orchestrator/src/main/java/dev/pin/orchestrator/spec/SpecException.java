@@ -27,7 +27,8 @@ public final class SpecException extends IllegalArgumentException {
     if (problems.size() == 1) {
       return problems.get(0);
     }
-    StringBuilder sb = new StringBuilder("run spec has ").append(problems.size()).append(" problems:");
+    StringBuilder sb =
+        new StringBuilder("run spec has ").append(problems.size()).append(" problems:");
     for (String p : problems) {
       sb.append("\n  - ").append(p);
     }

@@ -40,8 +40,7 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * {@link RunStore} over JDBC: SQLite (an embedded file, the default) or PostgreSQL, chosen by the
- * JDBC URL, with the same SQL except for the binary column type and row locks ({@link
- * SqlDialect}).
+ * JDBC URL, with the same SQL except for the binary column type and row locks ({@link SqlDialect}).
  *
  * <p>Storage: each run, event, step and evaluation is its protobuf bytes next to the columns the
  * queries need (state, creation time, sequence, step). Each run's event sequence is a counter in
@@ -182,8 +181,8 @@ public final class JdbcRunStore implements RunStore {
           String day = DAY.format(now);
           try (PreparedStatement p =
               c.prepareStatement(
-                  "INSERT INTO run_id_counters (day, last_value) VALUES (?, 1) "
-                      + "ON CONFLICT (day) DO UPDATE SET last_value = run_id_counters.last_value + 1")) {
+                  "INSERT INTO run_id_counters (day, last_value) VALUES (?, 1) ON CONFLICT (day) DO"
+                      + " UPDATE SET last_value = run_id_counters.last_value + 1")) {
             p.setString(1, day);
             p.executeUpdate();
           }
@@ -392,12 +391,16 @@ public final class JdbcRunStore implements RunStore {
         c -> {
           Locked locked = lockRun(c, runId);
           RunUpdate u =
-              write(c, locked, b -> {}, List.of(RunEvent.newBuilder().setEvaluation(evaluation).build()));
+              write(
+                  c,
+                  locked,
+                  b -> {},
+                  List.of(RunEvent.newBuilder().setEvaluation(evaluation).build()));
           RunEvent event = u.events().get(0);
           try (PreparedStatement p =
               c.prepareStatement(
-                  "INSERT INTO run_evaluations (run_id, sequence, step, split, dev_score, evaluation)"
-                      + " VALUES (?, ?, ?, ?, ?, ?)")) {
+                  "INSERT INTO run_evaluations (run_id, sequence, step, split, dev_score,"
+                      + " evaluation) VALUES (?, ?, ?, ?, ?, ?)")) {
             p.setString(1, runId);
             p.setLong(2, event.getSequence());
             p.setLong(3, evaluation.getStep());
@@ -562,7 +565,8 @@ public final class JdbcRunStore implements RunStore {
     Run.Builder b = before.toBuilder();
     mutation.accept(b);
     // The id and creation time are the store's; a mutation cannot move a run.
-    Run after = b.setId(before.getId()).setCreated(before.getCreated()).setUpdated(timestamp(now)).build();
+    Run after =
+        b.setId(before.getId()).setCreated(before.getCreated()).setUpdated(timestamp(now)).build();
     List<RunEvent> stored = insertEvents(c, after.getId(), locked.lastSequence(), events, now);
     try (PreparedStatement p =
         c.prepareStatement(
@@ -596,7 +600,8 @@ public final class JdbcRunStore implements RunStore {
     List<RunEvent> stored = new ArrayList<>(events.size());
     try (PreparedStatement p =
         c.prepareStatement(
-            "INSERT INTO run_events (run_id, sequence, time_ms, kind, event) VALUES (?, ?, ?, ?, ?)")) {
+            "INSERT INTO run_events (run_id, sequence, time_ms, kind, event) VALUES (?, ?, ?,"
+                + " ?, ?)")) {
       long seq = lastSequence;
       for (RunEvent e : events) {
         RunEvent.Builder b = e.toBuilder().setSequence(++seq).setReplayed(false);
@@ -667,6 +672,14 @@ public final class JdbcRunStore implements RunStore {
         }
         throw new StoreException("run store transaction failed: " + e.getMessage(), e);
       } finally {
+        // Back to autocommit before the connection idles: in manual-commit mode sqlite-jdbc opens
+        // the next transaction right after a commit, and with BEGIN IMMEDIATE an idle pooled
+        // connection would then hold the write lock against every other process.
+        try {
+          c.setAutoCommit(true);
+        } catch (SQLException e) {
+          healthy = false;
+        }
         release(c, healthy);
         if (serialise) {
           sqliteWriteLock.unlock();

@@ -8,8 +8,8 @@ import java.sql.Statement;
 import java.util.List;
 
 /**
- * The schema, as numbered migrations applied in order inside one transaction each and recorded
- * in {@code schema_version}. Never edit a released migration; append a new one.
+ * The schema, as numbered migrations applied in order inside one transaction each and recorded in
+ * {@code schema_version}. Never edit a released migration; append a new one.
  */
 final class Migrations {
   /** One schema step. {@code ${BLOB}} stands for the dialect's binary type. */

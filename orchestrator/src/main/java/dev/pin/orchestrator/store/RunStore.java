@@ -16,8 +16,8 @@ import java.util.function.Consumer;
 /**
  * The orchestrator's run history. Safe to use from many run threads at once: every method is one
  * database transaction, and each run's event log gets sequences 1, 2, 3, … without gaps or
- * duplicates even under concurrent appends. Methods that change a run and log an event do both
- * in the same transaction, so a WatchRun replay never sees one without the other.
+ * duplicates even under concurrent appends. Methods that change a run and log an event do both in
+ * the same transaction, so a WatchRun replay never sees one without the other.
  *
  * <p>Unknown run ids throw {@link UnknownRunException}; database failures throw {@link
  * StoreException}.
@@ -77,9 +77,9 @@ public interface RunStore extends AutoCloseable {
   long lastSequence(String runId);
 
   /**
-   * Records a finished training step: stores its metrics (replacing a record of the same step,
-   * e.g. after a resume), makes it the run's {@code latest} and {@code step} unless the run is
-   * already further, and logs it as an event.
+   * Records a finished training step: stores its metrics (replacing a record of the same step, e.g.
+   * after a resume), makes it the run's {@code latest} and {@code step} unless the run is already
+   * further, and logs it as an event.
    *
    * @return the logged event
    */

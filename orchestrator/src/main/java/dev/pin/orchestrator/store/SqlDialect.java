@@ -46,8 +46,8 @@ enum SqlDialect {
   }
 
   /**
-   * Whether a failed transaction may succeed when run again: PostgreSQL serialisation failures
-   * and deadlocks, SQLite "busy" after the busy timeout (another process held the write lock).
+   * Whether a failed transaction may succeed when run again: PostgreSQL serialisation failures and
+   * deadlocks, SQLite "busy" after the busy timeout (another process held the write lock).
    */
   boolean retryable(SQLException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -56,7 +56,8 @@ enum SqlDialect {
         if (this == POSTGRES && ("40001".equals(state) || "40P01".equals(state))) {
           return true;
         }
-        if (this == SQLITE && (s.getErrorCode() & 0xff) == 5) { // SQLITE_BUSY and its extended codes
+        if (this == SQLITE
+            && (s.getErrorCode() & 0xff) == 5) { // SQLITE_BUSY and its extended codes
           return true;
         }
       }

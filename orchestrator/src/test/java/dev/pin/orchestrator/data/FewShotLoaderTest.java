@@ -75,7 +75,8 @@ class FewShotLoaderTest {
       }
     }
     // File line 281 is an unquoted line and must come through verbatim.
-    assertEquals(raw.get(280).substring(0, raw.get(280).lastIndexOf('\t')), rows.get(279).getText());
+    assertEquals(
+        raw.get(280).substring(0, raw.get(280).lastIndexOf('\t')), rows.get(279).getText());
   }
 
   @Test
@@ -114,7 +115,8 @@ class FewShotLoaderTest {
   void lineNumbersCountLinesInsideQuotes() throws IOException {
     write("n.tsv", "sentence\tlabel\n\"two\nlines\"\t0\nthree\tcolumns\t1\n");
     DataFormatException e =
-        assertThrows(DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "n.tsv", 2));
+        assertThrows(
+            DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "n.tsv", 2));
     assertEquals(4, e.line());
   }
 
@@ -126,8 +128,9 @@ class FewShotLoaderTest {
     }
     sb.append("one\ttoo many\t1\n");
     write("train.tsv", sb.toString());
-    DataFormatException e = assertThrows(
-        DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "train.tsv", 2));
+    DataFormatException e =
+        assertThrows(
+            DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "train.tsv", 2));
     assertTrue(
         e.getMessage()
             .endsWith("train.tsv:17: expected 2 tab-separated columns (sentence, label), found 3"),
@@ -138,62 +141,75 @@ class FewShotLoaderTest {
   @Test
   void nonIntegerLabel() throws IOException {
     write("bad.tsv", "sentence\tlabel\ngood\tpositive\n");
-    DataFormatException e = assertThrows(
-        DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "bad.tsv", 2));
-    assertTrue(e.getMessage().endsWith(
-        "bad.tsv:2: label must be an integer class index, found 'positive'"), e.getMessage());
+    DataFormatException e =
+        assertThrows(
+            DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "bad.tsv", 2));
+    assertTrue(
+        e.getMessage()
+            .endsWith("bad.tsv:2: label must be an integer class index, found 'positive'"),
+        e.getMessage());
   }
 
   @Test
   void labelOutOfRange() throws IOException {
     write("range.tsv", "sentence\tlabel\ngood\t1\nbad\t2\n");
-    DataFormatException e = assertThrows(
-        DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "range.tsv", 2));
-    assertTrue(e.getMessage().endsWith("range.tsv:3: label must be between 0 and 1, found 2"),
+    DataFormatException e =
+        assertThrows(
+            DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "range.tsv", 2));
+    assertTrue(
+        e.getMessage().endsWith("range.tsv:3: label must be between 0 and 1, found 2"),
         e.getMessage());
     write("neg.tsv", "sentence\tlabel\nbad\t-1\n");
-    e = assertThrows(
-        DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "neg.tsv", 0));
+    e =
+        assertThrows(
+            DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "neg.tsv", 0));
     assertTrue(e.getMessage().endsWith("label must be 0 or more, found -1"), e.getMessage());
   }
 
   @Test
   void missingHeader() throws IOException {
     write("nohead.tsv", "a fine film\t1\n");
-    DataFormatException e = assertThrows(
-        DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "nohead.tsv", 2));
-    assertTrue(e.getMessage().contains("nohead.tsv:1: expected the header 'sentence<TAB>label'"),
+    DataFormatException e =
+        assertThrows(
+            DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "nohead.tsv", 2));
+    assertTrue(
+        e.getMessage().contains("nohead.tsv:1: expected the header 'sentence<TAB>label'"),
         e.getMessage());
   }
 
   @Test
   void emptyFileAndHeaderOnly() throws IOException {
     write("empty.tsv", "");
-    DataFormatException e = assertThrows(
-        DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "empty.tsv", 2));
+    DataFormatException e =
+        assertThrows(
+            DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "empty.tsv", 2));
     assertTrue(e.getMessage().contains("empty.tsv: file is empty"), e.getMessage());
     assertEquals(0, e.line());
     write("head.tsv", "sentence\tlabel\n\n");
-    e = assertThrows(
-        DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "head.tsv", 2));
+    e =
+        assertThrows(
+            DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "head.tsv", 2));
     assertTrue(e.getMessage().contains("has a header but no examples"), e.getMessage());
   }
 
   @Test
   void unclosedQuote() throws IOException {
     write("open.tsv", "sentence\tlabel\nok\t1\n\"never closed\t0\n");
-    DataFormatException e = assertThrows(
-        DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "open.tsv", 2));
+    DataFormatException e =
+        assertThrows(
+            DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "open.tsv", 2));
     assertEquals(3, e.line());
     assertTrue(e.getMessage().contains("quoted field is never closed"), e.getMessage());
   }
 
   @Test
   void invalidUtf8() throws IOException {
-    Files.write(tmp.resolve("latin1.tsv"),
+    Files.write(
+        tmp.resolve("latin1.tsv"),
         "sentence\tlabel\ncr\u00e8me\t1\n".getBytes(StandardCharsets.ISO_8859_1));
-    DataFormatException e = assertThrows(
-        DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "latin1.tsv", 2));
+    DataFormatException e =
+        assertThrows(
+            DataFormatException.class, () -> FewShotLoader.read(DataDir.of(tmp), "latin1.tsv", 2));
     assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
   }
 

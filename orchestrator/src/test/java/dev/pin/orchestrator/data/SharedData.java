@@ -16,9 +16,7 @@ final class SharedData {
   static Path root() {
     Path moduleDir = Path.of("").toAbsolutePath();
     for (Path candidate :
-        new Path[] {
-          moduleDir.resolve("../../shared/data"), moduleDir.resolve("../shared/data")
-        }) {
+        new Path[] {moduleDir.resolve("../../shared/data"), moduleDir.resolve("../shared/data")}) {
       if (Files.isDirectory(candidate.resolve("few-shot"))) {
         return candidate.normalize();
       }

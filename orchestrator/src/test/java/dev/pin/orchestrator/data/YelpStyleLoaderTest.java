@@ -38,18 +38,23 @@ class YelpStyleLoaderTest {
     Files.writeString(tmp.resolve("sentiment.dev.0.txt"), "bad food .\nrude staff .\n");
     Files.writeString(tmp.resolve("sentiment.test.0.txt"), "cold soup .\nslow service .\n");
     Files.writeString(tmp.resolve("sentiment.ref.0.txt"), "hot soup .\n");
-    DataFormatException e = assertThrows(
-        DataFormatException.class, () -> YelpStyleLoader.load(DataDir.of(tmp), 0, 0, 0));
-    assertTrue(e.getMessage().contains("sentiment.ref.0.txt: expected one reference per line"),
+    DataFormatException e =
+        assertThrows(
+            DataFormatException.class, () -> YelpStyleLoader.load(DataDir.of(tmp), 0, 0, 0));
+    assertTrue(
+        e.getMessage().contains("sentiment.ref.0.txt: expected one reference per line"),
         e.getMessage());
   }
 
   @Test
   void emptyLineIsAnError() throws IOException {
     Files.writeString(tmp.resolve("sentiment.dev.1.txt"), "great food .\n\nnice staff .\n");
-    DataFormatException e = assertThrows(
-        DataFormatException.class, () -> YelpStyleLoader.load(DataDir.of(tmp), 1, 0, 0));
-    assertTrue(e.getMessage().endsWith("sentiment.dev.1.txt:2: line is empty: expected one"
-        + " sentence per line"), e.getMessage());
+    DataFormatException e =
+        assertThrows(
+            DataFormatException.class, () -> YelpStyleLoader.load(DataDir.of(tmp), 1, 0, 0));
+    assertTrue(
+        e.getMessage()
+            .endsWith("sentiment.dev.1.txt:2: line is empty: expected one" + " sentence per line"),
+        e.getMessage());
   }
 }

@@ -36,7 +36,9 @@ class RewardShaperTest {
 
   @Test
   void rlpromptClassificationIsFiveZ() {
-    RewardShaper s = RewardShaper.of(RewardShaping.newBuilder().setZScore(ZScore.Z_SCORE_ON).setScale(5).build());
+    RewardShaper s =
+        RewardShaper.of(
+            RewardShaping.newBuilder().setZScore(ZScore.Z_SCORE_ON).setScale(5).build());
     // r = (10, 30): mean 20, std 10 → z = ∓10/10.0001.
     double z = 10 / 10.0001;
     assertArrayEquals(new double[] {-5 * z, 5 * z}, s.shape(new double[] {10, 30}), EPS);
@@ -57,9 +59,11 @@ class RewardShaperTest {
   @Test
   void pinIsPlainZAndImageInversionIsTheRawReward() {
     RewardShaper pin = RewardShaper.of(RewardShaping.getDefaultInstance());
-    assertArrayEquals(RewardShaper.zScore(new double[] {0.1, 0.4}), pin.shape(new double[] {0.1, 0.4}), EPS);
+    assertArrayEquals(
+        RewardShaper.zScore(new double[] {0.1, 0.4}), pin.shape(new double[] {0.1, 0.4}), EPS);
     RewardShaper image =
-        RewardShaper.of(RewardShaping.newBuilder().setZScore(ZScore.Z_SCORE_OFF).setScale(1).build());
+        RewardShaper.of(
+            RewardShaping.newBuilder().setZScore(ZScore.Z_SCORE_OFF).setScale(1).build());
     assertArrayEquals(new double[] {0.31, 0.27}, image.shape(new double[] {0.31, 0.27}), EPS);
   }
 
@@ -82,7 +86,8 @@ class RewardShaperTest {
 
   @Test
   void perplexityPenalty() {
-    PerplexityPenalty identity = new PerplexityPenalty(0.5, PenaltyFunction.PENALTY_FUNCTION_IDENTITY);
+    PerplexityPenalty identity =
+        new PerplexityPenalty(0.5, PenaltyFunction.PENALTY_FUNCTION_IDENTITY);
     assertEquals(100 - 0.5 * 40, identity.apply(100, 40), EPS);
     PerplexityPenalty unspecified =
         new PerplexityPenalty(0.5, PenaltyFunction.PENALTY_FUNCTION_UNSPECIFIED);
@@ -91,10 +96,14 @@ class RewardShaperTest {
     // ln(e³) = 3 → 10 − 2·3 = 4.
     assertEquals(4, log.apply(10, Math.exp(3)), 1e-9);
     assertArrayEquals(
-        new double[] {10 - 2 * Math.log(20), 5}, log.apply(new double[] {10, 5}, new double[] {20, 1}), EPS);
+        new double[] {10 - 2 * Math.log(20), 5},
+        log.apply(new double[] {10, 5}, new double[] {20, 1}),
+        EPS);
     PerplexityPenalty off = new PerplexityPenalty(0, PenaltyFunction.PENALTY_FUNCTION_LOG);
     assertEquals(10, off.apply(10, Double.NaN), EPS);
     assertThrows(IllegalArgumentException.class, () -> log.apply(1, 0));
-    assertThrows(IllegalArgumentException.class, () -> new PerplexityPenalty(-1, PenaltyFunction.PENALTY_FUNCTION_LOG));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new PerplexityPenalty(-1, PenaltyFunction.PENALTY_FUNCTION_LOG));
   }
 }

@@ -38,7 +38,8 @@ class ExamplesTest {
     for (Path f : files) {
       RunSpec spec = RunDefaults.apply(RunSpecYaml.read(f));
       assertEquals(List.of(), RunSpecValidator.validate(spec), f.toString());
-      assertTrue(spec.getMethod() == Method.METHOD_PIN || spec.getMethod() == Method.METHOD_RLPROMPT);
+      assertTrue(
+          spec.getMethod() == Method.METHOD_PIN || spec.getMethod() == Method.METHOD_RLPROMPT);
       assertTrue(!spec.getName().isEmpty(), f + " has a name");
     }
   }

@@ -18,7 +18,10 @@ class RunDefaultsTest {
 
   private static RunSpec classification(String method, String dir) {
     return RunSpecYaml.parse(
-        "method: " + method + "\ntask: { classification: { data: { few_shot: { dir: " + dir
+        "method: "
+            + method
+            + "\ntask: { classification: { data: { few_shot: { dir: "
+            + dir
             + ", split_seed: 42 } } } }\n");
   }
 
@@ -132,31 +135,48 @@ class RunDefaultsTest {
   void datasetsByFolderName() {
     ClassificationTask ag =
         RunDefaults.apply(classification("pin", "../shared/data/few-shot/agnews/"))
-            .getTask().getClassification();
+            .getTask()
+            .getClassification();
     assertEquals("{mask} {prompt} {sentence}", ag.getTemplate());
     assertEquals(List.of("world", "sports", "business", "tech"), ag.getVerbalizersList());
     assertEquals(List.of("World", "Sports", "Business", "Sci/Tech"), ag.getLabelNamesList());
     RunSpec cased =
-        RunDefaults.apply(classification("pin", "x/TREC"), new RunDefaults.Context(50_257, false, false));
+        RunDefaults.apply(
+            classification("pin", "x/TREC"), new RunDefaults.Context(50_257, false, false));
     assertEquals(
         List.of("Description", "Entity", "Expression", "Human", "Location", "Number"),
         cased.getTask().getClassification().getVerbalizersList());
     assertEquals(10_000, cased.getPolicy().getSparseTsallis().getLmFilter().getTopK());
-    assertEquals(5, RunDefaults.apply(classification("pin", "sst-5"))
-        .getTask().getClassification().getVerbalizersCount());
-    assertEquals(List.of("subjective", "objective"), RunDefaults.apply(classification("pin", "subj"))
-        .getTask().getClassification().getVerbalizersList());
-    assertEquals(List.of("terrible", "great"),
+    assertEquals(
+        5,
+        RunDefaults.apply(classification("pin", "sst-5"))
+            .getTask()
+            .getClassification()
+            .getVerbalizersCount());
+    assertEquals(
+        List.of("subjective", "objective"),
+        RunDefaults.apply(classification("pin", "subj"))
+            .getTask()
+            .getClassification()
+            .getVerbalizersList());
+    assertEquals(
+        List.of("terrible", "great"),
         RunDefaults.apply(classification("pin", "\"classpath:demo/sentiment\""))
-            .getTask().getClassification().getVerbalizersList());
+            .getTask()
+            .getClassification()
+            .getVerbalizersList());
     RunSpec causal =
-        RunDefaults.apply(classification("pin", "sst-2"), new RunDefaults.Context(50_257, true, false));
+        RunDefaults.apply(
+            classification("pin", "sst-2"), new RunDefaults.Context(50_257, true, false));
     assertEquals("{sentence} {prompt}", causal.getTask().getClassification().getTemplate());
     // An unknown dataset gets no verbalizers, and the validator says what to do.
     RunSpec unknown = RunDefaults.apply(classification("pin", "my-data"));
     assertEquals(0, unknown.getTask().getClassification().getVerbalizersCount());
-    assertTrue(RunSpecValidator.validate(unknown).get(0).startsWith(
-        "spec.task.classification.verbalizers: must list one label word per class"));
+    assertTrue(
+        RunSpecValidator.validate(unknown)
+            .get(0)
+            .startsWith(
+                "spec.task.classification.verbalizers: must list one label word per class"));
   }
 
   @Test
@@ -165,12 +185,12 @@ class RunDefaultsTest {
         RunDefaults.apply(
             RunSpecYaml.parse(
                 """
-                method: pin
-                task: { classification: { verbalizers: [bad, good], data: { few_shot: { dir: sst-2, split_seed: 1 } } } }
-                policy: { prompt_length: 3, replay: { enabled: false }, seed: 9 }
-                shaping: { scale: 2, shift: 1 }
-                budget: { max_steps: 10 }
-                """));
+method: pin
+task: { classification: { verbalizers: [bad, good], data: { few_shot: { dir: sst-2, split_seed: 1 } } } }
+policy: { prompt_length: 3, replay: { enabled: false }, seed: 9 }
+shaping: { scale: 2, shift: 1 }
+budget: { max_steps: 10 }
+"""));
     assertEquals(3, s.getPolicy().getPromptLength());
     assertFalse(s.getPolicy().getReplay().getEnabled());
     assertEquals(2f, s.getShaping().getScale());

@@ -54,30 +54,45 @@ class RunSpecValidatorTest {
             "method: pin\ntask: { classification: { verbalizers: [a, b], train: [{text: x}] } }\n"
                 + "policy: { sparse_tsallis: {} }\n");
     List<String> problems = RunSpecValidator.validate(raw);
-    assertTrue(problems.contains("spec.policy.prompt_length: must be between 1 and 64, got 0"),
+    assertTrue(
+        problems.contains("spec.policy.prompt_length: must be between 1 and 64, got 0"),
         problems.toString());
-    assertTrue(problems.contains(
-        "spec.policy.backbone.name: must name the frozen policy LM, e.g. bert-base-uncased"),
+    assertTrue(
+        problems.contains(
+            "spec.policy.backbone.name: must name the frozen policy LM, e.g. bert-base-uncased"),
         problems.toString());
   }
 
   @Test
   void missingMethodTaskAndModels() {
-    List<String> problems = RunSpecValidator.validate(RunDefaults.apply(RunSpec.getDefaultInstance()));
+    List<String> problems =
+        RunSpecValidator.validate(RunDefaults.apply(RunSpec.getDefaultInstance()));
     assertTrue(problems.contains("spec.method: must be set; use one of rlprompt, pin, pez"));
-    assertTrue(problems.contains(
-        "spec.task: must be set; add one of classification, style_transfer, image_inversion, custom"));
+    assertTrue(
+        problems.contains(
+            "spec.task: must be set; add one of classification, style_transfer, image_inversion,"
+                + " custom"));
     RunSpec style =
         RunDefaults.apply(
             RunSpecYaml.parse(
-                "method: pin\ntask: { style_transfer: { data: { yelp_style: { dir: y, source_style: 2 } } } }"));
+                "method: pin\n"
+                    + "task: { style_transfer: { data: { yelp_style: { dir: y, source_style: 2 } }"
+                    + " } }"));
     List<String> sp = RunSpecValidator.validate(style);
-    assertTrue(sp.contains("spec.task.style_transfer.generator.name: must name the causal task LM"
-        + " that rewrites sentences, e.g. gpt2 or opt-125m (import it first)"), sp.toString());
-    assertTrue(sp.stream().anyMatch(p -> p.startsWith("spec.task.style_transfer.style_classifier.name:")));
-    assertTrue(sp.contains("spec.task.style_transfer.data.yelp_style.source_style: must be 0"
-        + " (negative→positive) or 1 (positive→negative), got 2"), sp.toString());
-    RunSpec image = RunDefaults.apply(RunSpecYaml.parse("method: pez\ntask: { image_inversion: {} }"));
+    assertTrue(
+        sp.contains(
+            "spec.task.style_transfer.generator.name: must name the causal task LM"
+                + " that rewrites sentences, e.g. gpt2 or opt-125m (import it first)"),
+        sp.toString());
+    assertTrue(
+        sp.stream().anyMatch(p -> p.startsWith("spec.task.style_transfer.style_classifier.name:")));
+    assertTrue(
+        sp.contains(
+            "spec.task.style_transfer.data.yelp_style.source_style: must be 0"
+                + " (negative→positive) or 1 (positive→negative), got 2"),
+        sp.toString());
+    RunSpec image =
+        RunDefaults.apply(RunSpecYaml.parse("method: pez\ntask: { image_inversion: {} }"));
     List<String> ip = RunSpecValidator.validate(image);
     assertEquals(
         List.of(
@@ -96,8 +111,9 @@ class RunSpecValidatorTest {
                 "method: rlprompt\ntask: { classification: { verbalizers: [a, b],"
                     + " train: [{text: x, label: 1}, {text: y, label: 2}] } }"));
     assertEquals(
-        List.of("spec.task.classification.train[1].label: must be between 0 and 1 (one per"
-            + " verbalizer), got 2"),
+        List.of(
+            "spec.task.classification.train[1].label: must be between 0 and 1 (one per"
+                + " verbalizer), got 2"),
         RunSpecValidator.validate(s));
   }
 }

@@ -93,17 +93,28 @@ class RunSpecYamlTest {
                     budget: { max_duration: soon }
                     """));
     assertEquals(6, e.problems().size(), e.getMessage());
-    assertTrue(e.problems().contains(
-        "spec.method: unknown Method 'pni'; use one of rlprompt, pin, pez"), e.getMessage());
-    assertTrue(e.problems().get(1).startsWith(
-        "spec.prompts_per_stp: unknown field of RunSpec; known fields: name, method,"), e.getMessage());
-    assertTrue(e.problems().contains(
-        "spec.policy.prompt_length: expected an integer, found 'five'"), e.getMessage());
-    assertTrue(e.problems().contains(
-        "spec.policy.sparse_tsallis: only one of soft_q, sparse_tsallis may be set; soft_q is"
-            + " already set"), e.getMessage());
-    assertTrue(e.problems().contains(
-        "spec.task.classification.verbalizers: expected a list, found a string"), e.getMessage());
+    assertTrue(
+        e.problems().contains("spec.method: unknown Method 'pni'; use one of rlprompt, pin, pez"),
+        e.getMessage());
+    assertTrue(
+        e.problems()
+            .get(1)
+            .startsWith(
+                "spec.prompts_per_stp: unknown field of RunSpec; known fields: name, method,"),
+        e.getMessage());
+    assertTrue(
+        e.problems().contains("spec.policy.prompt_length: expected an integer, found 'five'"),
+        e.getMessage());
+    assertTrue(
+        e.problems()
+            .contains(
+                "spec.policy.sparse_tsallis: only one of soft_q, sparse_tsallis may be set; soft_q"
+                    + " is already set"),
+        e.getMessage());
+    assertTrue(
+        e.problems()
+            .contains("spec.task.classification.verbalizers: expected a list, found a string"),
+        e.getMessage());
     assertTrue(e.problems().get(5).startsWith("spec.budget.max_duration: expected a duration"));
     assertTrue(e.getMessage().startsWith("run spec has 6 problems:"));
   }
@@ -121,7 +132,8 @@ class RunSpecYamlTest {
         "spec.prompts_per_step: expected a 32-bit integer, got 3000000000", big.getMessage());
     SpecException frac =
         assertThrows(SpecException.class, () -> RunSpecYaml.parse("prompts_per_step: 2.5"));
-    assertEquals("spec.prompts_per_step: expected an integer, found a number 2.5", frac.getMessage());
+    assertEquals(
+        "spec.prompts_per_step: expected an integer, found a number 2.5", frac.getMessage());
   }
 
   @Test

@@ -72,7 +72,9 @@ abstract class RunStoreContract {
     assertEquals("run-20261123-0002", b.getId());
     assertEquals(RunState.RUN_STATE_PENDING, a.getState());
     assertEquals(a, store.getRun(a.getId()).orElseThrow());
-    assertEquals("bert-base-uncased", store.getRun(a.getId()).orElseThrow().getProvenanceOrThrow("task_model"));
+    assertEquals(
+        "bert-base-uncased",
+        store.getRun(a.getId()).orElseThrow().getProvenanceOrThrow("task_model"));
     assertEquals(T0.getEpochSecond(), a.getCreated().getSeconds());
     List<RunEvent> events = store.readEvents(a.getId(), 0, 100);
     assertEquals(1, events.size());
@@ -90,15 +92,22 @@ abstract class RunStoreContract {
     assertEquals(RunState.RUN_STATE_RUNNING, running.run().getState());
     assertEquals(2, running.events().get(0).getSequence());
     assertEquals(RunState.RUN_STATE_PENDING, running.events().get(0).getState().getFrom());
-    RunUpdate failed = store.transition(id, RunState.RUN_STATE_FAILED, "reward service unavailable");
+    RunUpdate failed =
+        store.transition(id, RunState.RUN_STATE_FAILED, "reward service unavailable");
     assertEquals("reward service unavailable", failed.run().getError());
     assertEquals(failed.run(), store.getRun(id).orElseThrow());
-    assertTrue(failed.run().getUpdated().getNanos() + failed.run().getUpdated().getSeconds() * 1_000_000_000L
-        > failed.run().getCreated().getNanos() + failed.run().getCreated().getSeconds() * 1_000_000_000L);
-    assertEquals(List.of(1L, 2L, 3L),
+    assertTrue(
+        failed.run().getUpdated().getNanos()
+                + failed.run().getUpdated().getSeconds() * 1_000_000_000L
+            > failed.run().getCreated().getNanos()
+                + failed.run().getCreated().getSeconds() * 1_000_000_000L);
+    assertEquals(
+        List.of(1L, 2L, 3L),
         store.readEvents(id, 0, 10).stream().map(RunEvent::getSequence).toList());
-    assertEquals(List.of(3L), store.readEvents(id, 3, 10).stream().map(RunEvent::getSequence).toList());
-    assertEquals(List.of(2L), store.readEvents(id, 2, 1).stream().map(RunEvent::getSequence).toList());
+    assertEquals(
+        List.of(3L), store.readEvents(id, 3, 10).stream().map(RunEvent::getSequence).toList());
+    assertEquals(
+        List.of(2L), store.readEvents(id, 2, 1).stream().map(RunEvent::getSequence).toList());
   }
 
   @Test
@@ -106,7 +115,9 @@ abstract class RunStoreContract {
     RunStore store = openTracked(new TickingClock(T0));
     String id = store.createRun(spec("a"), Map.of()).getId();
     for (int step = 1; step <= 3; step++) {
-      RunEvent e = store.recordStep(id, StepMetrics.newBuilder().setStep(step).setRewardMean(step * 10).build());
+      RunEvent e =
+          store.recordStep(
+              id, StepMetrics.newBuilder().setStep(step).setRewardMean(step * 10).build());
       assertEquals(step + 1, e.getSequence());
       assertEquals(step, e.getStep().getStep());
     }
@@ -119,17 +130,27 @@ abstract class RunStoreContract {
     assertEquals(List.of(2L, 3L), steps.stream().map(StepMetrics::getStep).toList());
     assertEquals(21, steps.get(0).getRewardMean());
 
-    EvaluationResult eval = EvaluationResult.newBuilder().setStep(3).setSplit(Split.SPLIT_DEV)
-        .setPrompt(prompt("absolutely VERY review", 88.5)).setImproved(true).build();
+    EvaluationResult eval =
+        EvaluationResult.newBuilder()
+            .setStep(3)
+            .setSplit(Split.SPLIT_DEV)
+            .setPrompt(prompt("absolutely VERY review", 88.5))
+            .setImproved(true)
+            .build();
     RunEvent evalEvent = store.recordEvaluation(id, eval);
     assertEquals(eval, evalEvent.getEvaluation());
     assertEquals(List.of(eval), store.readEvaluations(id));
 
-    CheckpointRef ckpt = CheckpointRef.newBuilder().setRunId(id).setUri("file:///tmp/c/step-3").setStep(3).build();
+    CheckpointRef ckpt =
+        CheckpointRef.newBuilder().setRunId(id).setUri("file:///tmp/c/step-3").setStep(3).build();
     assertEquals(ckpt, store.recordCheckpoint(id, ckpt).getCheckpoint());
-    RunUpdate best = store.update(id, b -> b.clearBestPrompts().addBestPrompts(prompt("absolutely VERY review", 88.5)),
-        List.of(RunEvent.newBuilder().setBestPrompt(prompt("absolutely VERY review", 88.5)).build(),
-            RunEvent.newBuilder().setMessage("new best").build()));
+    RunUpdate best =
+        store.update(
+            id,
+            b -> b.clearBestPrompts().addBestPrompts(prompt("absolutely VERY review", 88.5)),
+            List.of(
+                RunEvent.newBuilder().setBestPrompt(prompt("absolutely VERY review", 88.5)).build(),
+                RunEvent.newBuilder().setMessage("new best").build()));
     assertEquals(List.of(8L, 9L), best.events().stream().map(RunEvent::getSequence).toList());
     Run after = store.getRun(id).orElseThrow();
     assertEquals(ckpt, after.getCheckpoint());
@@ -160,7 +181,8 @@ abstract class RunStoreContract {
     RunPage running = store.listRuns(0, "", List.of(RunState.RUN_STATE_RUNNING));
     assertEquals(List.of(ids.get(3), ids.get(1)), running.runs().stream().map(Run::getId).toList());
     assertEquals("", running.nextPageToken());
-    RunPage two = store.listRuns(0, "", List.of(RunState.RUN_STATE_RUNNING, RunState.RUN_STATE_PENDING));
+    RunPage two =
+        store.listRuns(0, "", List.of(RunState.RUN_STATE_RUNNING, RunState.RUN_STATE_PENDING));
     assertEquals(5, two.runs().size());
     assertThrows(IllegalArgumentException.class, () -> store.listRuns(2, "not-a-token", List.of()));
     assertThrows(IllegalArgumentException.class, () -> store.listRuns(-1, "", List.of()));
@@ -169,11 +191,15 @@ abstract class RunStoreContract {
   @Test
   void unknownRuns() {
     RunStore store = openTracked(new TickingClock(T0));
-    assertThrows(UnknownRunException.class, () -> store.transition("nope", RunState.RUN_STATE_RUNNING, ""));
+    assertThrows(
+        UnknownRunException.class, () -> store.transition("nope", RunState.RUN_STATE_RUNNING, ""));
     assertThrows(UnknownRunException.class, () -> store.readEvents("nope", 0, 10));
     assertThrows(UnknownRunException.class, () -> store.lastSequence("nope"));
-    assertThrows(UnknownRunException.class, () -> store.recordStep("nope", StepMetrics.getDefaultInstance()));
-    assertThrows(UnknownRunException.class, () -> store.appendEvent("nope", RunEvent.getDefaultInstance()));
+    assertThrows(
+        UnknownRunException.class,
+        () -> store.recordStep("nope", StepMetrics.getDefaultInstance()));
+    assertThrows(
+        UnknownRunException.class, () -> store.appendEvent("nope", RunEvent.getDefaultInstance()));
   }
 
   @Test
@@ -185,7 +211,8 @@ abstract class RunStoreContract {
       id = store.createRun(spec("persisted"), Map.of("code", "abc")).getId();
       store.transition(id, RunState.RUN_STATE_RUNNING, "started");
       store.recordStep(id, StepMetrics.newBuilder().setStep(1).setRewardMean(5).build());
-      store.recordEvaluation(id, EvaluationResult.newBuilder().setStep(1).setPrompt(prompt("x", 1)).build());
+      store.recordEvaluation(
+          id, EvaluationResult.newBuilder().setStep(1).setPrompt(prompt("x", 1)).build());
       before = store.getRun(id).orElseThrow();
     }
     try (JdbcRunStore store = open(clock)) {
@@ -196,7 +223,9 @@ abstract class RunStoreContract {
       assertEquals(1, store.readSteps(id, 0, 100).size());
       assertEquals(1, store.readEvaluations(id).size());
       // The sequence continues where it stopped, and the day's run counter too.
-      assertEquals(5, store.appendEvent(id, RunEvent.newBuilder().setMessage("resumed").build()).getSequence());
+      assertEquals(
+          5,
+          store.appendEvent(id, RunEvent.newBuilder().setMessage("resumed").build()).getSequence());
       assertEquals("run-20261123-0002", store.createRun(spec("next"), Map.of()).getId());
     }
   }
@@ -212,15 +241,18 @@ abstract class RunStoreContract {
       List<Future<?>> futures = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        futures.add(pool.submit(() -> {
-          String own = store.createRun(spec("own-" + thread), Map.of()).getId();
-          for (int i = 0; i < perThread; i++) {
-            store.appendEvent(shared, RunEvent.newBuilder().setMessage(thread + ":" + i).build());
-            store.updateRun(shared, b -> b.setStep(b.getStep() + 1));
-            store.recordStep(own, StepMetrics.newBuilder().setStep(i + 1).build());
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  String own = store.createRun(spec("own-" + thread), Map.of()).getId();
+                  for (int i = 0; i < perThread; i++) {
+                    store.appendEvent(
+                        shared, RunEvent.newBuilder().setMessage(thread + ":" + i).build());
+                    store.updateRun(shared, b -> b.setStep(b.getStep() + 1));
+                    store.recordStep(own, StepMetrics.newBuilder().setStep(i + 1).build());
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : futures) {
         f.get(120, TimeUnit.SECONDS);
