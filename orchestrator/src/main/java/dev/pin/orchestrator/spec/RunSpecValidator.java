@@ -173,11 +173,11 @@ public final class RunSpecValidator {
               path + ".data.few_shot.dir",
               "must name the dataset folder, e.g. ../shared/data/few-shot/sst-2");
         }
-        if (c.getData().getFewShot().getSplitSeed() < 0) {
+        if (c.getData().getFewShot().getSplitSeed() < 1) {
           error(
               path + ".data.few_shot.split_seed",
-              "must not be negative (the 16-<seed> folder; 100, 13, 21, 42 or 87 for the shared"
-                  + " data), got "
+              "must name the split folder 16-<seed> (100, 13, 21, 42 or 87 for the shared data,"
+                  + " 1 for the demo set), got "
                   + c.getData().getFewShot().getSplitSeed());
         }
       }

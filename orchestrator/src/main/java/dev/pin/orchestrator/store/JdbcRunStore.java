@@ -32,6 +32,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -54,6 +55,7 @@ import org.sqlite.SQLiteConfig;
  * failures, deadlocks and SQLite "busy" are retried a few times.
  */
 public final class JdbcRunStore implements RunStore {
+  private static final System.Logger LOG = System.getLogger(JdbcRunStore.class.getName());
   private static final int DEFAULT_PAGE_SIZE = 50;
   private static final int MAX_PAGE_SIZE = 1000;
   private static final int MAX_ATTEMPTS = 5;
@@ -67,6 +69,7 @@ public final class JdbcRunStore implements RunStore {
   private final BlockingQueue<Connection> idle;
   private final Semaphore permits;
   private final ReentrantLock sqliteWriteLock = new ReentrantLock(true);
+  private final List<RunStore.Listener> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   private JdbcRunStore(String url, Properties properties, int poolSize, Clock clock) {
@@ -176,60 +179,63 @@ public final class JdbcRunStore implements RunStore {
   @Override
   public Run createRun(RunSpec spec, Map<String, String> provenance) {
     Instant now = clock.instant();
-    return inTransaction(
-        c -> {
-          String day = DAY.format(now);
-          try (PreparedStatement p =
-              c.prepareStatement(
-                  "INSERT INTO run_id_counters (day, last_value) VALUES (?, 1) ON CONFLICT (day) DO"
-                      + " UPDATE SET last_value = run_id_counters.last_value + 1")) {
-            p.setString(1, day);
-            p.executeUpdate();
-          }
-          long n;
-          try (PreparedStatement p =
-              c.prepareStatement("SELECT last_value FROM run_id_counters WHERE day = ?")) {
-            p.setString(1, day);
-            try (ResultSet rs = p.executeQuery()) {
-              rs.next();
-              n = rs.getLong(1);
-            }
-          }
-          Run run =
-              Run.newBuilder()
-                  .setId(String.format("run-%s-%04d", day, n))
-                  .setSpec(spec)
-                  .setState(RunState.RUN_STATE_PENDING)
-                  .setCreated(timestamp(now))
-                  .setUpdated(timestamp(now))
-                  .putAllProvenance(provenance)
-                  .build();
-          try (PreparedStatement p =
-              c.prepareStatement(
-                  "INSERT INTO runs (id, name, method, task, state, step, created_ms, updated_ms,"
-                      + " version, last_sequence, run) VALUES (?, ?, ?, ?, ?, 0, ?, ?, 0, 0, ?)")) {
-            p.setString(1, run.getId());
-            p.setString(2, column(spec.getName()));
-            p.setString(3, spec.getMethod().name());
-            p.setString(4, spec.getTask().getTaskCase().name());
-            p.setString(5, run.getState().name());
-            p.setLong(6, now.toEpochMilli());
-            p.setLong(7, now.toEpochMilli());
-            p.setBytes(8, run.toByteArray());
-            p.executeUpdate();
-          }
-          RunEvent created =
-              RunEvent.newBuilder()
-                  .setState(
-                      RunStateChange.newBuilder()
-                          .setFrom(RunState.RUN_STATE_UNSPECIFIED)
-                          .setTo(RunState.RUN_STATE_PENDING)
-                          .setReason("created"))
-                  .build();
-          insertEvents(c, run.getId(), 0, List.of(created), now);
-          setLastSequence(c, run.getId(), 1);
-          return run;
-        });
+    RunUpdate u =
+        inTransaction(
+            c -> {
+              String day = DAY.format(now);
+              try (PreparedStatement p =
+                  c.prepareStatement(
+                      "INSERT INTO run_id_counters (day, last_value) VALUES (?, 1) ON CONFLICT"
+                          + " (day) DO UPDATE SET last_value = run_id_counters.last_value + 1")) {
+                p.setString(1, day);
+                p.executeUpdate();
+              }
+              long n;
+              try (PreparedStatement p =
+                  c.prepareStatement("SELECT last_value FROM run_id_counters WHERE day = ?")) {
+                p.setString(1, day);
+                try (ResultSet rs = p.executeQuery()) {
+                  rs.next();
+                  n = rs.getLong(1);
+                }
+              }
+              Run run =
+                  Run.newBuilder()
+                      .setId(String.format("run-%s-%04d", day, n))
+                      .setSpec(spec)
+                      .setState(RunState.RUN_STATE_PENDING)
+                      .setCreated(timestamp(now))
+                      .setUpdated(timestamp(now))
+                      .putAllProvenance(provenance)
+                      .build();
+              try (PreparedStatement p =
+                  c.prepareStatement(
+                      "INSERT INTO runs (id, name, method, task, state, step, created_ms,"
+                          + " updated_ms, version, last_sequence, run) VALUES (?, ?, ?, ?, ?, 0, ?,"
+                          + " ?, 0, 0, ?)")) {
+                p.setString(1, run.getId());
+                p.setString(2, column(spec.getName()));
+                p.setString(3, spec.getMethod().name());
+                p.setString(4, spec.getTask().getTaskCase().name());
+                p.setString(5, run.getState().name());
+                p.setLong(6, now.toEpochMilli());
+                p.setLong(7, now.toEpochMilli());
+                p.setBytes(8, run.toByteArray());
+                p.executeUpdate();
+              }
+              RunEvent created =
+                  RunEvent.newBuilder()
+                      .setState(
+                          RunStateChange.newBuilder()
+                              .setFrom(RunState.RUN_STATE_UNSPECIFIED)
+                              .setTo(RunState.RUN_STATE_PENDING)
+                              .setReason("created"))
+                      .build();
+              List<RunEvent> stored = insertEvents(c, run.getId(), 0, List.of(created), now);
+              setLastSequence(c, run.getId(), 1);
+              return new RunUpdate(run, stored);
+            });
+    return publish(u).run();
   }
 
   @Override
@@ -247,7 +253,7 @@ public final class JdbcRunStore implements RunStore {
 
   @Override
   public RunUpdate update(String runId, Consumer<Run.Builder> mutation, List<RunEvent> events) {
-    return inTransaction(c -> updateInTx(c, runId, mutation, events));
+    return publish(inTransaction(c -> updateInTx(c, runId, mutation, events)));
   }
 
   @Override
@@ -255,28 +261,29 @@ public final class JdbcRunStore implements RunStore {
     if (to == RunState.RUN_STATE_UNSPECIFIED || to == RunState.UNRECOGNIZED) {
       throw new IllegalArgumentException("cannot move a run to " + to);
     }
-    return inTransaction(
-        c -> {
-          Locked locked = lockRun(c, runId);
-          RunEvent event =
-              RunEvent.newBuilder()
-                  .setState(
-                      RunStateChange.newBuilder()
-                          .setFrom(locked.run().getState())
-                          .setTo(to)
-                          .setReason(reason))
-                  .build();
-          return write(
-              c,
-              locked,
-              b -> {
-                b.setState(to);
-                if (to == RunState.RUN_STATE_FAILED) {
-                  b.setError(reason);
-                }
-              },
-              List.of(event));
-        });
+    return publish(
+        inTransaction(
+            c -> {
+              Locked locked = lockRun(c, runId);
+              RunEvent event =
+                  RunEvent.newBuilder()
+                      .setState(
+                          RunStateChange.newBuilder()
+                              .setFrom(locked.run().getState())
+                              .setTo(to)
+                              .setReason(reason))
+                      .build();
+              return write(
+                  c,
+                  locked,
+                  b -> {
+                    b.setState(to);
+                    if (to == RunState.RUN_STATE_FAILED) {
+                      b.setError(reason);
+                    }
+                  },
+                  List.of(event));
+            }));
   }
 
   @Override
@@ -326,25 +333,25 @@ public final class JdbcRunStore implements RunStore {
 
   @Override
   public RunEvent recordStep(String runId, StepMetrics metrics) {
-    return inTransaction(
-        c -> {
-          Locked locked = lockRun(c, runId);
-          try (PreparedStatement p =
-              c.prepareStatement(
-                  "INSERT INTO run_steps (run_id, step, reward_mean, reward_max, loss, metrics)"
-                      + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET"
-                      + " reward_mean = excluded.reward_mean, reward_max = excluded.reward_max,"
-                      + " loss = excluded.loss, metrics = excluded.metrics")) {
-            p.setString(1, runId);
-            p.setLong(2, metrics.getStep());
-            p.setDouble(3, metrics.getRewardMean());
-            p.setDouble(4, metrics.getRewardMax());
-            p.setDouble(5, metrics.getLoss());
-            p.setBytes(6, metrics.toByteArray());
-            p.executeUpdate();
-          }
-          RunUpdate u =
-              write(
+    RunUpdate stored =
+        inTransaction(
+            c -> {
+              Locked locked = lockRun(c, runId);
+              try (PreparedStatement p =
+                  c.prepareStatement(
+                      "INSERT INTO run_steps (run_id, step, reward_mean, reward_max, loss, metrics)"
+                          + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET"
+                          + " reward_mean = excluded.reward_mean, reward_max = excluded.reward_max,"
+                          + " loss = excluded.loss, metrics = excluded.metrics")) {
+                p.setString(1, runId);
+                p.setLong(2, metrics.getStep());
+                p.setDouble(3, metrics.getRewardMean());
+                p.setDouble(4, metrics.getRewardMax());
+                p.setDouble(5, metrics.getLoss());
+                p.setBytes(6, metrics.toByteArray());
+                p.executeUpdate();
+              }
+              return write(
                   c,
                   locked,
                   b -> {
@@ -353,8 +360,8 @@ public final class JdbcRunStore implements RunStore {
                     }
                   },
                   List.of(RunEvent.newBuilder().setStep(metrics).build()));
-          return u.events().get(0);
-        });
+            });
+    return publish(stored).events().get(0);
   }
 
   @Override
@@ -387,30 +394,32 @@ public final class JdbcRunStore implements RunStore {
 
   @Override
   public RunEvent recordEvaluation(String runId, EvaluationResult evaluation) {
-    return inTransaction(
-        c -> {
-          Locked locked = lockRun(c, runId);
-          RunUpdate u =
-              write(
-                  c,
-                  locked,
-                  b -> {},
-                  List.of(RunEvent.newBuilder().setEvaluation(evaluation).build()));
-          RunEvent event = u.events().get(0);
-          try (PreparedStatement p =
-              c.prepareStatement(
-                  "INSERT INTO run_evaluations (run_id, sequence, step, split, dev_score,"
-                      + " evaluation) VALUES (?, ?, ?, ?, ?, ?)")) {
-            p.setString(1, runId);
-            p.setLong(2, event.getSequence());
-            p.setLong(3, evaluation.getStep());
-            p.setString(4, evaluation.getSplit().name());
-            p.setDouble(5, evaluation.getPrompt().getDevScore());
-            p.setBytes(6, evaluation.toByteArray());
-            p.executeUpdate();
-          }
-          return event;
-        });
+    RunUpdate stored =
+        inTransaction(
+            c -> {
+              Locked locked = lockRun(c, runId);
+              RunUpdate u =
+                  write(
+                      c,
+                      locked,
+                      b -> {},
+                      List.of(RunEvent.newBuilder().setEvaluation(evaluation).build()));
+              RunEvent event = u.events().get(0);
+              try (PreparedStatement p =
+                  c.prepareStatement(
+                      "INSERT INTO run_evaluations (run_id, sequence, step, split, dev_score,"
+                          + " evaluation) VALUES (?, ?, ?, ?, ?, ?)")) {
+                p.setString(1, runId);
+                p.setLong(2, event.getSequence());
+                p.setLong(3, evaluation.getStep());
+                p.setString(4, evaluation.getSplit().name());
+                p.setDouble(5, evaluation.getPrompt().getDevScore());
+                p.setBytes(6, evaluation.toByteArray());
+                p.executeUpdate();
+              }
+              return u;
+            });
+    return publish(stored).events().get(0);
   }
 
   @Override
@@ -510,6 +519,26 @@ public final class JdbcRunStore implements RunStore {
           }
           return new RunPage(runs, next);
         });
+  }
+
+  @Override
+  public AutoCloseable addListener(RunStore.Listener listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  /** Hands committed events to the listeners; a failing listener does not fail the write. */
+  private RunUpdate publish(RunUpdate update) {
+    if (!update.events().isEmpty()) {
+      for (RunStore.Listener l : listeners) {
+        try {
+          l.onEvents(update.run().getId(), update.events());
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "run event listener failed", e);
+        }
+      }
+    }
+    return update;
   }
 
   @Override

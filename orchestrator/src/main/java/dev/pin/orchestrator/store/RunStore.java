@@ -120,6 +120,25 @@ public interface RunStore extends AutoCloseable {
    */
   RunPage listRuns(int pageSize, String pageToken, Collection<RunState> states);
 
+  /**
+   * Receives the events this store instance appends, right after their transaction commits (the
+   * live half of WatchRun). Calls come on the writing thread, so a listener must not block. Writers
+   * of different threads may deliver in a different order than their sequences; a subscriber that
+   * sees a gap can fill it with {@link #readEvents}.
+   */
+  @FunctionalInterface
+  interface Listener {
+    /** Events of one run, in sequence order, just committed. */
+    void onEvents(String runId, List<RunEvent> events);
+  }
+
+  /**
+   * Registers a listener for events appended from now on.
+   *
+   * @return closing it removes the listener
+   */
+  AutoCloseable addListener(Listener listener);
+
   /** Closes the database connections. */
   @Override
   void close();

@@ -104,6 +104,20 @@ class RunSpecValidatorTest {
   }
 
   @Test
+  void fewShotDataNeedsASplitSeed() {
+    RunSpec s =
+        RunDefaults.apply(
+            RunSpecYaml.parse(
+                "method: pin\ntask: { classification: { data: { few_shot: { dir: sst-2 } } } }"));
+    assertEquals(
+        List.of(
+            "spec.task.classification.data.few_shot.split_seed: must name the split folder"
+                + " 16-<seed> (100, 13, 21, 42 or 87 for the shared data, 1 for the demo set),"
+                + " got 0"),
+        RunSpecValidator.validate(s));
+  }
+
+  @Test
   void inlineLabelsMustFitTheVerbalizers() {
     RunSpec s =
         RunDefaults.apply(

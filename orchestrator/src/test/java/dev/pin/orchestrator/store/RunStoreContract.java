@@ -189,6 +189,28 @@ abstract class RunStoreContract {
   }
 
   @Test
+  void listenersReceiveCommittedEventsInOrder() throws Exception {
+    RunStore store = openTracked(new TickingClock(T0));
+    List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    AutoCloseable subscription =
+        store.addListener(
+            (runId, events) -> events.forEach(e -> seen.add(runId + "#" + e.getSequence())));
+    store.addListener(
+        (runId, events) -> {
+          throw new IllegalStateException("a broken listener must not fail the write");
+        });
+    String id = store.createRun(spec("a"), Map.of()).getId();
+    store.transition(id, RunState.RUN_STATE_RUNNING, "");
+    store.recordStep(id, StepMetrics.newBuilder().setStep(1).build());
+    store.recordEvaluation(id, EvaluationResult.newBuilder().setStep(1).build());
+    store.recordCheckpoint(id, CheckpointRef.newBuilder().setStep(1).build());
+    store.updateRun(id, b -> b.setError("no event, no call"));
+    subscription.close();
+    store.appendEvent(id, RunEvent.newBuilder().setMessage("after unsubscribing").build());
+    assertEquals(List.of(id + "#1", id + "#2", id + "#3", id + "#4", id + "#5"), List.copyOf(seen));
+  }
+
+  @Test
   void unknownRuns() {
     RunStore store = openTracked(new TickingClock(T0));
     assertThrows(
