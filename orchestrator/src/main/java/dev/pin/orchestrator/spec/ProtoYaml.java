@@ -55,7 +55,6 @@ public final class ProtoYaml {
    * @param rootPath the name of the document in error messages, e.g. {@code spec}
    * @throws SpecException listing every problem with its field path
    */
-  @SuppressWarnings("unchecked")
   public static <T extends Message> T parse(String yaml, T prototype, String rootPath) {
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(false);
@@ -68,7 +67,7 @@ public final class ProtoYaml {
     if (doc == null) {
       throw new SpecException(List.of(rootPath + ": the document is empty"));
     }
-    return (T) fromObject(doc, prototype, rootPath);
+    return fromObject(doc, prototype, rootPath);
   }
 
   /**
