@@ -211,8 +211,8 @@ public final class JdbcRunStore implements RunStore {
               try (PreparedStatement p =
                   c.prepareStatement(
                       "INSERT INTO runs (id, name, method, task, state, step, created_ms,"
-                          + " updated_ms, version, last_sequence, run) VALUES (?, ?, ?, ?, ?, 0, ?,"
-                          + " ?, 0, 0, ?)")) {
+                          + " updated_ms, version, last_sequence, spec, run) VALUES (?, ?, ?, ?, ?,"
+                          + " 0, ?, ?, 0, 0, ?, ?)")) {
                 p.setString(1, run.getId());
                 p.setString(2, column(spec.getName()));
                 p.setString(3, spec.getMethod().name());
@@ -220,7 +220,8 @@ public final class JdbcRunStore implements RunStore {
                 p.setString(5, run.getState().name());
                 p.setLong(6, now.toEpochMilli());
                 p.setLong(7, now.toEpochMilli());
-                p.setBytes(8, run.toByteArray());
+                p.setBytes(8, spec.toByteArray());
+                p.setBytes(9, run.toBuilder().clearSpec().build().toByteArray());
                 p.executeUpdate();
               }
               RunEvent created =
@@ -242,10 +243,10 @@ public final class JdbcRunStore implements RunStore {
   public Optional<Run> getRun(String runId) {
     return read(
         c -> {
-          try (PreparedStatement p = c.prepareStatement("SELECT run FROM runs WHERE id = ?")) {
+          try (PreparedStatement p = c.prepareStatement("SELECT run, spec FROM runs WHERE id = ?")) {
             p.setString(1, runId);
             try (ResultSet rs = p.executeQuery()) {
-              return rs.next() ? Optional.of(parseRun(rs.getBytes(1))) : Optional.<Run>empty();
+              return rs.next() ? Optional.of(parseRun(rs.getBytes(1), rs.getBytes(2))) : Optional.<Run>empty();
             }
           }
         });
@@ -476,7 +477,7 @@ public final class JdbcRunStore implements RunStore {
       }
     }
     List<RunState> filter = new ArrayList<>(new LinkedHashSet<>(states));
-    StringBuilder sql = new StringBuilder("SELECT run, created_ms, id FROM runs WHERE 1 = 1");
+    StringBuilder sql = new StringBuilder("SELECT run, spec, created_ms, id FROM runs WHERE 1 = 1");
     if (!filter.isEmpty()) {
       sql.append(" AND state IN (").append("?, ".repeat(filter.size() - 1)).append("?)");
     }
@@ -511,9 +512,9 @@ public final class JdbcRunStore implements RunStore {
                               (lastCreated + ":" + lastId).getBytes(StandardCharsets.UTF_8));
                   break;
                 }
-                runs.add(parseRun(rs.getBytes(1)));
-                lastCreated = rs.getLong(2);
-                lastId = rs.getString(3);
+                runs.add(parseRun(rs.getBytes(1), rs.getBytes(2)));
+                lastCreated = rs.getLong(3);
+                lastId = rs.getString(4);
               }
             }
           }
@@ -574,13 +575,14 @@ public final class JdbcRunStore implements RunStore {
   private Locked lockRun(Connection c, String runId) throws SQLException {
     try (PreparedStatement p =
         c.prepareStatement(
-            "SELECT run, version, last_sequence FROM runs WHERE id = ?" + dialect.lockSuffix())) {
+            "SELECT run, spec, version, last_sequence FROM runs WHERE id = ?"
+                + dialect.lockSuffix())) {
       p.setString(1, runId);
       try (ResultSet rs = p.executeQuery()) {
         if (!rs.next()) {
           throw new UnknownRunException(runId);
         }
-        return new Locked(parseRun(rs.getBytes(1)), rs.getLong(2), rs.getLong(3));
+        return new Locked(parseRun(rs.getBytes(1), rs.getBytes(2)), rs.getLong(3), rs.getLong(4));
       }
     }
   }
@@ -597,6 +599,14 @@ public final class JdbcRunStore implements RunStore {
     Run after =
         b.setId(before.getId()).setCreated(before.getCreated()).setUpdated(timestamp(now)).build();
     List<RunEvent> stored = insertEvents(c, after.getId(), locked.lastSequence(), events, now);
+    if (!after.getSpec().equals(before.getSpec())) {
+      // Rare (e.g. a resume that extends the budget); the spec column is written only then.
+      try (PreparedStatement p = c.prepareStatement("UPDATE runs SET spec = ? WHERE id = ?")) {
+        p.setBytes(1, after.getSpec().toByteArray());
+        p.setString(2, after.getId());
+        p.executeUpdate();
+      }
+    }
     try (PreparedStatement p =
         c.prepareStatement(
             "UPDATE runs SET name = ?, method = ?, task = ?, state = ?, step = ?, updated_ms = ?,"
@@ -609,7 +619,7 @@ public final class JdbcRunStore implements RunStore {
       p.setLong(6, now.toEpochMilli());
       p.setLong(7, locked.version() + 1);
       p.setLong(8, locked.lastSequence() + stored.size());
-      p.setBytes(9, after.toByteArray());
+      p.setBytes(9, after.toBuilder().clearSpec().build().toByteArray());
       p.setString(10, after.getId());
       p.setLong(11, locked.version());
       if (p.executeUpdate() != 1) {
@@ -796,9 +806,13 @@ public final class JdbcRunStore implements RunStore {
     return name.length() <= 256 ? name : name.substring(0, 256);
   }
 
-  private static Run parseRun(byte[] bytes) {
+  /**
+   * A run from its two columns. The spec is kept apart because it can hold a task's inline
+   * examples (megabytes) and never changes with progress, so a step's update does not rewrite it.
+   */
+  private static Run parseRun(byte[] runBytes, byte[] specBytes) {
     try {
-      return Run.parseFrom(bytes);
+      return Run.parseFrom(runBytes).toBuilder().setSpec(RunSpec.parseFrom(specBytes)).build();
     } catch (InvalidProtocolBufferException e) {
       throw new StoreException("corrupt run record", e);
     }

@@ -33,6 +33,7 @@ final class Migrations {
                     updated_ms BIGINT NOT NULL,
                     version BIGINT NOT NULL,
                     last_sequence BIGINT NOT NULL,
+                    spec ${BLOB} NOT NULL,
                     run ${BLOB} NOT NULL)""",
                   """
                   CREATE TABLE run_events (

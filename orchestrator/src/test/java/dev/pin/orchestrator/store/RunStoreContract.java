@@ -211,6 +211,25 @@ abstract class RunStoreContract {
   }
 
   @Test
+  void specChangesArePersisted() {
+    TickingClock clock = new TickingClock(T0);
+    String id;
+    try (JdbcRunStore store = open(clock)) {
+      id = store.createRun(spec("before"), Map.of()).getId();
+      store.updateRun(
+          id, b -> b.getSpecBuilder().setName("after").getBudgetBuilder().setMaxSteps(99));
+      store.updateRun(id, b -> b.setStep(3));
+    }
+    try (JdbcRunStore store = open(clock)) {
+      Run run = store.getRun(id).orElseThrow();
+      assertEquals("after", run.getSpec().getName());
+      assertEquals(99, run.getSpec().getBudget().getMaxSteps());
+      assertEquals(3, run.getStep());
+      assertEquals("after", store.listRuns(0, "", List.of()).runs().get(0).getSpec().getName());
+    }
+  }
+
+  @Test
   void unknownRuns() {
     RunStore store = openTracked(new TickingClock(T0));
     assertThrows(
