@@ -102,14 +102,17 @@ public final class ProtoYaml {
       String fieldPath = path + "." + key;
       FieldDescriptor f = findField(d, key);
       if (f == null) {
+        String guess = closestField(d, key);
         errors.add(
             fieldPath
                 + ": unknown field of "
                 + d.getName()
-                + "; known fields: "
-                + d.getFields().stream()
-                    .map(FieldDescriptor::getName)
-                    .collect(Collectors.joining(", ")));
+                + (guess != null
+                    ? "; did you mean " + guess + "?"
+                    : "; known fields: "
+                        + d.getFields().stream()
+                            .map(FieldDescriptor::getName)
+                            .collect(Collectors.joining(", "))));
         continue;
       }
       Object value = e.getValue();
@@ -174,6 +177,43 @@ public final class ProtoYaml {
         b.addRepeatedField(f, entry.build());
       }
     }
+  }
+
+  /** The field whose name is within two edits of a misspelt key, if exactly one is closest. */
+  private static String closestField(Descriptor d, String key) {
+    String best = null;
+    int bestDistance = 3;
+    boolean tie = false;
+    for (FieldDescriptor f : d.getFields()) {
+      int dist = editDistance(key.toLowerCase(Locale.ROOT), f.getName());
+      if (dist < bestDistance) {
+        best = f.getName();
+        bestDistance = dist;
+        tie = false;
+      } else if (dist == bestDistance) {
+        tie = true;
+      }
+    }
+    return tie ? null : best;
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   private static FieldDescriptor findField(Descriptor d, String key) {

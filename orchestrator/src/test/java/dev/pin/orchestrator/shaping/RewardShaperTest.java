@@ -106,4 +106,17 @@ class RewardShaperTest {
         IllegalArgumentException.class,
         () -> new PerplexityPenalty(-1, PenaltyFunction.PENALTY_FUNCTION_LOG));
   }
+
+  @Test
+  void rewardStatsForStepMetrics() {
+    dev.pin.v1.StepMetrics m =
+        RewardStats.summarize(new double[] {2, 8, 5}, new double[] {-1, 1, 0.5}).build();
+    assertEquals(5, m.getRewardMean(), EPS);
+    assertEquals(8, m.getRewardMax(), EPS);
+    assertEquals(2, m.getRewardMin(), EPS);
+    assertEquals(0.5 / 3, m.getShapedRewardMean(), EPS);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> RewardStats.summarize(new double[] {}, new double[] {}));
+  }
 }

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** Every file in examples/ at the repository root parses and validates. */
 class ExamplesTest {
-  /** Surefire runs in the module folder; examples/ is at the repository root. */
-  static final Path REPO_ROOT = Path.of("").toAbsolutePath().getParent();
+  /** The repository root: the nearest folder up from the working directory with examples/. */
+  static final Path REPO_ROOT = findRoot();
 
   static final Path EXAMPLES = REPO_ROOT.resolve("examples");
 
@@ -65,5 +65,14 @@ class ExamplesTest {
     TaskSpec task = TaskDataLoader.load(spec.getTask(), REPO_ROOT);
     assertEquals(32, task.getClassification().getTrainCount());
     assertEquals(1821, task.getClassification().getTestCount());
+  }
+
+  private static Path findRoot() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isDirectory(p.resolve("examples")) && Files.isRegularFile(p.resolve("pom.xml"))) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no examples/ folder above " + Path.of("").toAbsolutePath());
   }
 }

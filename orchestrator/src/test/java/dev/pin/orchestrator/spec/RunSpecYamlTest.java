@@ -96,12 +96,9 @@ class RunSpecYamlTest {
     assertTrue(
         e.problems().contains("spec.method: unknown Method 'pni'; use one of rlprompt, pin, pez"),
         e.getMessage());
-    assertTrue(
-        e.problems()
-            .get(1)
-            .startsWith(
-                "spec.prompts_per_stp: unknown field of RunSpec; known fields: name, method,"),
-        e.getMessage());
+    assertEquals(
+        "spec.prompts_per_stp: unknown field of RunSpec; did you mean prompts_per_step?",
+        e.problems().get(1));
     assertTrue(
         e.problems().contains("spec.policy.prompt_length: expected an integer, found 'five'"),
         e.getMessage());
@@ -134,6 +131,15 @@ class RunSpecYamlTest {
         assertThrows(SpecException.class, () -> RunSpecYaml.parse("prompts_per_step: 2.5"));
     assertEquals(
         "spec.prompts_per_step: expected an integer, found a number 2.5", frac.getMessage());
+  }
+
+  @Test
+  void farOffFieldNamesListTheKnownFields() {
+    SpecException e = assertThrows(SpecException.class, () -> RunSpecYaml.parse("colour: red"));
+    assertTrue(
+        e.getMessage()
+            .startsWith("spec.colour: unknown field of RunSpec; known fields: name, method, task,"),
+        e.getMessage());
   }
 
   @Test
