@@ -1,0 +1,78 @@
+package dev.pin.orchestrator.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pin.orchestrator.data.TaskDataLoader;
+import dev.pin.v1.Method;
+import dev.pin.v1.RunSpec;
+import dev.pin.v1.TaskSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Every file in examples/ at the repository root parses and validates. */
+class ExamplesTest {
+  /** The repository root: the nearest folder up from the working directory with examples/. */
+  static final Path REPO_ROOT = findRoot();
+
+  static final Path EXAMPLES = REPO_ROOT.resolve("examples");
+
+  @Test
+  void everyExampleParsesAndValidates() throws IOException {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(EXAMPLES)) {
+      files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertEquals(
+        List.of(
+            "classification-sst2-pin.yaml",
+            "classification-sst2-rlprompt.yaml",
+            "demo-pin.yaml",
+            "image-inversion-pin.yaml",
+            "style-transfer-yelp-pin.yaml"),
+        files.stream().map(p -> p.getFileName().toString()).toList());
+    for (Path f : files) {
+      RunSpec spec = RunDefaults.apply(RunSpecYaml.read(f));
+      assertEquals(List.of(), RunSpecValidator.validate(spec), f.toString());
+      assertTrue(
+          spec.getMethod() == Method.METHOD_PIN || spec.getMethod() == Method.METHOD_RLPROMPT);
+      assertTrue(!spec.getName().isEmpty(), f + " has a name");
+    }
+  }
+
+  @Test
+  void demoExampleLoadsItsData() throws IOException {
+    RunSpec spec = RunDefaults.apply(RunSpecYaml.read(EXAMPLES.resolve("demo-pin.yaml")));
+    TaskSpec task = TaskDataLoader.load(spec.getTask(), REPO_ROOT);
+    assertEquals(32, task.getClassification().getTrainCount());
+    assertEquals(32, task.getClassification().getDevCount());
+    assertEquals(100, task.getClassification().getTestCount());
+    assertEquals(List.of("terrible", "great"), task.getClassification().getVerbalizersList());
+    assertEquals(List.of(), RunSpecValidator.validate(spec.toBuilder().setTask(task).build()));
+  }
+
+  @Test
+  void sst2ExampleLoadsTheSharedData() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isDirectory(REPO_ROOT.resolve("../shared/data/few-shot/sst-2")),
+        "../shared/data not present");
+    RunSpec spec =
+        RunDefaults.apply(RunSpecYaml.read(EXAMPLES.resolve("classification-sst2-pin.yaml")));
+    TaskSpec task = TaskDataLoader.load(spec.getTask(), REPO_ROOT);
+    assertEquals(32, task.getClassification().getTrainCount());
+    assertEquals(1821, task.getClassification().getTestCount());
+  }
+
+  private static Path findRoot() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isDirectory(p.resolve("examples")) && Files.isRegularFile(p.resolve("pom.xml"))) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no examples/ folder above " + Path.of("").toAbsolutePath());
+  }
+}

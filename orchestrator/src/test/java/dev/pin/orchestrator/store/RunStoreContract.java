@@ -1,0 +1,323 @@
+package dev.pin.orchestrator.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pin.v1.CheckpointRef;
+import dev.pin.v1.EvaluationResult;
+import dev.pin.v1.Method;
+import dev.pin.v1.Prompt;
+import dev.pin.v1.Run;
+import dev.pin.v1.RunEvent;
+import dev.pin.v1.RunSpec;
+import dev.pin.v1.RunState;
+import dev.pin.v1.ScoredPrompt;
+import dev.pin.v1.Split;
+import dev.pin.v1.StepMetrics;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link RunStore} must have, run against SQLite and (when available)
+ * PostgreSQL by the subclasses.
+ */
+abstract class RunStoreContract {
+  static final Instant T0 = Instant.parse("2026-11-23T12:00:00Z");
+
+  /** Opens the store under test (the same database each time within one test). */
+  abstract JdbcRunStore open(TickingClock clock);
+
+  private final List<JdbcRunStore> opened = new ArrayList<>();
+
+  JdbcRunStore openTracked(TickingClock clock) {
+    JdbcRunStore s = open(clock);
+    opened.add(s);
+    return s;
+  }
+
+  @AfterEach
+  void closeStores() {
+    opened.forEach(JdbcRunStore::close);
+  }
+
+  static RunSpec spec(String name) {
+    return RunSpec.newBuilder().setName(name).setMethod(Method.METHOD_PIN).setSeed(42).build();
+  }
+
+  static ScoredPrompt prompt(String text, double dev) {
+    return ScoredPrompt.newBuilder()
+        .setPrompt(Prompt.newBuilder().setText(text).addTokenIds(7).addTokenIds(9))
+        .setDevScore(dev)
+        .build();
+  }
+
+  @Test
+  void createsRunsWithDailyIdsAndAFirstEvent() {
+    RunStore store = openTracked(new TickingClock(T0));
+    Run a = store.createRun(spec("a"), Map.of("task_model", "bert-base-uncased"));
+    Run b = store.createRun(spec("b"), Map.of());
+    assertEquals("run-20261123-0001", a.getId());
+    assertEquals("run-20261123-0002", b.getId());
+    assertEquals(RunState.RUN_STATE_PENDING, a.getState());
+    assertEquals(a, store.getRun(a.getId()).orElseThrow());
+    assertEquals(
+        "bert-base-uncased",
+        store.getRun(a.getId()).orElseThrow().getProvenanceOrThrow("task_model"));
+    assertEquals(T0.getEpochSecond(), a.getCreated().getSeconds());
+    List<RunEvent> events = store.readEvents(a.getId(), 0, 100);
+    assertEquals(1, events.size());
+    assertEquals(1, events.get(0).getSequence());
+    assertEquals(RunState.RUN_STATE_PENDING, events.get(0).getState().getTo());
+    assertEquals(1, store.lastSequence(a.getId()));
+    assertTrue(store.getRun("run-19990101-0001").isEmpty());
+  }
+
+  @Test
+  void transitionsUpdateStateAndLogTheChange() {
+    RunStore store = openTracked(new TickingClock(T0));
+    String id = store.createRun(spec("a"), Map.of()).getId();
+    RunUpdate running = store.transition(id, RunState.RUN_STATE_RUNNING, "started");
+    assertEquals(RunState.RUN_STATE_RUNNING, running.run().getState());
+    assertEquals(2, running.events().get(0).getSequence());
+    assertEquals(RunState.RUN_STATE_PENDING, running.events().get(0).getState().getFrom());
+    RunUpdate failed =
+        store.transition(id, RunState.RUN_STATE_FAILED, "reward service unavailable");
+    assertEquals("reward service unavailable", failed.run().getError());
+    assertEquals(failed.run(), store.getRun(id).orElseThrow());
+    assertTrue(
+        failed.run().getUpdated().getNanos()
+                + failed.run().getUpdated().getSeconds() * 1_000_000_000L
+            > failed.run().getCreated().getNanos()
+                + failed.run().getCreated().getSeconds() * 1_000_000_000L);
+    assertEquals(
+        List.of(1L, 2L, 3L),
+        store.readEvents(id, 0, 10).stream().map(RunEvent::getSequence).toList());
+    assertEquals(
+        List.of(3L), store.readEvents(id, 3, 10).stream().map(RunEvent::getSequence).toList());
+    assertEquals(
+        List.of(2L), store.readEvents(id, 2, 1).stream().map(RunEvent::getSequence).toList());
+  }
+
+  @Test
+  void stepsEvaluationsCheckpointsAndBestPrompts() {
+    RunStore store = openTracked(new TickingClock(T0));
+    String id = store.createRun(spec("a"), Map.of()).getId();
+    for (int step = 1; step <= 3; step++) {
+      RunEvent e =
+          store.recordStep(
+              id, StepMetrics.newBuilder().setStep(step).setRewardMean(step * 10).build());
+      assertEquals(step + 1, e.getSequence());
+      assertEquals(step, e.getStep().getStep());
+    }
+    // A replayed older step replaces its record but does not move the run back.
+    store.recordStep(id, StepMetrics.newBuilder().setStep(2).setRewardMean(21).build());
+    Run run = store.getRun(id).orElseThrow();
+    assertEquals(3, run.getStep());
+    assertEquals(30, run.getLatest().getRewardMean());
+    List<StepMetrics> steps = store.readSteps(id, 2, 10);
+    assertEquals(List.of(2L, 3L), steps.stream().map(StepMetrics::getStep).toList());
+    assertEquals(21, steps.get(0).getRewardMean());
+
+    EvaluationResult eval =
+        EvaluationResult.newBuilder()
+            .setStep(3)
+            .setSplit(Split.SPLIT_DEV)
+            .setPrompt(prompt("absolutely VERY review", 88.5))
+            .setImproved(true)
+            .build();
+    RunEvent evalEvent = store.recordEvaluation(id, eval);
+    assertEquals(eval, evalEvent.getEvaluation());
+    assertEquals(List.of(eval), store.readEvaluations(id));
+
+    CheckpointRef ckpt =
+        CheckpointRef.newBuilder().setRunId(id).setUri("file:///tmp/c/step-3").setStep(3).build();
+    assertEquals(ckpt, store.recordCheckpoint(id, ckpt).getCheckpoint());
+    RunUpdate best =
+        store.update(
+            id,
+            b -> b.clearBestPrompts().addBestPrompts(prompt("absolutely VERY review", 88.5)),
+            List.of(
+                RunEvent.newBuilder().setBestPrompt(prompt("absolutely VERY review", 88.5)).build(),
+                RunEvent.newBuilder().setMessage("new best").build()));
+    assertEquals(List.of(8L, 9L), best.events().stream().map(RunEvent::getSequence).toList());
+    Run after = store.getRun(id).orElseThrow();
+    assertEquals(ckpt, after.getCheckpoint());
+    assertEquals(88.5, after.getBestPrompts(0).getDevScore());
+    assertEquals(9, store.lastSequence(id));
+  }
+
+  @Test
+  void listsNewestFirstWithPagingAndStateFilter() {
+    RunStore store = openTracked(new TickingClock(T0));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(store.createRun(spec("r" + i), Map.of()).getId());
+    }
+    store.transition(ids.get(1), RunState.RUN_STATE_RUNNING, "");
+    store.transition(ids.get(3), RunState.RUN_STATE_RUNNING, "");
+    List<String> seen = new ArrayList<>();
+    String token = "";
+    int pages = 0;
+    do {
+      RunPage page = store.listRuns(2, token, List.of());
+      page.runs().forEach(r -> seen.add(r.getId()));
+      token = page.nextPageToken();
+      pages++;
+    } while (!token.isEmpty());
+    assertEquals(3, pages);
+    assertEquals(List.of(ids.get(4), ids.get(3), ids.get(2), ids.get(1), ids.get(0)), seen);
+    RunPage running = store.listRuns(0, "", List.of(RunState.RUN_STATE_RUNNING));
+    assertEquals(List.of(ids.get(3), ids.get(1)), running.runs().stream().map(Run::getId).toList());
+    assertEquals("", running.nextPageToken());
+    RunPage two =
+        store.listRuns(0, "", List.of(RunState.RUN_STATE_RUNNING, RunState.RUN_STATE_PENDING));
+    assertEquals(5, two.runs().size());
+    assertThrows(IllegalArgumentException.class, () -> store.listRuns(2, "not-a-token", List.of()));
+    assertThrows(IllegalArgumentException.class, () -> store.listRuns(-1, "", List.of()));
+  }
+
+  @Test
+  void listenersReceiveCommittedEventsInOrder() throws Exception {
+    RunStore store = openTracked(new TickingClock(T0));
+    List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    AutoCloseable subscription =
+        store.addListener(
+            (runId, events) -> events.forEach(e -> seen.add(runId + "#" + e.getSequence())));
+    store.addListener(
+        (runId, events) -> {
+          throw new IllegalStateException("a broken listener must not fail the write");
+        });
+    String id = store.createRun(spec("a"), Map.of()).getId();
+    store.transition(id, RunState.RUN_STATE_RUNNING, "");
+    store.recordStep(id, StepMetrics.newBuilder().setStep(1).build());
+    store.recordEvaluation(id, EvaluationResult.newBuilder().setStep(1).build());
+    store.recordCheckpoint(id, CheckpointRef.newBuilder().setStep(1).build());
+    store.updateRun(id, b -> b.setError("no event, no call"));
+    subscription.close();
+    store.appendEvent(id, RunEvent.newBuilder().setMessage("after unsubscribing").build());
+    assertEquals(List.of(id + "#1", id + "#2", id + "#3", id + "#4", id + "#5"), List.copyOf(seen));
+  }
+
+  @Test
+  void specChangesArePersisted() {
+    TickingClock clock = new TickingClock(T0);
+    String id;
+    try (JdbcRunStore store = open(clock)) {
+      id = store.createRun(spec("before"), Map.of()).getId();
+      store.updateRun(
+          id, b -> b.getSpecBuilder().setName("after").getBudgetBuilder().setMaxSteps(99));
+      store.updateRun(id, b -> b.setStep(3));
+    }
+    try (JdbcRunStore store = open(clock)) {
+      Run run = store.getRun(id).orElseThrow();
+      assertEquals("after", run.getSpec().getName());
+      assertEquals(99, run.getSpec().getBudget().getMaxSteps());
+      assertEquals(3, run.getStep());
+      assertEquals("after", store.listRuns(0, "", List.of()).runs().get(0).getSpec().getName());
+    }
+  }
+
+  @Test
+  void unknownRuns() {
+    RunStore store = openTracked(new TickingClock(T0));
+    assertThrows(
+        UnknownRunException.class, () -> store.transition("nope", RunState.RUN_STATE_RUNNING, ""));
+    assertThrows(UnknownRunException.class, () -> store.readEvents("nope", 0, 10));
+    assertThrows(UnknownRunException.class, () -> store.lastSequence("nope"));
+    assertThrows(
+        UnknownRunException.class,
+        () -> store.recordStep("nope", StepMetrics.getDefaultInstance()));
+    assertThrows(
+        UnknownRunException.class, () -> store.appendEvent("nope", RunEvent.getDefaultInstance()));
+  }
+
+  @Test
+  void everythingSurvivesReopening() {
+    TickingClock clock = new TickingClock(T0);
+    String id;
+    Run before;
+    try (JdbcRunStore store = open(clock)) {
+      id = store.createRun(spec("persisted"), Map.of("code", "abc")).getId();
+      store.transition(id, RunState.RUN_STATE_RUNNING, "started");
+      store.recordStep(id, StepMetrics.newBuilder().setStep(1).setRewardMean(5).build());
+      store.recordEvaluation(
+          id, EvaluationResult.newBuilder().setStep(1).setPrompt(prompt("x", 1)).build());
+      before = store.getRun(id).orElseThrow();
+    }
+    try (JdbcRunStore store = open(clock)) {
+      assertEquals(Migrations.latest(), store.schemaVersion());
+      assertEquals(before, store.getRun(id).orElseThrow());
+      assertEquals(4, store.lastSequence(id));
+      assertEquals(4, store.readEvents(id, 0, 100).size());
+      assertEquals(1, store.readSteps(id, 0, 100).size());
+      assertEquals(1, store.readEvaluations(id).size());
+      // The sequence continues where it stopped, and the day's run counter too.
+      assertEquals(
+          5,
+          store.appendEvent(id, RunEvent.newBuilder().setMessage("resumed").build()).getSequence());
+      assertEquals("run-20261123-0002", store.createRun(spec("next"), Map.of()).getId());
+    }
+  }
+
+  @Test
+  void concurrentWritersGetGaplessSequences() throws Exception {
+    RunStore store = openTracked(new TickingClock(T0));
+    String shared = store.createRun(spec("shared"), Map.of()).getId();
+    int threads = 8;
+    int perThread = 25;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        futures.add(
+            pool.submit(
+                () -> {
+                  String own = store.createRun(spec("own-" + thread), Map.of()).getId();
+                  for (int i = 0; i < perThread; i++) {
+                    store.appendEvent(
+                        shared, RunEvent.newBuilder().setMessage(thread + ":" + i).build());
+                    store.updateRun(shared, b -> b.setStep(b.getStep() + 1));
+                    store.recordStep(own, StepMetrics.newBuilder().setStep(i + 1).build());
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : futures) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<RunEvent> events = store.readEvents(shared, 0, 10_000);
+    assertEquals(1 + threads * perThread, events.size());
+    for (int i = 0; i < events.size(); i++) {
+      assertEquals(i + 1, events.get(i).getSequence());
+    }
+    Set<String> messages = new HashSet<>();
+    events.stream().skip(1).forEach(e -> messages.add(e.getMessage()));
+    assertEquals(threads * perThread, messages.size());
+    assertEquals(threads * perThread, store.getRun(shared).orElseThrow().getStep());
+    RunPage all = store.listRuns(100, "", List.of());
+    assertEquals(threads + 1, all.runs().size());
+    for (Run r : all.runs()) {
+      if (!r.getId().equals(shared)) {
+        assertEquals(perThread, r.getStep());
+        assertEquals(perThread + 1, store.lastSequence(r.getId()));
+      }
+    }
+    assertFalse(all.runs().stream().map(Run::getId).distinct().count() < threads + 1);
+  }
+}
