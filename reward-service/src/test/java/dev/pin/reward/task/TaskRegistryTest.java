@@ -129,7 +129,7 @@ class TaskRegistryTest {
         .setRewardFunction("keyword").putParams("mode", "any").putParams("keywords", "great")).build();
     assertEquals(TaskHandles.handleOf(s), TaskHandles.handleOf(reordered));
     // Pinned, and checked independently: sha256("pin.v1.TaskSpec/1\n" + the hand-encoded
-    // protobuf bytes 22 2f 0a 07 "keyword" 12 11 (0a 08 "keywords" 12 05 "great") 12 0b (0a 04
+    // protobuf bytes 22 29 0a 07 "keyword" 12 11 (0a 08 "keywords" 12 05 "great") 12 0b (0a 04
     // "mode" 12 03 "any")) computed in Python. A change means handles changed across versions.
     assertEquals("task-40ff18cff6bdb98d", TaskHandles.handleOf(s));
   }
