@@ -24,4 +24,44 @@ public interface ModelCatalog {
    * @return true when the model can be loaded
    */
   boolean contains(ModelRef ref);
+
+  /**
+   * The causal generator named by {@code ref} (style transfer).
+   *
+   * @param ref a model in the model store
+   * @return the generator, or empty when missing or not a generator
+   */
+  default Optional<TextGenerator> generator(ModelRef ref) {
+    return Optional.empty();
+  }
+
+  /**
+   * The sequence classifier named by {@code ref} (style, fluency).
+   *
+   * @param ref a model in the model store
+   * @return the classifier, or empty when missing or not a classifier
+   */
+  default Optional<SequenceClassifier> classifier(ModelRef ref) {
+    return Optional.empty();
+  }
+
+  /**
+   * The token encoder named by {@code ref} (BERTScore).
+   *
+   * @param ref a model in the model store
+   * @return the encoder, or empty when missing or not an encoder
+   */
+  default Optional<TokenEmbedder> embedder(ModelRef ref) {
+    return Optional.empty();
+  }
+
+  /**
+   * The CLIP model named by {@code ref} (image inversion).
+   *
+   * @param ref a model in the model store
+   * @return the model, or empty when missing or not CLIP
+   */
+  default Optional<ClipModel> clip(ModelRef ref) {
+    return Optional.empty();
+  }
 }
