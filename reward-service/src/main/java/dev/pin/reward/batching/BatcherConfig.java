@@ -70,6 +70,17 @@ public record BatcherConfig(
   }
 
   /**
+   * Copy with another name (one batcher per model: the model name).
+   *
+   * @param newName metric tag and thread-name part
+   * @return the new settings
+   */
+  public BatcherConfig withName(String newName) {
+    return new BatcherConfig(
+        newName, maxBatchSize, maxWait, maxQueuedItems, workers, bucketBoundaries, shutdownGrace);
+  }
+
+  /**
    * Copy with another batch size.
    *
    * @param size most items per batch
