@@ -1,0 +1,45 @@
+package dev.pin.reward.backend;
+
+import java.util.List;
+
+/**
+ * A frozen task language model for classification rewards (§6.1): for each input text it returns
+ * the logits of a few vocabulary ids at one position — at the mask token for a masked LM, at the
+ * last position (the next-token distribution) for a causal LM.
+ *
+ * <p>Implementations must be thread-safe; the reward service calls {@link #logitsAt} from a
+ * bounded batching executor, with texts already merged into batches of similar length.
+ */
+public interface TaskLanguageModel {
+
+  /**
+   * The model store name, used in error messages and metric tags.
+   *
+   * @return the model name, e.g. {@code "bert-base-uncased"}
+   */
+  String name();
+
+  /**
+   * Whether this is a masked LM (reads logits at the mask) or a causal LM (next-token logits).
+   *
+   * @return true for a masked LM
+   */
+  boolean isMasked();
+
+  /**
+   * The model's tokenizer.
+   *
+   * @return the tokenizer
+   */
+  TaskTokenizer tokenizer();
+
+  /**
+   * Logits at the mask (masked LM: each text contains exactly one mask token) or at the last
+   * position (causal LM), restricted to {@code vocabIds}.
+   *
+   * @param texts rendered inputs, one model sequence each
+   * @param vocabIds the vocabulary ids to read, e.g. the verbalizer ids
+   * @return {@code [texts.size()][vocabIds.length]} raw (pre-softmax) logits
+   */
+  float[][] logitsAt(List<String> texts, int[] vocabIds);
+}

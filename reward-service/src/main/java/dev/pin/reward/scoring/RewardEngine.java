@@ -1,0 +1,410 @@
+package dev.pin.reward.scoring;
+
+import dev.pin.reward.backend.ModelCatalog;
+import dev.pin.reward.backend.TaskLanguageModel;
+import dev.pin.reward.cache.RewardCache;
+import dev.pin.reward.cache.RewardCacheKey;
+import dev.pin.reward.classification.BatchedLogits;
+import dev.pin.reward.classification.ClassificationReward;
+import dev.pin.reward.classification.ClassificationScorer;
+import dev.pin.reward.custom.RewardContext;
+import dev.pin.reward.custom.RewardFunction;
+import dev.pin.reward.image.ImageInversionScorer;
+import dev.pin.reward.style.StyleTransferScorer;
+import dev.pin.reward.task.FieldError;
+import dev.pin.reward.task.ModelNotFoundException;
+import dev.pin.reward.task.RegisteredTask;
+import dev.pin.reward.task.TaskRegistry;
+import dev.pin.reward.task.TaskValidationException;
+import dev.pin.v1.ClassificationDetail;
+import dev.pin.v1.EvaluateRequest;
+import dev.pin.v1.EvaluateResponse;
+import dev.pin.v1.LabeledText;
+import dev.pin.v1.Prompt;
+import dev.pin.v1.PromptEvaluation;
+import dev.pin.v1.PromptScore;
+import dev.pin.v1.ScoreRequest;
+import dev.pin.v1.Split;
+import dev.pin.v1.StyleDetail;
+import dev.pin.v1.StyleExample;
+import dev.pin.v1.StyleTransferTask;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Computes rewards for Score and Evaluate requests (ALGORITHMS.md §6).
+ *
+ * <p>{@link #score} returns one future per prompt, in prompt order, each completing as soon as
+ * that prompt's model work is done (ScoreStream sends them as they complete; Score joins them).
+ * Request problems (unknown handle, bad example indices, empty prompt list) are thrown at once;
+ * model and queue problems fail the futures. Map either with {@link RewardStatuses}.
+ *
+ * <p>Classification texts go through one {@link BatchedLogits} per task model, so prompts from
+ * every run and step share model batches. Style-transfer, image and custom scoring run on a
+ * bounded pool of {@code scoringThreads}. Results are cached by (handle, split, example subset,
+ * prompt text) — rewards are deterministic because every model is frozen and style-transfer
+ * sampling seeds derive from the prompt and the sentence.
+ *
+ * <p>Metric: {@code pin.reward.prompts.scored} (tags {@code type}, {@code cached}).
+ */
+public final class RewardEngine implements AutoCloseable {
+
+  private final TaskRegistry registry;
+  private final ModelCatalog catalog;
+  private final RewardEngineConfig config;
+  private final MeterRegistry meters;
+  private final RewardCache<RewardCacheKey, PromptScore> cache;
+  private final ExecutorService scoringPool;
+  private final ConcurrentHashMap<String, BatchedLogits> logitsByModel = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Object> scorersByHandle = new ConcurrentHashMap<>();
+
+  /**
+   * Creates the engine.
+   *
+   * @param registry registered tasks
+   * @param catalog the loaded models
+   * @param config batching, cache and pool settings
+   * @param meters where metrics go
+   */
+  public RewardEngine(
+      TaskRegistry registry, ModelCatalog catalog, RewardEngineConfig config, MeterRegistry meters) {
+    this.registry = Objects.requireNonNull(registry);
+    this.catalog = Objects.requireNonNull(catalog);
+    this.config = Objects.requireNonNull(config);
+    this.meters = Objects.requireNonNull(meters);
+    this.cache = new RewardCache<>("rewards", config.cacheEntries(), meters);
+    AtomicInteger n = new AtomicInteger();
+    // Bounded by threads, not by queue: admission control is the batcher's queue bound and the
+    // gRPC layer's flow control; these tasks are per prompt and small in number per request.
+    this.scoringPool = new ThreadPoolExecutor(config.scoringThreads(), config.scoringThreads(), 0L,
+        TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "pin-reward-scoring-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /**
+   * The task registry (RegisterTask / DescribeTask go straight to it).
+   *
+   * @return the registry
+   */
+  public TaskRegistry tasks() {
+    return registry;
+  }
+
+  /**
+   * The reward cache (for metrics and benchmarks).
+   *
+   * @return the cache
+   */
+  public RewardCache<RewardCacheKey, PromptScore> cache() {
+    return cache;
+  }
+
+  /**
+   * Scores a request's prompts.
+   *
+   * @param request the Score/ScoreStream request
+   * @return one future per prompt, in prompt order
+   * @throws TaskValidationException for a bad request (INVALID_ARGUMENT)
+   * @throws dev.pin.reward.task.UnknownTaskException for an unknown handle (NOT_FOUND)
+   */
+  public List<CompletableFuture<PromptScore>> score(ScoreRequest request) {
+    checkRequest(request.getHandle(), request.getPromptsCount());
+    RegisteredTask task = registry.require(request.getHandle());
+    Split split = request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_TRAIN : request.getSplit();
+    List<Integer> indices = request.getExampleIndicesList();
+    PromptComputer computer = computer(task, split, indices);
+    List<CompletableFuture<PromptScore>> out = new ArrayList<>(request.getPromptsCount());
+    for (int i = 0; i < request.getPromptsCount(); i++) {
+      String text = request.getPrompts(i).getText();
+      CompletableFuture<PromptScore> full;
+      boolean cached;
+      if (request.getSkipCache()) {
+        full = computer.compute(text);
+        cached = false;
+      } else {
+        RewardCache.Lookup<PromptScore> lookup =
+            cache.get(RewardCacheKey.of(task.handle(), split, indices, text), k -> computer.compute(text));
+        full = lookup.value();
+        cached = lookup.cached();
+      }
+      int index = i;
+      Counter.builder("pin.reward.prompts.scored")
+          .description("Prompts scored, by task type and whether the cache answered")
+          .tag("type", task.type().name())
+          .tag("cached", Boolean.toString(cached))
+          .register(meters)
+          .increment();
+      out.add(full.thenApply(s -> finish(s, request, index, cached)));
+    }
+    computer.flush();
+    return out;
+  }
+
+  /**
+   * Task metrics of prompts on a split (default test).
+   *
+   * @param request the Evaluate request
+   * @return the evaluations, in prompt order
+   * @throws TaskValidationException for a bad request (INVALID_ARGUMENT)
+   * @throws dev.pin.reward.task.UnknownTaskException for an unknown handle (NOT_FOUND)
+   */
+  public CompletableFuture<EvaluateResponse> evaluate(EvaluateRequest request) {
+    checkRequest(request.getHandle(), request.getPromptsCount());
+    RegisteredTask task = registry.require(request.getHandle());
+    Split split = request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_TEST : request.getSplit();
+    List<Prompt> prompts = request.getPromptsList();
+    List<CompletableFuture<PromptEvaluation>> evals = new ArrayList<>(prompts.size());
+    switch (task.type()) {
+      case TASK_TYPE_CLASSIFICATION -> {
+        List<LabeledText> examples = task.labeledExamples(split, List.of());
+        ClassificationScorer scorer = classificationScorer(task);
+        for (Prompt p : prompts) {
+          evals.add(scorer.score(p.getText(), examples).thenApply(r -> PromptEvaluation.newBuilder()
+              .setPrompt(p).setAccuracy(100f * r.accuracy()).setReward(r.reward())
+              .setExamples(examples.size()).build()));
+        }
+      }
+      case TASK_TYPE_STYLE_TRANSFER -> {
+        List<StyleExample> examples = task.styleExamples(split, List.of());
+        boolean withFluency = task.spec().getStyleTransfer().hasFluencyClassifier()
+            && !task.spec().getStyleTransfer().getFluencyClassifier().getName().isBlank();
+        for (Prompt p : prompts) {
+          evals.add(CompletableFuture.supplyAsync(() -> {
+            StyleTransferScorer.Evaluation e = styleScorer(task).evaluate(p.getText(), examples);
+            return PromptEvaluation.newBuilder().setPrompt(p)
+                .setContent(e.metrics().content()).setStyle(e.metrics().style())
+                .setFluency(withFluency ? e.metrics().fluency() : 0f)
+                .setJScore(e.metrics().j()).setGeometricMean(e.metrics().gm())
+                .setBleu(Double.isNaN(e.bleu()) ? 0f : (float) e.bleu())
+                .setExamples(examples.size()).build();
+          }, scoringPool));
+        }
+      }
+      case TASK_TYPE_IMAGE_INVERSION -> {
+        CompletableFuture<float[]> all = CompletableFuture.supplyAsync(
+            () -> imageScorer(task).score(prompts.stream().map(Prompt::getText).toList()), scoringPool);
+        int targets = task.spec().getImageInversion().getTargetsCount();
+        for (int i = 0; i < prompts.size(); i++) {
+          int k = i;
+          evals.add(all.thenApply(r -> PromptEvaluation.newBuilder().setPrompt(prompts.get(k))
+              .setClipScore(r[k]).setReward(r[k]).setExamples(targets).build()));
+        }
+      }
+      case TASK_TYPE_CUSTOM -> {
+        RewardContext ctx = task.customContext(split, List.of());
+        RewardFunction fn = task.rewardFunction().orElseThrow();
+        CompletableFuture<float[]> all = CompletableFuture.supplyAsync(
+            () -> checkedScore(fn, prompts.stream().map(Prompt::getText).toList(), ctx), scoringPool);
+        for (int i = 0; i < prompts.size(); i++) {
+          int k = i;
+          evals.add(all.thenApply(r -> PromptEvaluation.newBuilder().setPrompt(prompts.get(k))
+              .setReward(r[k]).setExamples(ctx.examples().size()).build()));
+        }
+      }
+      default -> throw new IllegalStateException("unknown task type " + task.type());
+    }
+    return CompletableFuture.allOf(evals.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
+      EvaluateResponse.Builder b = EvaluateResponse.newBuilder();
+      for (CompletableFuture<PromptEvaluation> e : evals) {
+        b.addEvaluations(e.join());
+      }
+      return b.build();
+    });
+  }
+
+  // ---- per task type ----
+
+  /** Computes full (detailed) prompt scores; batch types defer work until flush(). */
+  private interface PromptComputer {
+    CompletableFuture<PromptScore> compute(String promptText);
+
+    default void flush() {}
+  }
+
+  private PromptComputer computer(RegisteredTask task, Split split, List<Integer> indices) {
+    return switch (task.type()) {
+      case TASK_TYPE_CLASSIFICATION -> {
+        List<LabeledText> examples = task.labeledExamples(split, indices);
+        ClassificationScorer scorer = classificationScorer(task);
+        yield text -> scorer.score(text, examples).thenApply(RewardEngine::classificationScore);
+      }
+      case TASK_TYPE_STYLE_TRANSFER -> {
+        List<StyleExample> examples = task.styleExamples(split, indices);
+        yield text -> CompletableFuture.supplyAsync(
+            () -> styleScore(styleScorer(task).score(text, examples)), scoringPool);
+      }
+      case TASK_TYPE_IMAGE_INVERSION -> {
+        if (!indices.isEmpty()) {
+          throw new TaskValidationException(List.of(new FieldError("example_indices",
+              "image-inversion tasks have no examples; leave example_indices empty")));
+        }
+        yield new BatchComputer(texts -> imageScorer(task).score(texts));
+      }
+      case TASK_TYPE_CUSTOM -> {
+        RewardContext ctx = task.customContext(split, indices);
+        RewardFunction fn = task.rewardFunction().orElseThrow();
+        yield new BatchComputer(texts -> checkedScore(fn, texts, ctx));
+      }
+      default -> throw new IllegalStateException("unknown task type " + task.type());
+    };
+  }
+
+  /** Collects the prompts that missed the cache and scores them in one call on flush(). */
+  private final class BatchComputer implements PromptComputer {
+    private final java.util.function.Function<List<String>, float[]> batch;
+    private final List<String> texts = new ArrayList<>();
+    private final CompletableFuture<float[]> results = new CompletableFuture<>();
+
+    BatchComputer(java.util.function.Function<List<String>, float[]> batch) {
+      this.batch = batch;
+    }
+
+    @Override
+    public CompletableFuture<PromptScore> compute(String promptText) {
+      int k = texts.size();
+      texts.add(promptText);
+      return results.thenApply(r -> PromptScore.newBuilder().setReward(r[k]).build());
+    }
+
+    @Override
+    public void flush() {
+      if (texts.isEmpty()) {
+        return;
+      }
+      List<String> all = List.copyOf(texts);
+      CompletableFuture.supplyAsync(() -> batch.apply(all), scoringPool).whenComplete((r, e) -> {
+        if (e != null) {
+          results.completeExceptionally(e);
+        } else {
+          results.complete(r);
+        }
+      });
+    }
+  }
+
+  private static float[] checkedScore(RewardFunction fn, List<String> texts, RewardContext ctx) {
+    float[] r = fn.score(texts, ctx);
+    if (r == null || r.length != texts.size()) {
+      throw new IllegalStateException("reward function '" + fn.name() + "' returned "
+          + (r == null ? "null" : r.length + " rewards") + " for " + texts.size() + " prompts");
+    }
+    for (float v : r) {
+      if (!Float.isFinite(v)) {
+        throw new IllegalStateException("reward function '" + fn.name() + "' returned " + v);
+      }
+    }
+    return r;
+  }
+
+  private ClassificationScorer classificationScorer(RegisteredTask task) {
+    return (ClassificationScorer) scorersByHandle.computeIfAbsent(task.handle(), h -> {
+      TaskLanguageModel model = task.taskModel().orElseThrow();
+      BatchedLogits logits = logitsByModel.computeIfAbsent(model.name(),
+          name -> new BatchedLogits(model, config.batching().withName(name), meters));
+      return task.classificationScorer(logits);
+    });
+  }
+
+  private StyleTransferScorer styleScorer(RegisteredTask task) {
+    return (StyleTransferScorer) scorersByHandle.computeIfAbsent(task.handle(), h -> {
+      StyleTransferTask s = task.spec().getStyleTransfer();
+      String path = "task.style_transfer";
+      return new StyleTransferScorer(s,
+          catalog.generator(s.getGenerator()).orElseThrow(() -> new ModelNotFoundException(
+              path + ".generator", s.getGenerator().getName(), "a causal LM generator")),
+          catalog.classifier(s.getStyleClassifier()).orElseThrow(() -> new ModelNotFoundException(
+              path + ".style_classifier", s.getStyleClassifier().getName(), "a sequence classifier")),
+          catalog.embedder(s.getContentModel()).orElseThrow(() -> new ModelNotFoundException(
+              path + ".content_model", s.getContentModel().getName(), "a token encoder")),
+          s.hasFluencyClassifier() && !s.getFluencyClassifier().getName().isBlank()
+              ? catalog.classifier(s.getFluencyClassifier()).orElseThrow(() -> new ModelNotFoundException(
+                  path + ".fluency_classifier", s.getFluencyClassifier().getName(), "a fluency classifier"))
+              : null);
+    });
+  }
+
+  private ImageInversionScorer imageScorer(RegisteredTask task) {
+    // Embeds the target images on first use (on the scoring pool), then reuses them.
+    return (ImageInversionScorer) scorersByHandle.computeIfAbsent(task.handle(), h -> {
+      var t = task.spec().getImageInversion();
+      return new ImageInversionScorer(
+          catalog.clip(t.getClip()).orElseThrow(() -> new ModelNotFoundException(
+              "task.image_inversion.clip", t.getClip().getName(), "a CLIP model")),
+          t.getTargetsList());
+    });
+  }
+
+  private static PromptScore classificationScore(ClassificationReward.PromptResult r) {
+    PromptScore.Builder b = PromptScore.newBuilder().setReward(r.reward()).setAccuracy(r.accuracy());
+    for (ClassificationReward.ExampleResult e : r.examples()) {
+      b.addPerExampleReward(e.reward());
+      ClassificationDetail.Builder d = ClassificationDetail.newBuilder()
+          .setGap(e.gap()).setCorrect(e.correct()).setPredicted(e.predicted());
+      for (float p : e.probabilities()) {
+        d.addProbabilities(p);
+      }
+      b.addClassification(d);
+    }
+    return b.build();
+  }
+
+  private static PromptScore styleScore(StyleTransferScorer.PromptResult r) {
+    PromptScore.Builder b = PromptScore.newBuilder().setReward(r.reward());
+    for (StyleTransferScorer.ExampleResult e : r.examples()) {
+      b.addPerExampleReward(e.reward());
+      b.addStyle(StyleDetail.newBuilder().setReward(e.reward()).setBestOutput(e.best().output())
+          .setContent(e.best().content()).setStyle(e.best().style()));
+    }
+    return b.build();
+  }
+
+  private static PromptScore finish(PromptScore full, ScoreRequest request, int index, boolean cached) {
+    PromptScore.Builder b = full.toBuilder()
+        .setRequestId(request.getRequestId()).setPromptIndex(index).setCached(cached);
+    if (!request.getIncludeDetails()) {
+      b.clearClassification().clearStyle();
+    }
+    return b.build();
+  }
+
+  private static void checkRequest(String handle, int prompts) {
+    List<FieldError> errors = new ArrayList<>();
+    if (handle.isBlank()) {
+      errors.add(new FieldError("handle", "give the task handle RegisterTask returned"));
+    }
+    if (prompts == 0) {
+      errors.add(new FieldError("prompts", "give at least one prompt"));
+    }
+    if (!errors.isEmpty()) {
+      throw new TaskValidationException(errors);
+    }
+  }
+
+  /** Stops the batchers (finishing queued work within their grace) and the scoring pool. */
+  @Override
+  public void close() {
+    logitsByModel.values().forEach(BatchedLogits::close);
+    scoringPool.shutdown();
+    try {
+      if (!scoringPool.awaitTermination(config.batching().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+        scoringPool.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      scoringPool.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.pin.reward.task;
+
+/**
+ * A task names a model the model store does not hold; the gRPC layer maps it to
+ * FAILED_PRECONDITION (the request is well-formed, the server is not set up for it).
+ */
+public final class ModelNotFoundException extends IllegalStateException {
+  private static final long serialVersionUID = 1L;
+
+  private final String path;
+  private final String model;
+
+  /**
+   * Creates the exception.
+   *
+   * @param path the field naming the model, e.g. {@code task.classification.task_model}
+   * @param model the model name
+   * @param what what the model is needed as, e.g. "a masked or causal language model"
+   */
+  public ModelNotFoundException(String path, String model, String what) {
+    super(path + ": model '" + model + "' is not in the reward service's model store (needed as "
+        + what + "); import it (pin models import) or name another model");
+    this.path = path;
+    this.model = model;
+  }
+
+  /**
+   * The field naming the model.
+   *
+   * @return the field path
+   */
+  public String path() {
+    return path;
+  }
+
+  /**
+   * The missing model.
+   *
+   * @return its name
+   */
+  public String model() {
+    return model;
+  }
+}

@@ -1,0 +1,170 @@
+package dev.pin.reward.scoring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pin.reward.batching.BatcherClosedException;
+import dev.pin.reward.batching.BatcherConfig;
+import dev.pin.reward.batching.QueueFullException;
+import dev.pin.reward.custom.RewardFunctionRegistry;
+import dev.pin.reward.task.ModelNotFoundException;
+import dev.pin.reward.task.TaskRegistry;
+import dev.pin.reward.task.TaskValidationException;
+import dev.pin.reward.task.UnknownTaskException;
+import dev.pin.reward.testing.CueWordModel;
+import dev.pin.reward.testing.MapModelCatalog;
+import dev.pin.reward.testing.VocabTokenizer;
+import dev.pin.v1.ClassificationTask;
+import dev.pin.v1.CustomTask;
+import dev.pin.v1.EvaluateRequest;
+import dev.pin.v1.EvaluateResponse;
+import dev.pin.v1.LabeledText;
+import dev.pin.v1.ModelRef;
+import dev.pin.v1.Prompt;
+import dev.pin.v1.PromptScore;
+import dev.pin.v1.ScoreRequest;
+import dev.pin.v1.Split;
+import dev.pin.v1.TaskSpec;
+import io.grpc.Status;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RewardEngineTest {
+
+  private final VocabTokenizer tok = VocabTokenizer.wordPiece(List.of("terrible", "great", "good", "bad", "film"));
+  private final int terrible = tok.tokenToId("terrible").getAsInt();
+  private final int great = tok.tokenToId("great").getAsInt();
+  private final CueWordModel model = new CueWordModel(tok, Map.of("good", great, "bad", terrible), true);
+  private final MapModelCatalog catalog = new MapModelCatalog().withLanguageModel("tiny-bert", model);
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final RewardEngine engine = new RewardEngine(
+      new TaskRegistry(catalog, RewardFunctionRegistry.discover(), 10),
+      catalog,
+      new RewardEngineConfig(BatcherConfig.defaults("m").withMaxWait(Duration.ofMillis(1)), 1000, 2),
+      meters);
+
+  @AfterEach
+  void close() {
+    engine.close();
+  }
+
+  private static LabeledText ex(String text, int label) {
+    return LabeledText.newBuilder().setText(text).setLabel(label).build();
+  }
+
+  private String registerSst2() {
+    return engine.tasks().register(TaskSpec.newBuilder().setClassification(ClassificationTask.newBuilder()
+        .setTaskModel(ModelRef.newBuilder().setName("tiny-bert"))
+        .addVerbalizers("terrible").addVerbalizers("great")
+        .addTrain(ex("a good film", 1)).addTrain(ex("a bad film", 0))
+        .addTest(ex("good", 1)).addTest(ex("bad", 0)).addTest(ex("film", 0))).build()).handle();
+  }
+
+  private static ScoreRequest.Builder request(String handle, String... prompts) {
+    ScoreRequest.Builder b = ScoreRequest.newBuilder().setHandle(handle).setRequestId(42);
+    for (String p : prompts) {
+      b.addPrompts(Prompt.newBuilder().setText(p));
+    }
+    return b;
+  }
+
+  @Test
+  void scoresClassificationPromptsAndCachesThem() {
+    String handle = registerSst2();
+    List<CompletableFuture<PromptScore>> first = engine.score(request(handle, "film", "good").setIncludeDetails(true).build());
+    PromptScore a = first.get(0).join();
+    double gap = (Math.E - 1) / (Math.E + 1);
+    assertEquals((float) (200 * gap), a.getReward(), 1e-4f);
+    assertEquals(1f, a.getAccuracy());
+    assertEquals(42, a.getRequestId());
+    assertEquals(0, a.getPromptIndex());
+    assertFalse(a.getCached());
+    assertEquals(2, a.getPerExampleRewardCount());
+    assertEquals(2, a.getClassificationCount());
+    assertEquals(1, a.getClassification(0).getPredicted());
+    PromptScore b = first.get(1).join();
+    assertEquals(1, b.getPromptIndex());
+    int calls = model.calls.get();
+
+    PromptScore again = engine.score(request(handle, "film").build()).get(0).join();
+    assertTrue(again.getCached());
+    assertEquals(a.getReward(), again.getReward());
+    assertEquals(0, again.getClassificationCount(), "details only when asked for");
+    assertEquals(calls, model.calls.get(), "a cached prompt must not reach the model");
+
+    PromptScore fresh = engine.score(request(handle, "film").setSkipCache(true).build()).get(0).join();
+    assertFalse(fresh.getCached());
+    assertTrue(model.calls.get() > calls);
+
+    PromptScore subset = engine.score(request(handle, "film").addExampleIndices(1).build()).get(0).join();
+    assertFalse(subset.getCached(), "another example subset is another cache entry");
+    assertEquals(1, subset.getPerExampleRewardCount());
+  }
+
+  @Test
+  void evaluatesOnTheTestSplitByDefault() {
+    String handle = registerSst2();
+    EvaluateResponse r = engine.evaluate(EvaluateRequest.newBuilder().setHandle(handle)
+        .addPrompts(Prompt.newBuilder().setText("film")).build()).join();
+    // test: good -> great (right), bad -> terrible (right), film -> tie (wrong).
+    assertEquals(100f * 2 / 3, r.getEvaluations(0).getAccuracy(), 1e-4f);
+    assertEquals(3, r.getEvaluations(0).getExamples());
+  }
+
+  @Test
+  void customTasksScoreAllPromptsInOneCall() {
+    String handle = engine.tasks().register(TaskSpec.newBuilder().setCustom(CustomTask.newBuilder()
+        .setRewardFunction("keyword").putParams("keywords", "great,good")).build()).handle();
+    List<CompletableFuture<PromptScore>> f = engine.score(request(handle, "great", "good great", "meh").build());
+    assertEquals(0.5f, f.get(0).join().getReward());
+    assertEquals(1f, f.get(1).join().getReward());
+    assertEquals(0f, f.get(2).join().getReward());
+    assertTrue(engine.score(request(handle, "great").build()).get(0).join().getCached());
+  }
+
+  @Test
+  void badRequestsFailAtOnceWithTheirStatus() {
+    String handle = registerSst2();
+    assertEquals(Status.Code.NOT_FOUND, RewardStatuses.fromThrowable(assertThrows(UnknownTaskException.class,
+        () -> engine.score(request("task-0000000000000000", "x").build()))).getCode());
+    TaskValidationException e = assertThrows(TaskValidationException.class,
+        () -> engine.score(request(handle).addExampleIndices(9).build()));
+    assertTrue(e.getMessage().contains("prompts: "), e.getMessage());
+    Status s = RewardStatuses.fromThrowable(assertThrows(TaskValidationException.class,
+        () -> engine.score(request(handle, "x").addExampleIndices(9).build())));
+    assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
+    assertTrue(s.getDescription().startsWith("example_indices[0]: 9 is outside the train split"));
+    assertThrows(TaskValidationException.class,
+        () -> engine.score(request(handle, "x").setSplit(Split.SPLIT_DEV).build()));
+  }
+
+  @Test
+  void statusMapping() {
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED,
+        RewardStatuses.fromThrowable(new CompletionException(new QueueFullException("m", 1, 2, 2))).getCode());
+    assertEquals(Status.Code.UNAVAILABLE,
+        RewardStatuses.fromThrowable(new BatcherClosedException("closed")).getCode());
+    assertEquals(Status.Code.FAILED_PRECONDITION,
+        RewardStatuses.fromThrowable(new ModelNotFoundException("task.x", "m", "an LM")).getCode());
+    assertEquals(Status.Code.INTERNAL,
+        RewardStatuses.fromThrowable(new NullPointerException("bug")).getCode());
+  }
+
+  @Test
+  void countsScoredPrompts() {
+    String handle = registerSst2();
+    engine.score(request(handle, "film").build()).get(0).join();
+    engine.score(request(handle, "film").build()).get(0).join();
+    assertEquals(1.0, meters.get("pin.reward.prompts.scored").tag("cached", "true").counter().count());
+    assertEquals(1.0, meters.get("pin.reward.prompts.scored").tag("cached", "false").counter().count());
+    assertTrue(meters.get("pin.reward.batch.size").tag("batcher", "cue-word-model").summary().count() >= 1);
+  }
+}
