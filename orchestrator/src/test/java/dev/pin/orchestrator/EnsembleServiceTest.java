@@ -305,11 +305,16 @@ class EnsembleServiceTest {
     Prompt prompt = Prompt.newBuilder().setText("absolutely").build();
     expect(Status.Code.INVALID_ARGUMENT, "task: set one of",
         () -> stub.registerTask(RegisterTaskRequest.getDefaultInstance()));
-    expect(Status.Code.UNIMPLEMENTED, "reward-service issue",
+    expect(Status.Code.INVALID_ARGUMENT, "task.classification.train: no inline examples",
         () -> stub.registerTask(RegisterTaskRequest.newBuilder().setTask(validTask()).build()));
+    TaskSpec inline = validTask().toBuilder().setClassification(validTask().getClassification()
+        .toBuilder().addTrain(dev.pin.v1.LabeledText.newBuilder().setText("fine").setLabel(1))
+        .addTrain(dev.pin.v1.LabeledText.newBuilder().setText("awful").setLabel(0))).build();
+    expect(Status.Code.FAILED_PRECONDITION, "bert-base-uncased",
+        () -> stub.registerTask(RegisterTaskRequest.newBuilder().setTask(inline).build()));
     expect(Status.Code.INVALID_ARGUMENT, "handle: is required",
         () -> stub.describeTask(DescribeTaskRequest.getDefaultInstance()));
-    expect(Status.Code.NOT_FOUND, "RegisterTask",
+    expect(Status.Code.NOT_FOUND, "task-1",
         () -> stub.describeTask(DescribeTaskRequest.newBuilder().setHandle("task-1").build()));
     expect(Status.Code.INVALID_ARGUMENT, "prompts: must be between 1 and 4096, got 0",
         () -> stub.score(ScoreRequest.newBuilder().setHandle("task-1").build()));
@@ -331,14 +336,14 @@ class EnsembleServiceTest {
             .build()));
     expect(Status.Code.INVALID_ARGUMENT, "model.name: is required",
         () -> stub.embedText(EmbedTextRequest.newBuilder().addTexts("a cat").build()));
-    expect(Status.Code.UNIMPLEMENTED, "CLIP text",
+    expect(Status.Code.FAILED_PRECONDITION, "not in the model store",
         () -> stub.embedText(EmbedTextRequest.newBuilder()
             .setModel(ModelRef.newBuilder().setName("clip")).addTexts("a cat").build()));
     expect(Status.Code.INVALID_ARGUMENT, "images[0].data",
         () -> stub.embedImage(EmbedImageRequest.newBuilder()
             .setModel(ModelRef.newBuilder().setName("clip")).addImages(Image.getDefaultInstance())
             .build()));
-    expect(Status.Code.UNIMPLEMENTED, "CLIP image",
+    expect(Status.Code.FAILED_PRECONDITION, "not in the model store",
         () -> stub.embedImage(EmbedImageRequest.newBuilder()
             .setModel(ModelRef.newBuilder().setName("clip")).addImages(Image.newBuilder()
                 .setData(ByteString.copyFromUtf8("png"))).build()));

@@ -1,19 +1,49 @@
 package dev.pin.reward;
 
 import dev.pin.platform.config.ServerSettings;
+import dev.pin.platform.models.ort.OrtConfig;
+import dev.pin.platform.models.store.ModelStore;
 import dev.pin.platform.server.ServiceModule;
+import dev.pin.reward.batching.BatcherConfig;
+import dev.pin.reward.custom.RewardFunctionRegistry;
+import dev.pin.reward.ort.OrtModelCatalog;
+import dev.pin.reward.scoring.RewardEngine;
+import dev.pin.reward.scoring.RewardEngineConfig;
+import dev.pin.reward.task.TaskRegistry;
 import io.grpc.BindableService;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.List;
 
 /** The reward service as a {@link ServiceModule}, wired the same way in tests and production. */
 public final class RewardServer implements ServiceModule {
+  /** Registered tasks held at once (each keeps its examples in memory). */
+  private static final int MAX_TASKS = 1024;
+
   private final RewardSettings settings;
-  private final MeterRegistry registry;
+  private final OrtModelCatalog catalog;
+  private final RewardEngine engine;
 
   public RewardServer(RewardSettings settings, MeterRegistry registry) {
     this.settings = settings;
-    this.registry = registry;
+    this.catalog = new OrtModelCatalog(new ModelStore(settings.modelsHome()),
+        ortConfig(settings.device()));
+    BatcherConfig batching = new BatcherConfig("task-model", settings.maxBatchSize(),
+        settings.maxBatchWait(), settings.maxQueuedSequences(), 1,
+        new int[] {16, 32, 64, 128, 256, 512}, Duration.ofSeconds(10));
+    this.engine = new RewardEngine(
+        new TaskRegistry(catalog, RewardFunctionRegistry.discover(), MAX_TASKS), catalog,
+        new RewardEngineConfig(batching, settings.cacheEntries(), 2), registry);
+  }
+
+  /** {@code cpu} or {@code cuda:N} as ONNX Runtime settings (CUDA falls back to CPU with a warning). */
+  static OrtConfig ortConfig(String device) {
+    OrtConfig base = OrtConfig.defaults();
+    if (!device.startsWith("cuda:")) {
+      return base;
+    }
+    return new OrtConfig("cuda", Integer.parseInt(device.substring("cuda:".length())),
+        base.intraOpThreads(), base.interOpThreads(), base.lengthBucket(), base.precision());
   }
 
   @Override
@@ -28,15 +58,18 @@ public final class RewardServer implements ServiceModule {
 
   @Override
   public List<BindableService> services() {
-    return List.of(new RewardService());
+    return List.of(new RewardService(engine, catalog));
   }
 
   @Override
   public void warmUp() {
-    if (!settings.preloadModels().isEmpty()) {
-      throw new IllegalStateException("reward.preload-models lists " + settings.preloadModels()
-          + " but model loading arrives with the models issue (#3); remove the setting");
-    }
+    settings.preloadModels().forEach(catalog::preload);
+  }
+
+  @Override
+  public void close() {
+    engine.close();
+    catalog.close();
   }
 
   public RewardSettings settings() {

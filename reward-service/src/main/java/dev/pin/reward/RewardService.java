@@ -1,6 +1,10 @@
 package dev.pin.reward;
 
-import dev.pin.platform.grpc.NotYetAvailable;
+import dev.pin.platform.grpc.FieldErrors;
+import dev.pin.reward.backend.ModelCatalog;
+import dev.pin.reward.scoring.RewardEngine;
+import dev.pin.reward.scoring.RewardStatuses;
+import dev.pin.reward.task.RegisteredTask;
 import dev.pin.v1.DescribeTaskRequest;
 import dev.pin.v1.EmbedImageRequest;
 import dev.pin.v1.EmbedResponse;
@@ -9,6 +13,7 @@ import dev.pin.v1.EvaluateRequest;
 import dev.pin.v1.EvaluateResponse;
 import dev.pin.v1.GenerateRequest;
 import dev.pin.v1.GenerateResponse;
+import dev.pin.v1.ModelRef;
 import dev.pin.v1.PromptScore;
 import dev.pin.v1.RegisterTaskRequest;
 import dev.pin.v1.RewardGrpc;
@@ -16,23 +21,47 @@ import dev.pin.v1.ScoreRequest;
 import dev.pin.v1.ScoreResponse;
 import dev.pin.v1.TaskHandle;
 import dev.pin.v1.TaskInfo;
-import dev.pin.platform.grpc.FieldErrors;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The Reward gRPC service. Requests are validated in full; the task rewards over ONNX Runtime are
- * the reward-service issue's work, so until they land a valid request is answered UNIMPLEMENTED
- * with that reason (never a made-up reward).
+ * The Reward gRPC service over the {@link RewardEngine}: task handles, batched and cached scoring,
+ * evaluation. Every engine failure is mapped by {@link RewardStatuses} to a status that says what
+ * to fix (unknown handle → NOT_FOUND, full queue → RESOURCE_EXHAUSTED, missing model →
+ * FAILED_PRECONDITION).
  */
 final class RewardService extends RewardGrpc.RewardImplBase {
-  private static final String ARRIVES_WITH = "the reward-service issue (#5)";
+  private final RewardEngine engine;
+  private final ModelCatalog catalog;
+
+  RewardService(RewardEngine engine, ModelCatalog catalog) {
+    this.engine = engine;
+    this.catalog = catalog;
+  }
+
+  private static StatusRuntimeException status(Throwable e) {
+    if (RewardStatuses.unwrap(e) instanceof StatusRuntimeException sre) {
+      return sre;
+    }
+    return RewardStatuses.fromThrowable(e).asRuntimeException();
+  }
 
   @Override
   public void registerTask(RegisterTaskRequest request, StreamObserver<TaskHandle> response) {
     RewardRequests.register(request);
-    throw NotYetAvailable.of("Registering a " + request.getTask().getTaskCase().name()
-        .toLowerCase(java.util.Locale.ROOT) + " task", ARRIVES_WITH);
+    RegisteredTask task;
+    try {
+      task = engine.tasks().register(request.getTask());
+    } catch (RuntimeException e) {
+      throw status(e);
+    }
+    response.onNext(task.toHandle());
+    response.onCompleted();
   }
 
   @Override
@@ -40,34 +69,95 @@ final class RewardService extends RewardGrpc.RewardImplBase {
     FieldErrors errors = new FieldErrors();
     RewardRequests.handle(errors, request.getHandle());
     errors.throwIfAny();
-    throw unknownHandle(request.getHandle());
+    try {
+      response.onNext(engine.tasks().require(request.getHandle()).toTaskInfo());
+    } catch (RuntimeException e) {
+      throw status(e);
+    }
+    response.onCompleted();
   }
 
   @Override
   public void score(ScoreRequest request, StreamObserver<ScoreResponse> response) {
     RewardRequests.score(request);
-    throw unknownHandle(request.getHandle());
+    ScoreResponse.Builder out = ScoreResponse.newBuilder();
+    try {
+      for (CompletableFuture<PromptScore> f : engine.score(request)) {
+        out.addScores(f.join());
+      }
+    } catch (RuntimeException e) {
+      throw status(e);
+    }
+    response.onNext(out.build());
+    response.onCompleted();
   }
 
+  /**
+   * Each request's prompts are sent back as soon as their model batch finishes, in completion
+   * order; {@code request_id} and {@code prompt_index} say which is which. The stream completes
+   * after the client half-closes and every outstanding prompt has been sent.
+   */
   @Override
   public StreamObserver<ScoreRequest> scoreStream(StreamObserver<PromptScore> response) {
+    ServerCallStreamObserver<PromptScore> out = (ServerCallStreamObserver<PromptScore>) response;
+    AtomicInteger outstanding = new AtomicInteger(1); // 1 = the client has not half-closed
+    Object lock = new Object();
     return new StreamObserver<>() {
-      @Override
-      public void onNext(ScoreRequest request) {
-        try {
-          RewardRequests.score(request);
-          throw unknownHandle(request.getHandle());
-        } catch (RuntimeException e) {
-          response.onError(e);
+      private volatile boolean failed;
+
+      private void done() {
+        if (outstanding.decrementAndGet() == 0 && !failed) {
+          synchronized (lock) {
+            out.onCompleted();
+          }
+        }
+      }
+
+      private void fail(Throwable e) {
+        synchronized (lock) {
+          if (!failed) {
+            failed = true;
+            out.onError(status(e));
+          }
         }
       }
 
       @Override
-      public void onError(Throwable t) {}
+      public void onNext(ScoreRequest request) {
+        if (failed) {
+          return;
+        }
+        List<CompletableFuture<PromptScore>> scores;
+        try {
+          RewardRequests.score(request);
+          scores = engine.score(request);
+        } catch (RuntimeException e) {
+          fail(e);
+          return;
+        }
+        outstanding.addAndGet(scores.size());
+        for (CompletableFuture<PromptScore> f : scores) {
+          f.whenComplete((score, error) -> {
+            if (error != null) {
+              fail(error);
+            } else if (!failed && !out.isCancelled()) {
+              synchronized (lock) {
+                out.onNext(score);
+              }
+            }
+            done();
+          });
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        failed = true;
+      }
 
       @Override
       public void onCompleted() {
-        response.onCompleted();
+        done();
       }
     };
   }
@@ -75,33 +165,44 @@ final class RewardService extends RewardGrpc.RewardImplBase {
   @Override
   public void evaluate(EvaluateRequest request, StreamObserver<EvaluateResponse> response) {
     RewardRequests.evaluate(request);
-    throw unknownHandle(request.getHandle());
+    try {
+      response.onNext(engine.evaluate(request).join());
+    } catch (RuntimeException e) {
+      throw status(e);
+    }
+    response.onCompleted();
   }
 
   @Override
   public void generate(GenerateRequest request, StreamObserver<GenerateResponse> response) {
     RewardRequests.generate(request);
-    throw unknownHandle(request.getHandle());
+    RegisteredTask task;
+    try {
+      task = engine.tasks().require(request.getHandle());
+    } catch (RuntimeException e) {
+      throw status(e);
+    }
+    throw Status.FAILED_PRECONDITION.withDescription("task " + task.handle() + " is a "
+        + task.type() + "; Generate needs a style-transfer task whose generator is a causal LM, "
+        + "and this build's model store holds masked LMs only").asRuntimeException();
   }
 
   @Override
   public void embedText(EmbedTextRequest request, StreamObserver<EmbedResponse> response) {
     RewardRequests.embedText(request);
-    throw NotYetAvailable.of("CLIP text embeddings", ARRIVES_WITH);
+    throw noClip(request.getModel());
   }
 
   @Override
   public void embedImage(EmbedImageRequest request, StreamObserver<EmbedResponse> response) {
     RewardRequests.embedImage(request);
-    throw NotYetAvailable.of("CLIP image embeddings", ARRIVES_WITH);
+    throw noClip(request.getModel());
   }
 
-  /** No task can be registered before RegisterTask works, so every handle is unknown. */
-  private static RuntimeException unknownHandle(String handle) {
-    return Status.NOT_FOUND
-        .withDescription("no task registered under handle '" + handle
-            + "'; register the task with RegisterTask (handles are content hashes, so "
-            + "re-registering the same spec gives the same handle)")
-        .asRuntimeException();
+  private StatusRuntimeException noClip(ModelRef model) {
+    return Status.FAILED_PRECONDITION.withDescription(catalog.contains(model)
+        ? "model '" + model.getName() + "' is not a CLIP model (see `pin models list`)"
+        : "model '" + model.getName() + "' is not in the model store; import a CLIP export with "
+            + "`pin models import` (see `pin models list`)").asRuntimeException();
   }
 }

@@ -1,0 +1,108 @@
+package dev.pin.reward.ort;
+
+import dev.pin.platform.models.ort.MaskedLm;
+import dev.pin.reward.backend.TaskLanguageModel;
+import dev.pin.reward.backend.TaskTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A masked task LM over ONNX Runtime (§6.1): each text is encoded as {@code [CLS] text [SEP]} and
+ * the MLM head runs at its single [MASK] only (the graph takes the positions to project), so a
+ * batch costs one encoder pass and B × |V| logits, not B × length × |V|.
+ */
+final class OrtMaskedTaskModel implements TaskLanguageModel {
+  private final String name;
+  private final MaskedLm lm;
+  private final WordPieceTaskTokenizer tokenizer;
+  private final int maskId;
+  private final int maxPositions;
+
+  OrtMaskedTaskModel(String name, MaskedLm lm) {
+    this.name = name;
+    this.lm = lm;
+    this.maskId = lm.manifest().specialId("mask");
+    this.maxPositions = lm.manifest().maxPositions();
+    this.tokenizer = new WordPieceTaskTokenizer(lm.tokenizer(),
+        lm.manifest().specialTokens().get("mask").token());
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public boolean isMasked() {
+    return true;
+  }
+
+  @Override
+  public TaskTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  @Override
+  public float[][] logitsAt(List<String> texts, int[] vocabIds) {
+    List<int[]> inputs = new ArrayList<>(texts.size());
+    int[] positions = new int[texts.size()];
+    for (int i = 0; i < texts.size(); i++) {
+      int[] ids = lm.tokenizer().encode(texts.get(i));
+      int mask = -1;
+      for (int t = 0; t < ids.length; t++) {
+        if (ids[t] == maskId) {
+          if (mask >= 0) {
+            throw new IllegalArgumentException("input " + i + " has more than one mask token");
+          }
+          mask = t;
+        }
+      }
+      if (mask < 0) {
+        throw new IllegalArgumentException("input " + i + " has no mask token: " + texts.get(i));
+      }
+      if (ids.length > maxPositions) {
+        // Keep the mask: drop tokens from the far side of it (long inputs are rare in few-shot
+        // data, but BERT cannot read past its position table).
+        ids = truncateAround(ids, mask, maxPositions);
+        mask = indexOf(ids, maskId);
+      }
+      inputs.add(ids);
+      positions[i] = mask;
+    }
+    float[][] full;
+    try {
+      full = lm.logitsAt(inputs, positions);
+    } catch (IOException e) {
+      throw new UncheckedIOException("task model " + name + " failed", e);
+    }
+    float[][] out = new float[texts.size()][vocabIds.length];
+    for (int i = 0; i < out.length; i++) {
+      for (int c = 0; c < vocabIds.length; c++) {
+        out[i][c] = full[i][vocabIds[c]];
+      }
+    }
+    return out;
+  }
+
+  private static int indexOf(int[] ids, int id) {
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] == id) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** [CLS] + the window of {@code max − 2} body tokens that keeps the mask + [SEP]. */
+  static int[] truncateAround(int[] ids, int mask, int max) {
+    int body = max - 2;
+    int start = Math.max(1, Math.min(mask - body / 2, ids.length - 1 - body));
+    int[] out = new int[max];
+    out[0] = ids[0];
+    System.arraycopy(ids, start, out, 1, body);
+    out[max - 1] = ids[ids.length - 1];
+    return out;
+  }
+}
