@@ -1,28 +1,60 @@
 package dev.pin.orchestrator;
 
+import dev.pin.orchestrator.loop.Peers;
+import dev.pin.orchestrator.loop.RunManager;
+import dev.pin.orchestrator.store.JdbcRunStore;
+import dev.pin.orchestrator.store.RunStore;
 import dev.pin.platform.client.Channels;
 import dev.pin.platform.config.ServerSettings;
 import dev.pin.platform.server.ServiceModule;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
  * The orchestrator as a {@link ServiceModule}. It opens (and closes) one channel to each peer
- * service, by TCP or, in embedded mode, in-process; every call on them carries a deadline.
+ * service, by TCP or, in embedded mode, in-process; every call on them carries a deadline. The run
+ * store opens in the constructor; the warm-up marks runs a previous process left running as
+ * INTERRUPTED before health turns SERVING.
  */
 public final class OrchestratorServer implements ServiceModule {
   private final OrchestratorSettings settings;
   private final ManagedChannel policy;
   private final ManagedChannel reward;
   private final ManagedChannel scorer;
+  private final RunStore store;
+  private final RunManager runs;
+  private final OrchestratorService service;
 
   public OrchestratorServer(OrchestratorSettings settings, MeterRegistry registry) {
     this.settings = settings;
     this.policy = Channels.open(settings.policy(), registry);
     this.reward = Channels.open(settings.reward(), registry);
     this.scorer = Channels.open(settings.scorer(), registry);
+    this.store = openStore(settings.storeUrl());
+    Peers peers = Peers.over(policy, reward, scorer);
+    this.runs = new RunManager(store, peers, settings.dataDir(), settings.recoveryWindow(),
+        settings.maxActiveRuns());
+    this.service = new OrchestratorService(store, runs, peers, settings.dataDir());
+    new RunMetrics(store, registry);
+  }
+
+  private static RunStore openStore(String url) {
+    if (url.startsWith("jdbc:sqlite:")) {
+      Path file = Path.of(url.substring("jdbc:sqlite:".length())).toAbsolutePath();
+      try {
+        Files.createDirectories(file.getParent());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create the run store's folder", e);
+      }
+      return JdbcRunStore.openSqlite(file);
+    }
+    return JdbcRunStore.open(url);
   }
 
   @Override
@@ -37,11 +69,28 @@ public final class OrchestratorServer implements ServiceModule {
 
   @Override
   public List<BindableService> services() {
-    return List.of(new OrchestratorService());
+    return List.of(service);
+  }
+
+  @Override
+  public void warmUp() {
+    runs.recoverAfterRestart();
+  }
+
+  /** The run store (for the CLI's local commands and tests). */
+  public RunStore store() {
+    return store;
+  }
+
+  /** The active runs (for tests). */
+  public RunManager runs() {
+    return runs;
   }
 
   @Override
   public void close() {
+    runs.close();
+    store.close();
     Channels.close(policy);
     Channels.close(reward);
     Channels.close(scorer);

@@ -1,51 +1,129 @@
 package dev.pin.orchestrator;
 
+import dev.pin.orchestrator.data.DataFormatException;
+import dev.pin.orchestrator.data.TaskDataLoader;
+import dev.pin.orchestrator.loop.Peers;
+import dev.pin.orchestrator.loop.RunManager;
+import dev.pin.orchestrator.spec.RunDefaults;
+import dev.pin.orchestrator.spec.RunSpecValidator;
+import dev.pin.orchestrator.spec.SpecException;
+import dev.pin.orchestrator.store.RunPage;
+import dev.pin.orchestrator.store.RunStore;
 import dev.pin.platform.grpc.FieldErrors;
-import dev.pin.platform.grpc.NotYetAvailable;
 import dev.pin.v1.CancelRunRequest;
 import dev.pin.v1.EvaluatePromptRequest;
 import dev.pin.v1.EvaluatePromptResponse;
+import dev.pin.v1.EvaluateRequest;
 import dev.pin.v1.GetRunRequest;
 import dev.pin.v1.ListRunsRequest;
 import dev.pin.v1.ListRunsResponse;
-import dev.pin.v1.Method;
+import dev.pin.v1.NaturalnessRequest;
 import dev.pin.v1.OrchestratorGrpc;
+import dev.pin.v1.Prompt;
+import dev.pin.v1.PromptEvaluation;
+import dev.pin.v1.RegisterTaskRequest;
 import dev.pin.v1.ResumeRunRequest;
 import dev.pin.v1.Run;
 import dev.pin.v1.RunEvent;
+import dev.pin.v1.RunSpec;
+import dev.pin.v1.RunState;
+import dev.pin.v1.ScoredPrompt;
+import dev.pin.v1.Split;
 import dev.pin.v1.StartRunRequest;
 import dev.pin.v1.TaskSpec;
 import dev.pin.v1.WatchRunRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * The Orchestrator gRPC service, the public API. Requests are validated in full; the episode loop
- * and the run store are the orchestrator issue's work, so until they land a valid request is
- * answered UNIMPLEMENTED with that reason (never a pretend run).
+ * The Orchestrator gRPC service, the public API: runs are validated, stored and handed to the
+ * {@link RunManager}; everything a caller reads (GetRun, ListRuns, WatchRun's history) comes from
+ * the run store, so it survives restarts.
  */
 final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
-  private static final String ARRIVES_WITH = "the orchestrator issue (#6)";
+  private final RunStore store;
+  private final RunManager runs;
+  private final Peers peers;
+  private final Path dataDir;
+
+  OrchestratorService(RunStore store, RunManager runs, Peers peers, Path dataDir) {
+    this.store = store;
+    this.runs = runs;
+    this.peers = peers;
+    this.dataDir = dataDir;
+  }
 
   private static void runId(FieldErrors errors, String runId) {
     errors.required("run_id", runId);
+  }
+
+  private Run requireRun(String runId) {
+    return store.getRun(runId).orElseThrow(() -> Status.NOT_FOUND
+        .withDescription("no run '" + runId + "' in the run store; ListRuns shows the known runs")
+        .asRuntimeException());
   }
 
   @Override
   public void startRun(StartRunRequest request, StreamObserver<Run> response) {
     FieldErrors errors = new FieldErrors();
     errors.check(request.hasSpec(), "spec", "is required");
-    errors.check(request.getSpec().getMethod() != Method.METHOD_UNSPECIFIED
-            && request.getSpec().getMethodValue() <= Method.METHOD_PEZ_VALUE,
-        "spec.method", "must be METHOD_RLPROMPT, METHOD_PIN or METHOD_PEZ");
-    errors.check(request.getSpec().getTask().getTaskCase() != TaskSpec.TaskCase.TASK_NOT_SET,
-        "spec.task", "set one of classification, style_transfer, image_inversion or custom");
-    errors.range("spec.prompts_per_step", request.getSpec().getPromptsPerStep(), 0, 4096);
-    errors.range("spec.budget.max_steps", request.getSpec().getBudget().getMaxSteps(), 0,
-        10_000_000);
-    errors.range("spec.checkpoint_every_steps", request.getSpec().getCheckpointEverySteps(), 0,
-        10_000_000);
     errors.throwIfAny();
-    throw NotYetAvailable.of("Training runs", ARRIVES_WITH);
+    RunSpec spec = RunDefaults.apply(request.getSpec());
+    try {
+      RunSpecValidator.check(spec);
+    } catch (SpecException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(String.join("; ", e.problems()))
+          .asRuntimeException();
+    }
+    if (!spec.getWarmStartPrompt().isEmpty()) {
+      throw Status.UNIMPLEMENTED.withDescription("spec.warm_start_prompt: warm-starting the "
+          + "policy from a written prompt is not available in this build yet; leave it empty")
+          .asRuntimeException();
+    }
+    if (spec.getMethod() == dev.pin.v1.Method.METHOD_PEZ) {
+      throw Status.UNIMPLEMENTED.withDescription("spec.method: PEZ needs white-box gradients "
+          + "through the task model, which this build's reward service does not expose yet; use "
+          + "METHOD_RLPROMPT or METHOD_PIN").asRuntimeException();
+    }
+    try {
+      // Read the data now, so a malformed file is the caller's INVALID_ARGUMENT, not a failed run.
+      TaskDataLoader.load(spec.getTask(), dataDir);
+    } catch (DataFormatException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("spec.task data: " + e.getMessage())
+          .asRuntimeException();
+    } catch (IOException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("spec.task data: cannot read "
+          + e.getMessage() + " (relative paths resolve against orchestrator.data-dir = "
+          + dataDir + ")").asRuntimeException();
+    }
+    Run run = store.createRun(spec, provenance(spec));
+    runs.start(run.getId());
+    response.onNext(requireRun(run.getId()));
+    response.onCompleted();
+  }
+
+  /** What produced a run's prompts, so a learned prompt can be traced and reproduced. */
+  static Map<String, String> provenance(RunSpec spec) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("method", spec.getMethod().name());
+    p.put("seed", Long.toString(spec.getSeed()));
+    p.put("policy_backbone", spec.getPolicy().getBackbone().getName());
+    TaskSpec task = spec.getTask();
+    switch (task.getTaskCase()) {
+      case CLASSIFICATION -> p.put("task_model", task.getClassification().getTaskModel().getName());
+      case STYLE_TRANSFER -> p.put("task_model", task.getStyleTransfer().getGenerator().getName());
+      case IMAGE_INVERSION -> p.put("task_model", task.getImageInversion().getClip().getName());
+      default -> { }
+    }
+    String version = OrchestratorService.class.getPackage().getImplementationVersion();
+    p.put("pin_version", version == null ? "development build" : version);
+    return p;
   }
 
   @Override
@@ -54,7 +132,9 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     runId(errors, request.getRunId());
     errors.range("from_sequence", request.getFromSequence(), 0, Long.MAX_VALUE);
     errors.throwIfAny();
-    throw NotYetAvailable.of("The run store behind WatchRun", ARRIVES_WITH);
+    requireRun(request.getRunId());
+    new RunWatcher(request.getRunId(), request.getFromSequence(), store,
+        (ServerCallStreamObserver<RunEvent>) response).start();
   }
 
   @Override
@@ -62,7 +142,8 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     FieldErrors errors = new FieldErrors();
     runId(errors, request.getRunId());
     errors.throwIfAny();
-    throw NotYetAvailable.of("The run store behind GetRun", ARRIVES_WITH);
+    response.onNext(requireRun(request.getRunId()));
+    response.onCompleted();
   }
 
   @Override
@@ -70,7 +151,17 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     FieldErrors errors = new FieldErrors();
     errors.range("page_size", request.getPageSize(), 0, 1000);
     errors.throwIfAny();
-    throw NotYetAvailable.of("The run store behind ListRuns", ARRIVES_WITH);
+    RunPage page;
+    try {
+      page = store.listRuns(request.getPageSize(), request.getPageToken(),
+          request.getStatesList());
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("page_token: " + e.getMessage())
+          .asRuntimeException();
+    }
+    response.onNext(ListRunsResponse.newBuilder().addAllRuns(page.runs())
+        .setNextPageToken(page.nextPageToken() == null ? "" : page.nextPageToken()).build());
+    response.onCompleted();
   }
 
   @Override
@@ -78,7 +169,17 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     FieldErrors errors = new FieldErrors();
     runId(errors, request.getRunId());
     errors.throwIfAny();
-    throw NotYetAvailable.of("Cancelling runs", ARRIVES_WITH);
+    Run run = requireRun(request.getRunId());
+    if (!runs.cancel(run.getId())) {
+      if (run.getState() == RunState.RUN_STATE_COMPLETED
+          || run.getState() == RunState.RUN_STATE_CANCELLED) {
+        throw Status.FAILED_PRECONDITION.withDescription("run " + run.getId() + " already ended "
+            + run.getState()).asRuntimeException();
+      }
+      store.transition(run.getId(), RunState.RUN_STATE_CANCELLED, "cancelled by request");
+    }
+    response.onNext(requireRun(run.getId()));
+    response.onCompleted();
   }
 
   @Override
@@ -87,7 +188,24 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     runId(errors, request.getRunId());
     errors.range("extra_steps", request.getExtraSteps(), 0, 10_000_000);
     errors.throwIfAny();
-    throw NotYetAvailable.of("Resuming runs", ARRIVES_WITH);
+    Run run = requireRun(request.getRunId());
+    if (runs.isActive(run.getId()) || !RunManager.RESUMABLE.contains(run.getState())
+        && request.getExtraSteps() == 0) {
+      throw Status.FAILED_PRECONDITION.withDescription("run " + run.getId() + " is "
+          + run.getState() + (runs.isActive(run.getId()) ? " and running here" : "")
+          + "; only interrupted, failed or cancelled runs resume (a completed one needs "
+          + "extra_steps)").asRuntimeException();
+    }
+    if (request.getExtraSteps() > 0) {
+      long steps = run.getSpec().getBudget().getMaxSteps() + request.getExtraSteps();
+      store.updateRun(run.getId(), r -> r.getSpecBuilder().getBudgetBuilder().setMaxSteps(steps));
+    }
+    store.appendEvent(run.getId(), RunEvent.newBuilder().setMessage("resume requested"
+        + (request.getExtraSteps() > 0 ? " with " + request.getExtraSteps() + " extra steps" : ""))
+        .build());
+    runs.start(run.getId());
+    response.onNext(requireRun(run.getId()));
+    response.onCompleted();
   }
 
   @Override
@@ -99,7 +217,41 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     errors.check(request.getPromptText().length() <= 4096, "prompt_text",
         "must be at most 4096 characters");
     errors.throwIfAny();
-    throw NotYetAvailable.of("Evaluating a prompt", "the reward-service (#5) and orchestrator "
-        + "(#6) issues");
+    TaskSpec task = RunDefaults.apply(RunSpec.newBuilder().setTask(request.getTask())
+        .setMethod(dev.pin.v1.Method.METHOD_PIN).build()).getTask();
+    TaskSpec inline;
+    try {
+      inline = TaskDataLoader.load(task, dataDir);
+    } catch (IOException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("task data: " + e.getMessage())
+          .asRuntimeException();
+    }
+    String handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inline)
+        .build()).getHandle();
+    Prompt prompt = Prompt.newBuilder().setText(request.getPromptText()).build();
+    Split split = request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_TEST
+        : request.getSplit();
+    PromptEvaluation eval = peers.reward().evaluate(EvaluateRequest.newBuilder()
+        .setHandle(handle).setSplit(split).addPrompts(prompt).build()).getEvaluations(0);
+    double score = switch (task.getTaskCase()) {
+      case STYLE_TRANSFER -> eval.getJScore();
+      case IMAGE_INVERSION -> eval.getClipScore();
+      case CUSTOM -> eval.getReward();
+      default -> eval.getAccuracy();
+    };
+    ScoredPrompt.Builder result = ScoredPrompt.newBuilder().setPrompt(prompt).setTestScore(score)
+        .setTested(split == Split.SPLIT_TEST);
+    if (request.getWithNaturalness() && !prompt.getText().isBlank()) {
+      try {
+        result.setNaturalness(peers.scorer().naturalness(NaturalnessRequest.newBuilder()
+            .addPrompts(prompt).build()).getResults(0));
+      } catch (StatusRuntimeException e) {
+        throw Status.fromCode(e.getStatus().getCode()).withDescription("naturalness: "
+            + e.getStatus().getDescription()).asRuntimeException();
+      }
+    }
+    response.onNext(EvaluatePromptResponse.newBuilder().setResult(result).setScore(score)
+        .setExamples(eval.getExamples()).build());
+    response.onCompleted();
   }
 }

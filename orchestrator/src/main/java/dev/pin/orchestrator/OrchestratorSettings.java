@@ -5,6 +5,7 @@ import dev.pin.platform.config.Config;
 import dev.pin.platform.config.ConfigException;
 import dev.pin.platform.config.ServerSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The orchestrator's configuration ({@code orchestrator.*} keys).
@@ -16,13 +17,21 @@ import java.nio.file.Path;
  * @param scorer how to reach the scorer service ({@code orchestrator.scorer.*})
  * @param storeUrl the run store's JDBC URL ({@code orchestrator.store-url}, default SQLite at
  *     {@code ~/.local/share/pin/runs.db}; {@code jdbc:postgresql://…} for PostgreSQL)
+ * @param dataDir what relative data paths in run specs resolve against ({@code
+ *     orchestrator.data-dir}, default the working directory)
+ * @param maxActiveRuns runs driven at once ({@code orchestrator.max-active-runs}, default 4)
+ * @param recoveryWindow how long a run waits for a restarted peer before it fails ({@code
+ *     orchestrator.recovery-window}, default 2m)
  */
 public record OrchestratorSettings(
     ServerSettings server,
     ClientSettings policy,
     ClientSettings reward,
     ClientSettings scorer,
-    String storeUrl) {
+    String storeUrl,
+    Path dataDir,
+    int maxActiveRuns,
+    Duration recoveryWindow) {
 
   /** Reads and validates the settings. */
   public static OrchestratorSettings read(Config config) {
@@ -37,7 +46,10 @@ public record OrchestratorSettings(
         ClientSettings.read(config, "orchestrator", "policy"),
         ClientSettings.read(config, "orchestrator", "reward"),
         ClientSettings.read(config, "orchestrator", "scorer"),
-        storeUrl);
+        storeUrl,
+        config.path("orchestrator.data-dir", Path.of("").toAbsolutePath()),
+        config.integer("orchestrator.max-active-runs", 4, 1, 256),
+        config.duration("orchestrator.recovery-window", Duration.ofMinutes(2)));
   }
 
   /** The same settings with the three peers reached over in-process channels (embedded mode). */
@@ -48,6 +60,6 @@ public record OrchestratorSettings(
         policy.withAddress("in-process:" + policyName),
         reward.withAddress("in-process:" + rewardName),
         scorer.withAddress("in-process:" + scorerName),
-        storeUrl);
+        storeUrl, dataDir, maxActiveRuns, recoveryWindow);
   }
 }

@@ -61,7 +61,12 @@ class DistributedModeTest {
           "--" + service + ".host=127.0.0.1",
           "--" + service + ".port=" + ports.get(service)[0],
           "--" + service + ".metrics-port=" + ports.get(service)[1]));
+      command.add("--models.home=" + logs.resolve("models"));
+      if (service.equals("policy")) {
+        command.add("--policy.checkpoint-dir=" + logs.resolve("checkpoints"));
+      }
       if (service.equals("orchestrator")) {
+        command.add("--orchestrator.store-url=jdbc:sqlite:" + logs.resolve("runs.db"));
         for (String peer : List.of("policy", "reward", "scorer")) {
           command.add("--orchestrator." + peer + ".address=localhost:" + ports.get(peer)[0]);
         }

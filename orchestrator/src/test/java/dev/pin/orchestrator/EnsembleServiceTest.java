@@ -96,6 +96,7 @@ class EnsembleServiceTest {
   @BeforeAll
   void startEnsemble() throws Exception {
     Map<String, String> settings = new HashMap<>();
+    settings.put("orchestrator.store-url", "jdbc:sqlite:" + home.resolve("runs.db"));
     // An empty model store: the tests see what a fresh machine sees.
     settings.put("models.home", home.resolve("models").toString());
     settings.put("policy.checkpoint-dir", home.resolve("checkpoints").toString());
@@ -172,33 +173,34 @@ class EnsembleServiceTest {
         () -> stub.startRun(StartRunRequest.newBuilder().setSpec(RunSpec.newBuilder()
             .setMethod(Method.METHOD_PIN).setTask(validTask())
             .setBudget(dev.pin.v1.Budget.newBuilder().setMaxSteps(-5))).build()));
-    expect(Status.Code.UNIMPLEMENTED, "orchestrator issue",
+    expect(Status.Code.INVALID_ARGUMENT, "spec.task.classification",
         () -> stub.startRun(StartRunRequest.newBuilder().setSpec(RunSpec.newBuilder()
             .setMethod(Method.METHOD_PIN).setTask(validTask())).build()));
     expect(Status.Code.INVALID_ARGUMENT, "run_id: is required",
         () -> stub.watchRun(WatchRunRequest.getDefaultInstance()).hasNext());
-    expect(Status.Code.UNIMPLEMENTED, "run store",
+    expect(Status.Code.NOT_FOUND, "no run 'run-1'",
         () -> stub.watchRun(WatchRunRequest.newBuilder().setRunId("run-1").build()).hasNext());
     expect(Status.Code.INVALID_ARGUMENT, "run_id",
         () -> stub.getRun(GetRunRequest.getDefaultInstance()));
-    expect(Status.Code.UNIMPLEMENTED, "run store",
+    expect(Status.Code.NOT_FOUND, "no run 'run-1'",
         () -> stub.getRun(GetRunRequest.newBuilder().setRunId("run-1").build()));
     expect(Status.Code.INVALID_ARGUMENT, "page_size: must be between 0 and 1000",
         () -> stub.listRuns(ListRunsRequest.newBuilder().setPageSize(5000).build()));
-    expect(Status.Code.UNIMPLEMENTED, "run store",
-        () -> stub.listRuns(ListRunsRequest.getDefaultInstance()));
+    expect(Status.Code.INVALID_ARGUMENT, "page_token",
+        () -> stub.listRuns(ListRunsRequest.newBuilder().setPageToken("garbage!").build()));
+    assertEquals(0, stub.listRuns(ListRunsRequest.getDefaultInstance()).getRunsCount());
     expect(Status.Code.INVALID_ARGUMENT, "run_id",
         () -> stub.cancelRun(CancelRunRequest.getDefaultInstance()));
-    expect(Status.Code.UNIMPLEMENTED, "Cancelling",
+    expect(Status.Code.NOT_FOUND, "run-1",
         () -> stub.cancelRun(CancelRunRequest.newBuilder().setRunId("run-1").build()));
     expect(Status.Code.INVALID_ARGUMENT, "extra_steps",
         () -> stub.resumeRun(ResumeRunRequest.newBuilder().setRunId("r").setExtraSteps(-1)
             .build()));
-    expect(Status.Code.UNIMPLEMENTED, "Resuming",
+    expect(Status.Code.NOT_FOUND, "no run 'r'",
         () -> stub.resumeRun(ResumeRunRequest.newBuilder().setRunId("r").build()));
     expect(Status.Code.INVALID_ARGUMENT, "task: set one of",
         () -> stub.evaluatePrompt(EvaluatePromptRequest.getDefaultInstance()));
-    expect(Status.Code.UNIMPLEMENTED, "Evaluating",
+    expect(Status.Code.INVALID_ARGUMENT, "no inline examples",
         () -> stub.evaluatePrompt(EvaluatePromptRequest.newBuilder().setTask(validTask())
             .setPromptText("it was").build()));
   }

@@ -1,0 +1,467 @@
+package dev.pin.orchestrator.loop;
+
+import dev.pin.orchestrator.data.TaskDataLoader;
+import dev.pin.orchestrator.shaping.PerplexityPenalty;
+import dev.pin.orchestrator.shaping.RewardShaper;
+import dev.pin.orchestrator.shaping.RewardStats;
+import dev.pin.orchestrator.store.RunStore;
+import dev.pin.v1.CheckpointRef;
+import dev.pin.v1.CreatePolicyRequest;
+import dev.pin.v1.DecodeMode;
+import dev.pin.v1.DropPolicyRequest;
+import dev.pin.v1.EvaluateRequest;
+import dev.pin.v1.EvaluationResult;
+import dev.pin.v1.LoadCheckpointRequest;
+import dev.pin.v1.NaturalnessRequest;
+import dev.pin.v1.PolicyConfig;
+import dev.pin.v1.Prompt;
+import dev.pin.v1.PromptEvaluation;
+import dev.pin.v1.PromptNaturalness;
+import dev.pin.v1.PromptScore;
+import dev.pin.v1.RegisterTaskRequest;
+import dev.pin.v1.RewardedPrompt;
+import dev.pin.v1.Run;
+import dev.pin.v1.RunEvent;
+import dev.pin.v1.RunSpec;
+import dev.pin.v1.RunState;
+import dev.pin.v1.SampleRequest;
+import dev.pin.v1.SampleResponse;
+import dev.pin.v1.SampledPrompt;
+import dev.pin.v1.SaveCheckpointRequest;
+import dev.pin.v1.ScoreRequest;
+import dev.pin.v1.ScoredPrompt;
+import dev.pin.v1.Split;
+import dev.pin.v1.StepMetrics;
+import dev.pin.v1.TaskSpec;
+import dev.pin.v1.TaskType;
+import dev.pin.v1.UpdateRequest;
+import dev.pin.v1.UpdateResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run's episode loop (ARCHITECTURE.md "One training step, as data"), top to bottom in the
+ * order of the algorithm: sample B prompts from the policy → score them on the training examples
+ * → (penalise perplexity, §7.2) → z-score and shape (§5) → update the policy → every N steps
+ * evaluate the greedy prompt on dev and checkpoint. The policy is on-policy (RLPrompt) or fills
+ * its replay buffer (PIN, §4.4) behind the same Update call.
+ *
+ * <p>A peer that restarts loses nothing: the reward task is re-registered under the same content
+ * hash, and a policy that disappeared is reloaded from the last checkpoint, rolling the run back
+ * to that step (steps after it are re-run and re-recorded).
+ */
+final class EpisodeLoop implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(EpisodeLoop.class);
+
+  private final String runId;
+  private final RunStore store;
+  private final Peers peers;
+  private final Path dataBase;
+  private final Duration recoveryWindow;
+  private final AtomicReference<StopRequest> stop = new AtomicReference<>();
+
+  private RunSpec spec;
+  private String handle;
+  private long step;
+  private final long startedNanos = System.nanoTime();
+  private double bestDev = Double.NEGATIVE_INFINITY;
+  private int evaluationsSinceBest;
+  private ScoredPrompt bestSampled;
+  private boolean naturalnessUnavailable;
+
+  EpisodeLoop(String runId, RunStore store, Peers peers, Path dataBase, Duration recoveryWindow) {
+    this.runId = runId;
+    this.store = store;
+    this.peers = peers;
+    this.dataBase = dataBase;
+    this.recoveryWindow = recoveryWindow;
+  }
+
+  /** Asks the loop to stop after its current step. */
+  void requestStop(StopRequest request) {
+    stop.compareAndSet(null, request);
+  }
+
+  @Override
+  public void run() {
+    try {
+      prepare();
+      train();
+      StopRequest requested = stop.get();
+      if (requested != null) {
+        checkpoint();
+        store.transition(runId, requested.state, requested.reason + " at step " + step);
+        return;
+      }
+      finish();
+    } catch (StatusRuntimeException e) {
+      fail(peerName(e) + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+    } catch (IOException e) {
+      fail("cannot read the task's data: " + e.getMessage());
+    } catch (RuntimeException e) {
+      log.error("run {} failed", runId, e);
+      fail("internal error: " + e);
+    }
+  }
+
+  private void fail(String reason) {
+    log.warn("run {} failed: {}", runId, reason);
+    store.transition(runId, RunState.RUN_STATE_FAILED, reason + " (resume with ResumeRun)");
+  }
+
+  private static String peerName(StatusRuntimeException e) {
+    return e.getMessage() != null && e.getMessage().startsWith("[") ? "" : "a service answered ";
+  }
+
+  // ---- setup -------------------------------------------------------------------------------------
+
+  /** Registers the task, creates (or restores) the policy, restores the run's best prompts. */
+  private void prepare() throws IOException {
+    Run run = store.getRun(runId).orElseThrow();
+    spec = run.getSpec();
+    registerTask();
+    bestSampled = null;
+    for (ScoredPrompt p : run.getBestPromptsList()) {
+      bestDev = Math.max(bestDev, p.getDevScore());
+    }
+    evaluationsSinceBest = evaluationsSinceBest(run);
+    if (run.hasCheckpoint() && !run.getCheckpoint().getUri().isEmpty()) {
+      restorePolicy(run.getCheckpoint(), "resumed from the checkpoint at step "
+          + run.getCheckpoint().getEpisodeStep());
+    } else {
+      createPolicy();
+      step = 0;
+    }
+    store.transition(runId, RunState.RUN_STATE_RUNNING,
+        step == 0 ? "training started" : "training resumed at step " + step);
+  }
+
+  private int evaluationsSinceBest(Run run) {
+    int since = 0;
+    for (EvaluationResult e : store.readEvaluations(runId)) {
+      if (e.getSplit() == Split.SPLIT_DEV) {
+        since = e.getImproved() ? 0 : since + 1;
+      }
+    }
+    return since;
+  }
+
+  private void registerTask() throws IOException {
+    TaskSpec inline = TaskDataLoader.load(spec.getTask(), dataBase);
+    handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inline).build())
+        .getHandle();
+  }
+
+  private PolicyConfig policyConfig() {
+    return spec.getPolicy().toBuilder().setTaskType(taskType(spec.getTask()))
+        .setSeed(spec.getPolicy().getSeed() != 0 ? spec.getPolicy().getSeed() : spec.getSeed())
+        .build();
+  }
+
+  static TaskType taskType(TaskSpec task) {
+    return switch (task.getTaskCase()) {
+      case CLASSIFICATION -> TaskType.TASK_TYPE_CLASSIFICATION;
+      case STYLE_TRANSFER -> TaskType.TASK_TYPE_STYLE_TRANSFER;
+      case IMAGE_INVERSION -> TaskType.TASK_TYPE_IMAGE_INVERSION;
+      case CUSTOM -> TaskType.TASK_TYPE_CUSTOM;
+      case TASK_NOT_SET -> TaskType.TASK_TYPE_UNSPECIFIED;
+    };
+  }
+
+  private void createPolicy() {
+    CreatePolicyRequest create = CreatePolicyRequest.newBuilder().setRunId(runId)
+        .setConfig(policyConfig()).build();
+    try {
+      peers.policy().createPolicy(create);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+        throw e;
+      }
+      // A policy left over from an earlier attempt of this run without a checkpoint: start over.
+      peers.policy().dropPolicy(DropPolicyRequest.newBuilder().setRunId(runId).build());
+      peers.policy().createPolicy(create);
+    }
+  }
+
+  private void restorePolicy(CheckpointRef checkpoint, String why) {
+    peers.policy().loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId(runId)
+        .setCheckpoint(checkpoint).setConfig(policyConfig()).build());
+    step = checkpoint.getEpisodeStep();
+    store.appendEvent(runId, RunEvent.newBuilder().setMessage(why).build());
+  }
+
+  // ---- training ----------------------------------------------------------------------------------
+
+  private void train() throws IOException {
+    long maxSteps = spec.getBudget().getMaxSteps();
+    Duration maxTime = spec.getBudget().hasMaxDuration()
+        ? Duration.ofSeconds(spec.getBudget().getMaxDuration().getSeconds()) : null;
+    int patience = spec.getBudget().getEarlyStoppingPatience();
+    while (step < maxSteps && stop.get() == null) {
+      if (maxTime != null && Duration.ofNanos(System.nanoTime() - startedNanos).compareTo(maxTime) > 0) {
+        store.appendEvent(runId, message("time budget of " + maxTime + " reached at step " + step));
+        return;
+      }
+      try {
+        trainStep();
+        if (step % spec.getEvaluation().getEverySteps() == 0 || step == maxSteps) {
+          evaluate();
+        }
+        if (step % spec.getCheckpointEverySteps() == 0) {
+          checkpoint();
+        }
+      } catch (StatusRuntimeException e) {
+        recover(e);
+        continue;
+      }
+      if (patience > 0 && evaluationsSinceBest >= patience) {
+        store.appendEvent(runId, message("early stopping: the dev score has not improved in "
+            + patience + " evaluations"));
+        return;
+      }
+    }
+  }
+
+  /** One step: sample → score → shape → update; the reward leads the recorded metrics. */
+  private void trainStep() {
+    long t0 = System.nanoTime();
+    SampleResponse sampled = peers.policy().sample(SampleRequest.newBuilder().setRunId(runId)
+        .setBatchSize(spec.getPromptsPerStep()).setMode(DecodeMode.DECODE_MODE_SAMPLE).build());
+
+    ScoreRequest.Builder score = ScoreRequest.newBuilder().setHandle(handle)
+        .setSplit(Split.SPLIT_TRAIN);
+    sampled.getPromptsList().forEach(p -> score.addPrompts(p.getPrompt()));
+    List<PromptScore> scores = peers.reward().score(score.build()).getScoresList();
+    double[] raw = new double[scores.size()];
+    double accuracy = 0;
+    for (PromptScore s : scores) {
+      raw[s.getPromptIndex()] = s.getReward();
+      accuracy += s.getAccuracy();
+    }
+
+    double[] penalised = penalise(raw, sampled.getPromptsList());
+    double[] shaped = RewardShaper.of(spec.getShaping()).shape(penalised);
+
+    UpdateRequest.Builder update = UpdateRequest.newBuilder().setRunId(runId);
+    for (int i = 0; i < shaped.length; i++) {
+      update.addPrompts(RewardedPrompt.newBuilder()
+          .setSampleId(sampled.getPrompts(i).getSampleId()).setReward((float) shaped[i]));
+    }
+    UpdateResponse updated = peers.policy().update(update.build());
+
+    step++;
+    trackBestSampled(sampled.getPromptsList(), raw);
+    StepMetrics metrics = RewardStats.summarize(raw, shaped)
+        .setStep(step)
+        .setLoss(updated.getLoss())
+        .setEntropy(sampled.getMeanEntropy())
+        .setSupportSize(sampled.getMeanSupportSize())
+        .setTrainAccuracy(scores.isEmpty() ? 0 : accuracy / scores.size())
+        .setStepTime(protoDuration(System.nanoTime() - t0))
+        .build();
+    store.recordStep(runId, metrics);
+  }
+
+  /** R′ = R − λ·g(PPL(z)) (§7.2) when the run asks for it; the Scorer computes the PPL. */
+  private double[] penalise(double[] raw, List<SampledPrompt> prompts) {
+    PerplexityPenalty penalty = PerplexityPenalty.of(spec.getShaping().getPerplexityPenalty());
+    if (!penalty.enabled()) {
+      return raw;
+    }
+    NaturalnessRequest.Builder request = NaturalnessRequest.newBuilder()
+        .setModel(spec.getShaping().getPerplexityPenalty().getModel());
+    prompts.forEach(p -> request.addPrompts(p.getPrompt()));
+    List<PromptNaturalness> scored = peers.scorer().naturalness(request.build()).getResultsList();
+    double[] ppl = new double[scored.size()];
+    for (int i = 0; i < ppl.length; i++) {
+      ppl[i] = scored.get(i).getPerplexity();
+    }
+    return penalty.apply(raw, ppl);
+  }
+
+  /** Image inversion's output is the best prompt ever sampled (§6.3); kept for every task. */
+  private void trackBestSampled(List<SampledPrompt> prompts, double[] raw) {
+    for (int i = 0; i < raw.length; i++) {
+      if (bestSampled == null || raw[i] > bestSampled.getDevScore()) {
+        bestSampled = ScoredPrompt.newBuilder().setPrompt(prompts.get(i).getPrompt())
+            .setStep(step).setDevScore(raw[i]).build();
+      }
+    }
+  }
+
+  // ---- evaluation and checkpoints ----------------------------------------------------------------
+
+  /** Scores the greedy prompt on dev (accuracy %, §6.1) and keeps the best prompts. */
+  private void evaluate() {
+    Prompt greedy = peers.policy().sample(SampleRequest.newBuilder().setRunId(runId)
+        .setBatchSize(1).setMode(DecodeMode.DECODE_MODE_GREEDY).build()).getPrompts(0).getPrompt();
+    PromptEvaluation dev = peers.reward().evaluate(EvaluateRequest.newBuilder()
+        .setHandle(handle).setSplit(Split.SPLIT_DEV).addPrompts(greedy).build())
+        .getEvaluations(0);
+    double devScore = devScore(dev);
+    ScoredPrompt.Builder scored = ScoredPrompt.newBuilder().setPrompt(greedy).setStep(step)
+        .setDevScore(devScore);
+    naturalness(greedy).ifPresent(scored::setNaturalness);
+    boolean improved = devScore > bestDev;
+    if (improved) {
+      bestDev = devScore;
+      evaluationsSinceBest = 0;
+    } else {
+      evaluationsSinceBest++;
+    }
+    ScoredPrompt result = scored.build();
+    store.recordEvaluation(runId, EvaluationResult.newBuilder().setStep(step)
+        .setSplit(Split.SPLIT_DEV).setPrompt(result).setImproved(improved).build());
+    int keep = spec.getEvaluation().getTopPrompts();
+    List<RunEvent> events = improved
+        ? List.of(RunEvent.newBuilder().setBestPrompt(result).build()) : List.of();
+    store.update(runId, run -> {
+      List<ScoredPrompt> best = mergeBest(run.getBestPromptsList(), result, keep);
+      run.clearBestPrompts().addAllBestPrompts(best);
+    }, events);
+  }
+
+  /** Accuracy for classification, J for style transfer, CLIP score for image inversion. */
+  private double devScore(PromptEvaluation e) {
+    return switch (spec.getTask().getTaskCase()) {
+      case STYLE_TRANSFER -> e.getJScore();
+      case IMAGE_INVERSION -> e.getClipScore();
+      case CUSTOM -> e.getReward();
+      default -> e.getAccuracy();
+    };
+  }
+
+  /** The best {@code keep} prompts by dev score, one entry per prompt text, best first. */
+  static List<ScoredPrompt> mergeBest(List<ScoredPrompt> current, ScoredPrompt candidate,
+      int keep) {
+    Map<String, ScoredPrompt> byText = new LinkedHashMap<>();
+    for (ScoredPrompt p : current) {
+      byText.put(p.getPrompt().getText(), p);
+    }
+    ScoredPrompt old = byText.get(candidate.getPrompt().getText());
+    if (old == null || candidate.getDevScore() > old.getDevScore()) {
+      byText.put(candidate.getPrompt().getText(), candidate);
+    }
+    List<ScoredPrompt> all = new ArrayList<>(byText.values());
+    all.sort(Comparator.comparingDouble(ScoredPrompt::getDevScore).reversed()
+        .thenComparingLong(ScoredPrompt::getStep));
+    return all.subList(0, Math.min(keep, all.size()));
+  }
+
+  /** Naturalness from the Scorer, if the run wants it and the Scorer can give it. */
+  private java.util.Optional<PromptNaturalness> naturalness(Prompt prompt) {
+    if (spec.getEvaluation().getSkipNaturalness() || naturalnessUnavailable
+        || prompt.getText().isBlank()) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(peers.scorer().naturalness(NaturalnessRequest.newBuilder()
+          .addPrompts(prompt).build()).getResults(0));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+        throw e;
+      }
+      naturalnessUnavailable = true;
+      store.appendEvent(runId, message("naturalness is not scored in this run: the scorer "
+          + "answered " + e.getStatus().getCode() + ": " + e.getStatus().getDescription()));
+      return java.util.Optional.empty();
+    }
+  }
+
+  /** Saves the policy and records where, with the episode step it belongs to. */
+  private void checkpoint() {
+    CheckpointRef ref = peers.policy().saveCheckpoint(SaveCheckpointRequest.newBuilder()
+        .setRunId(runId).build()).toBuilder().setEpisodeStep(step).build();
+    store.recordCheckpoint(runId, ref);
+  }
+
+  /** After training: the top prompts on the test split, then COMPLETED. */
+  private void finish() {
+    store.transition(runId, RunState.RUN_STATE_EVALUATING, "budget reached at step " + step);
+    checkpoint();
+    Run run = store.getRun(runId).orElseThrow();
+    List<ScoredPrompt> candidates = new ArrayList<>(run.getBestPromptsList());
+    if (spec.getTask().getTaskCase() == TaskSpec.TaskCase.IMAGE_INVERSION && bestSampled != null) {
+      candidates.add(0, bestSampled);
+    }
+    List<ScoredPrompt> tested = new ArrayList<>();
+    for (ScoredPrompt p : candidates) {
+      PromptEvaluation test = peers.reward().evaluate(EvaluateRequest.newBuilder()
+          .setHandle(handle).setSplit(Split.SPLIT_TEST).addPrompts(p.getPrompt()).build())
+          .getEvaluations(0);
+      ScoredPrompt withTest = p.toBuilder().setTestScore(devScore(test)).setTested(true).build();
+      tested.add(withTest);
+      store.recordEvaluation(runId, EvaluationResult.newBuilder().setStep(step)
+          .setSplit(Split.SPLIT_TEST).setPrompt(withTest).build());
+    }
+    store.updateRun(runId, r -> r.clearBestPrompts().addAllBestPrompts(tested));
+    store.transition(runId, RunState.RUN_STATE_COMPLETED, "finished " + step + " steps; "
+        + tested.size() + " best prompts evaluated on the test split");
+  }
+
+  // ---- recovery ----------------------------------------------------------------------------------
+
+  /**
+   * A peer failed mid-step. Transient failures (UNAVAILABLE, a policy or task the peer forgot after
+   * a restart) are retried for {@code recoveryWindow}: the task is re-registered and the policy
+   * reloaded from the last checkpoint. Anything else ends the run as FAILED.
+   */
+  private void recover(StatusRuntimeException failure) throws IOException {
+    Status.Code code = failure.getStatus().getCode();
+    if (code != Status.Code.UNAVAILABLE && code != Status.Code.NOT_FOUND
+        && code != Status.Code.DEADLINE_EXCEEDED) {
+      throw failure;
+    }
+    long deadline = System.nanoTime() + recoveryWindow.toNanos();
+    StatusRuntimeException last = failure;
+    while (System.nanoTime() < deadline && stop.get() == null) {
+      try {
+        registerTask();
+        Run run = store.getRun(runId).orElseThrow();
+        if (run.hasCheckpoint() && !run.getCheckpoint().getUri().isEmpty()) {
+          restorePolicy(run.getCheckpoint(), "recovered from " + code + " (" + failure.getStatus()
+              .getDescription() + "); rolled back to the checkpoint at step "
+              + run.getCheckpoint().getEpisodeStep());
+        } else {
+          createPolicy();
+          step = 0;
+          store.appendEvent(runId, message("recovered from " + code + "; no checkpoint yet, so "
+              + "training restarts from step 0"));
+        }
+        return;
+      } catch (StatusRuntimeException e) {
+        last = e;
+        sleep(Duration.ofSeconds(1));
+      }
+    }
+    throw last;
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static com.google.protobuf.Duration protoDuration(long nanos) {
+    return com.google.protobuf.Duration.newBuilder().setSeconds(nanos / 1_000_000_000L)
+        .setNanos((int) (nanos % 1_000_000_000L)).build();
+  }
+
+  private static RunEvent message(String text) {
+    return RunEvent.newBuilder().setMessage(text).build();
+  }
+}

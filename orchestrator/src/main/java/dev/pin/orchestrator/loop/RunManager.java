@@ -1,0 +1,143 @@
+package dev.pin.orchestrator.loop;
+
+import dev.pin.orchestrator.store.RunStore;
+import dev.pin.v1.Run;
+import dev.pin.v1.RunState;
+import io.grpc.Status;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runs this orchestrator is driving: one {@link EpisodeLoop} thread per active run, at most
+ * {@code maxActiveRuns} at once (several runs share the services). Runs live in the store, not
+ * here: a restart finds the ones it was driving and marks them INTERRUPTED, resumable.
+ */
+public final class RunManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RunManager.class);
+  /** States a run can be resumed from. */
+  public static final Set<RunState> RESUMABLE = EnumSet.of(RunState.RUN_STATE_INTERRUPTED,
+      RunState.RUN_STATE_FAILED, RunState.RUN_STATE_CANCELLED, RunState.RUN_STATE_PENDING);
+  /** States of a finished run. */
+  public static final Set<RunState> TERMINAL = EnumSet.of(RunState.RUN_STATE_COMPLETED,
+      RunState.RUN_STATE_CANCELLED, RunState.RUN_STATE_FAILED);
+
+  private record Active(EpisodeLoop loop, Future<?> future) {}
+
+  private final RunStore store;
+  private final Peers peers;
+  private final Path dataBase;
+  private final Duration recoveryWindow;
+  private final int maxActiveRuns;
+  private final ExecutorService executor;
+  private final Map<String, Active> active = new ConcurrentHashMap<>();
+
+  public RunManager(RunStore store, Peers peers, Path dataBase, Duration recoveryWindow,
+      int maxActiveRuns) {
+    this.store = store;
+    this.peers = peers;
+    this.dataBase = dataBase;
+    this.recoveryWindow = recoveryWindow;
+    this.maxActiveRuns = maxActiveRuns;
+    AtomicInteger id = new AtomicInteger();
+    this.executor = Executors.newFixedThreadPool(maxActiveRuns, r -> {
+      Thread t = new Thread(r, "run-loop-" + id.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Marks runs left RUNNING by a previous process INTERRUPTED (nothing drives them now). */
+  public void recoverAfterRestart() {
+    List<Run> orphans = store.listRuns(1000, "", List.of(RunState.RUN_STATE_RUNNING,
+        RunState.RUN_STATE_EVALUATING)).runs();
+    for (Run run : orphans) {
+      if (!active.containsKey(run.getId())) {
+        store.transition(run.getId(), RunState.RUN_STATE_INTERRUPTED,
+            "the orchestrator restarted while the run was " + run.getState()
+                + "; resume it with ResumeRun (or pin train --resume " + run.getId() + ")");
+      }
+    }
+  }
+
+  /** Starts driving a stored run (new or resumed). */
+  public synchronized void start(String runId) {
+    if (active.containsKey(runId)) {
+      throw Status.FAILED_PRECONDITION.withDescription("run " + runId + " is already running")
+          .asRuntimeException();
+    }
+    if (active.size() >= maxActiveRuns) {
+      throw Status.RESOURCE_EXHAUSTED.withDescription("this orchestrator already drives "
+          + maxActiveRuns + " runs (orchestrator.max-active-runs); wait for one to finish or "
+          + "cancel one").asRuntimeException();
+    }
+    EpisodeLoop loop = new EpisodeLoop(runId, store, peers, dataBase, recoveryWindow);
+    Future<?> future = executor.submit(() -> {
+      try {
+        loop.run();
+      } finally {
+        active.remove(runId);
+      }
+    });
+    active.put(runId, new Active(loop, future));
+  }
+
+  /** Whether this process drives the run now. */
+  public boolean isActive(String runId) {
+    return active.containsKey(runId);
+  }
+
+  /**
+   * Stops an active run after its current step (it checkpoints and ends CANCELLED); returns false
+   * when the run is not active here.
+   */
+  public boolean cancel(String runId) {
+    Active a = active.get(runId);
+    if (a == null) {
+      return false;
+    }
+    a.loop().requestStop(StopRequest.CANCEL);
+    return true;
+  }
+
+  /** Waits until the run's loop has ended (for tests and the CLI). */
+  public boolean await(String runId, Duration timeout) throws Exception {
+    Active a = active.get(runId);
+    if (a == null) {
+      return true;
+    }
+    try {
+      a.future().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    }
+  }
+
+  /** Shutdown: every active run checkpoints after its current step and ends INTERRUPTED. */
+  @Override
+  public void close() {
+    active.values().forEach(a -> a.loop().requestStop(StopRequest.SHUTDOWN));
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+        log.warn("runs still stepping after 60 s; stopping them without a final checkpoint");
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

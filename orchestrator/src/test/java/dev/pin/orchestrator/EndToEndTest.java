@@ -1,0 +1,254 @@
+package dev.pin.orchestrator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pin.platform.config.Config;
+import dev.pin.platform.models.TinyModels;
+import dev.pin.platform.testing.Await;
+import dev.pin.v1.Budget;
+import dev.pin.v1.CancelRunRequest;
+import dev.pin.v1.ClassificationTask;
+import dev.pin.v1.DataSource;
+import dev.pin.v1.DropPolicyRequest;
+import dev.pin.v1.EvaluatePromptRequest;
+import dev.pin.v1.EvaluatePromptResponse;
+import dev.pin.v1.EvaluationConfig;
+import dev.pin.v1.FewShotData;
+import dev.pin.v1.GetRunRequest;
+import dev.pin.v1.ListRunsRequest;
+import dev.pin.v1.Method;
+import dev.pin.v1.ModelRef;
+import dev.pin.v1.OrchestratorGrpc;
+import dev.pin.v1.PolicyConfig;
+import dev.pin.v1.PolicyGrpc;
+import dev.pin.v1.ReplayConfig;
+import dev.pin.v1.ResumeRunRequest;
+import dev.pin.v1.Run;
+import dev.pin.v1.RunEvent;
+import dev.pin.v1.RunSpec;
+import dev.pin.v1.RunState;
+import dev.pin.v1.ScoredPrompt;
+import dev.pin.v1.StartRunRequest;
+import dev.pin.v1.TaskSpec;
+import dev.pin.v1.WatchRunRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whole runs in embedded mode on tiny random-weight models and a small few-shot data set. */
+class EndToEndTest {
+  @TempDir Path home;
+  private EmbeddedEnsemble ensemble;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private OrchestratorGrpc.OrchestratorBlockingStub orchestrator;
+
+  private static final String[][] SENTENCES = {
+      {"a great movie", "1"}, {"the best film", "1"}, {"really fun acting", "1"},
+      {"i love this story", "1"}, {"a terrible plot", "0"}, {"the worst acting", "0"},
+      {"so boring", "0"}, {"i hate this movie", "0"}};
+
+  private void writeData(Path dir) throws Exception {
+    StringBuilder tsv = new StringBuilder("sentence\tlabel\n");
+    for (String[] s : SENTENCES) {
+      tsv.append(s[0]).append('\t').append(s[1]).append('\n');
+    }
+    Files.createDirectories(dir.resolve("16-1"));
+    Files.writeString(dir.resolve("16-1/train.tsv"), tsv);
+    Files.writeString(dir.resolve("16-1/dev.tsv"), tsv);
+    Files.writeString(dir.resolve("test.tsv"), tsv);
+  }
+
+  private void startEnsemble() throws Exception {
+    ensemble = EmbeddedEnsemble.create(Config.of(Map.of(
+        "models.home", home.resolve("models").toString(),
+        "policy.checkpoint-dir", home.resolve("checkpoints").toString(),
+        "orchestrator.store-url", "jdbc:sqlite:" + home.resolve("runs.db"),
+        "orchestrator.data-dir", home.toString(),
+        "orchestrator.recovery-window", "20s",
+        "orchestrator.metrics-port", "-1", "policy.metrics-port", "-1",
+        "reward.metrics-port", "-1", "scorer.metrics-port", "-1")),
+        "e2e-" + UUID.randomUUID(), false);
+    ensemble.start();
+    assertTrue(ensemble.awaitReady(30, TimeUnit.SECONDS));
+    ManagedChannel channel = InProcessChannelBuilder
+        .forName(ensemble.inProcessName("orchestrator")).build();
+    channels.add(channel);
+    orchestrator = OrchestratorGrpc.newBlockingStub(channel);
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    TinyModels.bertMlm(home.resolve("models").resolve("tiny-bert"), 3);
+    writeData(home.resolve("data"));
+    startEnsemble();
+  }
+
+  @AfterEach
+  void tearDown() {
+    channels.forEach(ManagedChannel::shutdownNow);
+    if (ensemble != null) {
+      ensemble.close();
+    }
+  }
+
+  private static RunSpec spec(Method method, long steps) {
+    PolicyConfig.Builder policy = PolicyConfig.newBuilder()
+        .setBackbone(ModelRef.newBuilder().setName("tiny-bert")).setMlpHiddenSize(32);
+    if (method == Method.METHOD_PIN) {
+      policy.setReplay(ReplayConfig.newBuilder().setEnabled(true).setCapacity(256).setWarmup(8)
+          .setBatchSize(8));
+    }
+    return RunSpec.newBuilder()
+        .setName("e2e-" + method)
+        .setMethod(method)
+        .setSeed(5)
+        .setTask(TaskSpec.newBuilder().setClassification(ClassificationTask.newBuilder()
+            .setTaskModel(ModelRef.newBuilder().setName("tiny-bert"))
+            .addVerbalizers("terrible").addVerbalizers("great")
+            .setData(DataSource.newBuilder().setFewShot(FewShotData.newBuilder()
+                .setDir("data").setSplitSeed(1)))))
+        .setPolicy(policy)
+        .setPromptsPerStep(4)
+        .setBudget(Budget.newBuilder().setMaxSteps(steps))
+        .setEvaluation(EvaluationConfig.newBuilder().setEverySteps(4).setTopPrompts(2))
+        .setCheckpointEverySteps(4)
+        .build();
+  }
+
+  private List<RunEvent> watch(String runId) {
+    List<RunEvent> events = new ArrayList<>();
+    Iterator<RunEvent> it = orchestrator.withDeadlineAfter(120, TimeUnit.SECONDS)
+        .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+    it.forEachRemaining(events::add);
+    return events;
+  }
+
+  private Run get(String runId) {
+    return orchestrator.getRun(GetRunRequest.newBuilder().setRunId(runId).build());
+  }
+
+  @Test
+  void pinAndRlpromptRunsCompleteAndWatchReplaysTheirHistory() {
+    for (Method method : List.of(Method.METHOD_PIN, Method.METHOD_RLPROMPT)) {
+      Run started = orchestrator.startRun(StartRunRequest.newBuilder()
+          .setSpec(spec(method, 12)).build());
+      assertEquals(5, started.getSpec().getPolicy().getPromptLength(), "§8 defaults filled");
+      List<RunEvent> live = watch(started.getId());
+      RunEvent last = live.get(live.size() - 1);
+      assertEquals(RunState.RUN_STATE_COMPLETED, last.getState().getTo(), live.toString());
+      long steps = live.stream().filter(RunEvent::hasStep).count();
+      assertEquals(12, steps);
+      assertTrue(live.stream().anyMatch(RunEvent::hasEvaluation));
+      assertTrue(live.stream().anyMatch(RunEvent::hasCheckpoint));
+      for (int i = 1; i < live.size(); i++) {
+        assertEquals(live.get(i - 1).getSequence() + 1, live.get(i).getSequence(), "no gaps");
+      }
+
+      Run done = get(started.getId());
+      assertEquals(RunState.RUN_STATE_COMPLETED, done.getState());
+      assertEquals(12, done.getStep());
+      assertFalse(done.getBestPromptsList().isEmpty());
+      for (ScoredPrompt p : done.getBestPromptsList()) {
+        assertTrue(p.getTested(), "best prompts are re-evaluated on test");
+        assertEquals(5, p.getPrompt().getTokenIdsCount());
+      }
+      assertEquals("tiny-bert", done.getProvenanceMap().get("policy_backbone"));
+
+      // A late subscriber gets the whole history, marked as replayed, then the stream ends.
+      List<RunEvent> replay = watch(started.getId());
+      assertEquals(live.size(), replay.size());
+      assertTrue(replay.stream().allMatch(RunEvent::getReplayed));
+    }
+    assertEquals(2, orchestrator.listRuns(ListRunsRequest.getDefaultInstance()).getRunsCount());
+  }
+
+  @Test
+  void aPolicyThatForgetsItsRunIsRestoredFromTheLastCheckpoint() throws Exception {
+    Run started = orchestrator.startRun(StartRunRequest.newBuilder()
+        .setSpec(spec(Method.METHOD_RLPROMPT, 40)).build());
+    Await.until("a checkpoint", Duration.ofSeconds(60), () -> get(started.getId()).hasCheckpoint());
+    ManagedChannel policyChannel = InProcessChannelBuilder
+        .forName(ensemble.inProcessName("policy")).build();
+    channels.add(policyChannel);
+    // As if the policy service had restarted: the run's policy is gone.
+    PolicyGrpc.newBlockingStub(policyChannel).dropPolicy(DropPolicyRequest.newBuilder()
+        .setRunId(started.getId()).build());
+    List<RunEvent> events = watch(started.getId());
+    assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo());
+    assertTrue(events.stream().anyMatch(e -> e.getMessage().contains("rolled back to the "
+        + "checkpoint")), "the recovery is visible in the event log");
+    assertEquals(40, get(started.getId()).getStep());
+  }
+
+  @Test
+  void anInterruptedRunResumesAfterAnOrchestratorRestart() throws Exception {
+    Run started = orchestrator.startRun(StartRunRequest.newBuilder()
+        .setSpec(spec(Method.METHOD_PIN, 400)).build());
+    Await.until("a checkpoint", Duration.ofSeconds(60), () -> get(started.getId()).hasCheckpoint());
+    ensemble.close();
+    channels.forEach(ManagedChannel::shutdownNow);
+    startEnsemble();
+    Run interrupted = get(started.getId());
+    assertEquals(RunState.RUN_STATE_INTERRUPTED, interrupted.getState());
+    long checkpointStep = interrupted.getCheckpoint().getEpisodeStep();
+    assertTrue(checkpointStep >= 4);
+
+    StatusRuntimeException notEnded = assertThrows(StatusRuntimeException.class,
+        () -> orchestrator.cancelRun(CancelRunRequest.newBuilder().setRunId("run-nope").build()));
+    assertEquals(Status.Code.NOT_FOUND, notEnded.getStatus().getCode());
+
+    orchestrator.resumeRun(ResumeRunRequest.newBuilder().setRunId(started.getId()).build());
+    Await.until("steps past the checkpoint", Duration.ofSeconds(60),
+        () -> get(started.getId()).getStep() > checkpointStep + 2);
+    Run cancelled = orchestrator.cancelRun(CancelRunRequest.newBuilder()
+        .setRunId(started.getId()).build());
+    assertTrue(cancelled.getStep() > checkpointStep);
+    Await.until("the run to end CANCELLED", Duration.ofSeconds(60),
+        () -> get(started.getId()).getState() == RunState.RUN_STATE_CANCELLED);
+  }
+
+  @Test
+  void evaluatePromptScoresAWrittenPrompt() {
+    EvaluatePromptResponse r = orchestrator.evaluatePrompt(EvaluatePromptRequest.newBuilder()
+        .setTask(spec(Method.METHOD_PIN, 1).getTask()).setPromptText("it was").build());
+    assertEquals(SENTENCES.length, r.getExamples());
+    assertTrue(r.getScore() >= 0 && r.getScore() <= 100);
+  }
+
+  @Test
+  void malformedSpecsAndDataAreInvalidArguments() throws Exception {
+    RunSpec badSteps = spec(Method.METHOD_PIN, 10).toBuilder()
+        .setPolicy(spec(Method.METHOD_PIN, 10).getPolicy().toBuilder().setPromptLength(500))
+        .build();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> orchestrator.startRun(StartRunRequest.newBuilder().setSpec(badSteps).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("spec.policy.prompt_length"),
+        e.getStatus().getDescription());
+
+    Files.writeString(home.resolve("data/16-1/train.tsv"), "sentence\tlabel\nfine\tx\n");
+    StatusRuntimeException data = assertThrows(StatusRuntimeException.class,
+        () -> orchestrator.startRun(StartRunRequest.newBuilder()
+            .setSpec(spec(Method.METHOD_PIN, 10)).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, data.getStatus().getCode());
+    assertTrue(data.getStatus().getDescription().contains("train.tsv:2"),
+        data.getStatus().getDescription());
+  }
+}
