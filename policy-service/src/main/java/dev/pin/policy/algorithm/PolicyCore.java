@@ -148,7 +148,7 @@ final class PolicyCore implements AutoCloseable {
     List<Integer> missing = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
       RewardedTokens p = prompts.get(i);
-      Episode cached = p.sampleId() != 0 ? sampleCache.remove(p.sampleId()) : null;
+      Episode cached = p.sampleId() != 0 ? sampleCache.get(p.sampleId()) : null;
       if (cached != null) {
         out[i] = cached.withReward(p.reward());
         continue;
@@ -186,6 +186,10 @@ final class PolicyCore implements AutoCloseable {
         int i = missing.get(j);
         out[i] = new Episode(tokens[j], hidden[j], prompts.get(i).reward());
       }
+    }
+    // Only now, with the whole request valid, are the used samples dropped from the cache.
+    for (RewardedTokens p : prompts) {
+      sampleCache.remove(p.sampleId());
     }
     return List.of(out);
   }
