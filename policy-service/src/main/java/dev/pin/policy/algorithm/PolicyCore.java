@@ -46,6 +46,7 @@ final class PolicyCore implements AutoCloseable {
   final ActionSpace actionSpace;
   final NDManager manager;
   final NDArray allowed;
+  final boolean[] allowedMask;
   final QNetwork qnet;
   final Adam adam;
   final PolicyRng rng;
@@ -72,6 +73,7 @@ final class PolicyCore implements AutoCloseable {
     // CPU: the heads of the backbones we ship live on the CPU, and every operand must share a device.
     this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
     this.allowed = actionSpace.mask(manager);
+    this.allowedMask = actionSpace.mask();
     this.qnet = new QNetwork(manager, backbone.head(), hp.mlpHiddenSize(), hp.initGain(),
         hp.initBias(), hp.seed() ^ 0x51_4E_45_54L);
     this.adam = new Adam(manager, qnet.parameters(), hp.learningRate(), hp.beta1(), hp.beta2(),
