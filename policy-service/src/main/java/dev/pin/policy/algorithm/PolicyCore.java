@@ -70,7 +70,8 @@ final class PolicyCore implements AutoCloseable {
     this.hp = hp;
     this.backbone = backbone;
     this.actionSpace = new ActionSpace(backbone.vocabSize(), backbone.specialTokenIds());
-    // CPU: the heads of the backbones we ship live on the CPU, and every operand must share a device.
+    // CPU: the heads of the backbones we ship live on the CPU, and every operand must share a
+    // device.
     this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
     this.allowed = actionSpace.mask(manager);
     this.allowedMask = actionSpace.mask();

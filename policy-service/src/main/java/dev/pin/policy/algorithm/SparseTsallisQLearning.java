@@ -126,7 +126,8 @@ public final class SparseTsallisQLearning implements PromptPolicy {
         support);
   }
 
-  // ---- 2. rewards come from outside; 3. update: replay → sync target → target Q → loss → step ----
+  // ---- 2. rewards come from outside; 3. update: replay → sync target → target Q → loss → step
+  // ----
 
   @Override
   public synchronized UpdateResult update(List<RewardedTokens> prompts) {
