@@ -32,7 +32,7 @@ public final class SparseTsallisLoss {
    * The per-prompt losses and the values they used.
    *
    * @param q online Q_θ [B,T,V], unfiltered
-   * @param qTarget target Q_θ̄ [B,T,V], unfiltered
+   * @param qTarget target Q_θ̄ [B,T,V], unfiltered (unused by v1, which may pass null)
    * @param keep boolean [B,T,V] (or broadcastable): F_I's keep mask combined with the action mask;
    *     null = no filter
    * @param ignoredValue Q given to filtered tokens (−1000)
