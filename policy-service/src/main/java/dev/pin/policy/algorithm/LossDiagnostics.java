@@ -37,9 +37,9 @@ public final class LossDiagnostics {
   private LossDiagnostics() {}
 
   /**
-   * Computes the loss selected by {@code hp} (algorithm, loss kind, α, γ, filter k and ignored value;
-   * the rest is ignored). The PIN filter applies when {@code hp.filterEnabled()} and every prompt
-   * has LM logits.
+   * Computes the loss selected by {@code hp} (algorithm, loss kind, α, γ, filter k and ignored
+   * value; the rest is ignored). The PIN filter applies when {@code hp.filterEnabled()} and every
+   * prompt has LM logits.
    *
    * @throws IllegalArgumentException for an empty batch or ragged tables
    */

@@ -46,6 +46,7 @@ final class PolicyCore implements AutoCloseable {
   final ActionSpace actionSpace;
   final NDManager manager;
   final NDArray allowed;
+  final boolean[] allowedMask;
   final QNetwork qnet;
   final Adam adam;
   final PolicyRng rng;
@@ -69,9 +70,11 @@ final class PolicyCore implements AutoCloseable {
     this.hp = hp;
     this.backbone = backbone;
     this.actionSpace = new ActionSpace(backbone.vocabSize(), backbone.specialTokenIds());
-    // CPU: the heads of the backbones we ship live on the CPU, and every operand must share a device.
+    // CPU: the heads of the backbones we ship live on the CPU, and every operand must share a
+    // device.
     this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
     this.allowed = actionSpace.mask(manager);
+    this.allowedMask = actionSpace.mask();
     this.qnet = new QNetwork(manager, backbone.head(), hp.mlpHiddenSize(), hp.initGain(),
         hp.initBias(), hp.seed() ^ 0x51_4E_45_54L);
     this.adam = new Adam(manager, qnet.parameters(), hp.learningRate(), hp.beta1(), hp.beta2(),
@@ -148,7 +151,7 @@ final class PolicyCore implements AutoCloseable {
     List<Integer> missing = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
       RewardedTokens p = prompts.get(i);
-      Episode cached = p.sampleId() != 0 ? sampleCache.remove(p.sampleId()) : null;
+      Episode cached = p.sampleId() != 0 ? sampleCache.get(p.sampleId()) : null;
       if (cached != null) {
         out[i] = cached.withReward(p.reward());
         continue;
@@ -186,6 +189,10 @@ final class PolicyCore implements AutoCloseable {
         int i = missing.get(j);
         out[i] = new Episode(tokens[j], hidden[j], prompts.get(i).reward());
       }
+    }
+    // Only now, with the whole request valid, are the used samples dropped from the cache.
+    for (RewardedTokens p : prompts) {
+      sampleCache.remove(p.sampleId());
     }
     return List.of(out);
   }

@@ -108,10 +108,15 @@ public record PolicyHyperparameters(
     return fromProto(config.build(), task);
   }
 
+  /** {@link #fromProto(PolicyConfig, TaskType)} for classification, the task-free default. */
+  public static PolicyHyperparameters fromProto(PolicyConfig c) {
+    return fromProto(c, TaskType.TASK_TYPE_CLASSIFICATION);
+  }
+
   /**
-   * Reads a wire config; every zero field takes its §8 default for (method, task). The replay buffer
-   * follows {@code replay.enabled} when the message is present and defaults to on for PIN, off for
-   * RLPrompt. No algorithm set means RLPrompt.
+   * Reads a wire config; every zero field takes its §8 default for (method, task). The replay
+   * buffer follows {@code replay.enabled} when the message is present and defaults to on for PIN,
+   * off for RLPrompt. No algorithm set means RLPrompt.
    */
   public static PolicyHyperparameters fromProto(PolicyConfig c, TaskType task) {
     boolean pin = c.getAlgorithmCase() == PolicyConfig.AlgorithmCase.SPARSE_TSALLIS;

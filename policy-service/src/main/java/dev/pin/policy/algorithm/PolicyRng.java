@@ -1,8 +1,8 @@
 package dev.pin.policy.algorithm;
 
 /**
- * The policy's one source of randomness (sampling, replay draws): SplitMix64, whose whole state is a
- * single {@code long}, so a checkpoint restores it exactly and runs are bit-reproducible from the
+ * The policy's one source of randomness (sampling, replay draws): SplitMix64, whose whole state is
+ * a single {@code long}, so a checkpoint restores it exactly and runs are bit-reproducible from the
  * seed. Not thread-safe; the owning policy serialises access.
  */
 public final class PolicyRng {

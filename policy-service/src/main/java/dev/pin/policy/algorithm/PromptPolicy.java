@@ -14,7 +14,9 @@ import java.util.List;
  */
 public interface PromptPolicy extends AutoCloseable {
 
-  /** Creates the policy {@code hp.algorithm()} names, on {@code backbone} (which it does not close). */
+  /**
+   * Creates the policy {@code hp.algorithm()} names, on {@code backbone} (which it does not close).
+   */
   static PromptPolicy create(PolicyHyperparameters hp, Backbone backbone) {
     return switch (hp.algorithm()) {
       case SOFT_Q -> new SoftQLearning(hp, backbone);

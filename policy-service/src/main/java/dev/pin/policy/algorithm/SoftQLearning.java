@@ -69,7 +69,7 @@ public final class SoftQLearning implements PromptPolicy {
     int vocab = core.actionSpace.vocabSize();
     float[] row = new float[vocab];
     System.arraycopy(q, offset, row, 0, vocab);
-    boolean[] allowed = core.actionSpace.mask();
+    boolean[] allowed = core.allowedMask;
     int k = Math.min(hp.samplingTopK(), core.actionSpace.size());
     float kth = TopK.kthLargest(row, allowed, k);
     // Candidates: every Q above the k-th, then ties at it in id order until there are k.

@@ -5,13 +5,13 @@ import ai.djl.ndarray.NDArray;
 /**
  * RLPrompt's soft Q-learning losses (Deng et al. 2022; ALGORITHMS.md §3), as NDArray code that
  * autograd differentiates. {@code V(s) = α·log Σ_a exp(Q(s,a)/α)} over the whole (unmasked) action
- * space, {@code A_t = Q_θ(s_t,a_t) − V_θ(s_t)} with the gradient through both terms, and V̄ from the
- * target Q without gradient. Per-step squared errors are summed over t; the caller averages the
+ * space, {@code A_t = Q_θ(s_t,a_t) − V_θ(s_t)} with the gradient through both terms, and V̄ from
+ * the target Q without gradient. Per-step squared errors are summed over t; the caller averages the
  * per-prompt sums over the batch.
  *
- * <p>With γ &lt; 1, v3 uses the discounted path consistency {@code Σ_{u≥t} γ^{u−t} A_u = γ^{T−1−t}·r
- * − V̄(s_t)}, which telescopes from {@code A_t = r_t + γV(s_{t+1}) − V(s_t)}; at γ = 1 (the §1
- * default) it is the table's form exactly.
+ * <p>With γ &lt; 1, v3 uses the discounted path consistency {@code Σ_{u≥t} γ^{u−t} A_u =
+ * γ^{T−1−t}·r − V̄(s_t)}, which telescopes from {@code A_t = r_t + γV(s_{t+1}) − V(s_t)}; at γ = 1
+ * (the §1 default) it is the table's form exactly.
  */
 public final class SoftQLoss {
 

@@ -9,8 +9,8 @@ final class SoftValues {
   private SoftValues() {}
 
   /**
-   * α·log Σ exp(Q/α) over the last axis. The max is shifted out without gradient, so the gradient is
-   * exactly softmax(Q/α); entries of −∞ (masked actions) contribute nothing.
+   * α·log Σ exp(Q/α) over the last axis. The max is shifted out without gradient, so the gradient
+   * is exactly softmax(Q/α); entries of −∞ (masked actions) contribute nothing.
    */
   static NDArray logSumExp(NDArray q, double alpha) {
     NDArray z = alpha == 1.0 ? q : q.div(alpha);
@@ -20,8 +20,8 @@ final class SoftValues {
   }
 
   /**
-   * {@code where(condition, x, value)}, differentiable in x. DJL's PyTorch where does not broadcast,
-   * so the condition is broadcast to x's shape here.
+   * {@code where(condition, x, value)}, differentiable in x. DJL's PyTorch where does not
+   * broadcast, so the condition is broadcast to x's shape here.
    */
   static NDArray where(NDArray condition, NDArray x, float value) {
     NDArray c = condition.getShape().equals(x.getShape()) ? condition

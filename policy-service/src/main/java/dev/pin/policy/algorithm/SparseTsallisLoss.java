@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDArray;
 /**
  * PIN's sparse Tsallis losses (Choi et al. 2024; ALGORITHMS.md §4.3) as NDArray code that autograd
  * differentiates. {@code V_sp = α·spmax(F_I[Q_θ]/α)} with gradient sparsemax ({@link NdSparsemax}),
- * {@code V̄_sp} the same with the target net and no gradient. Per-step squared errors are summed over
- * t; the caller averages over the batch.
+ * {@code V̄_sp} the same with the target net and no gradient. Per-step squared errors are summed
+ * over t; the caller averages over the batch.
  *
  * <p>{@code Q_θ(s_t,a_t)} is read from the unfiltered Q: for sampled prompts the action is always
  * inside the filter, and for a prompt written by a person it keeps the gradient instead of pinning
@@ -32,7 +32,7 @@ public final class SparseTsallisLoss {
    * The per-prompt losses and the values they used.
    *
    * @param q online Q_θ [B,T,V], unfiltered
-   * @param qTarget target Q_θ̄ [B,T,V], unfiltered
+   * @param qTarget target Q_θ̄ [B,T,V], unfiltered (unused by v1, which may pass null)
    * @param keep boolean [B,T,V] (or broadcastable): F_I's keep mask combined with the action mask;
    *     null = no filter
    * @param ignoredValue Q given to filtered tokens (−1000)
@@ -43,7 +43,8 @@ public final class SparseTsallisLoss {
       float ignoredValue, NDArray actions, NDArray rewards, double alpha, double gamma) {
     NDArray qTaken = SoftValues.taken(q, actions);
     NDArray qFiltered = keep == null ? q : LmFilter.apply(q, keep, ignoredValue);
-    NDArray vSp = NdSparsemax.spmax(qFiltered, alpha);
+    // v1 does not use V_sp; it is still reported, computed without a gradient.
+    NDArray vSp = NdSparsemax.spmax(kind == Kind.V1 ? qFiltered.stopGradient() : qFiltered, alpha);
     long steps = qTaken.getShape().get(1);
     NDArray perStep = switch (kind) {
       case V1 -> qTaken.sub(SoftValues.discountedReward(rewards, steps, gamma)).square();

@@ -126,7 +126,7 @@ public final class SparseTsallisQLearning implements PromptPolicy {
         support);
   }
 
-  // ---- 2. rewards come from outside; 3. update: replay → sync target → target Q → loss → step ----
+  // ---- 2. rewards come from outside; 3. update: replay → sync → target Q → loss → step ----
 
   @Override
   public synchronized UpdateResult update(List<RewardedTokens> prompts) {
@@ -138,7 +138,9 @@ public final class SparseTsallisQLearning implements PromptPolicy {
       syncTarget();
       PolicyCore.Tensors x = core.tensors(batch);
       NDArray keep = keepMask(x.hidden()); // from the stored hidden states: the LM is frozen
-      NDArray qTarget = core.qnet.qTarget(x.hidden()).stopGradient();
+      // v1 regresses on Monte-Carlo returns and never reads Q_θ̄: skip that forward pass.
+      NDArray qTarget = hp.pinLoss() == SparseTsallisLoss.Kind.V1 ? null
+          : core.qnet.qTarget(x.hidden()).stopGradient();
       return core.gradientStep(theta -> loss(x, theta, qTarget, keep));
     }
   }

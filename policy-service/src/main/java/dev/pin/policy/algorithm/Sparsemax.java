@@ -5,10 +5,11 @@ import java.util.Arrays;
 /**
  * Sparsemax and its Tsallis value "spmax" over plain arrays (ALGORITHMS.md §4.1).
  *
- * <p>{@code sparsemax(z) = argmin_{p ∈ simplex} ‖p − z‖²} has the closed form {@code p_i = max(z_i −
- * τ, 0)}; everything reduces to finding the threshold τ and the support size K. {@link #threshold}
- * finds them in expected O(n) by randomised pivoting (Duchi et al. 2008, Fig. 2; Condat 2016);
- * {@link #thresholdBySort} is the textbook O(n log n) version, kept as the test oracle.
+ * <p>{@code sparsemax(z) = argmin_{p ∈ simplex} ‖p − z‖²} has the closed form
+ * {@code p_i = max(z_i − τ, 0)}; everything reduces to finding the threshold τ and the support size
+ * K. {@link #threshold} finds them in expected O(n) by randomised pivoting (Duchi et al. 2008, Fig.
+ * 2; Condat 2016); {@link #thresholdBySort} is the textbook O(n log n) version, kept as the test
+ * oracle.
  *
  * <p>The policy samples from it on the CPU (one row of |V| Q-values per state); the differentiable
  * version used inside the losses is {@link NdSparsemax}.
@@ -21,21 +22,37 @@ public final class Sparsemax {
   private Sparsemax() {}
 
   /**
-   * τ(z) in expected O(n): a pivot v is in the support iff {@code Σ_{z_j ≥ v} (z_j − v) < 1}, so each
-   * round either accepts every entry ≥ v (and continues below it) or rejects every entry ≤ v.
+   * τ(z) in expected O(n): a pivot v is in the support iff {@code Σ_{z_j ≥ v} (z_j − v) < 1}, so
+   * each round either accepts every entry ≥ v (and continues below it) or rejects every entry
+   * ≤ v.
    */
   public static Threshold threshold(double[] z) {
     if (z.length == 0) {
       throw new IllegalArgumentException("sparsemax of an empty vector");
     }
-    double[] a = z.clone();
-    // U = a[lo, hi) holds the undecided entries; s and rho are Σ z and the count of the accepted ones.
+    // Σ_S (z_j − τ) = 1 with every term positive gives τ ≥ max(z) − 1, so only entries above
+    // max − 1 can be in the support (Condat 2016): for spread-out logits that is a handful, and the
+    // pivoting below runs on them alone. The whole search stays expected O(n).
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : z) {
+      max = Math.max(max, v);
+    }
+    double[] a = new double[z.length];
+    int candidates = 0;
+    for (double v : z) {
+      if (v >= max - 1) { // ≥, so the max itself stays even where max − 1 rounds to max
+        a[candidates++] = v;
+      }
+    }
+    // U = a[lo, hi) holds the undecided entries; s and rho are Σ z and the count of the
+    // accepted ones.
     int lo = 0;
-    int hi = a.length;
+    int hi = candidates;
     double s = 0;
     int rho = 0;
-    // A fixed pivot sequence keeps results bit-reproducible; expected O(n) holds for any input order.
-    long pivotState = 0x9E3779B97F4A7C15L ^ a.length;
+    // A fixed pivot sequence keeps results bit-reproducible; expected O(n) holds for any
+    // input order.
+    long pivotState = 0x9E3779B97F4A7C15L ^ candidates;
     while (lo < hi) {
       pivotState = splitMix(pivotState);
       double v = a[lo + (int) Long.remainderUnsigned(pivotState, hi - lo)];
@@ -77,7 +94,8 @@ public final class Sparsemax {
   }
 
   /**
-   * The O(n log n) oracle of §4.1: sort descending, {@code K = max{k : 1 + k·z_(k) > Σ_{j≤k} z_(j)}},
+   * The O(n log n) oracle of §4.1: sort descending,
+   * {@code K = max{k : 1 + k·z_(k) > Σ_{j≤k} z_(j)}},
    * {@code τ = (Σ_{j≤K} z_(j) − 1)/K}.
    */
   public static Threshold thresholdBySort(double[] z) {

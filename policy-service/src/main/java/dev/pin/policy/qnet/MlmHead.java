@@ -6,9 +6,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 
 /**
- * BERT's masked-LM head (§2, masked policy LM): dense → GELU → LayerNorm → decoder tied to the token
- * embeddings + output bias. The lead's BERT-over-ONNX backbone builds one from the model's
- * initialisers ({@code cls.predictions.transform.*}, word embeddings, {@code cls.predictions.bias}).
+ * BERT's masked-LM head (§2, masked policy LM): dense → GELU → LayerNorm → decoder tied to the
+ * token embeddings + output bias. The lead's BERT-over-ONNX backbone builds one from the model's
+ * initialisers ({@code cls.predictions.transform.*}, word embeddings, {@code
+ * cls.predictions.bias}).
  */
 public final class MlmHead implements OutputHead {
 
@@ -26,7 +27,8 @@ public final class MlmHead implements OutputHead {
   /**
    * Copies the weights into a PyTorch manager of its own under {@code parent}.
    *
-   * @param denseWeight transform dense weight, row-major [out = d][in = d] as torch.nn.Linear stores
+   * @param denseWeight transform dense weight, row-major [out = d][in = d] as torch.nn.Linear
+   * stores
    * @param denseBias [d]
    * @param lnGamma LayerNorm scale [d]
    * @param lnBeta LayerNorm shift [d]

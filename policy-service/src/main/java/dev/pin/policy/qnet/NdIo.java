@@ -7,7 +7,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 
-/** Writes float32 NDArrays to checkpoints and reads them back into existing arrays of that shape. */
+/**
+ * Writes float32 NDArrays to checkpoints and reads them back into existing arrays of that shape.
+ */
 public final class NdIo {
 
   private NdIo() {}

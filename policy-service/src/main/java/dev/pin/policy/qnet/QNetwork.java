@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The Q-network of §2: {@code Q(s_t,·) = W_LM · MLP_θ(h_t)} with {@code MLP_θ = Linear(d → H) → ReLU
- * → Linear(H → d)} (no residual), the only trainable part, and its target copy θ̄ updated by Polyak
- * averaging {@code θ̄ ← (1−ρ)·θ̄ + ρ·θ}. Weights start Xavier-uniform with a tiny gain and biases at
- * a tiny negative constant, so the first Q is ≈ 0 and the first policy nearly uniform.
+ * The Q-network of §2: {@code Q(s_t,·) = W_LM · MLP_θ(h_t)} with {@code MLP_θ = Linear(d → H) →
+ * ReLU → Linear(H → d)} (no residual), the only trainable part, and its target copy θ̄ updated by
+ * Polyak averaging {@code θ̄ ← (1−ρ)·θ̄ + ρ·θ}. Weights start Xavier-uniform with a tiny gain and
+ * biases at a tiny negative constant, so the first Q is ≈ 0 and the first policy nearly uniform.
  *
  * <p>The persistent parameters never require gradients: a training step differentiates fresh copies
  * ({@link #trainableCopies()}) in its own scope, so gradients never accumulate across steps.
@@ -103,7 +103,10 @@ public final class QNetwork implements AutoCloseable {
     return copies;
   }
 
-  /** The live parameters θ (W1 [d,H], b1 [H], W2 [H,d], b2 [d]); the optimiser updates them in place. */
+  /**
+   * The live parameters θ (W1 [d,H], b1 [H], W2 [H,d], b2 [d]); the optimiser updates them in
+   * place.
+   */
   public List<NDArray> parameters() {
     return theta;
   }

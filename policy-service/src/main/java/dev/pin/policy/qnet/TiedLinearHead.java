@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * A causal LM's head: logits = x·Eᵀ (+ b), with E the token embeddings it is tied to (GPT-2, OPT and
- * {@link TinyBackbone}).
+ * A causal LM's head: logits = x·Eᵀ (+ b), with E the token embeddings it is tied to (GPT-2, OPT
+ * and {@link TinyBackbone}).
  */
 public final class TiedLinearHead implements OutputHead {
 

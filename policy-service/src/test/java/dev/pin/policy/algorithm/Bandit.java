@@ -36,14 +36,16 @@ final class Bandit {
     List<RewardedTokens> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       SampleBatch.SampledPrompt p = batch.prompts().get(i);
-      out.add(new RewardedTokens(p.sampleId(), null, (float) (scale * (r[i] - mean) / (std + 1e-4))));
+      float shaped = (float) (scale * (r[i] - mean) / (std + 1e-4));
+      out.add(new RewardedTokens(p.sampleId(), null, shaped));
     }
     return out;
   }
 
   /**
-   * Trains until the greedy prompt has the token in place at {@code stableChecks} consecutive checks
-   * (every {@code checkEvery} steps); returns the number of sample/update rounds used, or −1.
+   * Trains until the greedy prompt has the token in place at {@code stableChecks} consecutive
+   * checks (every {@code checkEvery} steps); returns the number of sample/update rounds used, or
+   * −1.
    */
   int train(PromptPolicy policy, int batchSize, int maxRounds, int checkEvery, int stableChecks) {
     int stable = 0;

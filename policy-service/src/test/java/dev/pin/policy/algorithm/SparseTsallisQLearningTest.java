@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.pin.policy.qnet.TinyBackbone;
@@ -90,6 +89,39 @@ class SparseTsallisQLearningTest {
   }
 
   @Test
+  void banditWithTheLmFilterOnFindsATokenTheFilterKeeps() {
+    // The paying token must survive F_I at position 2, so take the one the tiny LM keeps in the
+    // most states (k = 20 of 60) over every prefix (z_0, z_1) of allowed tokens.
+    int k = 20;
+    boolean[] allowed = new ActionSpace(64, backbone.specialTokenIds()).mask();
+    int[] keptCount = new int[64];
+    List<int[]> prefixes = new ArrayList<>();
+    for (int a = 4; a < 64; a++) {
+      for (int b = 4; b < 64; b++) {
+        prefixes.add(new int[] {a, b});
+      }
+    }
+    for (float[] logits : lmLogits(backbone.hiddenStates(prefixes))) {
+      boolean[] keep = LmFilter.keep(logits, k, allowed);
+      for (int v = 0; v < 64; v++) {
+        keptCount[v] += keep[v] ? 1 : 0;
+      }
+    }
+    int token = 4;
+    for (int v = 4; v < 64; v++) {
+      token = keptCount[v] > keptCount[token] ? v : token;
+    }
+    try (PromptPolicy policy =
+        PromptPolicy.create(hp(1, LmFilterConfig.newBuilder().setTopK(k).build()), backbone)) {
+      int rounds = new Bandit(2, token, 1.0).train(policy, 16, 600, 10, 3);
+      assertTrue(rounds > 0, "greedy z_2 never settled on token " + token + " (kept in "
+          + keptCount[token] + " of " + prefixes.size() + " states) within 600 rounds");
+      System.out.println("PIN bandit with F_I (k = " + k + ", token " + token + ") converged after "
+          + rounds + " rounds");
+    }
+  }
+
+  @Test
   void samplingNeverLeavesTheFiltersTopK() {
     // Default k = ⌈0.2·60⌉ = 12 of the 60 allowed tokens.
     try (SparseTsallisQLearning policy = new SparseTsallisQLearning(
@@ -105,9 +137,9 @@ class SparseTsallisQLearningTest {
           for (int t = 0; t < z.length; t++) {
             prefixes.add(java.util.Arrays.copyOf(z, t));
           }
-          float[][] h = backbone.hiddenStates(prefixes);
+          float[][] logits = lmLogits(backbone.hiddenStates(prefixes));
           for (int t = 0; t < z.length; t++) {
-            boolean[] keep = LmFilter.keep(lmLogits(h[t]), 12, allowed);
+            boolean[] keep = LmFilter.keep(logits[t], 12, allowed);
             assertTrue(keep[z[t]], "token " + z[t] + " at step " + t + " is outside F_I");
           }
         }
@@ -146,10 +178,21 @@ class SparseTsallisQLearningTest {
     }
   }
 
-  private static float[] lmLogits(float[] h) {
+  /** The frozen head's logits ℓ = W_LM·h, one row per hidden state. */
+  private static float[][] lmLogits(float[][] h) {
+    int d = h[0].length;
+    float[] flat = new float[h.length * d];
+    for (int i = 0; i < h.length; i++) {
+      System.arraycopy(h[i], 0, flat, i * d, d);
+    }
     try (NDManager m = manager.newSubManager()) {
-      NDArray x = m.create(h, new Shape(1, h.length));
-      return backbone.head().logits(x).toFloatArray();
+      float[] all = backbone.head().logits(m.create(flat, new Shape(h.length, d))).toFloatArray();
+      int vocab = all.length / h.length;
+      float[][] rows = new float[h.length][];
+      for (int i = 0; i < h.length; i++) {
+        rows[i] = java.util.Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab);
+      }
+      return rows;
     }
   }
 }

@@ -123,8 +123,8 @@ class SparsemaxTest {
     // α·spmax(Q/α): Q = (2, 0), α = 2 → z = (1, 0): K = 2? 1+2·0 = 1 > 1 ✗, so K = 1, τ = 0,
     // spmax(z) = ½(1 − 0) + ½ = 1, V = 2·1 = 2 (one dominant entry: V = max Q).
     assertEquals(2.0, Sparsemax.spmax(new double[] {2, 0}, 2.0), EPS);
-    // α = 4 → z = (0.5, 0): K = 2, τ = (0.5 − 1)/2 = −0.25, spmax = ½(0.25 − 0.0625 + 0 − 0.0625) + ½
-    // = 0.5625, V = 4·0.5625 = 2.25.
+    // α = 4 → z = (0.5, 0): K = 2, τ = (0.5 − 1)/2 = −0.25, spmax = ½(0.25 − 0.0625 + 0 − 0.0625) +
+    // ½ = 0.5625, V = 4·0.5625 = 2.25.
     assertEquals(2.25, Sparsemax.spmax(new float[] {2f, 0f}, 4.0), 1e-7);
     double[] p = Sparsemax.sparsemax(new float[] {2f, 0f}, 4.0);
     assertEquals(0.75, p[0], 1e-7);

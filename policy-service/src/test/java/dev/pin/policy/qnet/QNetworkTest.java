@@ -56,8 +56,8 @@ class QNetworkTest {
         q.polyak(0.5); // θ̄ = 0.5·θ̄ + 0.5·θ = 0.625·θ
         NDArray h = m.zeros(new Shape(1, 4));
         // With h = 0 and zero biases elsewhere, MLP(h) = b2, so Q = E·b2: compare via the head.
-        float[] expected = backbone.head().logits(m.create(new float[] {0.625f, 1.25f, 1.875f, 2.5f},
-            new Shape(1, 4))).toFloatArray();
+        NDArray b2Target = m.create(new float[] {0.625f, 1.25f, 1.875f, 2.5f}, new Shape(1, 4));
+        float[] expected = backbone.head().logits(b2Target).toFloatArray();
         assertArrayEquals(expected, q.qTarget(h).toFloatArray(), 1e-5f);
       }
     }
