@@ -1,9 +1,9 @@
 package dev.pin.policy;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.pin.platform.grpc.FieldErrors;
 import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import dev.pin.policy.algorithm.LossDiagnostics;
+import dev.pin.policy.algorithm.PolicyCheckpoint;
 import dev.pin.policy.algorithm.PolicyHyperparameters;
 import dev.pin.policy.algorithm.PromptPolicy;
 import dev.pin.policy.algorithm.RewardedTokens;
@@ -46,12 +46,9 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -62,6 +59,7 @@ import java.util.List;
  * validated first and every failure becomes a status that says what to fix.
  */
 final class PolicyService extends PolicyGrpc.PolicyImplBase {
+  private static final String CONFIG_FILE = "config.pb";
   private final PolicySettings settings;
   private final Backbones backbones;
   private final PolicyRegistry policies;
@@ -270,34 +268,29 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
 
   // ---- checkpoints -----------------------------------------------------------------------------
 
+  /**
+   * Each checkpoint is a directory {@code <checkpoint-dir>/<run>/step-<n>/} holding the policy
+   * ({@link PolicyCheckpoint}) and the config it was built from, so a load can refuse a mismatch.
+   */
   @Override
   public void saveCheckpoint(SaveCheckpointRequest request, StreamObserver<CheckpointRef> response) {
     FieldErrors errors = new FieldErrors();
     PolicyRequests.runId(errors, "run_id", request.getRunId());
     errors.throwIfAny();
     PolicyRegistry.Entry entry = policies.get(request.getRunId());
-    long started = System.nanoTime();
     try {
-      Path dir = Files.createDirectories(settings.checkpointDir().resolve(request.getRunId()));
-      long step = entry.policy().step();
-      Path file = dir.resolve(String.format("step-%09d.ckpt", step));
-      Path tmp = dir.resolve(file.getFileName() + ".tmp");
-      MessageDigest sha = sha256();
-      // Write then rename, so a crash mid-write never leaves a truncated checkpoint behind.
-      try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
-        entry.policy().save(out);
-      }
-      Files.write(configFile(file), entry.config().toByteArray());
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      Path dir = settings.checkpointDir().resolve(request.getRunId())
+          .resolve(String.format("step-%09d", entry.policy().step()));
+      PolicyCheckpoint.Written written = PolicyCheckpoint.save(entry.policy(), dir);
+      Files.write(dir.resolve(CONFIG_FILE), entry.config().toByteArray());
       reply(response, CheckpointRef.newBuilder()
           .setRunId(request.getRunId())
-          .setUri(file.toUri().toString())
-          .setStep(step)
-          .setSha256(HexFormat.of().formatHex(sha.digest()))
-          .setSizeBytes(Files.size(file))
+          .setUri(dir.toUri().toString())
+          .setStep(written.step())
+          .setSha256(written.sha256())
+          .setSizeBytes(written.sizeBytes())
           .setWriteTime(com.google.protobuf.Duration.newBuilder()
-              .setSeconds(took.getSeconds()).setNanos(took.getNano()))
+              .setSeconds(written.writeTime().getSeconds()).setNanos(written.writeTime().getNano()))
           .build());
     } catch (IOException e) {
       throw Status.UNAVAILABLE.withDescription("cannot write the checkpoint under "
@@ -309,47 +302,39 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   @Override
   public void loadCheckpoint(LoadCheckpointRequest request, StreamObserver<PolicyInfo> response) {
     PolicyRequests.load(request);
-    Path file;
+    Path dir;
     try {
-      file = Path.of(URI.create(request.getCheckpoint().getUri()));
+      dir = Path.of(URI.create(request.getCheckpoint().getUri()));
     } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
       throw new FieldErrors().add("checkpoint.uri", "must be a file: URI from SaveCheckpoint, got '"
           + request.getCheckpoint().getUri() + "'").toException();
     }
+    Path file = dir.resolve(PolicyCheckpoint.FILE_NAME);
     if (!Files.isRegularFile(file)) {
-      throw Status.NOT_FOUND.withDescription("checkpoint " + file + " does not exist (was "
+      throw Status.NOT_FOUND.withDescription("checkpoint " + dir + " does not exist (was "
           + "policy.checkpoint-dir moved or the volume lost?)").asRuntimeException();
     }
+    String expected = request.getCheckpoint().getSha256();
     PolicyRegistry.Entry entry = build(request.getRunId(), request.getConfig());
     try {
-      Path saved = configFile(file);
-      if (Files.isRegularFile(saved)) {
-        PolicyConfig savedConfig = PolicyConfig.parseFrom(Files.readAllBytes(saved));
-        if (!savedConfig.toBuilder().clearDevice().build()
-            .equals(entry.config().toBuilder().clearDevice().build())) {
-          entry.policy().close();
-          throw new FieldErrors().add("config", "does not match the checkpoint's configuration "
-              + "(saved: " + savedConfig.toString().replace('\n', ' ') + ")").toException();
-        }
-      }
-      MessageDigest sha = sha256();
-      try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
-        entry.policy().load(in);
-      }
-      String expected = request.getCheckpoint().getSha256();
-      if (!expected.isEmpty() && !expected.equalsIgnoreCase(HexFormat.of().formatHex(sha.digest()))) {
-        entry.policy().close();
+      if (!expected.isEmpty() && !expected.equalsIgnoreCase(sha256(file))) {
         throw Status.DATA_LOSS.withDescription("checkpoint " + file + " does not match its "
             + "SHA-256 " + expected + "; it was modified or corrupted").asRuntimeException();
       }
-    } catch (InvalidProtocolBufferException e) {
-      entry.policy().close();
-      throw Status.DATA_LOSS.withDescription("unreadable checkpoint config next to " + file)
-          .asRuntimeException();
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof StatusRuntimeException sre) {
-        throw sre;
+      Path savedConfig = dir.resolve(CONFIG_FILE);
+      if (Files.isRegularFile(savedConfig)) {
+        PolicyConfig saved = PolicyConfig.parseFrom(Files.readAllBytes(savedConfig));
+        if (!saved.toBuilder().clearDevice().build()
+            .equals(entry.config().toBuilder().clearDevice().build())) {
+          throw new FieldErrors().add("config", "does not match the checkpoint's configuration "
+              + "(saved: " + saved.toString().replace('\n', ' ') + ")").toException();
+        }
       }
+      PolicyCheckpoint.load(entry.policy(), dir);
+    } catch (StatusRuntimeException e) {
+      entry.policy().close();
+      throw e;
+    } catch (IOException | RuntimeException e) {
       entry.policy().close();
       throw Status.DATA_LOSS.withDescription("cannot restore " + file + ": " + e.getMessage())
           .withCause(e).asRuntimeException();
@@ -358,9 +343,11 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     reply(response, info(entry));
   }
 
-  private static Path configFile(Path checkpoint) {
-    return checkpoint.resolveSibling(checkpoint.getFileName().toString()
-        .replace(".ckpt", "") + ".config.pb");
+  private static String sha256(Path file) throws IOException {
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256())) {
+      in.transferTo(OutputStream.nullOutputStream());
+      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    }
   }
 
   private static MessageDigest sha256() {
