@@ -56,6 +56,7 @@ public record ModelManifest(
   public static final int FORMAT_VERSION = 1;
   public static final String FILE_NAME = "manifest.json";
   public static final String ARCH_BERT_MLM = "bert-mlm";
+  public static final String ARCH_GPT2_CLM = "gpt2-clm";
 
   private static final Gson GSON = new GsonBuilder()
       .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
