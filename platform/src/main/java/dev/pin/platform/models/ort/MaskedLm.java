@@ -84,6 +84,43 @@ public final class MaskedLm {
     return runner.logits(tokenIds);
   }
 
+  /**
+   * Pseudo-log-likelihood terms (ALGORITHMS.md §7.3, Salazar et al. 2020): for each position
+   * {@code t} in {@code [from, to)}, {@code log p(z_t | z_{\t})} with {@code z_t} replaced by
+   * {@code [MASK]}, natural log. All masked copies run as one batch; {@code PLL} is the sum and
+   * the pseudo-perplexity {@code exp(-PLL / T)}.
+   */
+  public double[] pseudoLogLikelihood(int[] tokenIds, int from, int to) throws IOException {
+    if (from < 0 || to > tokenIds.length || from >= to) {
+      throw new IllegalArgumentException("bad range [" + from + ", " + to + ") for "
+          + tokenIds.length + " tokens");
+    }
+    int maskId = manifest().specialId("mask");
+    List<int[]> masked = new java.util.ArrayList<>();
+    int[] positions = new int[to - from];
+    for (int t = from; t < to; t++) {
+      int[] copy = tokenIds.clone();
+      copy[t] = maskId;
+      masked.add(copy);
+      positions[t - from] = t;
+    }
+    float[][] logits = logitsAt(masked, positions);
+    double[] out = new double[to - from];
+    for (int i = 0; i < out.length; i++) {
+      float[] row = logits[i];
+      double max = Double.NEGATIVE_INFINITY;
+      for (float v : row) {
+        max = Math.max(max, v);
+      }
+      double z = 0;
+      for (float v : row) {
+        z += Math.exp(v - max);
+      }
+      out[i] = row[tokenIds[from + i]] - max - Math.log(z);
+    }
+    return out;
+  }
+
   /** Padded length of a batch (for tests and capacity planning). */
   int paddedLength(List<int[]> tokenIds) {
     return runner.paddedLength(tokenIds);
