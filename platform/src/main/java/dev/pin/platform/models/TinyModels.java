@@ -1,10 +1,13 @@
 package dev.pin.platform.models;
 
 import dev.pin.platform.models.importer.BertModelWriter;
+import dev.pin.platform.models.importer.Gpt2ModelWriter;
 import dev.pin.platform.models.onnx.BertConfig;
 import dev.pin.platform.models.onnx.BertNames;
 import dev.pin.platform.models.onnx.FloatTensor;
+import dev.pin.platform.models.onnx.Gpt2Config;
 import dev.pin.platform.models.store.ModelDir;
+import dev.pin.platform.models.tokenizer.ByteLevelBpe;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,6 +101,61 @@ public final class TinyModels {
       }
       return t;
     }, vocab(), true, Map.of("kind", "tiny-random", "seed", Long.toString(seed)));
+  }
+
+  /** Hidden 32, 2 layers, 2 heads, 64 positions over the 256 bytes + {@code <|endoftext|>}. */
+  public static final Gpt2Config GPT2_CONFIG = new Gpt2Config(257, 32, 2, 2, 64, 1e-5f);
+
+  /**
+   * Random GPT-2 weights for {@link #GPT2_CONFIG} under HF names without the {@code transformer.}
+   * prefix ({@code Conv1D} kernels as {@code [in, out]}).
+   */
+  public static Map<String, FloatTensor> gpt2Weights(long seed) {
+    Gpt2Config c = GPT2_CONFIG;
+    Random r = new Random(seed);
+    Map<String, FloatTensor> w = new HashMap<>();
+    int h = c.hiddenSize();
+    w.put("wte.weight", gauss(r, 0.5f, 0, c.vocabSize(), h));
+    w.put("wpe.weight", gauss(r, 0.2f, 0, c.maxPositions(), h));
+    for (int i = 0; i < c.numLayers(); i++) {
+      String p = "h." + i;
+      gpt2LayerNorm(w, r, p + ".ln_1", h);
+      gpt2Dense(w, r, p + ".attn.c_attn", h, 3 * h);
+      gpt2Dense(w, r, p + ".attn.c_proj", h, h);
+      gpt2LayerNorm(w, r, p + ".ln_2", h);
+      gpt2Dense(w, r, p + ".mlp.c_fc", h, 4 * h);
+      gpt2Dense(w, r, p + ".mlp.c_proj", 4 * h, h);
+    }
+    gpt2LayerNorm(w, r, "ln_f", h);
+    return w;
+  }
+
+  /**
+   * Writes a tiny random GPT-2 causal LM (architecture {@code gpt2-clm}) with a byte-level
+   * tokenizer ({@code <|endoftext|>} = 256) into {@code dir}; its store name is the directory's.
+   */
+  public static ModelDir gpt2Clm(Path dir, long seed) throws IOException {
+    Map<String, FloatTensor> w = gpt2Weights(seed);
+    java.nio.file.Files.createDirectories(dir);
+    ByteLevelBpe.writeByteTokenizerJson(dir.resolve(BertModelWriter.TOKENIZER_FILE));
+    return Gpt2ModelWriter.write(dir, dir.getFileName().toString(), GPT2_CONFIG, name -> {
+      FloatTensor t = w.get(name);
+      if (t == null) {
+        throw new IllegalArgumentException("no tiny weight " + name);
+      }
+      return t;
+    }, 256, Map.of("kind", "tiny-random", "seed", Long.toString(seed)));
+  }
+
+  private static void gpt2Dense(Map<String, FloatTensor> w, Random r, String scope, int in,
+      int out) {
+    w.put(scope + ".weight", gauss(r, (float) (1 / Math.sqrt(in)), 0, in, out));
+    w.put(scope + ".bias", gauss(r, 0.1f, 0, out));
+  }
+
+  private static void gpt2LayerNorm(Map<String, FloatTensor> w, Random r, String scope, int h) {
+    w.put(scope + ".weight", gauss(r, 0.1f, 1, h));
+    w.put(scope + ".bias", gauss(r, 0.1f, 0, h));
   }
 
   private static void dense(Map<String, FloatTensor> w, Random r, String scope, int in, int out) {

@@ -131,6 +131,15 @@ public final class GraphBuilder {
         .setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
   }
 
+  /** A one-element float tensor attribute (e.g. ConstantOfShape's {@code value}). */
+  public static AttributeProto tensorAttr(String name, float value) {
+    return AttributeProto.newBuilder().setName(name)
+        .setType(AttributeProto.AttributeType.TENSOR)
+        .setT(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT.getNumber())
+            .addDims(1).addFloatData(value))
+        .build();
+  }
+
   /** Integer-list attribute. */
   public static AttributeProto attrs(String name, long... values) {
     AttributeProto.Builder a = AttributeProto.newBuilder().setName(name)

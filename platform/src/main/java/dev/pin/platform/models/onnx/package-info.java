@@ -1,7 +1,11 @@
 /**
  * Builds ONNX graphs from weights with the ONNX protobuf classes of {@code tribuo-util-onnx}
- * (MODELS.md "Building ONNX graphs from Java"): the BERT encoder with its masked-LM head, in the
- * standard MatMul+Add / Softmax-attention / LayerNormalization / Erf-GELU form that ONNX Runtime's
- * optimiser fuses.
+ * (MODELS.md "Building ONNX graphs from Java"): the BERT encoder with its masked-LM head
+ * ({@link dev.pin.platform.models.onnx.BertMlmGraph}, float32 or int8) and GPT-2 with its tied LM
+ * head ({@link dev.pin.platform.models.onnx.Gpt2Graph}), in the standard MatMul+Add /
+ * Softmax-attention / LayerNormalization / GELU form. ONNX Runtime 1.21's online optimiser fuses
+ * the GELUs (BiasGelu), the scaled QK products (FusedMatMul) and, in the int8 graph,
+ * DynamicQuantizeMatMul; its Attention fusion only matches pre-opset-13 graphs, so attention runs
+ * unfused.
  */
 package dev.pin.platform.models.onnx;

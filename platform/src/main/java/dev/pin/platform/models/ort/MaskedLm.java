@@ -1,19 +1,10 @@
 package dev.pin.platform.models.ort;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import dev.pin.platform.models.onnx.BertMlmGraph;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
-import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * A BERT masked LM (architecture {@code bert-mlm}) on ONNX Runtime, for callers that feed token
@@ -27,21 +18,13 @@ import java.util.Set;
  */
 public final class MaskedLm {
   private final ModelDir model;
-  private final OrtSession session;
-  private final OrtConfig config;
   private final WordPieceTokenizer tokenizer;
-  private final int padId;
+  private final LmRunner runner;
 
-  private MaskedLm(ModelDir model, OrtSession session, OrtConfig config) throws IOException {
-    if (!ModelManifest.ARCH_BERT_MLM.equals(model.manifest().architecture())) {
-      throw new IllegalArgumentException("model " + model.name() + " has architecture "
-          + model.manifest().architecture() + ", not " + ModelManifest.ARCH_BERT_MLM);
-    }
+  private MaskedLm(ModelDir model, LmRunner runner) throws IOException {
     this.model = model;
-    this.session = session;
-    this.config = config;
     this.tokenizer = model.tokenizer();
-    this.padId = model.manifest().specialId("pad");
+    this.runner = runner;
   }
 
   /** Opens {@code model} through the process-wide {@link OrtSessions#shared()} registry. */
@@ -52,8 +35,15 @@ public final class MaskedLm {
   /** Opens {@code model} through {@code sessions}. */
   public static MaskedLm open(ModelDir model, OrtConfig config, OrtSessions sessions)
       throws IOException {
-    return new MaskedLm(model, sessions.session(model.modelFile(config.precision()), config),
-        config);
+    ModelManifest m = model.manifest();
+    if (!ModelManifest.ARCH_BERT_MLM.equals(m.architecture())) {
+      throw new IllegalArgumentException("model " + model.name() + " has architecture "
+          + m.architecture() + ", not " + ModelManifest.ARCH_BERT_MLM);
+    }
+    LmRunner runner = new LmRunner(model.name(),
+        sessions.session(model.modelFile(config.precision()), config), config,
+        m.specialId("pad"), m.vocabSize(), m.maxPositions(), true);
+    return new MaskedLm(model, runner);
   }
 
   /** The model directory. */
@@ -76,149 +66,63 @@ public final class MaskedLm {
    * {@code positions[b]} of {@code tokenIds.get(b)}. Only that position goes through the head.
    */
   public float[][] logitsAt(List<int[]> tokenIds, int[] positions) throws IOException {
-    checkPositions(tokenIds, positions);
-    int vocab = manifest().vocabSize();
-    long[][] pos = new long[tokenIds.size()][1];
-    for (int b = 0; b < pos.length; b++) {
-      pos[b][0] = positions[b];
-    }
-    float[] flat = run(tokenIds, pos, BertMlmGraph.LOGITS);
-    float[][] out = new float[tokenIds.size()][vocab];
-    for (int b = 0; b < out.length; b++) {
-      System.arraycopy(flat, b * vocab, out[b], 0, vocab);
-    }
-    return out;
+    return runner.logitsAt(tokenIds, positions);
   }
 
   /** Final-layer hidden state at one position per sequence ({@code [batch][hidden]}). */
   public float[][] hiddenAt(List<int[]> tokenIds, int[] positions) throws IOException {
-    checkPositions(tokenIds, positions);
-    int h = manifest().hiddenSize();
-    int len = paddedLength(tokenIds);
-    float[] flat = run(tokenIds, new long[tokenIds.size()][1], BertMlmGraph.LAST_HIDDEN_STATE);
-    float[][] out = new float[tokenIds.size()][h];
-    for (int b = 0; b < out.length; b++) {
-      System.arraycopy(flat, (b * len + positions[b]) * h, out[b], 0, h);
-    }
-    return out;
+    return runner.hiddenAt(tokenIds, positions, manifest().hiddenSize());
   }
 
   /** Final-layer hidden states, {@code [batch][length of that sequence][hidden]}. */
   public float[][][] lastHiddenState(List<int[]> tokenIds) throws IOException {
-    int h = manifest().hiddenSize();
-    int len = paddedLength(tokenIds);
-    float[] flat = run(tokenIds, new long[tokenIds.size()][1], BertMlmGraph.LAST_HIDDEN_STATE);
-    return unpad(flat, tokenIds, len, h);
+    return runner.lastHiddenState(tokenIds, manifest().hiddenSize());
   }
 
   /** Logits at every position, {@code [batch][length of that sequence][vocab]}. */
   public float[][][] logits(List<int[]> tokenIds) throws IOException {
-    int v = manifest().vocabSize();
-    int len = paddedLength(tokenIds);
-    long[][] pos = new long[tokenIds.size()][len];
-    for (long[] row : pos) {
-      for (int t = 0; t < len; t++) {
-        row[t] = t;
-      }
-    }
-    float[] flat = run(tokenIds, pos, BertMlmGraph.LOGITS);
-    return unpad(flat, tokenIds, len, v);
+    return runner.logits(tokenIds);
   }
 
-  private static float[][][] unpad(float[] flat, List<int[]> tokenIds, int len, int width) {
-    float[][][] out = new float[tokenIds.size()][][];
-    for (int b = 0; b < out.length; b++) {
-      int n = tokenIds.get(b).length;
-      out[b] = new float[n][width];
-      for (int t = 0; t < n; t++) {
-        System.arraycopy(flat, (b * len + t) * width, out[b][t], 0, width);
+  /**
+   * Pseudo-log-likelihood terms (ALGORITHMS.md §7.3, Salazar et al. 2020): for each position
+   * {@code t} in {@code [from, to)}, {@code log p(z_t | z_{\t})} with {@code z_t} replaced by
+   * {@code [MASK]}, natural log. All masked copies run as one batch; {@code PLL} is the sum and
+   * the pseudo-perplexity {@code exp(-PLL / T)}.
+   */
+  public double[] pseudoLogLikelihood(int[] tokenIds, int from, int to) throws IOException {
+    if (from < 0 || to > tokenIds.length || from >= to) {
+      throw new IllegalArgumentException("bad range [" + from + ", " + to + ") for "
+          + tokenIds.length + " tokens");
+    }
+    int maskId = manifest().specialId("mask");
+    List<int[]> masked = new java.util.ArrayList<>();
+    int[] positions = new int[to - from];
+    for (int t = from; t < to; t++) {
+      int[] copy = tokenIds.clone();
+      copy[t] = maskId;
+      masked.add(copy);
+      positions[t - from] = t;
+    }
+    float[][] logits = logitsAt(masked, positions);
+    double[] out = new double[to - from];
+    for (int i = 0; i < out.length; i++) {
+      float[] row = logits[i];
+      double max = Double.NEGATIVE_INFINITY;
+      for (float v : row) {
+        max = Math.max(max, v);
       }
+      double z = 0;
+      for (float v : row) {
+        z += Math.exp(v - max);
+      }
+      out[i] = row[tokenIds[from + i]] - max - Math.log(z);
     }
     return out;
   }
 
-  private void checkPositions(List<int[]> tokenIds, int[] positions) {
-    if (positions.length != tokenIds.size()) {
-      throw new IllegalArgumentException(positions.length + " positions for " + tokenIds.size()
-          + " sequences");
-    }
-    for (int b = 0; b < positions.length; b++) {
-      if (positions[b] < 0 || positions[b] >= tokenIds.get(b).length) {
-        throw new IllegalArgumentException("position " + positions[b] + " outside sequence " + b
-            + " of length " + tokenIds.get(b).length);
-      }
-    }
-  }
-
-  /** Padded length: the longest sequence rounded up to the bucket, capped at max positions. */
+  /** Padded length of a batch (for tests and capacity planning). */
   int paddedLength(List<int[]> tokenIds) {
-    if (tokenIds.isEmpty()) {
-      throw new IllegalArgumentException("empty batch");
-    }
-    int max = 0;
-    for (int[] ids : tokenIds) {
-      if (ids.length == 0) {
-        throw new IllegalArgumentException("empty sequence in batch");
-      }
-      max = Math.max(max, ids.length);
-    }
-    int limit = manifest().maxPositions();
-    if (max > limit) {
-      throw new IllegalArgumentException("sequence of " + max + " tokens exceeds the model's "
-          + limit + " positions");
-    }
-    int bucket = config.lengthBucket();
-    return Math.min(limit, (max + bucket - 1) / bucket * bucket);
-  }
-
-  private float[] run(List<int[]> tokenIds, long[][] positions, String output)
-      throws IOException {
-    int batch = tokenIds.size();
-    int len = paddedLength(tokenIds);
-    int vocab = manifest().vocabSize();
-    long[] ids = new long[batch * len];
-    long[] mask = new long[batch * len];
-    for (int b = 0; b < batch; b++) {
-      int[] seq = tokenIds.get(b);
-      for (int t = 0; t < len; t++) {
-        if (t < seq.length) {
-          if (seq[t] < 0 || seq[t] >= vocab) {
-            throw new IllegalArgumentException("token id " + seq[t] + " outside vocabulary of "
-                + vocab);
-          }
-          ids[b * len + t] = seq[t];
-          mask[b * len + t] = 1;
-        } else {
-          ids[b * len + t] = padId;
-        }
-      }
-    }
-    long[] shape = {batch, len};
-    Map<String, OnnxTensor> inputs = new HashMap<>();
-    try {
-      var env = OrtSessions.env();
-      inputs.put(BertMlmGraph.INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-      inputs.put(BertMlmGraph.ATTENTION_MASK,
-          OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
-      inputs.put(BertMlmGraph.TOKEN_TYPE_IDS,
-          OnnxTensor.createTensor(env, LongBuffer.wrap(new long[batch * len]), shape));
-      int k = positions[0].length;
-      long[] pos = new long[batch * k];
-      for (int b = 0; b < batch; b++) {
-        System.arraycopy(positions[b], 0, pos, b * k, k);
-      }
-      inputs.put(BertMlmGraph.POSITIONS,
-          OnnxTensor.createTensor(env, LongBuffer.wrap(pos), new long[] {batch, k}));
-      try (OrtSession.Result r = session.run(inputs, Set.of(output))) {
-        FloatBuffer fb = ((OnnxTensor) r.get(output).orElseThrow()).getFloatBuffer();
-        float[] flat = new float[fb.remaining()];
-        fb.get(flat);
-        return flat;
-      }
-    } catch (OrtException e) {
-      throw new IOException("inference on " + model.name() + " failed: " + e.getMessage(), e);
-    } finally {
-      inputs.values().forEach(OnnxTensor::close);
-    }
+    return runner.paddedLength(tokenIds);
   }
 }

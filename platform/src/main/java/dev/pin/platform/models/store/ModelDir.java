@@ -1,5 +1,6 @@
 package dev.pin.platform.models.store;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
@@ -80,6 +81,17 @@ public record ModelDir(Path dir, ModelManifest manifest) {
     List<String> specials = new ArrayList<>();
     manifest.specialTokens().values().forEach(t -> specials.add(t.token()));
     return WordPieceTokenizer.fromVocab(vocabFile(), manifest.doLowerCase(), specials);
+  }
+
+  /**
+   * The HuggingFace tokenizer of the manifest's {@code tokenizer} file (DJL's bundled native
+   * library, offline); the caller closes it. Used for byte-level BPE models such as GPT-2.
+   */
+  public HuggingFaceTokenizer huggingFaceTokenizer() throws IOException {
+    return HuggingFaceTokenizer.builder()
+        .optTokenizerPath(dir.resolve(manifest.file("tokenizer")))
+        .optAddSpecialTokens(false)
+        .build();
   }
 
   /** Whether the model file's SHA-256 matches the manifest. */

@@ -17,7 +17,7 @@ import java.util.Map;
  *
  * @param formatVersion manifest format version ({@link #FORMAT_VERSION})
  * @param name store name, e.g. {@code bert-base-uncased}
- * @param architecture graph family, e.g. {@code bert-mlm}
+ * @param architecture graph family: {@code bert-mlm} or {@code gpt2-clm}
  * @param roles what callers may use it for, e.g. {@code masked-lm}, {@code policy-backbone},
  *     {@code naturalness}
  * @param hiddenSize width of {@code last_hidden_state}
@@ -26,12 +26,13 @@ import java.util.Map;
  * @param numHeads attention heads
  * @param maxPositions longest input in tokens
  * @param doLowerCase whether the tokenizer lower-cases and strips accents
- * @param specialTokens role ({@code cls, sep, mask, pad, unk}) → token and id
+ * @param specialTokens role → token and id ({@code cls, sep, mask, pad, unk} for BERT;
+ *     {@code bos, eos, pad} for GPT-2)
  * @param inputs graph input names, in the order the graph declares them
  * @param outputs role → graph output name ({@code logits} [batch, positions, vocab] at the
  *     {@code positions} input, {@code last_hidden_state} [batch, sequence, hidden])
- * @param files role → file name in the directory ({@code model}, {@code vocab},
- *     {@code tokenizer})
+ * @param files role → file name in the directory ({@code model}, optional {@code model-int8},
+ *     {@code vocab} for WordPiece models, {@code tokenizer})
  * @param modelSha256 hex SHA-256 of the model file
  * @param source where the weights came from and how they were converted
  */
@@ -56,6 +57,7 @@ public record ModelManifest(
   public static final int FORMAT_VERSION = 1;
   public static final String FILE_NAME = "manifest.json";
   public static final String ARCH_BERT_MLM = "bert-mlm";
+  public static final String ARCH_GPT2_CLM = "gpt2-clm";
 
   private static final Gson GSON = new GsonBuilder()
       .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)

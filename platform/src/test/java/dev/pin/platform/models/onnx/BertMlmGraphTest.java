@@ -1,6 +1,8 @@
 package dev.pin.platform.models.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
@@ -105,5 +107,19 @@ class BertMlmGraphTest {
     assertEquals(List.of((long) TinyModels.BERT_CONFIG.vocabSize(), 32L),
         initializers.get(BertNames.WORD_EMBEDDINGS));
     assertTrue(model.verifyChecksum());
+  }
+
+  @Test
+  void mlmHeadWeightsCanBeReadBackByName() throws IOException {
+    Set<String> head = Set.of(BertNames.kernel(BertNames.HEAD_DENSE),
+        BertNames.bias(BertNames.HEAD_DENSE), BertNames.gamma(BertNames.HEAD_LN),
+        BertNames.beta(BertNames.HEAD_LN), BertNames.WORD_EMBEDDINGS, BertNames.OUTPUT_BIAS);
+    OnnxWeights read = OnnxWeights.read(model.modelFile(), head);
+    Map<String, FloatTensor> expected = TinyModels.bertWeights(SEED);
+    for (String name : head) {
+      assertArrayEquals(expected.get(name).shape(), read.get(name).shape(), name);
+      assertArrayEquals(expected.get(name).toFloats(), read.get(name).toFloats(), name);
+    }
+    assertFalse(read.contains(BertNames.POSITION_EMBEDDINGS), "only the requested tensors");
   }
 }

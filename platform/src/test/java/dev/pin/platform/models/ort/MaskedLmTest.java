@@ -85,6 +85,24 @@ class MaskedLmTest {
   }
 
   @Test
+  void pseudoLogLikelihoodMasksEachPositionInTurn() throws IOException {
+    int[] ids = lm.tokenizer().encode("great movie !");
+    double[] pll = lm.pseudoLogLikelihood(ids, 1, ids.length - 1);
+    assertEquals(ids.length - 2, pll.length);
+    for (int t = 1; t < ids.length - 1; t++) {
+      int[] masked = ids.clone();
+      masked[t] = lm.manifest().specialId("mask");
+      float[] row = lm.logitsAt(List.of(masked), new int[] {t})[0];
+      double z = 0;
+      for (float v : row) {
+        z += Math.exp(v);
+      }
+      assertEquals(row[ids[t]] - Math.log(z), pll[t - 1], 1e-4);
+    }
+    assertThrows(IllegalArgumentException.class, () -> lm.pseudoLogLikelihood(ids, 2, 2));
+  }
+
+  @Test
   void rejectsBadInputsWithClearMessages() {
     int[] ids = lm.tokenizer().encode("the movie");
     assertThrows(IllegalArgumentException.class,

@@ -1,0 +1,131 @@
+package dev.pin.platform.models.importer;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.pin.platform.models.onnx.Gpt2Config;
+import dev.pin.platform.models.onnx.Weights;
+import dev.pin.platform.models.store.ModelDir;
+import dev.pin.platform.models.store.ModelStore;
+import dev.pin.platform.models.tokenizer.ByteLevelBpe;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Imports a HuggingFace GPT-2 checkpoint a user brings (GPT-2 / distilGPT-2, MODELS.md: not
+ * downloadable here): {@code config.json} ({@code model_type} gpt2), {@code model.safetensors}
+ * ({@code GPT2LMHeadModel}, with or without the {@code transformer.} prefix; F32/F16/BF16) and
+ * {@code tokenizer.json}, into a {@code gpt2-clm} model directory.
+ */
+public final class HfGpt2Importer {
+  private final ModelStore store;
+
+  /** An importer writing into {@code store}. */
+  public HfGpt2Importer(ModelStore store) {
+    this.store = store;
+  }
+
+  /**
+   * Converts the checkpoint in {@code source} into model {@code name}.
+   *
+   * @throws IOException naming the missing file or unsupported setting
+   */
+  public ModelDir importModel(Path source, String name, ImportProgress progress)
+      throws IOException {
+    JsonObject config = json(source.resolve("config.json"));
+    String type = config.has("model_type") ? config.get("model_type").getAsString() : "";
+    if (!type.equals("gpt2")) {
+      throw new IOException(source + "/config.json has model_type '" + type
+          + "'; this importer reads GPT-2 causal LMs (model_type gpt2)");
+    }
+    String act = config.has("activation_function")
+        ? config.get("activation_function").getAsString() : "gelu_new";
+    if (!act.equals("gelu_new")) {
+      throw new IOException("activation_function '" + act + "' is not supported (gelu_new only)");
+    }
+    Gpt2Config cfg = new Gpt2Config(num(config, "vocab_size"), num(config, "n_embd"),
+        num(config, "n_layer"), num(config, "n_head"), num(config, "n_positions"),
+        config.has("layer_norm_epsilon") ? config.get("layer_norm_epsilon").getAsFloat() : 1e-5f);
+    Path tokenizer = source.resolve("tokenizer.json");
+    if (!Files.isRegularFile(tokenizer)) {
+      throw new IOException(source + " lacks tokenizer.json (save it with"
+          + " tokenizer.save_pretrained)");
+    }
+    int eot = endOfTextId(tokenizer);
+    progress.stage("reading " + source.resolve("model.safetensors"));
+    Path file = source.resolve("model.safetensors");
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(source + " lacks model.safetensors");
+    }
+    try (SafeTensors st = SafeTensors.open(file)) {
+      String prefix = st.contains("transformer.wte.weight") ? "transformer." : "";
+      Weights weights = n -> st.get(prefix + n);
+      Map<String, String> provenance = new LinkedHashMap<>();
+      provenance.put("kind", "huggingface-safetensors");
+      provenance.put("path", source.toAbsolutePath().toString());
+      provenance.put("safetensors_sha256", MavenArtifacts.digest(file, "SHA-256"));
+      provenance.put("converted_by", HfGpt2Importer.class.getName());
+      provenance.put("imported_at", Instant.now().toString());
+      Files.createDirectories(store.home());
+      Path staging = store.home().resolve(".import-" + name + "-" + ProcessHandle.current().pid());
+      EasyBertImporter.deleteRecursively(staging);
+      Files.createDirectories(staging);
+      try {
+        Files.copy(tokenizer, staging.resolve(BertModelWriter.TOKENIZER_FILE));
+        progress.stage(String.format("writing %s: %d layers, hidden %d, %d heads, vocab %d", name,
+            cfg.numLayers(), cfg.hiddenSize(), cfg.numHeads(), cfg.vocabSize()));
+        Gpt2ModelWriter.write(staging, name, cfg, weights, eot, provenance);
+        Path target = store.dir(name);
+        EasyBertImporter.deleteRecursively(target);
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        progress.stage("imported " + name + " into " + target);
+        return ModelDir.open(target);
+      } finally {
+        EasyBertImporter.deleteRecursively(staging);
+      }
+    }
+  }
+
+  private static int endOfTextId(Path tokenizer) throws IOException {
+    JsonObject tj = json(tokenizer);
+    if (tj.has("added_tokens")) {
+      for (JsonElement e : tj.getAsJsonArray("added_tokens")) {
+        JsonObject t = e.getAsJsonObject();
+        if (ByteLevelBpe.END_OF_TEXT.equals(t.get("content").getAsString())) {
+          return t.get("id").getAsInt();
+        }
+      }
+    }
+    JsonObject vocab = tj.has("model") ? tj.getAsJsonObject("model").getAsJsonObject("vocab")
+        : null;
+    if (vocab != null && vocab.has(ByteLevelBpe.END_OF_TEXT)) {
+      return vocab.get(ByteLevelBpe.END_OF_TEXT).getAsInt();
+    }
+    throw new IOException(tokenizer + " has no " + ByteLevelBpe.END_OF_TEXT + " token");
+  }
+
+  private static JsonObject json(Path p) throws IOException {
+    if (!Files.isRegularFile(p)) {
+      throw new IOException("missing " + p);
+    }
+    try {
+      return JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8))
+          .getAsJsonObject();
+    } catch (RuntimeException e) {
+      throw new IOException("malformed JSON in " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int num(JsonObject o, String key) throws IOException {
+    if (!o.has(key)) {
+      throw new IOException("config.json lacks " + key);
+    }
+    return o.get(key).getAsInt();
+  }
+}

@@ -1,0 +1,101 @@
+package dev.pin.platform.models.tokenizer;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * GPT-2's byte-level BPE conventions: the byte → printable-character table and a
+ * {@code tokenizer.json} writer for byte vocabularies (used by the tiny GPT-2 of the tests; real
+ * GPT-2 tokenizers are brought as {@code tokenizer.json}).
+ */
+public final class ByteLevelBpe {
+  public static final String END_OF_TEXT = "<|endoftext|>";
+
+  private ByteLevelBpe() {}
+
+  /** GPT-2's {@code bytes_to_unicode}: printable characters for the 256 byte values, in order. */
+  public static List<String> byteSymbols() {
+    List<Integer> bs = new ArrayList<>();
+    for (int b = '!'; b <= '~'; b++) {
+      bs.add(b);
+    }
+    for (int b = 0xA1; b <= 0xAC; b++) {
+      bs.add(b);
+    }
+    for (int b = 0xAE; b <= 0xFF; b++) {
+      bs.add(b);
+    }
+    String[] symbols = new String[256];
+    for (int b : bs) {
+      symbols[b] = new String(Character.toChars(b));
+    }
+    int n = 0;
+    for (int b = 0; b < 256; b++) {
+      if (symbols[b] == null) {
+        symbols[b] = new String(Character.toChars(256 + n++));
+      }
+    }
+    return List.of(symbols);
+  }
+
+  /**
+   * Writes a byte-level BPE {@code tokenizer.json} whose vocabulary is the 256 bytes (id = byte
+   * value) plus {@code <|endoftext|>} (id 256) and no merges.
+   */
+  public static void writeByteTokenizerJson(Path file) throws IOException {
+    JsonObject root = new JsonObject();
+    root.addProperty("version", "1.0");
+    root.add("truncation", null);
+    root.add("padding", null);
+    JsonArray added = new JsonArray();
+    JsonObject eot = new JsonObject();
+    eot.addProperty("id", 256);
+    eot.addProperty("content", END_OF_TEXT);
+    eot.addProperty("single_word", false);
+    eot.addProperty("lstrip", false);
+    eot.addProperty("rstrip", false);
+    eot.addProperty("normalized", true);
+    eot.addProperty("special", true);
+    added.add(eot);
+    root.add("added_tokens", added);
+    root.add("normalizer", null);
+    root.add("pre_tokenizer", byteLevel());
+    root.add("post_processor", byteLevel());
+    root.add("decoder", byteLevel());
+    JsonObject model = new JsonObject();
+    model.addProperty("type", "BPE");
+    model.add("dropout", null);
+    model.add("unk_token", null);
+    model.addProperty("continuing_subword_prefix", "");
+    model.addProperty("end_of_word_suffix", "");
+    model.addProperty("fuse_unk", false);
+    model.addProperty("byte_fallback", false);
+    JsonObject vocab = new JsonObject();
+    List<String> symbols = byteSymbols();
+    for (int b = 0; b < 256; b++) {
+      vocab.addProperty(symbols.get(b), b);
+    }
+    vocab.addProperty(END_OF_TEXT, 256);
+    model.add("vocab", vocab);
+    model.add("merges", new JsonArray());
+    root.add("model", model);
+    Files.writeString(file, new GsonBuilder().serializeNulls().disableHtmlEscaping().create()
+        .toJson(root), StandardCharsets.UTF_8);
+  }
+
+  private static JsonObject byteLevel() {
+    JsonObject o = new JsonObject();
+    o.addProperty("type", "ByteLevel");
+    o.addProperty("add_prefix_space", false);
+    o.addProperty("trim_offsets", true);
+    o.addProperty("use_regex", true);
+    return o;
+  }
+}
