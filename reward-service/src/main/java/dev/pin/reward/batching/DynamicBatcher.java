@@ -84,7 +84,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
    * @param lengthOf an item's sequence length in tokens (for bucketing)
    * @param registry where metrics go
    */
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "rawtypes"}) // generic array of per-bucket deques
   public DynamicBatcher(
       BatcherConfig config,
       BatchFunction<I, O> function,

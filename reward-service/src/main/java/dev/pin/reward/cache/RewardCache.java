@@ -63,7 +63,7 @@ public final class RewardCache<K, V> {
    * @param maxEntries the bound in entries (0 disables caching)
    * @param registry where metrics go
    */
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "rawtypes"}) // generic array of segments
   public RewardCache(String name, int maxEntries, MeterRegistry registry) {
     if (maxEntries < 0) {
       throw new IllegalArgumentException("maxEntries must be >= 0, got " + maxEntries);

@@ -15,9 +15,16 @@ import dev.pin.reward.task.TaskValidationException;
 import dev.pin.reward.task.UnknownTaskException;
 import dev.pin.reward.testing.CueWordModel;
 import dev.pin.reward.testing.MapModelCatalog;
+import dev.pin.reward.testing.TinyModels;
 import dev.pin.reward.testing.VocabTokenizer;
 import dev.pin.v1.ClassificationTask;
+import com.google.protobuf.ByteString;
 import dev.pin.v1.CustomTask;
+import dev.pin.v1.GenerationConfig;
+import dev.pin.v1.Image;
+import dev.pin.v1.ImageInversionTask;
+import dev.pin.v1.StyleExample;
+import dev.pin.v1.StyleTransferTask;
 import dev.pin.v1.EvaluateRequest;
 import dev.pin.v1.EvaluateResponse;
 import dev.pin.v1.LabeledText;
@@ -43,7 +50,14 @@ class RewardEngineTest {
   private final int terrible = tok.tokenToId("terrible").getAsInt();
   private final int great = tok.tokenToId("great").getAsInt();
   private final CueWordModel model = new CueWordModel(tok, Map.of("good", great, "bad", terrible), true);
-  private final MapModelCatalog catalog = new MapModelCatalog().withLanguageModel("tiny-bert", model);
+  private final TinyModels.AlternatingGenerator generator = new TinyModels.AlternatingGenerator();
+  private final MapModelCatalog catalog = new MapModelCatalog()
+      .withLanguageModel("tiny-bert", model)
+      .withGenerator("alternating", generator)
+      .withClassifier("great-detector", TinyModels.greatDetector())
+      .withEmbedder("one-hot", TinyModels.oneHotWords())
+      .withClip("colour-clip", TinyModels.colourClip())
+      .withModel("unloadable-encoder");
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final RewardEngine engine = new RewardEngine(
       new TaskRegistry(catalog, RewardFunctionRegistry.discover(), 10),
@@ -166,5 +180,61 @@ class RewardEngineTest {
     assertEquals(1.0, meters.get("pin.reward.prompts.scored").tag("cached", "true").counter().count());
     assertEquals(1.0, meters.get("pin.reward.prompts.scored").tag("cached", "false").counter().count());
     assertTrue(meters.get("pin.reward.batch.size").tag("batcher", "cue-word-model").summary().count() >= 1);
+  }
+
+  private StyleTransferTask.Builder styleTask() {
+    return StyleTransferTask.newBuilder()
+        .setGenerator(ModelRef.newBuilder().setName("alternating"))
+        .setStyleClassifier(ModelRef.newBuilder().setName("great-detector"))
+        .setContentModel(ModelRef.newBuilder().setName("one-hot"))
+        .setTargetLabel(1)
+        .setGeneration(GenerationConfig.newBuilder().setNumSamples(4).setGroupSize(2))
+        .addTrain(StyleExample.newBuilder().setText("the food was bad ."))
+        .addTrain(StyleExample.newBuilder().setText("the food was bad ."))
+        .addTest(StyleExample.newBuilder().setText("the food was bad .").addReferences("the food was great ."));
+  }
+
+  @Test
+  void scoresAndEvaluatesStyleTransfer() {
+    String handle = engine.tasks().register(TaskSpec.newBuilder().setStyleTransfer(styleTask()).build()).handle();
+    PromptScore s = engine.score(request(handle, "Make it positive:").setIncludeDetails(true)
+        .addExampleIndices(1).build()).get(0).join();
+    float good = (200f / 3f + 90f) / 2f; // Content 66.67 (word overlap 3/4, 3/5), Style 90
+    assertEquals(good, s.getReward(), 1e-3f);
+    assertEquals(1, s.getPerExampleRewardCount());
+    assertEquals(good, s.getPerExampleReward(0), 1e-3f);
+    assertEquals("the food was great!", s.getStyle(0).getBestOutput());
+    EvaluateResponse e = engine.evaluate(EvaluateRequest.newBuilder().setHandle(handle)
+        .addPrompts(Prompt.newBuilder().setText("Make it positive:")).build()).join();
+    assertEquals(200f / 3f, e.getEvaluations(0).getContent(), 1e-3f);
+    assertEquals(100f, e.getEvaluations(0).getStyle(), 0f);
+    assertEquals(200f / 3f, e.getEvaluations(0).getJScore(), 1e-3f);
+    assertEquals((float) (100 * Math.pow(0.2, 0.25)), e.getEvaluations(0).getBleu(), 1e-3f);
+  }
+
+  @Test
+  void aModelOfTheWrongKindFailsThePromptWithFailedPrecondition() {
+    String handle = engine.tasks().register(TaskSpec.newBuilder().setStyleTransfer(styleTask()
+        .setContentModel(ModelRef.newBuilder().setName("unloadable-encoder"))).build()).handle();
+    CompletableFuture<PromptScore> f = engine.score(request(handle, "p").build()).get(0);
+    CompletionException e = assertThrows(CompletionException.class, f::join);
+    assertEquals(Status.Code.FAILED_PRECONDITION, RewardStatuses.fromThrowable(e).getCode());
+  }
+
+  @Test
+  void scoresImageInversionPromptsInOneBatch() {
+    String handle = engine.tasks().register(TaskSpec.newBuilder().setImageInversion(ImageInversionTask.newBuilder()
+        .setClip(ModelRef.newBuilder().setName("colour-clip"))
+        .addTargets(Image.newBuilder().setData(ByteString.copyFrom(TinyModels.png(0xff0000, 9, 7))))
+        .addTargets(Image.newBuilder().setData(ByteString.copyFrom(TinyModels.png(0x00ff00, 5, 5)))))
+        .build()).handle();
+    List<CompletableFuture<PromptScore>> f = engine.score(request(handle, "red", "yellow").build());
+    assertEquals(0.5f, f.get(0).join().getReward(), 1e-6f);
+    assertEquals((float) (1 / Math.sqrt(2)), f.get(1).join().getReward(), 1e-6f);
+    EvaluateResponse e = engine.evaluate(EvaluateRequest.newBuilder().setHandle(handle)
+        .addPrompts(Prompt.newBuilder().setText("green")).build()).join();
+    assertEquals(0.5f, e.getEvaluations(0).getClipScore(), 1e-6f);
+    assertThrows(TaskValidationException.class,
+        () -> engine.score(request(handle, "red").addExampleIndices(0).build()));
   }
 }

@@ -8,12 +8,11 @@ import dev.pin.reward.backend.SequenceClassifier;
 import dev.pin.reward.backend.TextGenerator;
 import dev.pin.reward.backend.TokenEmbedder;
 import dev.pin.reward.task.TaskCanonicalizer;
-import dev.pin.reward.testing.VocabTokenizer;
+import dev.pin.reward.testing.TinyModels;
 import dev.pin.v1.GenerationConfig;
 import dev.pin.v1.StyleExample;
 import dev.pin.v1.StyleTransferTask;
 import dev.pin.v1.TaskSpec;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -24,67 +23,10 @@ import org.junit.jupiter.api.Test;
  */
 class StyleTransferScorerTest {
 
-  private final List<TextGenerator.Request> seen = new ArrayList<>();
-
-  private final TextGenerator generator = new TextGenerator() {
-    @Override
-    public String name() {
-      return "alternating";
-    }
-
-    @Override
-    public dev.pin.reward.backend.TaskTokenizer tokenizer() {
-      return VocabTokenizer.wordPiece(List.of("the", "food", "was", "bad", "."));
-    }
-
-    @Override
-    public List<List<String>> generate(List<Request> requests) {
-      List<List<String>> out = new ArrayList<>();
-      for (Request r : requests) {
-        seen.add(r);
-        List<String> samples = new ArrayList<>();
-        for (int j = 0; j < r.numSamples(); j++) {
-          samples.add(j % 2 == 0 ? " The food was GREAT! really\" and more" : " the food was bad. \"");
-        }
-        out.add(samples);
-      }
-      return out;
-    }
-  };
-
-  private final SequenceClassifier style = texts -> {
-    float[][] p = new float[texts.size()][];
-    for (int i = 0; i < p.length; i++) {
-      p[i] = texts.get(i).contains("great") ? new float[] {0.1f, 0.9f} : new float[] {0.8f, 0.2f};
-    }
-    return p;
-  };
-
-  private static final List<String> WORDS = List.of("the", "food", "was", "bad", ".", "great!", "bad.");
-
-  private final TokenEmbedder embedder = new TokenEmbedder() {
-    @Override
-    public String name() {
-      return "one-hot";
-    }
-
-    @Override
-    public List<Embeddings> embed(List<String> texts, int layer) {
-      List<Embeddings> out = new ArrayList<>();
-      for (String t : texts) {
-        String[] words = t.strip().split("\\s+");
-        float[][] v = new float[words.length + 1][WORDS.size() + 1];
-        boolean[] special = new boolean[words.length + 1];
-        v[0][WORDS.size()] = 1f; // [CLS]: would match every [CLS] if it were not skipped
-        special[0] = true;
-        for (int i = 0; i < words.length; i++) {
-          v[i + 1][WORDS.indexOf(words[i])] = 1f;
-        }
-        out.add(new Embeddings(v, special));
-      }
-      return out;
-    }
-  };
+  private final TinyModels.AlternatingGenerator generator = new TinyModels.AlternatingGenerator();
+  private final List<TextGenerator.Request> seen = generator.seen;
+  private final SequenceClassifier style = TinyModels.greatDetector();
+  private final TokenEmbedder embedder = TinyModels.oneHotWords();
 
   private StyleTransferTask task() {
     StyleTransferTask t = StyleTransferTask.newBuilder()
