@@ -145,8 +145,8 @@ public final class RewardCache<K, V> {
   }
 
   /**
-   * The cached value, or the result of {@code loader} (stored when it succeeds). Concurrent
-   * callers of a missing key share one computation.
+   * The cached value, or the result of {@code loader} (stored when it succeeds). Concurrent callers
+   * of a missing key share one computation.
    *
    * @param key the key
    * @param loader computes the value on a miss

@@ -2,10 +2,10 @@ package dev.pin.reward.style;
 
 /**
  * BERTScore (Zhang et al., 2020) from contextual token embeddings, without idf weighting: each
- * candidate token is matched to its most similar reference token by cosine similarity
- * (precision), each reference token to its most similar candidate token (recall), and {@code F1 =
- * 2PR/(P+R)}. As in the reference implementation with idf off, special tokens ([CLS], [SEP],
- * &lt;s&gt;…) are excluded by passing a keep-mask; no baseline rescaling.
+ * candidate token is matched to its most similar reference token by cosine similarity (precision),
+ * each reference token to its most similar candidate token (recall), and {@code F1 = 2PR/(P+R)}. As
+ * in the reference implementation with idf off, special tokens ([CLS], [SEP], &lt;s&gt;…) are
+ * excluded by passing a keep-mask; no baseline rescaling.
  */
 public final class BertScore {
   private BertScore() {}

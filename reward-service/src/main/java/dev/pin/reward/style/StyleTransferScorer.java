@@ -21,9 +21,9 @@ import java.util.Objects;
  * of group maxima. Synchronous and thread-safe; run it on a bounded executor.
  *
  * <p>Sampling seeds are derived from the task's seed, the prompt and the source sentence, so a
- * (prompt, x) pair always gets the same samples: rewards are then deterministic and cacheable,
- * and two prompts are compared on their own samples rather than on sampling luck shared between
- * them. With GenerationConfig.seed = 0 a fixed base seed is used.
+ * (prompt, x) pair always gets the same samples: rewards are then deterministic and cacheable, and
+ * two prompts are compared on their own samples rather than on sampling luck shared between them.
+ * With GenerationConfig.seed = 0 a fixed base seed is used.
  */
 public final class StyleTransferScorer {
 
@@ -143,7 +143,8 @@ public final class StyleTransferScorer {
       contents.add(best.content());
     }
     float[][] styleProbs = styleClassifier.probabilities(outputs);
-    float[][] fluencyProbs = fluencyClassifier == null ? null : fluencyClassifier.probabilities(outputs);
+    float[][] fluencyProbs =
+        fluencyClassifier == null ? null : fluencyClassifier.probabilities(outputs);
     List<StyleMetrics.Sentence> sentences = new ArrayList<>(outputs.size());
     List<String> bleuHyps = new ArrayList<>();
     List<List<String>> bleuRefs = new ArrayList<>();
@@ -157,11 +158,13 @@ public final class StyleTransferScorer {
       }
     }
     double bleu = bleuHyps.isEmpty() ? Double.NaN : Bleu.corpus(bleuHyps, bleuRefs).score();
-    return new Evaluation(StyleMetrics.compute(sentences, fluencyProbs != null), bleu, List.copyOf(outputs));
+    return new Evaluation(
+        StyleMetrics.compute(sentences, fluencyProbs != null), bleu, List.copyOf(outputs));
   }
 
   /** Samples N outputs per sentence and scores each; [sentence][sample]. */
-  private List<List<Sample>> sampleAndScore(String prompt, List<StyleExample> examples, int numSamples) {
+  private List<List<Sample>> sampleAndScore(
+      String prompt, List<StyleExample> examples, int numSamples) {
     if (examples.isEmpty()) {
       throw new IllegalArgumentException("no source sentences to score");
     }
@@ -169,18 +172,19 @@ public final class StyleTransferScorer {
     for (StyleExample e : examples) {
       String x = e.getText();
       int nx = generator.tokenizer().encode(x).length;
-      requests.add(new TextGenerator.Request(
-          template.render(x, prompt, ""),
-          numSamples,
-          StyleOutputs.maxNewTokens(nx, generation.getMaxNewTokens()),
-          generation.getTopK(),
-          generation.getTemperature(),
-          seed(prompt, x)));
+      requests.add(
+          new TextGenerator.Request(
+              template.render(x, prompt, ""),
+              numSamples,
+              StyleOutputs.maxNewTokens(nx, generation.getMaxNewTokens()),
+              generation.getTopK(),
+              generation.getTemperature(),
+              seed(prompt, x)));
     }
     List<List<String>> raw = generator.generate(requests);
     if (raw.size() != examples.size()) {
-      throw new IllegalStateException("generator returned " + raw.size() + " results for "
-          + examples.size() + " inputs");
+      throw new IllegalStateException(
+          "generator returned " + raw.size() + " results for " + examples.size() + " inputs");
     }
     // Flatten: every output, then each distinct source sentence, embedded in one call.
     List<String> outputs = new ArrayList<>();
@@ -207,14 +211,23 @@ public final class StyleTransferScorer {
       List<Sample> samples = new ArrayList<>(raw.get(i).size());
       for (int j = 0; j < raw.get(i).size(); j++, k++) {
         TokenEmbedder.Embeddings cand = emb.get(k);
-        float f1 = BertScore.score(cand.vectors(), not(cand.special()), ref.vectors(), not(ref.special())).f1();
+        float f1 =
+            BertScore.score(cand.vectors(), not(cand.special()), ref.vectors(), not(ref.special()))
+                .f1();
         float content = StyleReward.content(f1);
         if (targetLabel >= styleProbs[k].length) {
-          throw new IllegalStateException("target_label " + targetLabel + " but style classifier '"
-              + styleClassifier.name() + "' has " + styleProbs[k].length + " labels");
+          throw new IllegalStateException(
+              "target_label "
+                  + targetLabel
+                  + " but style classifier '"
+                  + styleClassifier.name()
+                  + "' has "
+                  + styleProbs[k].length
+                  + " labels");
         }
         float style = StyleReward.style(styleProbs[k][targetLabel]);
-        samples.add(new Sample(outputs.get(k), content, style, StyleReward.sampleReward(content, style)));
+        samples.add(
+            new Sample(outputs.get(k), content, style, StyleReward.sampleReward(content, style)));
       }
       result.add(samples);
     }

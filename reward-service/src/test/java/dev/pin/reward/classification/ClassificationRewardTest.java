@@ -18,7 +18,8 @@ class ClassificationRewardTest {
 
   @Test
   void softmaxOverVerbalizerLogitsOnly() {
-    assertArrayEquals(new float[] {0.25f, 0.75f}, ClassificationReward.softmax(new float[] {0f, LN3}), 1e-6f);
+    assertArrayEquals(
+        new float[] {0.25f, 0.75f}, ClassificationReward.softmax(new float[] {0f, LN3}), 1e-6f);
     // Large logits stay finite (max subtracted first).
     float[] p = ClassificationReward.softmax(new float[] {1000f, 1000f});
     assertArrayEquals(new float[] {0.5f, 0.5f}, p, 1e-6f);
@@ -26,7 +27,8 @@ class ClassificationRewardTest {
 
   @Test
   void correctExampleGetsGapTimes200() {
-    ExampleResult r = ClassificationReward.scoreExample(new float[] {0f, LN3}, 1, Multipliers.DEFAULT);
+    ExampleResult r =
+        ClassificationReward.scoreExample(new float[] {0f, LN3}, 1, Multipliers.DEFAULT);
     assertEquals(0.5f, r.gap(), 1e-6f);
     assertTrue(r.correct());
     assertEquals(1, r.predicted());
@@ -35,7 +37,8 @@ class ClassificationRewardTest {
 
   @Test
   void wrongExampleGetsGapTimes180() {
-    ExampleResult r = ClassificationReward.scoreExample(new float[] {0f, LN3}, 0, Multipliers.DEFAULT);
+    ExampleResult r =
+        ClassificationReward.scoreExample(new float[] {0f, LN3}, 0, Multipliers.DEFAULT);
     assertEquals(-0.5f, r.gap(), 1e-6f);
     assertFalse(r.correct());
     assertEquals(1, r.predicted());
@@ -44,7 +47,8 @@ class ClassificationRewardTest {
 
   @Test
   void tiesAreWrong() {
-    ExampleResult r = ClassificationReward.scoreExample(new float[] {2f, 2f}, 0, Multipliers.DEFAULT);
+    ExampleResult r =
+        ClassificationReward.scoreExample(new float[] {2f, 2f}, 0, Multipliers.DEFAULT);
     assertEquals(0f, r.gap(), 0f);
     assertFalse(r.correct());
     assertEquals(0, r.predicted());
@@ -86,11 +90,14 @@ class ClassificationRewardTest {
 
   @Test
   void rejectsBadInput() {
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> ClassificationReward.scoreExample(new float[] {1f, 2f}, 2, Multipliers.DEFAULT));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> ClassificationReward.scoreExample(new float[] {1f}, 0, Multipliers.DEFAULT));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> ClassificationReward.scorePrompt(new float[0][], new int[0], Multipliers.DEFAULT));
   }
 }

@@ -39,8 +39,8 @@ class ImageInversionScorerTest {
         new ImageInversionScorer(COLOUR_CLIP, List.of(png(0xff0000), png(0x00ff00)));
     float half = (float) (1 / Math.sqrt(2));
     // red: (1 + 0)/2; green: (0 + 1)/2; yellow (1,1,0): (1/√2 + 1/√2)/2.
-    assertArrayEquals(new float[] {0.5f, 0.5f, half},
-        scorer.score(List.of("red", "green", "yellow")), 1e-6f);
+    assertArrayEquals(
+        new float[] {0.5f, 0.5f, half}, scorer.score(List.of("red", "green", "yellow")), 1e-6f);
     assertArrayEquals(new float[] {1, 0, 0}, scorer.targetEmbeddings().get(0), 1e-6f);
   }
 }

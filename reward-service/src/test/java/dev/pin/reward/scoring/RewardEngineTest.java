@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import dev.pin.reward.batching.BatcherClosedException;
 import dev.pin.reward.batching.BatcherConfig;
 import dev.pin.reward.batching.QueueFullException;
@@ -18,21 +19,20 @@ import dev.pin.reward.testing.MapModelCatalog;
 import dev.pin.reward.testing.TinyModels;
 import dev.pin.reward.testing.VocabTokenizer;
 import dev.pin.v1.ClassificationTask;
-import com.google.protobuf.ByteString;
 import dev.pin.v1.CustomTask;
+import dev.pin.v1.EvaluateRequest;
+import dev.pin.v1.EvaluateResponse;
 import dev.pin.v1.GenerationConfig;
 import dev.pin.v1.Image;
 import dev.pin.v1.ImageInversionTask;
-import dev.pin.v1.StyleExample;
-import dev.pin.v1.StyleTransferTask;
-import dev.pin.v1.EvaluateRequest;
-import dev.pin.v1.EvaluateResponse;
 import dev.pin.v1.LabeledText;
 import dev.pin.v1.ModelRef;
 import dev.pin.v1.Prompt;
 import dev.pin.v1.PromptScore;
 import dev.pin.v1.ScoreRequest;
 import dev.pin.v1.Split;
+import dev.pin.v1.StyleExample;
+import dev.pin.v1.StyleTransferTask;
 import dev.pin.v1.TaskSpec;
 import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -46,24 +46,29 @@ import org.junit.jupiter.api.Test;
 
 class RewardEngineTest {
 
-  private final VocabTokenizer tok = VocabTokenizer.wordPiece(List.of("terrible", "great", "good", "bad", "film"));
+  private final VocabTokenizer tok =
+      VocabTokenizer.wordPiece(List.of("terrible", "great", "good", "bad", "film"));
   private final int terrible = tok.tokenToId("terrible").getAsInt();
   private final int great = tok.tokenToId("great").getAsInt();
-  private final CueWordModel model = new CueWordModel(tok, Map.of("good", great, "bad", terrible), true);
+  private final CueWordModel model =
+      new CueWordModel(tok, Map.of("good", great, "bad", terrible), true);
   private final TinyModels.AlternatingGenerator generator = new TinyModels.AlternatingGenerator();
-  private final MapModelCatalog catalog = new MapModelCatalog()
-      .withLanguageModel("tiny-bert", model)
-      .withGenerator("alternating", generator)
-      .withClassifier("great-detector", TinyModels.greatDetector())
-      .withEmbedder("one-hot", TinyModels.oneHotWords())
-      .withClip("colour-clip", TinyModels.colourClip())
-      .withModel("unloadable-encoder");
+  private final MapModelCatalog catalog =
+      new MapModelCatalog()
+          .withLanguageModel("tiny-bert", model)
+          .withGenerator("alternating", generator)
+          .withClassifier("great-detector", TinyModels.greatDetector())
+          .withEmbedder("one-hot", TinyModels.oneHotWords())
+          .withClip("colour-clip", TinyModels.colourClip())
+          .withModel("unloadable-encoder");
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final RewardEngine engine = new RewardEngine(
-      new TaskRegistry(catalog, RewardFunctionRegistry.discover(), 10),
-      catalog,
-      new RewardEngineConfig(BatcherConfig.defaults("m").withMaxWait(Duration.ofMillis(1)), 1000, 2),
-      meters);
+  private final RewardEngine engine =
+      new RewardEngine(
+          new TaskRegistry(catalog, RewardFunctionRegistry.discover(), 10),
+          catalog,
+          new RewardEngineConfig(
+              BatcherConfig.defaults("m").withMaxWait(Duration.ofMillis(1)), 1000, 2),
+          meters);
 
   @AfterEach
   void close() {
@@ -75,11 +80,22 @@ class RewardEngineTest {
   }
 
   private String registerSst2() {
-    return engine.tasks().register(TaskSpec.newBuilder().setClassification(ClassificationTask.newBuilder()
-        .setTaskModel(ModelRef.newBuilder().setName("tiny-bert"))
-        .addVerbalizers("terrible").addVerbalizers("great")
-        .addTrain(ex("a good film", 1)).addTrain(ex("a bad film", 0))
-        .addTest(ex("good", 1)).addTest(ex("bad", 0)).addTest(ex("film", 0))).build()).handle();
+    return engine
+        .tasks()
+        .register(
+            TaskSpec.newBuilder()
+                .setClassification(
+                    ClassificationTask.newBuilder()
+                        .setTaskModel(ModelRef.newBuilder().setName("tiny-bert"))
+                        .addVerbalizers("terrible")
+                        .addVerbalizers("great")
+                        .addTrain(ex("a good film", 1))
+                        .addTrain(ex("a bad film", 0))
+                        .addTest(ex("good", 1))
+                        .addTest(ex("bad", 0))
+                        .addTest(ex("film", 0)))
+                .build())
+        .handle();
   }
 
   private static ScoreRequest.Builder request(String handle, String... prompts) {
@@ -93,7 +109,8 @@ class RewardEngineTest {
   @Test
   void scoresClassificationPromptsAndCachesThem() {
     String handle = registerSst2();
-    List<CompletableFuture<PromptScore>> first = engine.score(request(handle, "film", "good").setIncludeDetails(true).build());
+    List<CompletableFuture<PromptScore>> first =
+        engine.score(request(handle, "film", "good").setIncludeDetails(true).build());
     PromptScore a = first.get(0).join();
     double gap = (Math.E - 1) / (Math.E + 1);
     assertEquals((float) (200 * gap), a.getReward(), 1e-4f);
@@ -114,11 +131,13 @@ class RewardEngineTest {
     assertEquals(0, again.getClassificationCount(), "details only when asked for");
     assertEquals(calls, model.calls.get(), "a cached prompt must not reach the model");
 
-    PromptScore fresh = engine.score(request(handle, "film").setSkipCache(true).build()).get(0).join();
+    PromptScore fresh =
+        engine.score(request(handle, "film").setSkipCache(true).build()).get(0).join();
     assertFalse(fresh.getCached());
     assertTrue(model.calls.get() > calls);
 
-    PromptScore subset = engine.score(request(handle, "film").addExampleIndices(1).build()).get(0).join();
+    PromptScore subset =
+        engine.score(request(handle, "film").addExampleIndices(1).build()).get(0).join();
     assertFalse(subset.getCached(), "another example subset is another cache entry");
     assertEquals(1, subset.getPerExampleRewardCount());
   }
@@ -126,8 +145,14 @@ class RewardEngineTest {
   @Test
   void evaluatesOnTheTestSplitByDefault() {
     String handle = registerSst2();
-    EvaluateResponse r = engine.evaluate(EvaluateRequest.newBuilder().setHandle(handle)
-        .addPrompts(Prompt.newBuilder().setText("film")).build()).join();
+    EvaluateResponse r =
+        engine
+            .evaluate(
+                EvaluateRequest.newBuilder()
+                    .setHandle(handle)
+                    .addPrompts(Prompt.newBuilder().setText("film"))
+                    .build())
+            .join();
     // test: good -> great (right), bad -> terrible (right), film -> tie (wrong).
     assertEquals(100f * 2 / 3, r.getEvaluations(0).getAccuracy(), 1e-4f);
     assertEquals(3, r.getEvaluations(0).getExamples());
@@ -135,9 +160,19 @@ class RewardEngineTest {
 
   @Test
   void customTasksScoreAllPromptsInOneCall() {
-    String handle = engine.tasks().register(TaskSpec.newBuilder().setCustom(CustomTask.newBuilder()
-        .setRewardFunction("keyword").putParams("keywords", "great,good")).build()).handle();
-    List<CompletableFuture<PromptScore>> f = engine.score(request(handle, "great", "good great", "meh").build());
+    String handle =
+        engine
+            .tasks()
+            .register(
+                TaskSpec.newBuilder()
+                    .setCustom(
+                        CustomTask.newBuilder()
+                            .setRewardFunction("keyword")
+                            .putParams("keywords", "great,good"))
+                    .build())
+            .handle();
+    List<CompletableFuture<PromptScore>> f =
+        engine.score(request(handle, "great", "good great", "meh").build());
     assertEquals(0.5f, f.get(0).join().getReward());
     assertEquals(1f, f.get(1).join().getReward());
     assertEquals(0f, f.get(2).join().getReward());
@@ -147,28 +182,44 @@ class RewardEngineTest {
   @Test
   void badRequestsFailAtOnceWithTheirStatus() {
     String handle = registerSst2();
-    assertEquals(Status.Code.NOT_FOUND, RewardStatuses.fromThrowable(assertThrows(UnknownTaskException.class,
-        () -> engine.score(request("task-0000000000000000", "x").build()))).getCode());
-    TaskValidationException e = assertThrows(TaskValidationException.class,
-        () -> engine.score(request(handle).addExampleIndices(9).build()));
+    assertEquals(
+        Status.Code.NOT_FOUND,
+        RewardStatuses.fromThrowable(
+                assertThrows(
+                    UnknownTaskException.class,
+                    () -> engine.score(request("task-0000000000000000", "x").build())))
+            .getCode());
+    TaskValidationException e =
+        assertThrows(
+            TaskValidationException.class,
+            () -> engine.score(request(handle).addExampleIndices(9).build()));
     assertTrue(e.getMessage().contains("prompts: "), e.getMessage());
-    Status s = RewardStatuses.fromThrowable(assertThrows(TaskValidationException.class,
-        () -> engine.score(request(handle, "x").addExampleIndices(9).build())));
+    Status s =
+        RewardStatuses.fromThrowable(
+            assertThrows(
+                TaskValidationException.class,
+                () -> engine.score(request(handle, "x").addExampleIndices(9).build())));
     assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
     assertTrue(s.getDescription().startsWith("example_indices[0]: 9 is outside the train split"));
-    assertThrows(TaskValidationException.class,
+    assertThrows(
+        TaskValidationException.class,
         () -> engine.score(request(handle, "x").setSplit(Split.SPLIT_DEV).build()));
   }
 
   @Test
   void statusMapping() {
-    assertEquals(Status.Code.RESOURCE_EXHAUSTED,
-        RewardStatuses.fromThrowable(new CompletionException(new QueueFullException("m", 1, 2, 2))).getCode());
-    assertEquals(Status.Code.UNAVAILABLE,
+    assertEquals(
+        Status.Code.RESOURCE_EXHAUSTED,
+        RewardStatuses.fromThrowable(new CompletionException(new QueueFullException("m", 1, 2, 2)))
+            .getCode());
+    assertEquals(
+        Status.Code.UNAVAILABLE,
         RewardStatuses.fromThrowable(new BatcherClosedException("closed")).getCode());
-    assertEquals(Status.Code.FAILED_PRECONDITION,
+    assertEquals(
+        Status.Code.FAILED_PRECONDITION,
         RewardStatuses.fromThrowable(new ModelNotFoundException("task.x", "m", "an LM")).getCode());
-    assertEquals(Status.Code.INTERNAL,
+    assertEquals(
+        Status.Code.INTERNAL,
         RewardStatuses.fromThrowable(new NullPointerException("bug")).getCode());
   }
 
@@ -177,9 +228,13 @@ class RewardEngineTest {
     String handle = registerSst2();
     engine.score(request(handle, "film").build()).get(0).join();
     engine.score(request(handle, "film").build()).get(0).join();
-    assertEquals(1.0, meters.get("pin.reward.prompts.scored").tag("cached", "true").counter().count());
-    assertEquals(1.0, meters.get("pin.reward.prompts.scored").tag("cached", "false").counter().count());
-    assertTrue(meters.get("pin.reward.batch.size").tag("batcher", "cue-word-model").summary().count() >= 1);
+    assertEquals(
+        1.0, meters.get("pin.reward.prompts.scored").tag("cached", "true").counter().count());
+    assertEquals(
+        1.0, meters.get("pin.reward.prompts.scored").tag("cached", "false").counter().count());
+    assertTrue(
+        meters.get("pin.reward.batch.size").tag("batcher", "cue-word-model").summary().count()
+            >= 1);
   }
 
   private StyleTransferTask.Builder styleTask() {
@@ -191,21 +246,41 @@ class RewardEngineTest {
         .setGeneration(GenerationConfig.newBuilder().setNumSamples(4).setGroupSize(2))
         .addTrain(StyleExample.newBuilder().setText("the food was bad ."))
         .addTrain(StyleExample.newBuilder().setText("the food was bad ."))
-        .addTest(StyleExample.newBuilder().setText("the food was bad .").addReferences("the food was great ."));
+        .addTest(
+            StyleExample.newBuilder()
+                .setText("the food was bad .")
+                .addReferences("the food was great ."));
   }
 
   @Test
   void scoresAndEvaluatesStyleTransfer() {
-    String handle = engine.tasks().register(TaskSpec.newBuilder().setStyleTransfer(styleTask()).build()).handle();
-    PromptScore s = engine.score(request(handle, "Make it positive:").setIncludeDetails(true)
-        .addExampleIndices(1).build()).get(0).join();
+    String handle =
+        engine
+            .tasks()
+            .register(TaskSpec.newBuilder().setStyleTransfer(styleTask()).build())
+            .handle();
+    PromptScore s =
+        engine
+            .score(
+                request(handle, "Make it positive:")
+                    .setIncludeDetails(true)
+                    .addExampleIndices(1)
+                    .build())
+            .get(0)
+            .join();
     float good = (200f / 3f + 90f) / 2f; // Content 66.67 (word overlap 3/4, 3/5), Style 90
     assertEquals(good, s.getReward(), 1e-3f);
     assertEquals(1, s.getPerExampleRewardCount());
     assertEquals(good, s.getPerExampleReward(0), 1e-3f);
     assertEquals("the food was great!", s.getStyle(0).getBestOutput());
-    EvaluateResponse e = engine.evaluate(EvaluateRequest.newBuilder().setHandle(handle)
-        .addPrompts(Prompt.newBuilder().setText("Make it positive:")).build()).join();
+    EvaluateResponse e =
+        engine
+            .evaluate(
+                EvaluateRequest.newBuilder()
+                    .setHandle(handle)
+                    .addPrompts(Prompt.newBuilder().setText("Make it positive:"))
+                    .build())
+            .join();
     assertEquals(200f / 3f, e.getEvaluations(0).getContent(), 1e-3f);
     assertEquals(100f, e.getEvaluations(0).getStyle(), 0f);
     assertEquals(200f / 3f, e.getEvaluations(0).getJScore(), 1e-3f);
@@ -214,8 +289,16 @@ class RewardEngineTest {
 
   @Test
   void aModelOfTheWrongKindFailsThePromptWithFailedPrecondition() {
-    String handle = engine.tasks().register(TaskSpec.newBuilder().setStyleTransfer(styleTask()
-        .setContentModel(ModelRef.newBuilder().setName("unloadable-encoder"))).build()).handle();
+    String handle =
+        engine
+            .tasks()
+            .register(
+                TaskSpec.newBuilder()
+                    .setStyleTransfer(
+                        styleTask()
+                            .setContentModel(ModelRef.newBuilder().setName("unloadable-encoder")))
+                    .build())
+            .handle();
     CompletableFuture<PromptScore> f = engine.score(request(handle, "p").build()).get(0);
     CompletionException e = assertThrows(CompletionException.class, f::join);
     assertEquals(Status.Code.FAILED_PRECONDITION, RewardStatuses.fromThrowable(e).getCode());
@@ -223,18 +306,36 @@ class RewardEngineTest {
 
   @Test
   void scoresImageInversionPromptsInOneBatch() {
-    String handle = engine.tasks().register(TaskSpec.newBuilder().setImageInversion(ImageInversionTask.newBuilder()
-        .setClip(ModelRef.newBuilder().setName("colour-clip"))
-        .addTargets(Image.newBuilder().setData(ByteString.copyFrom(TinyModels.png(0xff0000, 9, 7))))
-        .addTargets(Image.newBuilder().setData(ByteString.copyFrom(TinyModels.png(0x00ff00, 5, 5)))))
-        .build()).handle();
+    String handle =
+        engine
+            .tasks()
+            .register(
+                TaskSpec.newBuilder()
+                    .setImageInversion(
+                        ImageInversionTask.newBuilder()
+                            .setClip(ModelRef.newBuilder().setName("colour-clip"))
+                            .addTargets(
+                                Image.newBuilder()
+                                    .setData(ByteString.copyFrom(TinyModels.png(0xff0000, 9, 7))))
+                            .addTargets(
+                                Image.newBuilder()
+                                    .setData(ByteString.copyFrom(TinyModels.png(0x00ff00, 5, 5)))))
+                    .build())
+            .handle();
     List<CompletableFuture<PromptScore>> f = engine.score(request(handle, "red", "yellow").build());
     assertEquals(0.5f, f.get(0).join().getReward(), 1e-6f);
     assertEquals((float) (1 / Math.sqrt(2)), f.get(1).join().getReward(), 1e-6f);
-    EvaluateResponse e = engine.evaluate(EvaluateRequest.newBuilder().setHandle(handle)
-        .addPrompts(Prompt.newBuilder().setText("green")).build()).join();
+    EvaluateResponse e =
+        engine
+            .evaluate(
+                EvaluateRequest.newBuilder()
+                    .setHandle(handle)
+                    .addPrompts(Prompt.newBuilder().setText("green"))
+                    .build())
+            .join();
     assertEquals(0.5f, e.getEvaluations(0).getClipScore(), 1e-6f);
-    assertThrows(TaskValidationException.class,
+    assertThrows(
+        TaskValidationException.class,
         () -> engine.score(request(handle, "red").addExampleIndices(0).build()));
   }
 }

@@ -17,9 +17,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The style-transfer pipeline over small deterministic models: the generator alternates a
- * positive and a negative rewrite, the style classifier looks for "great", and token embeddings
- * are one-hot per word, so BERTScore is the word-overlap precision/recall computed by hand.
+ * The style-transfer pipeline over small deterministic models: the generator alternates a positive
+ * and a negative rewrite, the style classifier looks for "great", and token embeddings are one-hot
+ * per word, so BERTScore is the word-overlap precision/recall computed by hand.
  */
 class StyleTransferScorerTest {
 
@@ -29,16 +29,21 @@ class StyleTransferScorerTest {
   private final TokenEmbedder embedder = TinyModels.oneHotWords();
 
   private StyleTransferTask task() {
-    StyleTransferTask t = StyleTransferTask.newBuilder()
-        .setTargetLabel(1)
-        .setGeneration(GenerationConfig.newBuilder().setNumSamples(4).setGroupSize(2).setSeed(7))
-        .build();
+    StyleTransferTask t =
+        StyleTransferTask.newBuilder()
+            .setTargetLabel(1)
+            .setGeneration(
+                GenerationConfig.newBuilder().setNumSamples(4).setGroupSize(2).setSeed(7))
+            .build();
     return TaskCanonicalizer.canonicalize(TaskSpec.newBuilder().setStyleTransfer(t).build(), false)
         .getStyleTransfer();
   }
 
-  private static final StyleExample X = StyleExample.newBuilder()
-      .setText("the food was bad .").addReferences("the food was great .").build();
+  private static final StyleExample X =
+      StyleExample.newBuilder()
+          .setText("the food was bad .")
+          .addReferences("the food was great .")
+          .build();
 
   @Test
   void scoresGroupMaximaOfContentPlusStyle() {
@@ -68,8 +73,13 @@ class StyleTransferScorerTest {
 
   @Test
   void evaluationPicksTheBestSampleAndComputesMetrics() {
-    StyleTransferScorer scorer = new StyleTransferScorer(task(), generator, style, embedder,
-        texts -> texts.stream().map(t -> new float[] {0.3f, 0.7f}).toArray(float[][]::new));
+    StyleTransferScorer scorer =
+        new StyleTransferScorer(
+            task(),
+            generator,
+            style,
+            embedder,
+            texts -> texts.stream().map(t -> new float[] {0.3f, 0.7f}).toArray(float[][]::new));
     StyleTransferScorer.Evaluation e = scorer.evaluate("p", List.of(X));
     assertEquals(List.of("the food was great!"), e.outputs());
     assertEquals(200f / 3f, e.metrics().content(), 1e-3f);

@@ -43,7 +43,8 @@ public final class TinyModels {
         seen.add(r);
         List<String> samples = new ArrayList<>();
         for (int j = 0; j < r.numSamples(); j++) {
-          samples.add(j % 2 == 0 ? " The food was GREAT! really\" and more" : " the food was bad. \"");
+          samples.add(
+              j % 2 == 0 ? " The food was GREAT! really\" and more" : " the food was bad. \"");
         }
         out.add(samples);
       }
@@ -114,11 +115,15 @@ public final class TinyModels {
 
       @Override
       public float[][] embedTexts(List<String> texts) {
-        return texts.stream().map(t -> switch (t) {
-          case "red" -> new float[] {1, 0, 0};
-          case "green" -> new float[] {0, 1, 0};
-          default -> new float[] {1, 1, 0};
-        }).toArray(float[][]::new);
+        return texts.stream()
+            .map(
+                t ->
+                    switch (t) {
+                      case "red" -> new float[] {1, 0, 0};
+                      case "green" -> new float[] {0, 1, 0};
+                      default -> new float[] {1, 1, 0};
+                    })
+            .toArray(float[][]::new);
       }
 
       @Override
