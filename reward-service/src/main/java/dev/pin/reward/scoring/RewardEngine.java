@@ -86,6 +86,7 @@ public final class RewardEngine implements AutoCloseable {
     this.config = Objects.requireNonNull(config);
     this.meters = Objects.requireNonNull(meters);
     this.cache = new RewardCache<>("rewards", config.cacheEntries(), meters);
+    registry.addEvictionListener(scorersByHandle::remove);
     AtomicInteger n = new AtomicInteger();
     // Bounded by threads, not by queue: admission control is the batcher's queue bound and the
     // gRPC layer's flow control; these tasks are per prompt and small in number per request.

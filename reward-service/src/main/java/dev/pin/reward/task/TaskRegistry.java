@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Registers task specs and holds them by handle.
@@ -42,6 +44,7 @@ public final class TaskRegistry {
   private final RewardFunctionRegistry functions;
   private final int maxTasks;
   private final LinkedHashMap<String, RegisteredTask> tasks;
+  private final List<Consumer<String>> evictionListeners = new CopyOnWriteArrayList<>();
 
   /**
    * Creates a registry.
@@ -82,6 +85,8 @@ public final class TaskRegistry {
                           ROOT,
                           "set one of classification, style_transfer, image_inversion or custom")));
         };
+    String evicted = null;
+    RegisteredTask result;
     synchronized (tasks) {
       RegisteredTask existing = tasks.get(task.handle());
       if (existing != null) {
@@ -90,11 +95,27 @@ public final class TaskRegistry {
       tasks.put(task.handle(), task);
       if (tasks.size() > maxTasks) {
         var it = tasks.entrySet().iterator();
-        it.next();
+        evicted = it.next().getKey();
         it.remove();
       }
-      return task;
+      result = task;
     }
+    if (evicted != null) {
+      for (Consumer<String> l : evictionListeners) {
+        l.accept(evicted);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Adds a callback for evicted handles, so holders of per-task state (scorers, embedded target
+   * images) can drop it.
+   *
+   * @param listener called with each evicted handle, outside the registry's lock
+   */
+  public void addEvictionListener(Consumer<String> listener) {
+    evictionListeners.add(Objects.requireNonNull(listener));
   }
 
   /**

@@ -338,4 +338,55 @@ class RewardEngineTest {
         TaskValidationException.class,
         () -> engine.score(request(handle, "red").addExampleIndices(0).build()));
   }
+
+  @Test
+  void concurrentRunsShareBatchesAndCacheWithoutMixingResults() throws Exception {
+    String handle = registerSst2();
+    List<String> prompts = List.of("film", "good", "bad", "good good", "bad film", "very");
+    // Expected rewards from a fresh engine-free computation: the direct scorer.
+    Map<String, Float> expected = new java.util.HashMap<>();
+    var task = engine.tasks().require(handle);
+    var direct =
+        task.classificationScorer(dev.pin.reward.classification.LogitsSource.direct(model));
+    for (String p : prompts) {
+      expected.put(
+          p, direct.score(p, task.labeledExamples(Split.SPLIT_TRAIN, List.of())).join().reward());
+    }
+    java.util.concurrent.ExecutorService runs =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<CompletableFuture<Boolean>> checks = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int seed = t;
+        checks.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  java.util.Random random = new java.util.Random(seed);
+                  for (int step = 0; step < 40; step++) {
+                    String[] batch = new String[4];
+                    for (int i = 0; i < 4; i++) {
+                      batch[i] = prompts.get(random.nextInt(prompts.size()));
+                    }
+                    List<CompletableFuture<PromptScore>> f =
+                        engine.score(request(handle, batch).setSkipCache(step % 5 == 0).build());
+                    for (int i = 0; i < 4; i++) {
+                      PromptScore s = f.get(i).join();
+                      if (s.getPromptIndex() != i
+                          || Math.abs(s.getReward() - expected.get(batch[i])) > 1e-4f) {
+                        return false;
+                      }
+                    }
+                  }
+                  return true;
+                },
+                runs));
+      }
+      for (CompletableFuture<Boolean> c : checks) {
+        assertTrue(c.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      }
+    } finally {
+      runs.shutdownNow();
+    }
+    assertTrue(engine.cache().hitRatio() > 0.5, "hit ratio " + engine.cache().hitRatio());
+  }
 }

@@ -246,10 +246,13 @@ class TaskRegistryTest {
   @Test
   void evictsTheLeastRecentlyUsedTask() {
     TaskRegistry small = new TaskRegistry(catalog, RewardFunctionRegistry.discover(), 1);
+    List<String> evicted = new java.util.ArrayList<>();
+    small.addEvictionListener(evicted::add);
     RegisteredTask a = small.register(spec(sst2("tiny-bert")));
     RegisteredTask b = small.register(spec(sst2("tiny-gpt")));
     assertEquals(1, small.size());
     assertTrue(small.get(a.handle()).isEmpty());
+    assertEquals(List.of(a.handle()), evicted);
     assertSame(b, small.require(b.handle()));
     assertEquals(a.handle(), small.register(spec(sst2("tiny-bert"))).handle());
   }
