@@ -193,7 +193,7 @@ public final class RewardEngine implements AutoCloseable {
                       r ->
                           PromptEvaluation.newBuilder()
                               .setPrompt(p)
-                              .setAccuracy(100f * r.accuracy())
+                              .setAccuracy(100f * r.argmaxAccuracy())
                               .setReward(r.reward())
                               .setExamples(examples.size())
                               .build()));

@@ -76,6 +76,13 @@ class ClassificationRewardTest {
     // rewards: 100, -90, 100, 0 -> mean 27.5; correct: 2 of 4.
     assertEquals(27.5f, r.reward(), 1e-4f);
     assertEquals(0.5f, r.accuracy(), 0f);
+    // The tie {1, 1} with label 1 predicts class 0: wrong either way. A tie with label 0 differs.
+    assertEquals(0.5f, r.argmaxAccuracy(), 0f);
+    PromptResult tie =
+        ClassificationReward.scorePrompt(
+            new float[][] {{1f, 1f}}, new int[] {0}, Multipliers.DEFAULT);
+    assertEquals(0f, tie.accuracy(), 0f);
+    assertEquals(1f, tie.argmaxAccuracy(), 0f);
     assertEquals(4, r.examples().size());
   }
 

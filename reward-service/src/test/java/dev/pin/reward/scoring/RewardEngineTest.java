@@ -153,8 +153,9 @@ class RewardEngineTest {
                     .addPrompts(Prompt.newBuilder().setText("film"))
                     .build())
             .join();
-    // test: good -> great (right), bad -> terrible (right), film -> tie (wrong).
-    assertEquals(100f * 2 / 3, r.getEvaluations(0).getAccuracy(), 1e-4f);
+    // test: good -> great (right), bad -> terrible (right), film (label 0) -> tie, and the
+    // evaluation's argmax breaks it towards class 0: right. The training notion would say wrong.
+    assertEquals(100f, r.getEvaluations(0).getAccuracy(), 1e-4f);
     assertEquals(3, r.getEvaluations(0).getExamples());
   }
 
