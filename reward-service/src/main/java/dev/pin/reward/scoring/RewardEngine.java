@@ -1,5 +1,6 @@
 package dev.pin.reward.scoring;
 
+import dev.pin.reward.backend.ClipModel;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.TaskLanguageModel;
 import dev.pin.reward.cache.RewardCache;
@@ -9,6 +10,9 @@ import dev.pin.reward.classification.ClassificationReward;
 import dev.pin.reward.classification.ClassificationScorer;
 import dev.pin.reward.custom.RewardContext;
 import dev.pin.reward.custom.RewardFunction;
+import dev.pin.reward.image.ClipPreprocessor;
+import dev.pin.reward.image.ClipReward;
+import dev.pin.reward.image.ImageDecoder;
 import dev.pin.reward.image.ImageInversionScorer;
 import dev.pin.reward.style.StyleTransferScorer;
 import dev.pin.reward.task.FieldError;
@@ -17,9 +21,17 @@ import dev.pin.reward.task.RegisteredTask;
 import dev.pin.reward.task.TaskRegistry;
 import dev.pin.reward.task.TaskValidationException;
 import dev.pin.v1.ClassificationDetail;
+import dev.pin.v1.EmbedImageRequest;
+import dev.pin.v1.EmbedResponse;
+import dev.pin.v1.EmbedTextRequest;
+import dev.pin.v1.Embedding;
 import dev.pin.v1.EvaluateRequest;
 import dev.pin.v1.EvaluateResponse;
+import dev.pin.v1.GenerateRequest;
+import dev.pin.v1.GenerateResponse;
+import dev.pin.v1.GeneratedText;
 import dev.pin.v1.LabeledText;
+import dev.pin.v1.ModelRef;
 import dev.pin.v1.Prompt;
 import dev.pin.v1.PromptEvaluation;
 import dev.pin.v1.PromptScore;
@@ -28,8 +40,10 @@ import dev.pin.v1.Split;
 import dev.pin.v1.StyleDetail;
 import dev.pin.v1.StyleExample;
 import dev.pin.v1.StyleTransferTask;
+import dev.pin.v1.TaskType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -273,6 +287,137 @@ public final class RewardEngine implements AutoCloseable {
               }
               return b.build();
             });
+  }
+
+  /**
+   * The style-transfer task LM's outputs for (prompt, input) pairs, after the cut rules.
+   *
+   * @param request the Generate request
+   * @return the outputs per input
+   * @throws TaskValidationException for a bad request or a task that is not style transfer
+   * @throws dev.pin.reward.task.UnknownTaskException for an unknown handle (NOT_FOUND)
+   */
+  public CompletableFuture<GenerateResponse> generate(GenerateRequest request) {
+    List<FieldError> errors = new ArrayList<>();
+    if (request.getHandle().isBlank()) {
+      errors.add(new FieldError("handle", "give the task handle RegisterTask returned"));
+    }
+    if (request.getInputsCount() == 0) {
+      errors.add(new FieldError("inputs", "give at least one sentence to rewrite"));
+    }
+    if (!errors.isEmpty()) {
+      throw new TaskValidationException(errors);
+    }
+    RegisteredTask task = registry.require(request.getHandle());
+    if (task.type() != TaskType.TASK_TYPE_STYLE_TRANSFER) {
+      throw new TaskValidationException(
+          List.of(
+              new FieldError(
+                  "handle",
+                  task.handle()
+                      + " is a "
+                      + task.type()
+                      + " task; Generate needs a style-transfer task")));
+    }
+    List<String> inputs = request.getInputsList();
+    return CompletableFuture.supplyAsync(
+        () -> {
+          List<List<String>> outputs =
+              styleScorer(task)
+                  .generate(request.getPrompt().getText(), inputs, request.getGeneration());
+          GenerateResponse.Builder b = GenerateResponse.newBuilder();
+          for (int i = 0; i < inputs.size(); i++) {
+            b.addResults(
+                GeneratedText.newBuilder().setInput(inputs.get(i)).addAllOutputs(outputs.get(i)));
+          }
+          return b.build();
+        },
+        scoringPool);
+  }
+
+  /**
+   * CLIP text embeddings, L2-normalised.
+   *
+   * @param request the EmbedText request
+   * @return one embedding per text
+   * @throws TaskValidationException for a bad request
+   * @throws ModelNotFoundException when the model is not a loaded CLIP (FAILED_PRECONDITION)
+   */
+  public CompletableFuture<EmbedResponse> embedText(EmbedTextRequest request) {
+    List<FieldError> errors = new ArrayList<>();
+    checkModel(request.hasModel() ? request.getModel().getName() : "", errors);
+    if (request.getTextsCount() == 0) {
+      errors.add(new FieldError("texts", "give at least one text"));
+    }
+    if (!errors.isEmpty()) {
+      throw new TaskValidationException(errors);
+    }
+    ClipModel clip = clipModel(request.getModel());
+    List<String> texts = request.getTextsList();
+    return CompletableFuture.supplyAsync(() -> embeddings(clip.embedTexts(texts)), scoringPool);
+  }
+
+  /**
+   * CLIP image embeddings after the model's preprocessing, L2-normalised.
+   *
+   * @param request the EmbedImage request
+   * @return one embedding per image
+   * @throws TaskValidationException for a bad request or an undecodable image
+   * @throws ModelNotFoundException when the model is not a loaded CLIP (FAILED_PRECONDITION)
+   */
+  public CompletableFuture<EmbedResponse> embedImage(EmbedImageRequest request) {
+    List<FieldError> errors = new ArrayList<>();
+    checkModel(request.hasModel() ? request.getModel().getName() : "", errors);
+    if (request.getImagesCount() == 0) {
+      errors.add(new FieldError("images", "give at least one image"));
+    }
+    List<BufferedImage> decoded = new ArrayList<>(request.getImagesCount());
+    for (int i = 0; i < request.getImagesCount(); i++) {
+      try {
+        decoded.add(ImageDecoder.decode(request.getImages(i).getData().toByteArray()));
+      } catch (IllegalArgumentException e) {
+        errors.add(new FieldError("images[" + i + "].data", e.getMessage()));
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new TaskValidationException(errors);
+    }
+    ClipModel clip = clipModel(request.getModel());
+    return CompletableFuture.supplyAsync(
+        () -> {
+          ClipPreprocessor pre =
+              new ClipPreprocessor(clip.imageSize(), clip.imageMean(), clip.imageStd());
+          List<float[]> pixels = new ArrayList<>(decoded.size());
+          for (BufferedImage img : decoded) {
+            pixels.add(pre.preprocess(img));
+          }
+          return embeddings(clip.embedImages(pixels));
+        },
+        scoringPool);
+  }
+
+  private static void checkModel(String name, List<FieldError> errors) {
+    if (name.isBlank()) {
+      errors.add(new FieldError("model.name", "name a CLIP model of the model store"));
+    }
+  }
+
+  private ClipModel clipModel(ModelRef ref) {
+    return catalog
+        .clip(ref)
+        .orElseThrow(() -> new ModelNotFoundException("model", ref.getName(), "a CLIP model"));
+  }
+
+  private static EmbedResponse embeddings(float[][] rows) {
+    EmbedResponse.Builder b = EmbedResponse.newBuilder();
+    for (float[] row : rows) {
+      Embedding.Builder e = Embedding.newBuilder();
+      for (float v : ClipReward.normalise(row)) {
+        e.addValues(v);
+      }
+      b.addEmbeddings(e);
+    }
+    return b.build();
   }
 
   // ---- per task type ----

@@ -162,30 +162,74 @@ public final class StyleTransferScorer {
         StyleMetrics.compute(sentences, fluencyProbs != null), bleu, List.copyOf(outputs));
   }
 
+  /**
+   * The task LM's outputs for (prompt, input) pairs (the Generate RPC), after the cut rules.
+   *
+   * @param prompt the prompt text
+   * @param inputs sentences to rewrite
+   * @param overrides generation settings; fields set (non-zero) replace the task's
+   * @return per input, the cut, lowercased outputs
+   */
+  public List<List<String>> generate(
+      String prompt, List<String> inputs, GenerationConfig overrides) {
+    GenerationConfig.Builder g = generation.toBuilder();
+    if (overrides.getTopK() != 0) {
+      g.setTopK(overrides.getTopK());
+    }
+    if (overrides.getTemperature() != 0f) {
+      g.setTemperature(overrides.getTemperature());
+    }
+    if (overrides.getNumSamples() != 0) {
+      g.setNumSamples(overrides.getNumSamples());
+    }
+    if (overrides.getMaxNewTokens() != 0) {
+      g.setMaxNewTokens(overrides.getMaxNewTokens());
+    }
+    if (overrides.getSeed() != 0) {
+      g.setSeed(overrides.getSeed());
+    }
+    List<List<String>> raw = sample(prompt, inputs, g.build());
+    List<List<String>> out = new ArrayList<>(raw.size());
+    for (List<String> r : raw) {
+      out.add(r.stream().map(StyleOutputs::cut).toList());
+    }
+    return out;
+  }
+
+  /** Raw continuations per input under settings {@code g}. */
+  private List<List<String>> sample(String prompt, List<String> inputs, GenerationConfig g) {
+    List<TextGenerator.Request> requests = new ArrayList<>(inputs.size());
+    for (String x : inputs) {
+      int nx = generator.tokenizer().encode(x).length;
+      requests.add(
+          new TextGenerator.Request(
+              template.render(x, prompt, ""),
+              g.getNumSamples(),
+              StyleOutputs.maxNewTokens(nx, g.getMaxNewTokens()),
+              g.getTopK(),
+              g.getTemperature(),
+              seed(g.getSeed(), prompt, x)));
+    }
+    List<List<String>> raw = generator.generate(requests);
+    if (raw.size() != inputs.size()) {
+      throw new IllegalStateException(
+          "generator returned " + raw.size() + " results for " + inputs.size() + " inputs");
+    }
+    return raw;
+  }
+
   /** Samples N outputs per sentence and scores each; [sentence][sample]. */
   private List<List<Sample>> sampleAndScore(
       String prompt, List<StyleExample> examples, int numSamples) {
     if (examples.isEmpty()) {
       throw new IllegalArgumentException("no source sentences to score");
     }
-    List<TextGenerator.Request> requests = new ArrayList<>(examples.size());
+    List<String> inputs = new ArrayList<>(examples.size());
     for (StyleExample e : examples) {
-      String x = e.getText();
-      int nx = generator.tokenizer().encode(x).length;
-      requests.add(
-          new TextGenerator.Request(
-              template.render(x, prompt, ""),
-              numSamples,
-              StyleOutputs.maxNewTokens(nx, generation.getMaxNewTokens()),
-              generation.getTopK(),
-              generation.getTemperature(),
-              seed(prompt, x)));
+      inputs.add(e.getText());
     }
-    List<List<String>> raw = generator.generate(requests);
-    if (raw.size() != examples.size()) {
-      throw new IllegalStateException(
-          "generator returned " + raw.size() + " results for " + examples.size() + " inputs");
-    }
+    GenerationConfig g = generation.toBuilder().setNumSamples(numSamples).build();
+    List<List<String>> raw = sample(prompt, inputs, g);
     // Flatten: every output, then each distinct source sentence, embedded in one call.
     List<String> outputs = new ArrayList<>();
     for (List<String> r : raw) {
@@ -234,8 +278,8 @@ public final class StyleTransferScorer {
     return result;
   }
 
-  private long seed(String prompt, String x) {
-    long base = generation.getSeed() != 0 ? generation.getSeed() : DEFAULT_SEED;
+  private static long seed(long configured, String prompt, String x) {
+    long base = configured != 0 ? configured : DEFAULT_SEED;
     long h = base;
     for (byte b : (prompt + "\u0000" + x).getBytes(StandardCharsets.UTF_8)) {
       h = (h ^ (b & 0xff)) * 0x100000001b3L; // FNV-1a over the base seed

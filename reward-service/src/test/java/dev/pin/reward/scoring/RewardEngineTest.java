@@ -20,8 +20,13 @@ import dev.pin.reward.testing.TinyModels;
 import dev.pin.reward.testing.VocabTokenizer;
 import dev.pin.v1.ClassificationTask;
 import dev.pin.v1.CustomTask;
+import dev.pin.v1.EmbedImageRequest;
+import dev.pin.v1.EmbedResponse;
+import dev.pin.v1.EmbedTextRequest;
 import dev.pin.v1.EvaluateRequest;
 import dev.pin.v1.EvaluateResponse;
+import dev.pin.v1.GenerateRequest;
+import dev.pin.v1.GenerateResponse;
 import dev.pin.v1.GenerationConfig;
 import dev.pin.v1.Image;
 import dev.pin.v1.ImageInversionTask;
@@ -389,5 +394,82 @@ class RewardEngineTest {
       runs.shutdownNow();
     }
     assertTrue(engine.cache().hitRatio() > 0.5, "hit ratio " + engine.cache().hitRatio());
+  }
+
+  @Test
+  void generatesWithOverridesAndTheCutRules() {
+    String handle =
+        engine
+            .tasks()
+            .register(TaskSpec.newBuilder().setStyleTransfer(styleTask()).build())
+            .handle();
+    GenerateResponse r =
+        engine
+            .generate(
+                GenerateRequest.newBuilder()
+                    .setHandle(handle)
+                    .setPrompt(Prompt.newBuilder().setText("Rewrite:"))
+                    .addInputs("the food was bad .")
+                    .setGeneration(
+                        GenerationConfig.newBuilder().setNumSamples(3).setMaxNewTokens(12))
+                    .build())
+            .join();
+    assertEquals("the food was bad .", r.getResults(0).getInput());
+    assertEquals(
+        List.of("the food was great!", "the food was bad.", "the food was great!"),
+        r.getResults(0).getOutputsList());
+    var req = generator.seen.get(generator.seen.size() - 1);
+    assertEquals(12, req.maxNewTokens()); // override caps the rule's 15
+    assertEquals(3, req.numSamples());
+    String classification = registerSst2();
+    assertThrows(
+        TaskValidationException.class,
+        () ->
+            engine.generate(
+                GenerateRequest.newBuilder().setHandle(classification).addInputs("x").build()));
+  }
+
+  @Test
+  void embedsTextsAndImagesNormalised() {
+    EmbedResponse text =
+        engine
+            .embedText(
+                EmbedTextRequest.newBuilder()
+                    .setModel(ModelRef.newBuilder().setName("colour-clip"))
+                    .addTexts("yellow")
+                    .build())
+            .join();
+    float h = (float) (1 / Math.sqrt(2));
+    assertEquals(List.of(h, h, 0f), text.getEmbeddings(0).getValuesList());
+    EmbedResponse img =
+        engine
+            .embedImage(
+                EmbedImageRequest.newBuilder()
+                    .setModel(ModelRef.newBuilder().setName("colour-clip"))
+                    .addImages(
+                        Image.newBuilder()
+                            .setData(ByteString.copyFrom(TinyModels.png(0x0000ff, 6, 6))))
+                    .build())
+            .join();
+    assertEquals(List.of(0f, 0f, 1f), img.getEmbeddings(0).getValuesList());
+    Map<String, String> errors =
+        TaskRegistry.byPath(
+            assertThrows(
+                TaskValidationException.class,
+                () ->
+                    engine.embedImage(
+                        EmbedImageRequest.newBuilder()
+                            .setModel(ModelRef.newBuilder().setName("colour-clip"))
+                            .addImages(Image.newBuilder().setData(ByteString.copyFromUtf8("nope")))
+                            .build())));
+    assertTrue(errors.containsKey("images[0].data"), errors.toString());
+    assertThrows(
+        ModelNotFoundException.class,
+        () ->
+            engine.embedText(
+                EmbedTextRequest.newBuilder()
+                    .setModel(ModelRef.newBuilder().setName("tiny-bert"))
+                    .addTexts("x")
+                    .build()));
   }
 }
