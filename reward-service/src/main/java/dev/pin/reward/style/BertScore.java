@@ -63,6 +63,24 @@ public final class BertScore {
     return new Score((float) p, (float) rec, (float) f);
   }
 
+  /**
+   * Baseline rescaling as bert_score's {@code rescale_with_baseline}: each of P, R and F becomes
+   * {@code (x − b)/(1 − b)} with its own baseline b (F is rescaled, not recomputed).
+   *
+   * @param s the raw score
+   * @param baseline {@code {P, R, F}} baselines of the model and layer
+   * @return the rescaled score (may be negative)
+   */
+  public static Score rescale(Score s, float[] baseline) {
+    if (baseline.length != 3) {
+      throw new IllegalArgumentException("baseline needs P, R and F, got " + baseline.length);
+    }
+    return new Score(
+        (s.precision() - baseline[0]) / (1 - baseline[0]),
+        (s.recall() - baseline[1]) / (1 - baseline[1]),
+        (s.f1() - baseline[2]) / (1 - baseline[2]));
+  }
+
   private static float[][] normalisedKept(float[][] emb, boolean[] keep) {
     if (keep != null && keep.length != emb.length) {
       throw new IllegalArgumentException(keep.length + " keep flags for " + emb.length + " tokens");

@@ -247,6 +247,7 @@ public final class StyleTransferScorer {
     List<String> toEmbed = new ArrayList<>(outputs);
     toEmbed.addAll(sourceIndex.keySet());
     List<TokenEmbedder.Embeddings> emb = contentModel.embed(toEmbed, contentLayer);
+    float[] baseline = contentModel.bertScoreBaseline(contentLayer).orElse(null);
     float[][] styleProbs = styleClassifier.probabilities(outputs);
     List<List<Sample>> result = new ArrayList<>(examples.size());
     int k = 0;
@@ -255,9 +256,9 @@ public final class StyleTransferScorer {
       List<Sample> samples = new ArrayList<>(raw.get(i).size());
       for (int j = 0; j < raw.get(i).size(); j++, k++) {
         TokenEmbedder.Embeddings cand = emb.get(k);
-        float f1 =
-            BertScore.score(cand.vectors(), not(cand.special()), ref.vectors(), not(ref.special()))
-                .f1();
+        BertScore.Score bert =
+            BertScore.score(cand.vectors(), not(cand.special()), ref.vectors(), not(ref.special()));
+        float f1 = baseline == null ? bert.f1() : BertScore.rescale(bert, baseline).f1();
         float content = StyleReward.content(f1);
         if (targetLabel >= styleProbs[k].length) {
           throw new IllegalStateException(

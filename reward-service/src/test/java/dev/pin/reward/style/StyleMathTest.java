@@ -74,6 +74,20 @@ class StyleMathTest {
   }
 
   @Test
+  void bertScoreBaselineRescaling() {
+    BertScore.Score raw = new BertScore.Score(0.9f, 0.85f, 0.87f);
+    BertScore.Score r = BertScore.rescale(raw, new float[] {0.8f, 0.8f, 0.8f});
+    assertEquals(0.5f, r.precision(), 1e-5f); // (0.9 - 0.8)/0.2
+    assertEquals(0.25f, r.recall(), 1e-5f);
+    assertEquals(0.35f, r.f1(), 1e-5f); // F rescaled on its own, not recomputed
+    assertEquals(
+        0f,
+        StyleReward.content(
+            BertScore.rescale(new BertScore.Score(0.7f, 0.7f, 0.7f), new float[] {0.8f, 0.8f, 0.8f})
+                .f1()));
+  }
+
+  @Test
   void tokenize13aLikeSacrebleu() {
     assertEquals(
         "Hello , world ! It's 3.5 - 4 ( ok ) .",

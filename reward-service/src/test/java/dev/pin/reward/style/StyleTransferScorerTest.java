@@ -90,4 +90,30 @@ class StyleTransferScorerTest {
     assertEquals(100 * Math.pow(0.2, 0.25), e.bleu(), 1e-6);
     assertTrue(e.metrics().gm() > 0);
   }
+
+  @Test
+  void appliesTheEncodersBertScoreBaseline() {
+    TokenEmbedder rescaled =
+        new TokenEmbedder() {
+          @Override
+          public String name() {
+            return "one-hot-rescaled";
+          }
+
+          @Override
+          public List<Embeddings> embed(List<String> texts, int layer) {
+            return embedder.embed(texts, layer);
+          }
+
+          @Override
+          public java.util.Optional<float[]> bertScoreBaseline(int layer) {
+            return java.util.Optional.of(new float[] {0.5f, 0.5f, 0.5f});
+          }
+        };
+    StyleTransferScorer scorer = new StyleTransferScorer(task(), generator, style, rescaled, null);
+    StyleTransferScorer.PromptResult r = scorer.score("p", List.of(X));
+    // F1 2/3 rescaled: (2/3 - 1/2)/(1/2) = 1/3 -> Content 33.33; reward (33.33 + 90)/2.
+    assertEquals(100f / 3f, r.examples().get(0).best().content(), 1e-3f);
+    assertEquals((100f / 3f + 90f) / 2f, r.reward(), 1e-3f);
+  }
 }
