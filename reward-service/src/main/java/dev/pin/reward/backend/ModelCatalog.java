@@ -4,8 +4,8 @@ import dev.pin.v1.ModelRef;
 import java.util.Optional;
 
 /**
- * Resolves the {@link ModelRef}s of a task spec to loaded models. The service wiring implements
- * it over the model store; an empty result becomes FAILED_PRECONDITION at registration.
+ * Resolves the {@link ModelRef}s of a task spec to loaded models. The service wiring implements it
+ * over the model store; an empty result becomes FAILED_PRECONDITION at registration.
  */
 public interface ModelCatalog {
 

@@ -2,7 +2,9 @@ package dev.pin.reward.backend;
 
 import java.util.List;
 
-/** A frozen sequence classifier (style or fluency, §6.2) returning label probabilities. Thread-safe. */
+/**
+ * A frozen sequence classifier (style or fluency, §6.2) returning label probabilities. Thread-safe.
+ */
 @FunctionalInterface
 public interface SequenceClassifier {
 

@@ -7,8 +7,8 @@ import java.util.List;
  * the logits of a few vocabulary ids at one position — at the mask token for a masked LM, at the
  * last position (the next-token distribution) for a causal LM.
  *
- * <p>Implementations must be thread-safe; the reward service calls {@link #logitsAt} from a
- * bounded batching executor, with texts already merged into batches of similar length.
+ * <p>Implementations must be thread-safe; the reward service calls {@link #logitsAt} from a bounded
+ * batching executor, with texts already merged into batches of similar length.
  */
 public interface TaskLanguageModel {
 

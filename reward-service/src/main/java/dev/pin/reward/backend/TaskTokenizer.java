@@ -5,14 +5,14 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * The task model's tokenizer, as the reward service needs it: to check verbalizers at
- * registration (§6.1), to explain a failing word, to bucket inputs by length and to count the
- * input tokens that bound generation (§6.2).
+ * The task model's tokenizer, as the reward service needs it: to check verbalizers at registration
+ * (§6.1), to explain a failing word, to bucket inputs by length and to count the input tokens that
+ * bound generation (§6.2).
  *
  * <p>Implementations apply the tokenizer's own normalisation (lowercasing for uncased WordPiece)
- * and its leading-space convention: for byte-level BPE (GPT-2, RoBERTa, OPT) {@code tokenize(" great")}
- * is {@code ["Ġgreat"]} while {@code tokenize("great")} is {@code ["great"]}; for WordPiece the
- * leading space makes no difference.
+ * and its leading-space convention: for byte-level BPE (GPT-2, RoBERTa, OPT) {@code tokenize("
+ * great")} is {@code ["Ġgreat"]} while {@code tokenize("great")} is {@code ["great"]}; for
+ * WordPiece the leading space makes no difference.
  */
 public interface TaskTokenizer {
 
@@ -56,8 +56,8 @@ public interface TaskTokenizer {
   Optional<String> maskToken();
 
   /**
-   * Special tokens the model adds around a single sequence ({@code [CLS]}/{@code [SEP]} is 2,
-   * GPT-2 adds none); used to estimate padded lengths for batching.
+   * Special tokens the model adds around a single sequence ({@code [CLS]}/{@code [SEP]} is 2, GPT-2
+   * adds none); used to estimate padded lengths for batching.
    *
    * @return number of added special tokens
    */

@@ -3,8 +3,7 @@ package dev.pin.reward.backend;
 import java.util.List;
 
 /**
- * A frozen causal LM that samples continuations (the style-transfer generator, §6.2).
- * Thread-safe.
+ * A frozen causal LM that samples continuations (the style-transfer generator, §6.2). Thread-safe.
  */
 public interface TextGenerator {
 

@@ -11,8 +11,8 @@ import java.util.Objects;
  * @param maxBatchSize most items per model batch (default 32)
  * @param maxWait longest time the oldest queued item waits for a batch to fill (default 5 ms)
  * @param maxQueuedItems queue bound in items; beyond it submits fail fast (default 8192)
- * @param workers concurrent model batches (default 1: one ONNX session already uses every core,
- *     so more in-flight batches only add memory; raise it for a GPU with spare capacity)
+ * @param workers concurrent model batches (default 1: one ONNX session already uses every core, so
+ *     more in-flight batches only add memory; raise it for a GPU with spare capacity)
  * @param bucketBoundaries ascending upper bounds of the length buckets (default 16, 32, 64, 128,
  *     256, 512); lengths above the last boundary share one bucket
  * @param shutdownGrace how long {@link DynamicBatcher#close} lets queued work finish (default 10 s)
@@ -165,16 +165,26 @@ public record BatcherConfig(
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, maxBatchSize, maxWait, maxQueuedItems, workers, shutdownGrace)
-        * 31
+    return Objects.hash(name, maxBatchSize, maxWait, maxQueuedItems, workers, shutdownGrace) * 31
         + Arrays.hashCode(bucketBoundaries);
   }
 
   @Override
   public String toString() {
-    return "BatcherConfig[name=" + name + ", maxBatchSize=" + maxBatchSize + ", maxWait="
-        + maxWait + ", maxQueuedItems=" + maxQueuedItems + ", workers=" + workers
-        + ", bucketBoundaries=" + Arrays.toString(bucketBoundaries) + ", shutdownGrace="
-        + shutdownGrace + "]";
+    return "BatcherConfig[name="
+        + name
+        + ", maxBatchSize="
+        + maxBatchSize
+        + ", maxWait="
+        + maxWait
+        + ", maxQueuedItems="
+        + maxQueuedItems
+        + ", workers="
+        + workers
+        + ", bucketBoundaries="
+        + Arrays.toString(bucketBoundaries)
+        + ", shutdownGrace="
+        + shutdownGrace
+        + "]";
   }
 }

@@ -25,19 +25,19 @@ import java.util.logging.Logger;
 /**
  * Merges items from concurrent callers into model batches.
  *
- * <p>Every item goes to a length bucket (the smallest boundary ≥ its length), so a batch pads to
- * a similar length. A bucket is dispatched when it holds {@code maxBatchSize} items or its oldest
- * item has waited {@code maxWait}; among ready buckets the one with the oldest item goes first.
- * At most {@code workers} batches run at once: the dispatcher takes a worker slot before it forms
- * a batch, so while the model is busy items keep accumulating and the next batches come out
- * fuller. The queue is bounded in items; a request that does not fit fails at once with {@link
- * QueueFullException} — admission is all-or-nothing per request, so a caller never gets half of
- * its items scored.
+ * <p>Every item goes to a length bucket (the smallest boundary ≥ its length), so a batch pads to a
+ * similar length. A bucket is dispatched when it holds {@code maxBatchSize} items or its oldest
+ * item has waited {@code maxWait}; among ready buckets the one with the oldest item goes first. At
+ * most {@code workers} batches run at once: the dispatcher takes a worker slot before it forms a
+ * batch, so while the model is busy items keep accumulating and the next batches come out fuller.
+ * The queue is bounded in items; a request that does not fit fails at once with {@link
+ * QueueFullException} — admission is all-or-nothing per request, so a caller never gets half of its
+ * items scored.
  *
- * <p>Each item's future completes as soon as its batch finishes, on the worker thread; callers
- * that chain heavy work should use the {@code *Async} stages. {@link #close} stops admission,
- * runs what is queued (without waiting for batches to fill), and fails what is left after the
- * grace period with {@link BatcherClosedException}.
+ * <p>Each item's future completes as soon as its batch finishes, on the worker thread; callers that
+ * chain heavy work should use the {@code *Async} stages. {@link #close} stops admission, runs what
+ * is queued (without waiting for batches to fill), and fails what is left after the grace period
+ * with {@link BatcherClosedException}.
  *
  * <p>Metrics (tag {@code batcher}): {@code pin.reward.batch.size} (items per batch), {@code
  * pin.reward.queue.depth} (queued items), {@code pin.reward.batch.wait} (per item, submit to
@@ -84,7 +84,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
    * @param lengthOf an item's sequence length in tokens (for bucketing)
    * @param registry where metrics go
    */
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "rawtypes"}) // generic array of per-bucket deques
   public DynamicBatcher(
       BatcherConfig config,
       BatchFunction<I, O> function,
@@ -375,9 +375,13 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         batchErrors.increment();
         IllegalStateException e =
             new IllegalStateException(
-                "batch function of '" + config.name() + "' returned "
+                "batch function of '"
+                    + config.name()
+                    + "' returned "
                     + (outputs == null ? "null" : outputs.size() + " results")
-                    + " for " + batch.size() + " inputs");
+                    + " for "
+                    + batch.size()
+                    + " inputs");
         for (Pending<I, O> p : batch) {
           p.future().completeExceptionally(e);
         }
@@ -433,8 +437,11 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
       long left = deadline - System.nanoTime();
       if (!workers.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
         logger.warning(
-            "reward batcher '" + config.name() + "' did not finish within "
-                + config.shutdownGrace() + "; interrupting running batches");
+            "reward batcher '"
+                + config.name()
+                + "' did not finish within "
+                + config.shutdownGrace()
+                + "; interrupting running batches");
         workers.shutdownNow();
       }
     } catch (InterruptedException e) {

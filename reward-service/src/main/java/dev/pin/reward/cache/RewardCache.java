@@ -63,7 +63,7 @@ public final class RewardCache<K, V> {
    * @param maxEntries the bound in entries (0 disables caching)
    * @param registry where metrics go
    */
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "rawtypes"}) // generic array of segments
   public RewardCache(String name, int maxEntries, MeterRegistry registry) {
     if (maxEntries < 0) {
       throw new IllegalArgumentException("maxEntries must be >= 0, got " + maxEntries);
@@ -145,8 +145,8 @@ public final class RewardCache<K, V> {
   }
 
   /**
-   * The cached value, or the result of {@code loader} (stored when it succeeds). Concurrent
-   * callers of a missing key share one computation.
+   * The cached value, or the result of {@code loader} (stored when it succeeds). Concurrent callers
+   * of a missing key share one computation.
    *
    * @param key the key
    * @param loader computes the value on a miss

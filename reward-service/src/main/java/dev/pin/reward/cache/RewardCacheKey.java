@@ -36,7 +36,8 @@ public record RewardCacheKey(
    */
   public static RewardCacheKey of(
       String taskHandle, Split split, List<Integer> exampleIndices, String promptText) {
-    Split s = split == Split.SPLIT_UNSPECIFIED || split == Split.UNRECOGNIZED ? Split.SPLIT_TRAIN : split;
+    Split s =
+        split == Split.SPLIT_UNSPECIFIED || split == Split.UNRECOGNIZED ? Split.SPLIT_TRAIN : split;
     return new RewardCacheKey(taskHandle, s, exampleIndices, promptText);
   }
 }

@@ -16,8 +16,8 @@ import java.util.concurrent.CompletableFuture;
  * even different tasks on the same task model — into model batches through a {@link
  * DynamicBatcher}. One instance per task model.
  *
- * <p>Tasks sharing a model may read different verbalizer ids, so each batch asks the model for
- * the union of its items' ids once and hands every item back its own columns.
+ * <p>Tasks sharing a model may read different verbalizer ids, so each batch asks the model for the
+ * union of its items' ids once and hands every item back its own columns.
  */
 public final class BatchedLogits implements LogitsSource, AutoCloseable {
 

@@ -8,9 +8,10 @@ import java.util.List;
  *
  * <p>Per example: softmax over the |C| verbalizer logits only; {@code gap = P(c) − max_{c′≠c}
  * P(c′)}; {@code correct = gap > 0} (ties are wrong); {@code R = gap·(correctMultiplier if correct
- * else incorrectMultiplier)}. Per prompt: the mean of R over the examples, and the accuracy. The
- * accuracy counts an example as right exactly when it is {@code correct}, i.e. when the label is
- * the unique argmax; the predicted class breaks ties towards the lower index.
+ * else incorrectMultiplier)}. Per prompt: the mean of R over the examples and two accuracies:
+ * {@code accuracy} counts {@code correct} examples (the label is the unique argmax, the training
+ * reward's notion), {@code argmaxAccuracy} counts {@code predicted == label} with ties broken
+ * towards the lower index (§6.1's evaluation rule). They differ only on exact ties.
  */
 public final class ClassificationReward {
 
@@ -54,10 +55,12 @@ public final class ClassificationReward {
    * One prompt's reward over a set of examples.
    *
    * @param reward mean per-example reward
-   * @param accuracy share of correct examples in [0, 1]
+   * @param accuracy share of correct ({@code gap > 0}) examples in [0, 1]
+   * @param argmaxAccuracy share of examples whose predicted class is the label, in [0, 1]
    * @param examples per-example results in example order
    */
-  public record PromptResult(float reward, float accuracy, List<ExampleResult> examples) {}
+  public record PromptResult(
+      float reward, float accuracy, float argmaxAccuracy, List<ExampleResult> examples) {}
 
   private ClassificationReward() {}
 
@@ -138,14 +141,18 @@ public final class ClassificationReward {
     ExampleResult[] results = new ExampleResult[logits.length];
     double sum = 0;
     int correct = 0;
+    int argmaxRight = 0;
     for (int i = 0; i < logits.length; i++) {
       results[i] = scoreExample(logits[i], labels[i], multipliers);
       sum += results[i].reward();
       if (results[i].correct()) {
         correct++;
       }
+      if (results[i].predicted() == labels[i]) {
+        argmaxRight++;
+      }
     }
-    return new PromptResult(
-        (float) (sum / logits.length), correct / (float) logits.length, List.of(results));
+    float n = logits.length;
+    return new PromptResult((float) (sum / n), correct / n, argmaxRight / n, List.of(results));
   }
 }

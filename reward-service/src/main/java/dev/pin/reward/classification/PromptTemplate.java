@@ -9,23 +9,27 @@ import java.util.Objects;
  * placeholders (§6.1), e.g. {@code "{sentence} {prompt} {mask} ."}.
  *
  * <p>Rendering is a single pass over the parsed template, so a sentence that happens to contain
- * {@code "{prompt}"} is never substituted twice. An empty value removes one adjacent space with
- * its placeholder, so an empty prompt gives {@code "x [MASK] ."} rather than {@code "x  [MASK] ."}.
- * The prompt is stripped first: decoded byte-level BPE prompts often start with a space.
+ * {@code "{prompt}"} is never substituted twice. An empty value removes one adjacent space with its
+ * placeholder, so an empty prompt gives {@code "x [MASK] ."} rather than {@code "x [MASK] ."}. The
+ * prompt is stripped first: decoded byte-level BPE prompts often start with a space.
  */
 public final class PromptTemplate {
 
   /** Placeholder for the input sentence x. */
   public static final String SENTENCE = "{sentence}";
+
   /** Placeholder for the prompt z. */
   public static final String PROMPT = "{prompt}";
+
   /** Placeholder for the task model's mask token. */
   public static final String MASK = "{mask}";
 
   /** RLPrompt's masked-LM template (§6.1). */
   public static final String DEFAULT_MASKED = "{sentence} {prompt} {mask} .";
+
   /** RLPrompt's AG News template (§6.1). */
   public static final String AG_NEWS = "{mask} {prompt} {sentence}";
+
   /** The causal-LM template: the label word is the next token (§6.1). */
   public static final String DEFAULT_CAUSAL = "{sentence} {prompt}";
 

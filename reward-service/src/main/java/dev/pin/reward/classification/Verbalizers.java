@@ -105,7 +105,8 @@ public final class Verbalizers {
       tokens.set(i, token);
       ids[i] = id.getAsInt();
     }
-    return new Resolution(java.util.Collections.unmodifiableList(tokens), ids, List.copyOf(problems));
+    return new Resolution(
+        java.util.Collections.unmodifiableList(tokens), ids, List.copyOf(problems));
   }
 
   private static String quoted(List<String> pieces) {

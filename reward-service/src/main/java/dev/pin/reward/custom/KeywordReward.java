@@ -9,10 +9,10 @@ import java.util.regex.Pattern;
 /**
  * Built-in {@code keyword} reward: how many of the given keywords a prompt contains.
  *
- * <p>Parameters: {@code keywords} (required, comma-separated), {@code mode} ({@code fraction}
- * — the share of keywords present, the default; {@code any} — 1 if at least one is present;
- * {@code all} — 1 if all are), {@code case_sensitive} (default false), {@code whole_word}
- * (default true: "great" does not match "greatness") and {@code scale} (multiplier, default 1).
+ * <p>Parameters: {@code keywords} (required, comma-separated), {@code mode} ({@code fraction} — the
+ * share of keywords present, the default; {@code any} — 1 if at least one is present; {@code all} —
+ * 1 if all are), {@code case_sensitive} (default false), {@code whole_word} (default true: "great"
+ * does not match "greatness") and {@code scale} (multiplier, default 1).
  */
 public final class KeywordReward implements RewardFunction {
 
@@ -62,7 +62,8 @@ public final class KeywordReward implements RewardFunction {
     for (String k : keywords) {
       String q = Pattern.quote(caseSensitive ? k : k.toLowerCase(Locale.ROOT));
       // Lookarounds instead of \b so keywords that start or end with punctuation still work.
-      patterns.add(Pattern.compile(wholeWord ? "(?<![\\p{L}\\p{N}_])" + q + "(?![\\p{L}\\p{N}_])" : q));
+      patterns.add(
+          Pattern.compile(wholeWord ? "(?<![\\p{L}\\p{N}_])" + q + "(?![\\p{L}\\p{N}_])" : q));
     }
     float[] rewards = new float[prompts.size()];
     for (int i = 0; i < prompts.size(); i++) {

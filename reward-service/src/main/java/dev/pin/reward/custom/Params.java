@@ -34,7 +34,8 @@ final class Params {
     };
   }
 
-  static String choice(Map<String, String> params, String name, String fallback, String... allowed) {
+  static String choice(
+      Map<String, String> params, String name, String fallback, String... allowed) {
     String v = params.get(name);
     if (v == null || v.isBlank()) {
       return fallback;

@@ -9,8 +9,8 @@ import java.util.regex.PatternSyntaxException;
  * Built-in {@code regex} reward: whether a prompt matches a regular expression.
  *
  * <p>Parameters: {@code pattern} (required, java.util.regex syntax), {@code match} ({@code find}
- * anywhere, the default, or {@code full} for the whole prompt), {@code case_insensitive}
- * (default false), {@code reward_match} (default 1) and {@code reward_no_match} (default 0).
+ * anywhere, the default, or {@code full} for the whole prompt), {@code case_insensitive} (default
+ * false), {@code reward_match} (default 1) and {@code reward_no_match} (default 0).
  */
 public final class RegexReward implements RewardFunction {
 
@@ -33,14 +33,17 @@ public final class RegexReward implements RewardFunction {
   private static Pattern pattern(Map<String, String> params) {
     String p = params.get("pattern");
     if (p == null || p.isEmpty()) {
-      throw new InvalidParameterException("pattern", "give a regular expression, e.g. \"^[a-z ]+$\"");
+      throw new InvalidParameterException(
+          "pattern", "give a regular expression, e.g. \"^[a-z ]+$\"");
     }
     boolean caseInsensitive = Params.boolParam(params, "case_insensitive", false);
     try {
-      return Pattern.compile(p, caseInsensitive ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0);
+      return Pattern.compile(
+          p, caseInsensitive ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0);
     } catch (PatternSyntaxException e) {
       throw new InvalidParameterException(
-          "pattern", "not a valid regular expression: " + e.getDescription() + " near index " + e.getIndex());
+          "pattern",
+          "not a valid regular expression: " + e.getDescription() + " near index " + e.getIndex());
     }
   }
 

@@ -13,9 +13,9 @@ import java.util.Map;
  * instead of failing every training step. Higher is better; the orchestrator z-scores and shapes
  * rewards afterwards (ALGORITHMS.md §5).
  *
- * <p>To add one: implement this interface with a public no-argument constructor and list the
- * class in {@code META-INF/services/dev.pin.reward.custom.RewardFunction}, or pass an instance to
- * {@link RewardFunctionRegistry#register}.
+ * <p>To add one: implement this interface with a public no-argument constructor and list the class
+ * in {@code META-INF/services/dev.pin.reward.custom.RewardFunction}, or pass an instance to {@link
+ * RewardFunctionRegistry#register}.
  */
 public interface RewardFunction {
 

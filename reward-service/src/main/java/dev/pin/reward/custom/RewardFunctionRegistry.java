@@ -26,9 +26,9 @@ public final class RewardFunctionRegistry {
   public RewardFunctionRegistry() {}
 
   /**
-   * A registry holding every function on the classpath's ServiceLoader list, built-ins
-   * included. A provider that fails to load is logged and skipped; of two with the same name the
-   * first found wins.
+   * A registry holding every function on the classpath's ServiceLoader list, built-ins included. A
+   * provider that fails to load is logged and skipped; of two with the same name the first found
+   * wins.
    *
    * @return the registry
    */
@@ -70,7 +70,8 @@ public final class RewardFunctionRegistry {
           "reward function name '" + name + "' must match " + NAME.pattern());
     }
     if (functions.putIfAbsent(name, function) != null) {
-      throw new IllegalArgumentException("a reward function named '" + name + "' is already registered");
+      throw new IllegalArgumentException(
+          "a reward function named '" + name + "' is already registered");
     }
   }
 

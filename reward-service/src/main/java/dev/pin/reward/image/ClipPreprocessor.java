@@ -18,6 +18,7 @@ public final class ClipPreprocessor {
 
   /** OpenAI CLIP's normalisation mean (RGB). */
   public static final float[] OPENAI_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
+
   /** OpenAI CLIP's normalisation std (RGB). */
   public static final float[] OPENAI_STD = {0.26862954f, 0.26130258f, 0.27577711f};
 

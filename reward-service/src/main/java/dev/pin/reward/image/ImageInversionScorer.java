@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Scores prompts on an image-inversion task (§6.3): the target images are preprocessed and
- * embedded once, at construction; each call embeds the prompts with the CLIP text tower and
- * returns the mean cosine over the targets. Thread-safe.
+ * Scores prompts on an image-inversion task (§6.3): the target images are preprocessed and embedded
+ * once, at construction; each call embeds the prompts with the CLIP text tower and returns the mean
+ * cosine over the targets. Thread-safe.
  */
 public final class ImageInversionScorer {
 
@@ -24,7 +24,8 @@ public final class ImageInversionScorer {
    */
   public ImageInversionScorer(ClipModel clip, List<Image> targets) {
     this.clip = Objects.requireNonNull(clip);
-    ClipPreprocessor pre = new ClipPreprocessor(clip.imageSize(), clip.imageMean(), clip.imageStd());
+    ClipPreprocessor pre =
+        new ClipPreprocessor(clip.imageSize(), clip.imageMean(), clip.imageStd());
     List<float[]> pixels = new ArrayList<>(targets.size());
     for (Image t : targets) {
       pixels.add(pre.preprocess(ImageDecoder.decode(t.getData().toByteArray())));

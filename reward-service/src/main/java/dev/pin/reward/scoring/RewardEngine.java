@@ -1,5 +1,6 @@
 package dev.pin.reward.scoring;
 
+import dev.pin.reward.backend.ClipModel;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.TaskLanguageModel;
 import dev.pin.reward.cache.RewardCache;
@@ -9,6 +10,9 @@ import dev.pin.reward.classification.ClassificationReward;
 import dev.pin.reward.classification.ClassificationScorer;
 import dev.pin.reward.custom.RewardContext;
 import dev.pin.reward.custom.RewardFunction;
+import dev.pin.reward.image.ClipPreprocessor;
+import dev.pin.reward.image.ClipReward;
+import dev.pin.reward.image.ImageDecoder;
 import dev.pin.reward.image.ImageInversionScorer;
 import dev.pin.reward.style.StyleTransferScorer;
 import dev.pin.reward.task.FieldError;
@@ -17,9 +21,17 @@ import dev.pin.reward.task.RegisteredTask;
 import dev.pin.reward.task.TaskRegistry;
 import dev.pin.reward.task.TaskValidationException;
 import dev.pin.v1.ClassificationDetail;
+import dev.pin.v1.EmbedImageRequest;
+import dev.pin.v1.EmbedResponse;
+import dev.pin.v1.EmbedTextRequest;
+import dev.pin.v1.Embedding;
 import dev.pin.v1.EvaluateRequest;
 import dev.pin.v1.EvaluateResponse;
+import dev.pin.v1.GenerateRequest;
+import dev.pin.v1.GenerateResponse;
+import dev.pin.v1.GeneratedText;
 import dev.pin.v1.LabeledText;
+import dev.pin.v1.ModelRef;
 import dev.pin.v1.Prompt;
 import dev.pin.v1.PromptEvaluation;
 import dev.pin.v1.PromptScore;
@@ -28,8 +40,10 @@ import dev.pin.v1.Split;
 import dev.pin.v1.StyleDetail;
 import dev.pin.v1.StyleExample;
 import dev.pin.v1.StyleTransferTask;
+import dev.pin.v1.TaskType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -44,16 +58,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Computes rewards for Score and Evaluate requests (ALGORITHMS.md §6).
  *
- * <p>{@link #score} returns one future per prompt, in prompt order, each completing as soon as
- * that prompt's model work is done (ScoreStream sends them as they complete; Score joins them).
- * Request problems (unknown handle, bad example indices, empty prompt list) are thrown at once;
- * model and queue problems fail the futures. Map either with {@link RewardStatuses}.
+ * <p>{@link #score} returns one future per prompt, in prompt order, each completing as soon as that
+ * prompt's model work is done (ScoreStream sends them as they complete; Score joins them). Request
+ * problems (unknown handle, bad example indices, empty prompt list) are thrown at once; model and
+ * queue problems fail the futures. Map either with {@link RewardStatuses}.
  *
  * <p>Classification texts go through one {@link BatchedLogits} per task model, so prompts from
- * every run and step share model batches. Style-transfer, image and custom scoring run on a
- * bounded pool of {@code scoringThreads}. Results are cached by (handle, split, example subset,
- * prompt text) — rewards are deterministic because every model is frozen and style-transfer
- * sampling seeds derive from the prompt and the sentence.
+ * every run and step share model batches. Style-transfer, image and custom scoring run on a bounded
+ * pool of {@code scoringThreads}. Results are cached by (handle, split, example subset, prompt
+ * text) — rewards are deterministic because every model is frozen and style-transfer sampling seeds
+ * derive from the prompt and the sentence.
  *
  * <p>Metric: {@code pin.reward.prompts.scored} (tags {@code type}, {@code cached}).
  */
@@ -77,21 +91,31 @@ public final class RewardEngine implements AutoCloseable {
    * @param meters where metrics go
    */
   public RewardEngine(
-      TaskRegistry registry, ModelCatalog catalog, RewardEngineConfig config, MeterRegistry meters) {
+      TaskRegistry registry,
+      ModelCatalog catalog,
+      RewardEngineConfig config,
+      MeterRegistry meters) {
     this.registry = Objects.requireNonNull(registry);
     this.catalog = Objects.requireNonNull(catalog);
     this.config = Objects.requireNonNull(config);
     this.meters = Objects.requireNonNull(meters);
     this.cache = new RewardCache<>("rewards", config.cacheEntries(), meters);
+    registry.addEvictionListener(scorersByHandle::remove);
     AtomicInteger n = new AtomicInteger();
     // Bounded by threads, not by queue: admission control is the batcher's queue bound and the
     // gRPC layer's flow control; these tasks are per prompt and small in number per request.
-    this.scoringPool = new ThreadPoolExecutor(config.scoringThreads(), config.scoringThreads(), 0L,
-        TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "pin-reward-scoring-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    this.scoringPool =
+        new ThreadPoolExecutor(
+            config.scoringThreads(),
+            config.scoringThreads(),
+            0L,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "pin-reward-scoring-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -123,7 +147,8 @@ public final class RewardEngine implements AutoCloseable {
   public List<CompletableFuture<PromptScore>> score(ScoreRequest request) {
     checkRequest(request.getHandle(), request.getPromptsCount());
     RegisteredTask task = registry.require(request.getHandle());
-    Split split = request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_TRAIN : request.getSplit();
+    Split split =
+        request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_TRAIN : request.getSplit();
     List<Integer> indices = request.getExampleIndicesList();
     PromptComputer computer = computer(task, split, indices);
     List<CompletableFuture<PromptScore>> out = new ArrayList<>(request.getPromptsCount());
@@ -136,7 +161,9 @@ public final class RewardEngine implements AutoCloseable {
         cached = false;
       } else {
         RewardCache.Lookup<PromptScore> lookup =
-            cache.get(RewardCacheKey.of(task.handle(), split, indices, text), k -> computer.compute(text));
+            cache.get(
+                RewardCacheKey.of(task.handle(), split, indices, text),
+                k -> computer.compute(text));
         full = lookup.value();
         cached = lookup.cached();
       }
@@ -164,7 +191,8 @@ public final class RewardEngine implements AutoCloseable {
   public CompletableFuture<EvaluateResponse> evaluate(EvaluateRequest request) {
     checkRequest(request.getHandle(), request.getPromptsCount());
     RegisteredTask task = registry.require(request.getHandle());
-    Split split = request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_TEST : request.getSplit();
+    Split split =
+        request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_TEST : request.getSplit();
     List<Prompt> prompts = request.getPromptsList();
     List<CompletableFuture<PromptEvaluation>> evals = new ArrayList<>(prompts.size());
     switch (task.type()) {
@@ -172,57 +200,224 @@ public final class RewardEngine implements AutoCloseable {
         List<LabeledText> examples = task.labeledExamples(split, List.of());
         ClassificationScorer scorer = classificationScorer(task);
         for (Prompt p : prompts) {
-          evals.add(scorer.score(p.getText(), examples).thenApply(r -> PromptEvaluation.newBuilder()
-              .setPrompt(p).setAccuracy(100f * r.accuracy()).setReward(r.reward())
-              .setExamples(examples.size()).build()));
+          evals.add(
+              scorer
+                  .score(p.getText(), examples)
+                  .thenApply(
+                      r ->
+                          PromptEvaluation.newBuilder()
+                              .setPrompt(p)
+                              .setAccuracy(100f * r.argmaxAccuracy())
+                              .setReward(r.reward())
+                              .setExamples(examples.size())
+                              .build()));
         }
       }
       case TASK_TYPE_STYLE_TRANSFER -> {
         List<StyleExample> examples = task.styleExamples(split, List.of());
-        boolean withFluency = task.spec().getStyleTransfer().hasFluencyClassifier()
-            && !task.spec().getStyleTransfer().getFluencyClassifier().getName().isBlank();
+        boolean withFluency =
+            task.spec().getStyleTransfer().hasFluencyClassifier()
+                && !task.spec().getStyleTransfer().getFluencyClassifier().getName().isBlank();
         for (Prompt p : prompts) {
-          evals.add(CompletableFuture.supplyAsync(() -> {
-            StyleTransferScorer.Evaluation e = styleScorer(task).evaluate(p.getText(), examples);
-            return PromptEvaluation.newBuilder().setPrompt(p)
-                .setContent(e.metrics().content()).setStyle(e.metrics().style())
-                .setFluency(withFluency ? e.metrics().fluency() : 0f)
-                .setJScore(e.metrics().j()).setGeometricMean(e.metrics().gm())
-                .setBleu(Double.isNaN(e.bleu()) ? 0f : (float) e.bleu())
-                .setExamples(examples.size()).build();
-          }, scoringPool));
+          evals.add(
+              CompletableFuture.supplyAsync(
+                  () -> {
+                    StyleTransferScorer.Evaluation e =
+                        styleScorer(task).evaluate(p.getText(), examples);
+                    return PromptEvaluation.newBuilder()
+                        .setPrompt(p)
+                        .setContent(e.metrics().content())
+                        .setStyle(e.metrics().style())
+                        .setFluency(withFluency ? e.metrics().fluency() : 0f)
+                        .setJScore(e.metrics().j())
+                        .setGeometricMean(e.metrics().gm())
+                        .setBleu(Double.isNaN(e.bleu()) ? 0f : (float) e.bleu())
+                        .setExamples(examples.size())
+                        .build();
+                  },
+                  scoringPool));
         }
       }
       case TASK_TYPE_IMAGE_INVERSION -> {
-        CompletableFuture<float[]> all = CompletableFuture.supplyAsync(
-            () -> imageScorer(task).score(prompts.stream().map(Prompt::getText).toList()), scoringPool);
+        CompletableFuture<float[]> all =
+            CompletableFuture.supplyAsync(
+                () -> imageScorer(task).score(prompts.stream().map(Prompt::getText).toList()),
+                scoringPool);
         int targets = task.spec().getImageInversion().getTargetsCount();
         for (int i = 0; i < prompts.size(); i++) {
           int k = i;
-          evals.add(all.thenApply(r -> PromptEvaluation.newBuilder().setPrompt(prompts.get(k))
-              .setClipScore(r[k]).setReward(r[k]).setExamples(targets).build()));
+          evals.add(
+              all.thenApply(
+                  r ->
+                      PromptEvaluation.newBuilder()
+                          .setPrompt(prompts.get(k))
+                          .setClipScore(r[k])
+                          .setReward(r[k])
+                          .setExamples(targets)
+                          .build()));
         }
       }
       case TASK_TYPE_CUSTOM -> {
         RewardContext ctx = task.customContext(split, List.of());
         RewardFunction fn = task.rewardFunction().orElseThrow();
-        CompletableFuture<float[]> all = CompletableFuture.supplyAsync(
-            () -> checkedScore(fn, prompts.stream().map(Prompt::getText).toList(), ctx), scoringPool);
+        CompletableFuture<float[]> all =
+            CompletableFuture.supplyAsync(
+                () -> checkedScore(fn, prompts.stream().map(Prompt::getText).toList(), ctx),
+                scoringPool);
         for (int i = 0; i < prompts.size(); i++) {
           int k = i;
-          evals.add(all.thenApply(r -> PromptEvaluation.newBuilder().setPrompt(prompts.get(k))
-              .setReward(r[k]).setExamples(ctx.examples().size()).build()));
+          evals.add(
+              all.thenApply(
+                  r ->
+                      PromptEvaluation.newBuilder()
+                          .setPrompt(prompts.get(k))
+                          .setReward(r[k])
+                          .setExamples(ctx.examples().size())
+                          .build()));
         }
       }
       default -> throw new IllegalStateException("unknown task type " + task.type());
     }
-    return CompletableFuture.allOf(evals.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
-      EvaluateResponse.Builder b = EvaluateResponse.newBuilder();
-      for (CompletableFuture<PromptEvaluation> e : evals) {
-        b.addEvaluations(e.join());
+    return CompletableFuture.allOf(evals.toArray(new CompletableFuture<?>[0]))
+        .thenApply(
+            v -> {
+              EvaluateResponse.Builder b = EvaluateResponse.newBuilder();
+              for (CompletableFuture<PromptEvaluation> e : evals) {
+                b.addEvaluations(e.join());
+              }
+              return b.build();
+            });
+  }
+
+  /**
+   * The style-transfer task LM's outputs for (prompt, input) pairs, after the cut rules.
+   *
+   * @param request the Generate request
+   * @return the outputs per input
+   * @throws TaskValidationException for a bad request or a task that is not style transfer
+   * @throws dev.pin.reward.task.UnknownTaskException for an unknown handle (NOT_FOUND)
+   */
+  public CompletableFuture<GenerateResponse> generate(GenerateRequest request) {
+    List<FieldError> errors = new ArrayList<>();
+    if (request.getHandle().isBlank()) {
+      errors.add(new FieldError("handle", "give the task handle RegisterTask returned"));
+    }
+    if (request.getInputsCount() == 0) {
+      errors.add(new FieldError("inputs", "give at least one sentence to rewrite"));
+    }
+    if (!errors.isEmpty()) {
+      throw new TaskValidationException(errors);
+    }
+    RegisteredTask task = registry.require(request.getHandle());
+    if (task.type() != TaskType.TASK_TYPE_STYLE_TRANSFER) {
+      throw new TaskValidationException(
+          List.of(
+              new FieldError(
+                  "handle",
+                  task.handle()
+                      + " is a "
+                      + task.type()
+                      + " task; Generate needs a style-transfer task")));
+    }
+    List<String> inputs = request.getInputsList();
+    return CompletableFuture.supplyAsync(
+        () -> {
+          List<List<String>> outputs =
+              styleScorer(task)
+                  .generate(request.getPrompt().getText(), inputs, request.getGeneration());
+          GenerateResponse.Builder b = GenerateResponse.newBuilder();
+          for (int i = 0; i < inputs.size(); i++) {
+            b.addResults(
+                GeneratedText.newBuilder().setInput(inputs.get(i)).addAllOutputs(outputs.get(i)));
+          }
+          return b.build();
+        },
+        scoringPool);
+  }
+
+  /**
+   * CLIP text embeddings, L2-normalised.
+   *
+   * @param request the EmbedText request
+   * @return one embedding per text
+   * @throws TaskValidationException for a bad request
+   * @throws ModelNotFoundException when the model is not a loaded CLIP (FAILED_PRECONDITION)
+   */
+  public CompletableFuture<EmbedResponse> embedText(EmbedTextRequest request) {
+    List<FieldError> errors = new ArrayList<>();
+    checkModel(request.hasModel() ? request.getModel().getName() : "", errors);
+    if (request.getTextsCount() == 0) {
+      errors.add(new FieldError("texts", "give at least one text"));
+    }
+    if (!errors.isEmpty()) {
+      throw new TaskValidationException(errors);
+    }
+    ClipModel clip = clipModel(request.getModel());
+    List<String> texts = request.getTextsList();
+    return CompletableFuture.supplyAsync(() -> embeddings(clip.embedTexts(texts)), scoringPool);
+  }
+
+  /**
+   * CLIP image embeddings after the model's preprocessing, L2-normalised.
+   *
+   * @param request the EmbedImage request
+   * @return one embedding per image
+   * @throws TaskValidationException for a bad request or an undecodable image
+   * @throws ModelNotFoundException when the model is not a loaded CLIP (FAILED_PRECONDITION)
+   */
+  public CompletableFuture<EmbedResponse> embedImage(EmbedImageRequest request) {
+    List<FieldError> errors = new ArrayList<>();
+    checkModel(request.hasModel() ? request.getModel().getName() : "", errors);
+    if (request.getImagesCount() == 0) {
+      errors.add(new FieldError("images", "give at least one image"));
+    }
+    List<BufferedImage> decoded = new ArrayList<>(request.getImagesCount());
+    for (int i = 0; i < request.getImagesCount(); i++) {
+      try {
+        decoded.add(ImageDecoder.decode(request.getImages(i).getData().toByteArray()));
+      } catch (IllegalArgumentException e) {
+        errors.add(new FieldError("images[" + i + "].data", e.getMessage()));
       }
-      return b.build();
-    });
+    }
+    if (!errors.isEmpty()) {
+      throw new TaskValidationException(errors);
+    }
+    ClipModel clip = clipModel(request.getModel());
+    return CompletableFuture.supplyAsync(
+        () -> {
+          ClipPreprocessor pre =
+              new ClipPreprocessor(clip.imageSize(), clip.imageMean(), clip.imageStd());
+          List<float[]> pixels = new ArrayList<>(decoded.size());
+          for (BufferedImage img : decoded) {
+            pixels.add(pre.preprocess(img));
+          }
+          return embeddings(clip.embedImages(pixels));
+        },
+        scoringPool);
+  }
+
+  private static void checkModel(String name, List<FieldError> errors) {
+    if (name.isBlank()) {
+      errors.add(new FieldError("model.name", "name a CLIP model of the model store"));
+    }
+  }
+
+  private ClipModel clipModel(ModelRef ref) {
+    return catalog
+        .clip(ref)
+        .orElseThrow(() -> new ModelNotFoundException("model", ref.getName(), "a CLIP model"));
+  }
+
+  private static EmbedResponse embeddings(float[][] rows) {
+    EmbedResponse.Builder b = EmbedResponse.newBuilder();
+    for (float[] row : rows) {
+      Embedding.Builder e = Embedding.newBuilder();
+      for (float v : ClipReward.normalise(row)) {
+        e.addValues(v);
+      }
+      b.addEmbeddings(e);
+    }
+    return b.build();
   }
 
   // ---- per task type ----
@@ -243,13 +438,17 @@ public final class RewardEngine implements AutoCloseable {
       }
       case TASK_TYPE_STYLE_TRANSFER -> {
         List<StyleExample> examples = task.styleExamples(split, indices);
-        yield text -> CompletableFuture.supplyAsync(
-            () -> styleScore(styleScorer(task).score(text, examples)), scoringPool);
+        yield text ->
+            CompletableFuture.supplyAsync(
+                () -> styleScore(styleScorer(task).score(text, examples)), scoringPool);
       }
       case TASK_TYPE_IMAGE_INVERSION -> {
         if (!indices.isEmpty()) {
-          throw new TaskValidationException(List.of(new FieldError("example_indices",
-              "image-inversion tasks have no examples; leave example_indices empty")));
+          throw new TaskValidationException(
+              List.of(
+                  new FieldError(
+                      "example_indices",
+                      "image-inversion tasks have no examples; leave example_indices empty")));
         }
         yield new BatchComputer(texts -> imageScorer(task).score(texts));
       }
@@ -285,21 +484,29 @@ public final class RewardEngine implements AutoCloseable {
         return;
       }
       List<String> all = List.copyOf(texts);
-      CompletableFuture.supplyAsync(() -> batch.apply(all), scoringPool).whenComplete((r, e) -> {
-        if (e != null) {
-          results.completeExceptionally(e);
-        } else {
-          results.complete(r);
-        }
-      });
+      CompletableFuture.supplyAsync(() -> batch.apply(all), scoringPool)
+          .whenComplete(
+              (r, e) -> {
+                if (e != null) {
+                  results.completeExceptionally(e);
+                } else {
+                  results.complete(r);
+                }
+              });
     }
   }
 
   private static float[] checkedScore(RewardFunction fn, List<String> texts, RewardContext ctx) {
     float[] r = fn.score(texts, ctx);
     if (r == null || r.length != texts.size()) {
-      throw new IllegalStateException("reward function '" + fn.name() + "' returned "
-          + (r == null ? "null" : r.length + " rewards") + " for " + texts.size() + " prompts");
+      throw new IllegalStateException(
+          "reward function '"
+              + fn.name()
+              + "' returned "
+              + (r == null ? "null" : r.length + " rewards")
+              + " for "
+              + texts.size()
+              + " prompts");
     }
     for (float v : r) {
       if (!Float.isFinite(v)) {
@@ -310,49 +517,95 @@ public final class RewardEngine implements AutoCloseable {
   }
 
   private ClassificationScorer classificationScorer(RegisteredTask task) {
-    return (ClassificationScorer) scorersByHandle.computeIfAbsent(task.handle(), h -> {
-      TaskLanguageModel model = task.taskModel().orElseThrow();
-      BatchedLogits logits = logitsByModel.computeIfAbsent(model.name(),
-          name -> new BatchedLogits(model, config.batching().withName(name), meters));
-      return task.classificationScorer(logits);
-    });
+    return (ClassificationScorer)
+        scorersByHandle.computeIfAbsent(
+            task.handle(),
+            h -> {
+              TaskLanguageModel model = task.taskModel().orElseThrow();
+              BatchedLogits logits =
+                  logitsByModel.computeIfAbsent(
+                      model.name(),
+                      name -> new BatchedLogits(model, config.batching().withName(name), meters));
+              return task.classificationScorer(logits);
+            });
   }
 
   private StyleTransferScorer styleScorer(RegisteredTask task) {
-    return (StyleTransferScorer) scorersByHandle.computeIfAbsent(task.handle(), h -> {
-      StyleTransferTask s = task.spec().getStyleTransfer();
-      String path = "task.style_transfer";
-      return new StyleTransferScorer(s,
-          catalog.generator(s.getGenerator()).orElseThrow(() -> new ModelNotFoundException(
-              path + ".generator", s.getGenerator().getName(), "a causal LM generator")),
-          catalog.classifier(s.getStyleClassifier()).orElseThrow(() -> new ModelNotFoundException(
-              path + ".style_classifier", s.getStyleClassifier().getName(), "a sequence classifier")),
-          catalog.embedder(s.getContentModel()).orElseThrow(() -> new ModelNotFoundException(
-              path + ".content_model", s.getContentModel().getName(), "a token encoder")),
-          s.hasFluencyClassifier() && !s.getFluencyClassifier().getName().isBlank()
-              ? catalog.classifier(s.getFluencyClassifier()).orElseThrow(() -> new ModelNotFoundException(
-                  path + ".fluency_classifier", s.getFluencyClassifier().getName(), "a fluency classifier"))
-              : null);
-    });
+    return (StyleTransferScorer)
+        scorersByHandle.computeIfAbsent(
+            task.handle(),
+            h -> {
+              StyleTransferTask s = task.spec().getStyleTransfer();
+              String path = "task.style_transfer";
+              return new StyleTransferScorer(
+                  s,
+                  catalog
+                      .generator(s.getGenerator())
+                      .orElseThrow(
+                          () ->
+                              new ModelNotFoundException(
+                                  path + ".generator",
+                                  s.getGenerator().getName(),
+                                  "a causal LM generator")),
+                  catalog
+                      .classifier(s.getStyleClassifier())
+                      .orElseThrow(
+                          () ->
+                              new ModelNotFoundException(
+                                  path + ".style_classifier",
+                                  s.getStyleClassifier().getName(),
+                                  "a sequence classifier")),
+                  catalog
+                      .embedder(s.getContentModel())
+                      .orElseThrow(
+                          () ->
+                              new ModelNotFoundException(
+                                  path + ".content_model",
+                                  s.getContentModel().getName(),
+                                  "a token encoder")),
+                  s.hasFluencyClassifier() && !s.getFluencyClassifier().getName().isBlank()
+                      ? catalog
+                          .classifier(s.getFluencyClassifier())
+                          .orElseThrow(
+                              () ->
+                                  new ModelNotFoundException(
+                                      path + ".fluency_classifier",
+                                      s.getFluencyClassifier().getName(),
+                                      "a fluency classifier"))
+                      : null);
+            });
   }
 
   private ImageInversionScorer imageScorer(RegisteredTask task) {
     // Embeds the target images on first use (on the scoring pool), then reuses them.
-    return (ImageInversionScorer) scorersByHandle.computeIfAbsent(task.handle(), h -> {
-      var t = task.spec().getImageInversion();
-      return new ImageInversionScorer(
-          catalog.clip(t.getClip()).orElseThrow(() -> new ModelNotFoundException(
-              "task.image_inversion.clip", t.getClip().getName(), "a CLIP model")),
-          t.getTargetsList());
-    });
+    return (ImageInversionScorer)
+        scorersByHandle.computeIfAbsent(
+            task.handle(),
+            h -> {
+              var t = task.spec().getImageInversion();
+              return new ImageInversionScorer(
+                  catalog
+                      .clip(t.getClip())
+                      .orElseThrow(
+                          () ->
+                              new ModelNotFoundException(
+                                  "task.image_inversion.clip",
+                                  t.getClip().getName(),
+                                  "a CLIP model")),
+                  t.getTargetsList());
+            });
   }
 
   private static PromptScore classificationScore(ClassificationReward.PromptResult r) {
-    PromptScore.Builder b = PromptScore.newBuilder().setReward(r.reward()).setAccuracy(r.accuracy());
+    PromptScore.Builder b =
+        PromptScore.newBuilder().setReward(r.reward()).setAccuracy(r.accuracy());
     for (ClassificationReward.ExampleResult e : r.examples()) {
       b.addPerExampleReward(e.reward());
-      ClassificationDetail.Builder d = ClassificationDetail.newBuilder()
-          .setGap(e.gap()).setCorrect(e.correct()).setPredicted(e.predicted());
+      ClassificationDetail.Builder d =
+          ClassificationDetail.newBuilder()
+              .setGap(e.gap())
+              .setCorrect(e.correct())
+              .setPredicted(e.predicted());
       for (float p : e.probabilities()) {
         d.addProbabilities(p);
       }
@@ -365,15 +618,23 @@ public final class RewardEngine implements AutoCloseable {
     PromptScore.Builder b = PromptScore.newBuilder().setReward(r.reward());
     for (StyleTransferScorer.ExampleResult e : r.examples()) {
       b.addPerExampleReward(e.reward());
-      b.addStyle(StyleDetail.newBuilder().setReward(e.reward()).setBestOutput(e.best().output())
-          .setContent(e.best().content()).setStyle(e.best().style()));
+      b.addStyle(
+          StyleDetail.newBuilder()
+              .setReward(e.reward())
+              .setBestOutput(e.best().output())
+              .setContent(e.best().content())
+              .setStyle(e.best().style()));
     }
     return b.build();
   }
 
-  private static PromptScore finish(PromptScore full, ScoreRequest request, int index, boolean cached) {
-    PromptScore.Builder b = full.toBuilder()
-        .setRequestId(request.getRequestId()).setPromptIndex(index).setCached(cached);
+  private static PromptScore finish(
+      PromptScore full, ScoreRequest request, int index, boolean cached) {
+    PromptScore.Builder b =
+        full.toBuilder()
+            .setRequestId(request.getRequestId())
+            .setPromptIndex(index)
+            .setCached(cached);
     if (!request.getIncludeDetails()) {
       b.clearClassification().clearStyle();
     }
@@ -399,7 +660,8 @@ public final class RewardEngine implements AutoCloseable {
     logitsByModel.values().forEach(BatchedLogits::close);
     scoringPool.shutdown();
     try {
-      if (!scoringPool.awaitTermination(config.batching().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!scoringPool.awaitTermination(
+          config.batching().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
         scoringPool.shutdownNow();
       }
     } catch (InterruptedException e) {

@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param batching batching settings used for every task model's batcher (the name is replaced by
  *     the model name)
- * @param cacheEntries reward cache bound in entries (default 100 000; 0 disables the cache)
+ * @param cacheEntries reward cache bound in entries (default 20 000; 0 disables it). An entry keeps
+ *     the per-example rewards and details, roughly 100 bytes per example of the scored subset
  * @param scoringThreads threads for style-transfer, image and custom scoring (default 2: these
  *     calls run whole model pipelines that already use several cores each)
  */
@@ -31,6 +32,6 @@ public record RewardEngineConfig(BatcherConfig batching, int cacheEntries, int s
    * @return default settings
    */
   public static RewardEngineConfig defaults() {
-    return new RewardEngineConfig(BatcherConfig.defaults("model"), 100_000, 2);
+    return new RewardEngineConfig(BatcherConfig.defaults("model"), 20_000, 2);
   }
 }

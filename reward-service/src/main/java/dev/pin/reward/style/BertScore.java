@@ -2,10 +2,10 @@ package dev.pin.reward.style;
 
 /**
  * BERTScore (Zhang et al., 2020) from contextual token embeddings, without idf weighting: each
- * candidate token is matched to its most similar reference token by cosine similarity
- * (precision), each reference token to its most similar candidate token (recall), and {@code F1 =
- * 2PR/(P+R)}. As in the reference implementation with idf off, special tokens ([CLS], [SEP],
- * &lt;s&gt;…) are excluded by passing a keep-mask; no baseline rescaling.
+ * candidate token is matched to its most similar reference token by cosine similarity (precision),
+ * each reference token to its most similar candidate token (recall), and {@code F1 = 2PR/(P+R)}. As
+ * in the reference implementation with idf off, special tokens ([CLS], [SEP], &lt;s&gt;…) are
+ * excluded by passing a keep-mask; no baseline rescaling.
  */
 public final class BertScore {
   private BertScore() {}
@@ -61,6 +61,24 @@ public final class BertScore {
     double rec = mean(bestForRef);
     double f = p + rec == 0 ? 0 : 2 * p * rec / (p + rec);
     return new Score((float) p, (float) rec, (float) f);
+  }
+
+  /**
+   * Baseline rescaling as bert_score's {@code rescale_with_baseline}: each of P, R and F becomes
+   * {@code (x − b)/(1 − b)} with its own baseline b (F is rescaled, not recomputed).
+   *
+   * @param s the raw score
+   * @param baseline {@code {P, R, F}} baselines of the model and layer
+   * @return the rescaled score (may be negative)
+   */
+  public static Score rescale(Score s, float[] baseline) {
+    if (baseline.length != 3) {
+      throw new IllegalArgumentException("baseline needs P, R and F, got " + baseline.length);
+    }
+    return new Score(
+        (s.precision() - baseline[0]) / (1 - baseline[0]),
+        (s.recall() - baseline[1]) / (1 - baseline[1]),
+        (s.f1() - baseline[2]) / (1 - baseline[2]));
   }
 
   private static float[][] normalisedKept(float[][] emb, boolean[] keep) {

@@ -8,11 +8,11 @@ import java.util.regex.Pattern;
 
 /**
  * BLEU as sacrebleu computes it by default (Post, 2018): the mteval-v13a tokenisation, n-grams up
- * to 4 clipped by the maximum count over the references, the closest reference length (shorter
- * on ties) for the brevity penalty, and the "exp" smoothing of mteval (each order with no match
- * contributes {@code 100/(2^k·total)} for its k-th occurrence). Corpus BLEU pools the statistics
- * of all sentences; sentence BLEU additionally uses the effective order (orders with no n-grams
- * in the hypothesis are left out), as sacrebleu recommends. Scores are in [0, 100].
+ * to 4 clipped by the maximum count over the references, the closest reference length (shorter on
+ * ties) for the brevity penalty, and the "exp" smoothing of mteval (each order with no match
+ * contributes {@code 100/(2^k·total)} for its k-th occurrence). Corpus BLEU pools the statistics of
+ * all sentences; sentence BLEU additionally uses the effective order (orders with no n-grams in the
+ * hypothesis are left out), as sacrebleu recommends. Scores are in [0, 100].
  */
 public final class Bleu {
 
@@ -36,7 +36,11 @@ public final class Bleu {
    * @param referenceLength total closest-reference tokens
    */
   public record Score(
-      double score, double[] precisions, double brevityPenalty, int hypothesisLength, int referenceLength) {}
+      double score,
+      double[] precisions,
+      double brevityPenalty,
+      int hypothesisLength,
+      int referenceLength) {}
 
   /**
    * The mteval-v13a tokenisation sacrebleu applies by default.

@@ -7,9 +7,9 @@ import java.util.List;
  *
  * <p>Content = mean of {@code 100·max(0, BERTScore-F1)}; Style = % of outputs classified as the
  * target style; Fluency = % judged acceptable; {@code J} = mean over sentences of {@code
- * Content_i·[style correct_i]·[fluent_i]}; {@code GM} = geometric mean of corpus Content, Style
- * and Fluency. When no fluency classifier is configured, every output counts as fluent in J and
- * GM is the geometric mean of Content and Style only (reported with {@code fluency = NaN}).
+ * Content_i·[style correct_i]·[fluent_i]}; {@code GM} = geometric mean of corpus Content, Style and
+ * Fluency. When no fluency classifier is configured, every output counts as fluent in J and GM is
+ * the geometric mean of Content and Style only (reported with {@code fluency = NaN}).
  */
 public final class StyleMetrics {
   private StyleMetrics() {}
@@ -61,10 +61,12 @@ public final class StyleMetrics {
     style /= n;
     fluency /= n;
     j /= n;
-    double gm = withFluency
-        ? Math.cbrt(content * style * fluency)
-        : Math.sqrt(content * style);
-    return new Corpus((float) content, (float) style, withFluency ? (float) fluency : Float.NaN,
-        (float) j, (float) gm);
+    double gm = withFluency ? Math.cbrt(content * style * fluency) : Math.sqrt(content * style);
+    return new Corpus(
+        (float) content,
+        (float) style,
+        withFluency ? (float) fluency : Float.NaN,
+        (float) j,
+        (float) gm);
   }
 }

@@ -1,10 +1,10 @@
 package dev.pin.reward.style;
 
 /**
- * The style-transfer training reward (§6.2). Per sample y of input x: {@code Content =
- * 100·max(0, BERTScore-F1(y, x))}, {@code Style = 100·P(target | y)}, reward {@code (Content +
- * Style)/2}. Per (prompt, x): the maximum of each group of {@code groupSize} consecutive samples,
- * averaged over the groups (paper: 128 samples = 4 groups × 32).
+ * The style-transfer training reward (§6.2). Per sample y of input x: {@code Content = 100·max(0,
+ * BERTScore-F1(y, x))}, {@code Style = 100·P(target | y)}, reward {@code (Content + Style)/2}. Per
+ * (prompt, x): the maximum of each group of {@code groupSize} consecutive samples, averaged over
+ * the groups (paper: 128 samples = 4 groups × 32).
  */
 public final class StyleReward {
   private StyleReward() {}

@@ -21,9 +21,9 @@ import java.util.Objects;
  * of group maxima. Synchronous and thread-safe; run it on a bounded executor.
  *
  * <p>Sampling seeds are derived from the task's seed, the prompt and the source sentence, so a
- * (prompt, x) pair always gets the same samples: rewards are then deterministic and cacheable,
- * and two prompts are compared on their own samples rather than on sampling luck shared between
- * them. With GenerationConfig.seed = 0 a fixed base seed is used.
+ * (prompt, x) pair always gets the same samples: rewards are then deterministic and cacheable, and
+ * two prompts are compared on their own samples rather than on sampling luck shared between them.
+ * With GenerationConfig.seed = 0 a fixed base seed is used.
  */
 public final class StyleTransferScorer {
 
@@ -143,7 +143,8 @@ public final class StyleTransferScorer {
       contents.add(best.content());
     }
     float[][] styleProbs = styleClassifier.probabilities(outputs);
-    float[][] fluencyProbs = fluencyClassifier == null ? null : fluencyClassifier.probabilities(outputs);
+    float[][] fluencyProbs =
+        fluencyClassifier == null ? null : fluencyClassifier.probabilities(outputs);
     List<StyleMetrics.Sentence> sentences = new ArrayList<>(outputs.size());
     List<String> bleuHyps = new ArrayList<>();
     List<List<String>> bleuRefs = new ArrayList<>();
@@ -157,31 +158,78 @@ public final class StyleTransferScorer {
       }
     }
     double bleu = bleuHyps.isEmpty() ? Double.NaN : Bleu.corpus(bleuHyps, bleuRefs).score();
-    return new Evaluation(StyleMetrics.compute(sentences, fluencyProbs != null), bleu, List.copyOf(outputs));
+    return new Evaluation(
+        StyleMetrics.compute(sentences, fluencyProbs != null), bleu, List.copyOf(outputs));
+  }
+
+  /**
+   * The task LM's outputs for (prompt, input) pairs (the Generate RPC), after the cut rules.
+   *
+   * @param prompt the prompt text
+   * @param inputs sentences to rewrite
+   * @param overrides generation settings; fields set (non-zero) replace the task's
+   * @return per input, the cut, lowercased outputs
+   */
+  public List<List<String>> generate(
+      String prompt, List<String> inputs, GenerationConfig overrides) {
+    GenerationConfig.Builder g = generation.toBuilder();
+    if (overrides.getTopK() != 0) {
+      g.setTopK(overrides.getTopK());
+    }
+    if (overrides.getTemperature() != 0f) {
+      g.setTemperature(overrides.getTemperature());
+    }
+    if (overrides.getNumSamples() != 0) {
+      g.setNumSamples(overrides.getNumSamples());
+    }
+    if (overrides.getMaxNewTokens() != 0) {
+      g.setMaxNewTokens(overrides.getMaxNewTokens());
+    }
+    if (overrides.getSeed() != 0) {
+      g.setSeed(overrides.getSeed());
+    }
+    List<List<String>> raw = sample(prompt, inputs, g.build());
+    List<List<String>> out = new ArrayList<>(raw.size());
+    for (List<String> r : raw) {
+      out.add(r.stream().map(StyleOutputs::cut).toList());
+    }
+    return out;
+  }
+
+  /** Raw continuations per input under settings {@code g}. */
+  private List<List<String>> sample(String prompt, List<String> inputs, GenerationConfig g) {
+    List<TextGenerator.Request> requests = new ArrayList<>(inputs.size());
+    for (String x : inputs) {
+      int nx = generator.tokenizer().encode(x).length;
+      requests.add(
+          new TextGenerator.Request(
+              template.render(x, prompt, ""),
+              g.getNumSamples(),
+              StyleOutputs.maxNewTokens(nx, g.getMaxNewTokens()),
+              g.getTopK(),
+              g.getTemperature(),
+              seed(g.getSeed(), prompt, x)));
+    }
+    List<List<String>> raw = generator.generate(requests);
+    if (raw.size() != inputs.size()) {
+      throw new IllegalStateException(
+          "generator returned " + raw.size() + " results for " + inputs.size() + " inputs");
+    }
+    return raw;
   }
 
   /** Samples N outputs per sentence and scores each; [sentence][sample]. */
-  private List<List<Sample>> sampleAndScore(String prompt, List<StyleExample> examples, int numSamples) {
+  private List<List<Sample>> sampleAndScore(
+      String prompt, List<StyleExample> examples, int numSamples) {
     if (examples.isEmpty()) {
       throw new IllegalArgumentException("no source sentences to score");
     }
-    List<TextGenerator.Request> requests = new ArrayList<>(examples.size());
+    List<String> inputs = new ArrayList<>(examples.size());
     for (StyleExample e : examples) {
-      String x = e.getText();
-      int nx = generator.tokenizer().encode(x).length;
-      requests.add(new TextGenerator.Request(
-          template.render(x, prompt, ""),
-          numSamples,
-          StyleOutputs.maxNewTokens(nx, generation.getMaxNewTokens()),
-          generation.getTopK(),
-          generation.getTemperature(),
-          seed(prompt, x)));
+      inputs.add(e.getText());
     }
-    List<List<String>> raw = generator.generate(requests);
-    if (raw.size() != examples.size()) {
-      throw new IllegalStateException("generator returned " + raw.size() + " results for "
-          + examples.size() + " inputs");
-    }
+    GenerationConfig g = generation.toBuilder().setNumSamples(numSamples).build();
+    List<List<String>> raw = sample(prompt, inputs, g);
     // Flatten: every output, then each distinct source sentence, embedded in one call.
     List<String> outputs = new ArrayList<>();
     for (List<String> r : raw) {
@@ -199,6 +247,7 @@ public final class StyleTransferScorer {
     List<String> toEmbed = new ArrayList<>(outputs);
     toEmbed.addAll(sourceIndex.keySet());
     List<TokenEmbedder.Embeddings> emb = contentModel.embed(toEmbed, contentLayer);
+    float[] baseline = contentModel.bertScoreBaseline(contentLayer).orElse(null);
     float[][] styleProbs = styleClassifier.probabilities(outputs);
     List<List<Sample>> result = new ArrayList<>(examples.size());
     int k = 0;
@@ -207,22 +256,31 @@ public final class StyleTransferScorer {
       List<Sample> samples = new ArrayList<>(raw.get(i).size());
       for (int j = 0; j < raw.get(i).size(); j++, k++) {
         TokenEmbedder.Embeddings cand = emb.get(k);
-        float f1 = BertScore.score(cand.vectors(), not(cand.special()), ref.vectors(), not(ref.special())).f1();
+        BertScore.Score bert =
+            BertScore.score(cand.vectors(), not(cand.special()), ref.vectors(), not(ref.special()));
+        float f1 = baseline == null ? bert.f1() : BertScore.rescale(bert, baseline).f1();
         float content = StyleReward.content(f1);
         if (targetLabel >= styleProbs[k].length) {
-          throw new IllegalStateException("target_label " + targetLabel + " but style classifier '"
-              + styleClassifier.name() + "' has " + styleProbs[k].length + " labels");
+          throw new IllegalStateException(
+              "target_label "
+                  + targetLabel
+                  + " but style classifier '"
+                  + styleClassifier.name()
+                  + "' has "
+                  + styleProbs[k].length
+                  + " labels");
         }
         float style = StyleReward.style(styleProbs[k][targetLabel]);
-        samples.add(new Sample(outputs.get(k), content, style, StyleReward.sampleReward(content, style)));
+        samples.add(
+            new Sample(outputs.get(k), content, style, StyleReward.sampleReward(content, style)));
       }
       result.add(samples);
     }
     return result;
   }
 
-  private long seed(String prompt, String x) {
-    long base = generation.getSeed() != 0 ? generation.getSeed() : DEFAULT_SEED;
+  private static long seed(long configured, String prompt, String x) {
+    long base = configured != 0 ? configured : DEFAULT_SEED;
     long h = base;
     for (byte b : (prompt + "\u0000" + x).getBytes(StandardCharsets.UTF_8)) {
       h = (h ^ (b & 0xff)) * 0x100000001b3L; // FNV-1a over the base seed

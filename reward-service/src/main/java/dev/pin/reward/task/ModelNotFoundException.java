@@ -1,8 +1,8 @@
 package dev.pin.reward.task;
 
 /**
- * A task names a model the model store does not hold; the gRPC layer maps it to
- * FAILED_PRECONDITION (the request is well-formed, the server is not set up for it).
+ * A task names a model the model store does not hold; the gRPC layer maps it to FAILED_PRECONDITION
+ * (the request is well-formed, the server is not set up for it).
  */
 public final class ModelNotFoundException extends IllegalStateException {
   private static final long serialVersionUID = 1L;
@@ -18,8 +18,13 @@ public final class ModelNotFoundException extends IllegalStateException {
    * @param what what the model is needed as, e.g. "a masked or causal language model"
    */
   public ModelNotFoundException(String path, String model, String what) {
-    super(path + ": model '" + model + "' is not in the reward service's model store (needed as "
-        + what + "); import it (pin models import) or name another model");
+    super(
+        path
+            + ": model '"
+            + model
+            + "' is not in the reward service's model store (needed as "
+            + what
+            + "); import it (pin models import) or name another model");
     this.path = path;
     this.model = model;
   }

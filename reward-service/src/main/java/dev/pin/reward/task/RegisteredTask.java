@@ -22,8 +22,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A validated task: its handle, canonical spec and what registration resolved (verbalizer ids,
- * the task LM and its mask token, the custom reward function). Immutable.
+ * A validated task: its handle, canonical spec and what registration resolved (verbalizer ids, the
+ * task LM and its mask token, the custom reward function). Immutable.
  */
 public final class RegisteredTask {
 
@@ -134,7 +134,8 @@ public final class RegisteredTask {
         PromptTemplate.parse(c.getTemplate()),
         maskToken,
         verbalizerIds,
-        ClassificationReward.Multipliers.orDefault(c.getCorrectMultiplier(), c.getIncorrectMultiplier()),
+        ClassificationReward.Multipliers.orDefault(
+            c.getCorrectMultiplier(), c.getIncorrectMultiplier()),
         source);
   }
 
@@ -236,7 +237,9 @@ public final class RegisteredTask {
   }
 
   static Split normalise(Split split) {
-    return split == Split.SPLIT_UNSPECIFIED || split == Split.UNRECOGNIZED ? Split.SPLIT_TRAIN : split;
+    return split == Split.SPLIT_UNSPECIFIED || split == Split.UNRECOGNIZED
+        ? Split.SPLIT_TRAIN
+        : split;
   }
 
   private static List<LabeledText> labeled(ClassificationTask c, Split s) {
@@ -267,8 +270,14 @@ public final class RegisteredTask {
     if (indices.isEmpty()) {
       if (all.isEmpty() && type != TaskType.TASK_TYPE_CUSTOM) {
         throw new TaskValidationException(
-            List.of(new FieldError("split", "task " + handle + " has no " + splitName(split)
-                + " examples; register them inline or choose another split")));
+            List.of(
+                new FieldError(
+                    "split",
+                    "task "
+                        + handle
+                        + " has no "
+                        + splitName(split)
+                        + " examples; register them inline or choose another split")));
       }
       return all;
     }
@@ -277,8 +286,15 @@ public final class RegisteredTask {
     for (int i = 0; i < indices.size(); i++) {
       int idx = indices.get(i);
       if (idx < 0 || idx >= all.size()) {
-        errors.add(new FieldError("example_indices[" + i + "]",
-            idx + " is outside the " + splitName(split) + " split (" + all.size() + " examples)"));
+        errors.add(
+            new FieldError(
+                "example_indices[" + i + "]",
+                idx
+                    + " is outside the "
+                    + splitName(split)
+                    + " split ("
+                    + all.size()
+                    + " examples)"));
       } else {
         out.add(all.get(idx));
       }

@@ -8,19 +8,22 @@ import dev.pin.v1.StyleTransferTask;
 import dev.pin.v1.TaskSpec;
 
 /**
- * The canonical form of a task spec, which is what is hashed and stored: defaults written out
- * (so an explicit default and an omitted field give the same handle) and the orchestrator-only
- * {@code data} sources dropped (examples are inline; two orchestrators reading the same data from
+ * The canonical form of a task spec, which is what is hashed and stored: defaults written out (so
+ * an explicit default and an omitted field give the same handle) and the orchestrator-only {@code
+ * data} sources dropped (examples are inline; two orchestrators reading the same data from
  * different paths must get the same handle).
  */
 public final class TaskCanonicalizer {
 
   /** Default style-transfer template (§6.2): the task LM continues {@code "…" "}. */
   public static final String DEFAULT_STYLE_TEMPLATE = "{prompt} \"{sentence}\" \"";
+
   /** Default sampling top-k for style transfer (§6.2). */
   public static final int DEFAULT_TOP_K = 10;
+
   /** Default samples per (prompt, input): 4 groups × 32 (§6.2). */
   public static final int DEFAULT_NUM_SAMPLES = 128;
+
   /** Default group size of the group-max average (§6.2). */
   public static final int DEFAULT_GROUP_SIZE = 32;
 
@@ -40,10 +43,12 @@ public final class TaskCanonicalizer {
       case CLASSIFICATION -> {
         ClassificationTask.Builder c = b.getClassificationBuilder().clearData();
         if (c.getTemplate().isBlank()) {
-          c.setTemplate(maskedTaskModel ? PromptTemplate.DEFAULT_MASKED : PromptTemplate.DEFAULT_CAUSAL);
+          c.setTemplate(
+              maskedTaskModel ? PromptTemplate.DEFAULT_MASKED : PromptTemplate.DEFAULT_CAUSAL);
         }
         ClassificationReward.Multipliers m =
-            ClassificationReward.Multipliers.orDefault(c.getCorrectMultiplier(), c.getIncorrectMultiplier());
+            ClassificationReward.Multipliers.orDefault(
+                c.getCorrectMultiplier(), c.getIncorrectMultiplier());
         c.setCorrectMultiplier(m.correct()).setIncorrectMultiplier(m.incorrect());
       }
       case STYLE_TRANSFER -> {

@@ -14,8 +14,8 @@ import java.util.HexFormat;
  * Content-hash handles: {@code "task-" + first 16 hex digits of SHA-256(canonical bytes)}.
  *
  * <p>The bytes are protobuf's deterministic serialization (fields in number order, map entries
- * sorted by key) of the canonical spec (see {@link TaskCanonicalizer}), prefixed with a version
- * tag so a future change of the canonical form cannot collide with old handles. Deterministic
+ * sorted by key) of the canonical spec (see {@link TaskCanonicalizer}), prefixed with a version tag
+ * so a future change of the canonical form cannot collide with old handles. Deterministic
  * serialization is stable for one protobuf-java version, and every replica runs the same build.
  */
 public final class TaskHandles {

@@ -24,16 +24,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Registers task specs and holds them by handle.
  *
  * <p>{@link #register} validates the spec (every problem is collected and reported with its field
  * path), resolves the models through the {@link ModelCatalog}, checks the verbalizers against the
- * task model's tokenizer, canonicalises the spec and stores it under its content hash.
- * Registration is idempotent. The registry keeps at most {@code maxTasks} tasks and evicts the
- * least recently used; a client that meets NOT_FOUND re-registers and gets the same handle.
- * Thread-safe.
+ * task model's tokenizer, canonicalises the spec and stores it under its content hash. Registration
+ * is idempotent. The registry keeps at most {@code maxTasks} tasks and evicts the least recently
+ * used; a client that meets NOT_FOUND re-registers and gets the same handle. Thread-safe.
  */
 public final class TaskRegistry {
 
@@ -43,6 +44,7 @@ public final class TaskRegistry {
   private final RewardFunctionRegistry functions;
   private final int maxTasks;
   private final LinkedHashMap<String, RegisteredTask> tasks;
+  private final List<Consumer<String>> evictionListeners = new CopyOnWriteArrayList<>();
 
   /**
    * Creates a registry.
@@ -76,10 +78,15 @@ public final class TaskRegistry {
           case STYLE_TRANSFER -> styleTransfer(spec);
           case IMAGE_INVERSION -> imageInversion(spec);
           case CUSTOM -> custom(spec);
-          default -> throw new TaskValidationException(
-              List.of(new FieldError(ROOT,
-                  "set one of classification, style_transfer, image_inversion or custom")));
+          default ->
+              throw new TaskValidationException(
+                  List.of(
+                      new FieldError(
+                          ROOT,
+                          "set one of classification, style_transfer, image_inversion or custom")));
         };
+    String evicted = null;
+    RegisteredTask result;
     synchronized (tasks) {
       RegisteredTask existing = tasks.get(task.handle());
       if (existing != null) {
@@ -88,11 +95,27 @@ public final class TaskRegistry {
       tasks.put(task.handle(), task);
       if (tasks.size() > maxTasks) {
         var it = tasks.entrySet().iterator();
-        it.next();
+        evicted = it.next().getKey();
         it.remove();
       }
-      return task;
+      result = task;
     }
+    if (evicted != null) {
+      for (Consumer<String> l : evictionListeners) {
+        l.accept(evicted);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Adds a callback for evicted handles, so holders of per-task state (scorers, embedded target
+   * images) can drop it.
+   *
+   * @param listener called with each evicted handle, outside the registry's lock
+   */
+  public void addEvictionListener(Consumer<String> listener) {
+    evictionListeners.add(Objects.requireNonNull(listener));
   }
 
   /**
@@ -135,21 +158,35 @@ public final class TaskRegistry {
     String path = ROOT + ".classification";
     ClassificationTask c = spec.getClassification();
     List<FieldError> errors = new ArrayList<>();
-    requireModelName(c.hasTaskModel() ? c.getTaskModel() : null, path + ".task_model", "a task LM, e.g. \"bert-base-uncased\"", errors);
+    requireModelName(
+        c.hasTaskModel() ? c.getTaskModel() : null,
+        path + ".task_model",
+        "a task LM, e.g. \"bert-base-uncased\"",
+        errors);
     int classes = c.getVerbalizersCount();
     if (classes < 2) {
-      errors.add(new FieldError(path + ".verbalizers",
-          "give one label word per class, at least 2 (got " + classes + ")"));
+      errors.add(
+          new FieldError(
+              path + ".verbalizers",
+              "give one label word per class, at least 2 (got " + classes + ")"));
     }
     if (c.getLabelNamesCount() != 0 && c.getLabelNamesCount() != classes) {
-      errors.add(new FieldError(path + ".label_names",
-          c.getLabelNamesCount() + " names for " + classes + " classes; give one per verbalizer or none"));
+      errors.add(
+          new FieldError(
+              path + ".label_names",
+              c.getLabelNamesCount()
+                  + " names for "
+                  + classes
+                  + " classes; give one per verbalizer or none"));
     }
     multiplier(c.getCorrectMultiplier(), path + ".correct_multiplier", errors);
     multiplier(c.getIncorrectMultiplier(), path + ".incorrect_multiplier", errors);
     if (c.getTrainCount() == 0) {
-      errors.add(new FieldError(path + ".train", "no inline examples; the reward service needs"
-          + " examples inline (the orchestrator fills them from task.classification.data)"));
+      errors.add(
+          new FieldError(
+              path + ".train",
+              "no inline examples; the reward service needs examples inline (the orchestrator fills"
+                  + " them from task.classification.data)"));
     }
     labeledExamples(c.getTrainList(), path + ".train", classes, errors);
     labeledExamples(c.getDevList(), path + ".dev", classes, errors);
@@ -157,39 +194,74 @@ public final class TaskRegistry {
     throwIfAny(errors);
 
     TaskLanguageModel model =
-        catalog.languageModel(c.getTaskModel())
-            .orElseThrow(() -> new ModelNotFoundException(
-                path + ".task_model", c.getTaskModel().getName(), "a masked or causal language model"));
+        catalog
+            .languageModel(c.getTaskModel())
+            .orElseThrow(
+                () ->
+                    new ModelNotFoundException(
+                        path + ".task_model",
+                        c.getTaskModel().getName(),
+                        "a masked or causal language model"));
     TaskSpec canonical = TaskCanonicalizer.canonicalize(spec, model.isMasked());
     ClassificationTask cc = canonical.getClassification();
     PromptTemplate template = PromptTemplate.parse(cc.getTemplate());
     checkTemplate(template, path + ".template", errors);
     if (model.isMasked() && template.count(PromptTemplate.MASK) != 1) {
-      errors.add(new FieldError(path + ".template", "must contain {mask} exactly once: task model '"
-          + model.name() + "' is a masked LM and is read at the mask (found "
-          + template.count(PromptTemplate.MASK) + "), e.g. \"" + PromptTemplate.DEFAULT_MASKED + "\""));
+      errors.add(
+          new FieldError(
+              path + ".template",
+              "must contain {mask} exactly once: task model '"
+                  + model.name()
+                  + "' is a masked LM and is read at the mask (found "
+                  + template.count(PromptTemplate.MASK)
+                  + "), e.g. \""
+                  + PromptTemplate.DEFAULT_MASKED
+                  + "\""));
     }
     if (!model.isMasked() && template.count(PromptTemplate.MASK) != 0) {
-      errors.add(new FieldError(path + ".template", "remove {mask}: task model '" + model.name()
-          + "' is a causal LM and is read at the next token after the text, e.g. \""
-          + PromptTemplate.DEFAULT_CAUSAL + "\""));
+      errors.add(
+          new FieldError(
+              path + ".template",
+              "remove {mask}: task model '"
+                  + model.name()
+                  + "' is a causal LM and is read at the next token after the text, e.g. \""
+                  + PromptTemplate.DEFAULT_CAUSAL
+                  + "\""));
     }
     throwIfAny(errors);
 
     String maskToken = "";
     if (model.isMasked()) {
-      maskToken = model.tokenizer().maskToken().orElseThrow(() -> new IllegalStateException(
-          "masked task model '" + model.name() + "' has a tokenizer without a mask token"));
+      maskToken =
+          model
+              .tokenizer()
+              .maskToken()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "masked task model '"
+                              + model.name()
+                              + "' has a tokenizer without a mask token"));
     }
     Verbalizers.Resolution v =
-        Verbalizers.resolve(cc.getVerbalizersList(), model.tokenizer(),
-            template.labelWordFollowsSpace(model.isMasked()), model.name());
+        Verbalizers.resolve(
+            cc.getVerbalizersList(),
+            model.tokenizer(),
+            template.labelWordFollowsSpace(model.isMasked()),
+            model.name());
     for (Verbalizers.Problem p : v.problems()) {
       errors.add(new FieldError(path + ".verbalizers[" + p.index() + "]", p.message()));
     }
     throwIfAny(errors);
-    return new RegisteredTask(TaskHandles.handleOf(canonical), TaskType.TASK_TYPE_CLASSIFICATION,
-        canonical, v.ids(), v.tokens(), model, maskToken, null);
+    return new RegisteredTask(
+        TaskHandles.handleOf(canonical),
+        TaskType.TASK_TYPE_CLASSIFICATION,
+        canonical,
+        v.ids(),
+        v.tokens(),
+        model,
+        maskToken,
+        null);
   }
 
   private static void multiplier(float value, String path, List<FieldError> errors) {
@@ -206,8 +278,10 @@ public final class TaskRegistry {
         errors.add(new FieldError(path + "[" + i + "].text", "empty sentence"));
       }
       if (classes >= 2 && (e.getLabel() < 0 || e.getLabel() >= classes)) {
-        errors.add(new FieldError(path + "[" + i + "].label", e.getLabel() + " is outside [0, "
-            + classes + "): labels index the verbalizers"));
+        errors.add(
+            new FieldError(
+                path + "[" + i + "].label",
+                e.getLabel() + " is outside [0, " + classes + "): labels index the verbalizers"));
       }
     }
   }
@@ -217,7 +291,8 @@ public final class TaskRegistry {
       errors.add(new FieldError(path, "must contain {prompt} (got \"" + template.source() + "\")"));
     }
     if (template.count(PromptTemplate.SENTENCE) < 1) {
-      errors.add(new FieldError(path, "must contain {sentence} (got \"" + template.source() + "\")"));
+      errors.add(
+          new FieldError(path, "must contain {sentence} (got \"" + template.source() + "\")"));
     }
   }
 
@@ -227,34 +302,55 @@ public final class TaskRegistry {
     String path = ROOT + ".style_transfer";
     StyleTransferTask s = spec.getStyleTransfer();
     List<FieldError> errors = new ArrayList<>();
-    requireModelName(s.hasGenerator() ? s.getGenerator() : null, path + ".generator", "a causal LM", errors);
-    requireModelName(s.hasStyleClassifier() ? s.getStyleClassifier() : null, path + ".style_classifier", "a sequence classifier", errors);
-    requireModelName(s.hasContentModel() ? s.getContentModel() : null, path + ".content_model", "an encoder for BERTScore", errors);
+    requireModelName(
+        s.hasGenerator() ? s.getGenerator() : null, path + ".generator", "a causal LM", errors);
+    requireModelName(
+        s.hasStyleClassifier() ? s.getStyleClassifier() : null,
+        path + ".style_classifier",
+        "a sequence classifier",
+        errors);
+    requireModelName(
+        s.hasContentModel() ? s.getContentModel() : null,
+        path + ".content_model",
+        "an encoder for BERTScore",
+        errors);
     if (s.getTargetLabel() < 0) {
       errors.add(new FieldError(path + ".target_label", s.getTargetLabel() + " must be >= 0"));
     }
     if (s.getContentLayer() < 0) {
-      errors.add(new FieldError(path + ".content_layer", s.getContentLayer() + " must be >= 0 (0 = final layer)"));
+      errors.add(
+          new FieldError(
+              path + ".content_layer", s.getContentLayer() + " must be >= 0 (0 = final layer)"));
     }
     GenerationConfig g = s.getGeneration();
     if (g.getTopK() < 0) {
       errors.add(new FieldError(path + ".generation.top_k", g.getTopK() + " must be >= 0"));
     }
     if (!Float.isFinite(g.getTemperature()) || g.getTemperature() < 0f) {
-      errors.add(new FieldError(path + ".generation.temperature", g.getTemperature() + " must be a finite number >= 0"));
+      errors.add(
+          new FieldError(
+              path + ".generation.temperature",
+              g.getTemperature() + " must be a finite number >= 0"));
     }
     if (g.getNumSamples() < 0) {
-      errors.add(new FieldError(path + ".generation.num_samples", g.getNumSamples() + " must be >= 0"));
+      errors.add(
+          new FieldError(path + ".generation.num_samples", g.getNumSamples() + " must be >= 0"));
     }
     if (g.getGroupSize() < 0) {
-      errors.add(new FieldError(path + ".generation.group_size", g.getGroupSize() + " must be >= 0"));
+      errors.add(
+          new FieldError(path + ".generation.group_size", g.getGroupSize() + " must be >= 0"));
     }
     if (g.getMaxNewTokens() < 0) {
-      errors.add(new FieldError(path + ".generation.max_new_tokens", g.getMaxNewTokens() + " must be >= 0"));
+      errors.add(
+          new FieldError(
+              path + ".generation.max_new_tokens", g.getMaxNewTokens() + " must be >= 0"));
     }
     if (s.getTrainCount() == 0) {
-      errors.add(new FieldError(path + ".train", "no inline source sentences; the reward service"
-          + " needs them inline (the orchestrator fills them from task.style_transfer.data)"));
+      errors.add(
+          new FieldError(
+              path + ".train",
+              "no inline source sentences; the reward service needs them inline (the orchestrator"
+                  + " fills them from task.style_transfer.data)"));
     }
     styleExamples(s.getTrainList(), path + ".train", errors);
     styleExamples(s.getDevList(), path + ".dev", errors);
@@ -263,20 +359,30 @@ public final class TaskRegistry {
     PromptTemplate template = PromptTemplate.parse(canonical.getStyleTransfer().getTemplate());
     checkTemplate(template, path + ".template", errors);
     if (template.count(PromptTemplate.MASK) != 0) {
-      errors.add(new FieldError(path + ".template", "remove {mask}: the generator continues the text"));
+      errors.add(
+          new FieldError(path + ".template", "remove {mask}: the generator continues the text"));
     }
     throwIfAny(errors);
-    requireModel(s.getGenerator(), path + ".generator", "a causal LM (the style-transfer generator)");
+    requireModel(
+        s.getGenerator(), path + ".generator", "a causal LM (the style-transfer generator)");
     requireModel(s.getStyleClassifier(), path + ".style_classifier", "a style classifier");
     requireModel(s.getContentModel(), path + ".content_model", "an encoder for BERTScore");
     if (s.hasFluencyClassifier() && !s.getFluencyClassifier().getName().isBlank()) {
       requireModel(s.getFluencyClassifier(), path + ".fluency_classifier", "a fluency classifier");
     }
-    return new RegisteredTask(TaskHandles.handleOf(canonical), TaskType.TASK_TYPE_STYLE_TRANSFER,
-        canonical, new int[0], List.of(), null, "", null);
+    return new RegisteredTask(
+        TaskHandles.handleOf(canonical),
+        TaskType.TASK_TYPE_STYLE_TRANSFER,
+        canonical,
+        new int[0],
+        List.of(),
+        null,
+        "",
+        null);
   }
 
-  private static void styleExamples(List<StyleExample> examples, String path, List<FieldError> errors) {
+  private static void styleExamples(
+      List<StyleExample> examples, String path, List<FieldError> errors) {
     for (int i = 0; i < examples.size(); i++) {
       if (examples.get(i).getText().isBlank()) {
         errors.add(new FieldError(path + "[" + i + "].text", "empty sentence"));
@@ -292,23 +398,35 @@ public final class TaskRegistry {
     List<FieldError> errors = new ArrayList<>();
     requireModelName(t.hasClip() ? t.getClip() : null, path + ".clip", "a CLIP model", errors);
     if (t.getTargetsCount() == 0) {
-      errors.add(new FieldError(path + ".targets", "no inline target images; the reward service"
-          + " needs the image bytes (the orchestrator fills them from task.image_inversion.data)"));
+      errors.add(
+          new FieldError(
+              path + ".targets",
+              "no inline target images; the reward service needs the image bytes (the orchestrator"
+                  + " fills them from task.image_inversion.data)"));
     }
     for (int i = 0; i < t.getTargetsCount(); i++) {
       try {
         ImageDecoder.decode(t.getTargets(i).getData().toByteArray());
       } catch (IllegalArgumentException e) {
         String source = t.getTargets(i).getSource();
-        errors.add(new FieldError(path + ".targets[" + i + "].data",
-            e.getMessage() + (source.isEmpty() ? "" : " (source " + source + ")")));
+        errors.add(
+            new FieldError(
+                path + ".targets[" + i + "].data",
+                e.getMessage() + (source.isEmpty() ? "" : " (source " + source + ")")));
       }
     }
     throwIfAny(errors);
     requireModel(t.getClip(), path + ".clip", "a CLIP model");
     TaskSpec canonical = TaskCanonicalizer.canonicalize(spec, false);
-    return new RegisteredTask(TaskHandles.handleOf(canonical), TaskType.TASK_TYPE_IMAGE_INVERSION,
-        canonical, new int[0], List.of(), null, "", null);
+    return new RegisteredTask(
+        TaskHandles.handleOf(canonical),
+        TaskType.TASK_TYPE_IMAGE_INVERSION,
+        canonical,
+        new int[0],
+        List.of(),
+        null,
+        "",
+        null);
   }
 
   // ---- custom ----
@@ -319,13 +437,20 @@ public final class TaskRegistry {
     List<FieldError> errors = new ArrayList<>();
     RewardFunction fn = null;
     if (c.getRewardFunction().isBlank()) {
-      errors.add(new FieldError(path + ".reward_function",
-          "name a reward function; registered: " + String.join(", ", functions.names())));
+      errors.add(
+          new FieldError(
+              path + ".reward_function",
+              "name a reward function; registered: " + String.join(", ", functions.names())));
     } else {
       fn = functions.get(c.getRewardFunction()).orElse(null);
       if (fn == null) {
-        errors.add(new FieldError(path + ".reward_function", "no reward function named '"
-            + c.getRewardFunction() + "'; registered: " + String.join(", ", functions.names())));
+        errors.add(
+            new FieldError(
+                path + ".reward_function",
+                "no reward function named '"
+                    + c.getRewardFunction()
+                    + "'; registered: "
+                    + String.join(", ", functions.names())));
       } else {
         try {
           fn.validate(c.getParamsMap());
@@ -338,16 +463,25 @@ public final class TaskRegistry {
     }
     throwIfAny(errors);
     if (c.hasModel() && !c.getModel().getName().isBlank()) {
-      requireModel(c.getModel(), path + ".model", "the model of reward function '" + fn.name() + "'");
+      requireModel(
+          c.getModel(), path + ".model", "the model of reward function '" + fn.name() + "'");
     }
     TaskSpec canonical = TaskCanonicalizer.canonicalize(spec, false);
-    return new RegisteredTask(TaskHandles.handleOf(canonical), TaskType.TASK_TYPE_CUSTOM,
-        canonical, new int[0], List.of(), null, "", fn);
+    return new RegisteredTask(
+        TaskHandles.handleOf(canonical),
+        TaskType.TASK_TYPE_CUSTOM,
+        canonical,
+        new int[0],
+        List.of(),
+        null,
+        "",
+        fn);
   }
 
   // ---- helpers ----
 
-  private static void requireModelName(ModelRef ref, String path, String what, List<FieldError> errors) {
+  private static void requireModelName(
+      ModelRef ref, String path, String what, List<FieldError> errors) {
     if (ref == null || ref.getName().isBlank()) {
       errors.add(new FieldError(path + ".name", "name " + what));
     }

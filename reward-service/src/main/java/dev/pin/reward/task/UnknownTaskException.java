@@ -10,8 +10,11 @@ public final class UnknownTaskException extends RuntimeException {
    * @param handle the unknown handle
    */
   public UnknownTaskException(String handle) {
-    super("task handle '" + handle + "' is not registered on this reward replica (replicas do not"
-        + " share tasks, and idle tasks are evicted); call RegisterTask with the spec again — the"
-        + " handle is a content hash, so it will be the same");
+    super(
+        "task handle '"
+            + handle
+            + "' is not registered on this reward replica (replicas do not share tasks, and idle"
+            + " tasks are evicted); call RegisterTask with the spec again — the handle is a content"
+            + " hash, so it will be the same");
   }
 }

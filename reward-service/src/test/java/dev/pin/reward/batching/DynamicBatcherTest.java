@@ -23,8 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The batcher over a real deterministic compute function: each item is an int array, its result
- * the sum of squares; the function records the batches it saw.
+ * The batcher over a real deterministic compute function: each item is an int array, its result the
+ * sum of squares; the function records the batches it saw.
  */
 class DynamicBatcherTest {
 
@@ -70,7 +70,10 @@ class DynamicBatcherTest {
   void mergesConcurrentCallersIntoOneBatch() throws Exception {
     // The wait is long; the batch goes out because it is full, not because time ran out.
     DynamicBatcher<int[], Long> b =
-        batcher(BatcherConfig.defaults("merge").withMaxBatchSize(8).withMaxWait(Duration.ofSeconds(30)));
+        batcher(
+            BatcherConfig.defaults("merge")
+                .withMaxBatchSize(8)
+                .withMaxWait(Duration.ofSeconds(30)));
     ExecutorService callers = Executors.newFixedThreadPool(8);
     try {
       CountDownLatch go = new CountDownLatch(1);
@@ -91,7 +94,8 @@ class DynamicBatcherTest {
       }
       go.countDown();
       for (int i = 0; i < 8; i++) {
-        assertEquals((long) i * i + 1, submitted.get(i).get(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS));
+        assertEquals(
+            (long) i * i + 1, submitted.get(i).get(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS));
       }
       assertEquals(1, batches.size());
       assertEquals(8, batches.get(0).size());
@@ -103,7 +107,8 @@ class DynamicBatcherTest {
   @Test
   void neverExceedsTheMaxBatchSize() {
     DynamicBatcher<int[], Long> b =
-        batcher(BatcherConfig.defaults("size").withMaxBatchSize(8).withMaxWait(Duration.ofMillis(20)));
+        batcher(
+            BatcherConfig.defaults("size").withMaxBatchSize(8).withMaxWait(Duration.ofMillis(20)));
     List<int[]> items = IntStream.range(0, 20).mapToObj(i -> new int[] {i}).toList();
     List<Long> out = b.submitAll(items).join();
     for (int i = 0; i < 20; i++) {
@@ -115,7 +120,8 @@ class DynamicBatcherTest {
   @Test
   void aLoneItemGoesOutAfterMaxWait() {
     DynamicBatcher<int[], Long> b =
-        batcher(BatcherConfig.defaults("wait").withMaxBatchSize(8).withMaxWait(Duration.ofMillis(80)));
+        batcher(
+            BatcherConfig.defaults("wait").withMaxBatchSize(8).withMaxWait(Duration.ofMillis(80)));
     long start = System.nanoTime();
     assertEquals(25L, b.submit(new int[] {3, 4}).join());
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -168,9 +174,11 @@ class DynamicBatcherTest {
     assertTrue(entered.await(10, TimeUnit.SECONDS));
     Poll.until("first item dispatched", Duration.ofSeconds(10), () -> b.queueDepth() == 0);
     // The only worker is busy: these wait in the queue, up to its bound of 4 items.
-    List<CompletableFuture<Long>> waiting = b.submitEach(List.of(new int[] {2}, new int[] {3}, new int[] {4}));
+    List<CompletableFuture<Long>> waiting =
+        b.submitEach(List.of(new int[] {2}, new int[] {3}, new int[] {4}));
     QueueFullException e =
-        assertThrows(QueueFullException.class, () -> b.submitAll(List.of(new int[] {5}, new int[] {6})));
+        assertThrows(
+            QueueFullException.class, () -> b.submitAll(List.of(new int[] {5}, new int[] {6})));
     assertEquals(3, e.queued());
     assertEquals(2, e.requested());
     assertEquals(4, e.capacity());
@@ -209,7 +217,8 @@ class DynamicBatcherTest {
   void wrongResultCountIsReported() {
     DynamicBatcher<int[], Long> b =
         batcher(BatcherConfig.defaults("count").withMaxWait(Duration.ZERO), batch -> List.of());
-    CompletionException e = assertThrows(CompletionException.class, () -> b.submit(new int[] {1}).join());
+    CompletionException e =
+        assertThrows(CompletionException.class, () -> b.submit(new int[] {1}).join());
     assertInstanceOf(IllegalStateException.class, e.getCause());
   }
 
@@ -260,7 +269,10 @@ class DynamicBatcherTest {
   @Test
   void closeRunsQueuedWorkThenRefusesMore() {
     DynamicBatcher<int[], Long> b =
-        batcher(BatcherConfig.defaults("close").withMaxBatchSize(100).withMaxWait(Duration.ofMinutes(5)));
+        batcher(
+            BatcherConfig.defaults("close")
+                .withMaxBatchSize(100)
+                .withMaxWait(Duration.ofMinutes(5)));
     CompletableFuture<List<Long>> pending = b.submitAll(List.of(new int[] {1}, new int[] {2}));
     long start = System.nanoTime();
     b.close();
@@ -290,7 +302,8 @@ class DynamicBatcherTest {
     CompletionException e = assertThrows(CompletionException.class, queued::join);
     assertInstanceOf(BatcherClosedException.class, e.getCause());
     // The running batch was interrupted by shutdownNow, so its future fails too.
-    assertThrows(java.util.concurrent.ExecutionException.class, () -> running.get(10, TimeUnit.SECONDS));
+    assertThrows(
+        java.util.concurrent.ExecutionException.class, () -> running.get(10, TimeUnit.SECONDS));
     release.countDown();
   }
 }

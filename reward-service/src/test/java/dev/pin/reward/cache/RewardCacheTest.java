@@ -30,10 +30,21 @@ class RewardCacheTest {
   @Test
   void keysCoverHandleSplitSubsetAndPrompt() {
     RewardCacheKey a = key("great movie");
-    assertEquals(a, RewardCacheKey.of("task-0123456789abcdef", Split.SPLIT_UNSPECIFIED, List.of(), "great movie"));
-    assertFalse(a.equals(RewardCacheKey.of("task-0123456789abcdef", Split.SPLIT_DEV, List.of(), "great movie")));
-    assertFalse(a.equals(RewardCacheKey.of("task-0123456789abcdef", Split.SPLIT_TRAIN, List.of(1, 2), "great movie")));
-    assertFalse(a.equals(RewardCacheKey.of("task-fedcba9876543210", Split.SPLIT_TRAIN, List.of(), "great movie")));
+    assertEquals(
+        a,
+        RewardCacheKey.of(
+            "task-0123456789abcdef", Split.SPLIT_UNSPECIFIED, List.of(), "great movie"));
+    assertFalse(
+        a.equals(
+            RewardCacheKey.of("task-0123456789abcdef", Split.SPLIT_DEV, List.of(), "great movie")));
+    assertFalse(
+        a.equals(
+            RewardCacheKey.of(
+                "task-0123456789abcdef", Split.SPLIT_TRAIN, List.of(1, 2), "great movie")));
+    assertFalse(
+        a.equals(
+            RewardCacheKey.of(
+                "task-fedcba9876543210", Split.SPLIT_TRAIN, List.of(), "great movie")));
     assertFalse(a.equals(key("great  movie")));
     List<Integer> indices = new ArrayList<>(List.of(1, 2));
     RewardCacheKey k = RewardCacheKey.of("h", Split.SPLIT_TRAIN, indices, "p");
@@ -75,19 +86,23 @@ class RewardCacheTest {
     RewardCache<RewardCacheKey, Float> cache = new RewardCache<>("t", 10, registry);
     AtomicInteger loads = new AtomicInteger();
     RewardCache.Lookup<Float> first =
-        cache.get(key("x"), k -> CompletableFuture.completedFuture((float) loads.incrementAndGet()));
+        cache.get(
+            key("x"), k -> CompletableFuture.completedFuture((float) loads.incrementAndGet()));
     assertFalse(first.cached());
     assertEquals(1f, first.value().join());
     RewardCache.Lookup<Float> second =
-        cache.get(key("x"), k -> CompletableFuture.completedFuture((float) loads.incrementAndGet()));
+        cache.get(
+            key("x"), k -> CompletableFuture.completedFuture((float) loads.incrementAndGet()));
     assertTrue(second.cached());
     assertEquals(1f, second.value().join());
     assertEquals(1, loads.get());
 
     RewardCache.Lookup<Float> failed =
-        cache.get(key("y"), k -> CompletableFuture.failedFuture(new IllegalStateException("model down")));
+        cache.get(
+            key("y"), k -> CompletableFuture.failedFuture(new IllegalStateException("model down")));
     assertThrows(CompletionException.class, () -> failed.value().join());
-    RewardCache.Lookup<Float> retry = cache.get(key("y"), k -> CompletableFuture.completedFuture(7f));
+    RewardCache.Lookup<Float> retry =
+        cache.get(key("y"), k -> CompletableFuture.completedFuture(7f));
     assertFalse(retry.cached());
     assertEquals(7f, retry.value().join());
   }
@@ -97,14 +112,20 @@ class RewardCacheTest {
     RewardCache<RewardCacheKey, Float> cache = new RewardCache<>("t", 10, registry);
     CompletableFuture<Float> slow = new CompletableFuture<>();
     AtomicInteger loads = new AtomicInteger();
-    RewardCache.Lookup<Float> a = cache.get(key("z"), k -> {
-      loads.incrementAndGet();
-      return slow;
-    });
-    RewardCache.Lookup<Float> b = cache.get(key("z"), k -> {
-      loads.incrementAndGet();
-      return CompletableFuture.completedFuture(0f);
-    });
+    RewardCache.Lookup<Float> a =
+        cache.get(
+            key("z"),
+            k -> {
+              loads.incrementAndGet();
+              return slow;
+            });
+    RewardCache.Lookup<Float> b =
+        cache.get(
+            key("z"),
+            k -> {
+              loads.incrementAndGet();
+              return CompletableFuture.completedFuture(0f);
+            });
     assertTrue(b.cached());
     assertSame(a.value(), b.value());
     slow.complete(42f);
@@ -120,23 +141,32 @@ class RewardCacheTest {
     try {
       List<CompletableFuture<Boolean>> runs = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
-        runs.add(CompletableFuture.supplyAsync(() -> {
-          for (int i = 0; i < 5000; i++) {
-            String p = "p" + (i % 100);
-            int v = cache.get(key(p), k -> CompletableFuture.completedFuture(k.promptText().length()))
-                .value().join();
-            if (v != p.length()) {
-              return false;
-            }
-          }
-          return true;
-        }, pool));
+        runs.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  for (int i = 0; i < 5000; i++) {
+                    String p = "p" + (i % 100);
+                    int v =
+                        cache
+                            .get(
+                                key(p),
+                                k -> CompletableFuture.completedFuture(k.promptText().length()))
+                            .value()
+                            .join();
+                    if (v != p.length()) {
+                      return false;
+                    }
+                  }
+                  return true;
+                },
+                pool));
       }
       for (CompletableFuture<Boolean> r : runs) {
         assertTrue(r.get(30, TimeUnit.SECONDS));
       }
       assertTrue(cache.size() <= 64);
-      assertEquals(20_000.0,
+      assertEquals(
+          20_000.0,
           registry.get("pin.reward.cache.hits").counter().count()
               + registry.get("pin.reward.cache.misses").counter().count());
     } finally {

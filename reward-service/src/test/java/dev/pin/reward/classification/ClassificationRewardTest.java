@@ -18,7 +18,8 @@ class ClassificationRewardTest {
 
   @Test
   void softmaxOverVerbalizerLogitsOnly() {
-    assertArrayEquals(new float[] {0.25f, 0.75f}, ClassificationReward.softmax(new float[] {0f, LN3}), 1e-6f);
+    assertArrayEquals(
+        new float[] {0.25f, 0.75f}, ClassificationReward.softmax(new float[] {0f, LN3}), 1e-6f);
     // Large logits stay finite (max subtracted first).
     float[] p = ClassificationReward.softmax(new float[] {1000f, 1000f});
     assertArrayEquals(new float[] {0.5f, 0.5f}, p, 1e-6f);
@@ -26,7 +27,8 @@ class ClassificationRewardTest {
 
   @Test
   void correctExampleGetsGapTimes200() {
-    ExampleResult r = ClassificationReward.scoreExample(new float[] {0f, LN3}, 1, Multipliers.DEFAULT);
+    ExampleResult r =
+        ClassificationReward.scoreExample(new float[] {0f, LN3}, 1, Multipliers.DEFAULT);
     assertEquals(0.5f, r.gap(), 1e-6f);
     assertTrue(r.correct());
     assertEquals(1, r.predicted());
@@ -35,7 +37,8 @@ class ClassificationRewardTest {
 
   @Test
   void wrongExampleGetsGapTimes180() {
-    ExampleResult r = ClassificationReward.scoreExample(new float[] {0f, LN3}, 0, Multipliers.DEFAULT);
+    ExampleResult r =
+        ClassificationReward.scoreExample(new float[] {0f, LN3}, 0, Multipliers.DEFAULT);
     assertEquals(-0.5f, r.gap(), 1e-6f);
     assertFalse(r.correct());
     assertEquals(1, r.predicted());
@@ -44,7 +47,8 @@ class ClassificationRewardTest {
 
   @Test
   void tiesAreWrong() {
-    ExampleResult r = ClassificationReward.scoreExample(new float[] {2f, 2f}, 0, Multipliers.DEFAULT);
+    ExampleResult r =
+        ClassificationReward.scoreExample(new float[] {2f, 2f}, 0, Multipliers.DEFAULT);
     assertEquals(0f, r.gap(), 0f);
     assertFalse(r.correct());
     assertEquals(0, r.predicted());
@@ -72,6 +76,13 @@ class ClassificationRewardTest {
     // rewards: 100, -90, 100, 0 -> mean 27.5; correct: 2 of 4.
     assertEquals(27.5f, r.reward(), 1e-4f);
     assertEquals(0.5f, r.accuracy(), 0f);
+    // The tie {1, 1} with label 1 predicts class 0: wrong either way. A tie with label 0 differs.
+    assertEquals(0.5f, r.argmaxAccuracy(), 0f);
+    PromptResult tie =
+        ClassificationReward.scorePrompt(
+            new float[][] {{1f, 1f}}, new int[] {0}, Multipliers.DEFAULT);
+    assertEquals(0f, tie.accuracy(), 0f);
+    assertEquals(1f, tie.argmaxAccuracy(), 0f);
     assertEquals(4, r.examples().size());
   }
 
@@ -86,11 +97,14 @@ class ClassificationRewardTest {
 
   @Test
   void rejectsBadInput() {
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> ClassificationReward.scoreExample(new float[] {1f, 2f}, 2, Multipliers.DEFAULT));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> ClassificationReward.scoreExample(new float[] {1f}, 0, Multipliers.DEFAULT));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> ClassificationReward.scorePrompt(new float[0][], new int[0], Multipliers.DEFAULT));
   }
 }

@@ -65,7 +65,8 @@ class ClassificationScorerTest {
             new int[] {terrible, great},
             Multipliers.DEFAULT,
             LogitsSource.direct(model));
-    CueWordModel counted = new CueWordModel(tokenizer, Map.of("good", great, "bad", terrible), true);
+    CueWordModel counted =
+        new CueWordModel(tokenizer, Map.of("good", great, "bad", terrible), true);
     BatcherConfig config =
         BatcherConfig.defaults("test").withMaxBatchSize(12).withMaxWait(Duration.ofSeconds(5));
     try (BatchedLogits batched = new BatchedLogits(counted, config, new SimpleMeterRegistry())) {

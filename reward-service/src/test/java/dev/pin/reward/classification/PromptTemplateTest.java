@@ -11,26 +11,32 @@ class PromptTemplateTest {
   @Test
   void rendersTheMaskedDefault() {
     PromptTemplate t = PromptTemplate.parse(PromptTemplate.DEFAULT_MASKED);
-    assertEquals("a fine film . Absolutely VERY [MASK] .",
+    assertEquals(
+        "a fine film . Absolutely VERY [MASK] .",
         t.render("a fine film .", "Absolutely VERY", "[MASK]"));
   }
 
   @Test
   void emptyPromptLeavesNoDoubleSpace() {
-    assertEquals("a fine film [MASK] .",
+    assertEquals(
+        "a fine film [MASK] .",
         PromptTemplate.parse(PromptTemplate.DEFAULT_MASKED).render("a fine film", "", "[MASK]"));
-    assertEquals("<mask> Wall St. rallies",
+    assertEquals(
+        "<mask> Wall St. rallies",
         PromptTemplate.parse(PromptTemplate.AG_NEWS).render("Wall St. rallies", "  ", "<mask>"));
-    assertEquals("a fine film",
+    assertEquals(
+        "a fine film",
         PromptTemplate.parse(PromptTemplate.DEFAULT_CAUSAL).render("a fine film", "", ""));
     assertEquals("x", PromptTemplate.parse("{prompt} {sentence}").render("x", "", ""));
   }
 
   @Test
   void rendersAgNewsAndCausal() {
-    assertEquals("<mask> News: Wall St. rallies",
+    assertEquals(
+        "<mask> News: Wall St. rallies",
         PromptTemplate.parse(PromptTemplate.AG_NEWS).render("Wall St. rallies", "News:", "<mask>"));
-    assertEquals("a fine film It was",
+    assertEquals(
+        "a fine film It was",
         PromptTemplate.parse(PromptTemplate.DEFAULT_CAUSAL).render("a fine film", " It was", ""));
   }
 

@@ -14,7 +14,8 @@ class VerbalizersTest {
   private final VocabTokenizer wordPiece =
       VocabTokenizer.wordPiece(List.of("terrible", "great", "world", "sports", "good", "##ness"));
   private final VocabTokenizer bpe =
-      VocabTokenizer.bpe(List.of("terrible", "great", "Ġterrible", "Ġgreat", "World", "Ġgre", "at"));
+      VocabTokenizer.bpe(
+          List.of("terrible", "great", "Ġterrible", "Ġgreat", "World", "Ġgre", "at"));
 
   @Test
   void uncasedVocabularyLowercases() {

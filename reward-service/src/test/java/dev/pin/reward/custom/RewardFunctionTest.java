@@ -47,19 +47,25 @@ class RewardFunctionTest {
           }
         };
     registry.register(length);
-    assertArrayEquals(new float[] {-3f}, registry.get("length").orElseThrow().score(List.of("abc"), ctx(Map.of())));
+    assertArrayEquals(
+        new float[] {-3f},
+        registry.get("length").orElseThrow().score(List.of("abc"), ctx(Map.of())));
     assertThrows(IllegalArgumentException.class, () -> registry.register(length));
-    assertThrows(IllegalArgumentException.class, () -> registry.register(new RewardFunction() {
-      @Override
-      public String name() {
-        return "Bad Name";
-      }
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            registry.register(
+                new RewardFunction() {
+                  @Override
+                  public String name() {
+                    return "Bad Name";
+                  }
 
-      @Override
-      public float[] score(List<String> prompts, RewardContext context) {
-        return new float[0];
-      }
-    }));
+                  @Override
+                  public float[] score(List<String> prompts, RewardContext context) {
+                    return new float[0];
+                  }
+                }));
   }
 
   @Test
@@ -71,41 +77,87 @@ class RewardFunctionTest {
   @Test
   void keywordModesAndOptions() {
     KeywordReward k = new KeywordReward();
-    assertArrayEquals(new float[] {1f, 1f, 0f, 0f},
-        k.score(PROMPTS, ctx(Map.of("keywords", "great,good", "mode", "any"))), 0f);
-    assertArrayEquals(new float[] {0f, 1f, 0f, 0f},
-        k.score(PROMPTS, ctx(Map.of("keywords", "great,good", "mode", "all"))), 0f);
-    assertArrayEquals(new float[] {0f, 10f, 10f, 0f},
-        k.score(PROMPTS, ctx(Map.of("keywords", "great", "case_sensitive", "true", "whole_word", "false", "scale", "10"))), 0f);
+    assertArrayEquals(
+        new float[] {1f, 1f, 0f, 0f},
+        k.score(PROMPTS, ctx(Map.of("keywords", "great,good", "mode", "any"))),
+        0f);
+    assertArrayEquals(
+        new float[] {0f, 1f, 0f, 0f},
+        k.score(PROMPTS, ctx(Map.of("keywords", "great,good", "mode", "all"))),
+        0f);
+    assertArrayEquals(
+        new float[] {0f, 10f, 10f, 0f},
+        k.score(
+            PROMPTS,
+            ctx(
+                Map.of(
+                    "keywords",
+                    "great",
+                    "case_sensitive",
+                    "true",
+                    "whole_word",
+                    "false",
+                    "scale",
+                    "10"))),
+        0f);
   }
 
   @Test
   void keywordValidationNamesTheParameter() {
     KeywordReward k = new KeywordReward();
-    assertEquals("keywords", assertThrows(InvalidParameterException.class, () -> k.validate(Map.of())).param());
-    assertEquals("keywords",
-        assertThrows(InvalidParameterException.class, () -> k.validate(Map.of("keywords", " , "))).param());
-    assertEquals("mode", assertThrows(InvalidParameterException.class,
-        () -> k.validate(Map.of("keywords", "a", "mode", "most"))).param());
-    assertEquals("scale", assertThrows(InvalidParameterException.class,
-        () -> k.validate(Map.of("keywords", "a", "scale", "NaN"))).param());
+    assertEquals(
+        "keywords",
+        assertThrows(InvalidParameterException.class, () -> k.validate(Map.of())).param());
+    assertEquals(
+        "keywords",
+        assertThrows(InvalidParameterException.class, () -> k.validate(Map.of("keywords", " , ")))
+            .param());
+    assertEquals(
+        "mode",
+        assertThrows(
+                InvalidParameterException.class,
+                () -> k.validate(Map.of("keywords", "a", "mode", "most")))
+            .param());
+    assertEquals(
+        "scale",
+        assertThrows(
+                InvalidParameterException.class,
+                () -> k.validate(Map.of("keywords", "a", "scale", "NaN")))
+            .param());
   }
 
   @Test
   void regexFindFullAndRewards() {
     RegexReward re = new RegexReward();
-    assertArrayEquals(new float[] {0f, 1f, 1f, 0f}, re.score(PROMPTS, ctx(Map.of("pattern", "great"))), 0f);
-    assertArrayEquals(new float[] {0f, 0f, 1f, 0f},
-        re.score(PROMPTS, ctx(Map.of("pattern", "great\\w*", "match", "full"))), 0f);
-    assertArrayEquals(new float[] {5f, -1f, -1f, -1f},
-        re.score(PROMPTS, ctx(Map.of("pattern", "^a great", "case_insensitive", "true",
-            "reward_match", "5", "reward_no_match", "-1"))), 0f);
+    assertArrayEquals(
+        new float[] {0f, 1f, 1f, 0f}, re.score(PROMPTS, ctx(Map.of("pattern", "great"))), 0f);
+    assertArrayEquals(
+        new float[] {0f, 0f, 1f, 0f},
+        re.score(PROMPTS, ctx(Map.of("pattern", "great\\w*", "match", "full"))),
+        0f);
+    assertArrayEquals(
+        new float[] {5f, -1f, -1f, -1f},
+        re.score(
+            PROMPTS,
+            ctx(
+                Map.of(
+                    "pattern",
+                    "^a great",
+                    "case_insensitive",
+                    "true",
+                    "reward_match",
+                    "5",
+                    "reward_no_match",
+                    "-1"))),
+        0f);
   }
 
   @Test
   void regexValidationExplainsTheSyntaxError() {
-    InvalidParameterException e = assertThrows(InvalidParameterException.class,
-        () -> new RegexReward().validate(Map.of("pattern", "(great")));
+    InvalidParameterException e =
+        assertThrows(
+            InvalidParameterException.class,
+            () -> new RegexReward().validate(Map.of("pattern", "(great")));
     assertEquals("pattern", e.param());
     assertTrue(e.getMessage().contains("not a valid regular expression"), e.getMessage());
   }

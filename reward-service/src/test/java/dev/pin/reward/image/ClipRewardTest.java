@@ -23,8 +23,10 @@ class ClipRewardTest {
     List<float[]> images = List.of(new float[] {3, 4}, new float[] {0, 5}, new float[] {-1, 0});
     // (0.6 + 0 - 1)/3
     assertEquals(-0.4f / 3f, ClipReward.reward(text, images), 1e-6f);
-    assertArrayEquals(new float[] {-0.4f / 3f, 1.8f / 3f}, // (0.8 + 1 + 0)/3
-        ClipReward.rewards(List.of(text, new float[] {0, 1}), images), 1e-6f);
+    assertArrayEquals(
+        new float[] {-0.4f / 3f, 1.8f / 3f}, // (0.8 + 1 + 0)/3
+        ClipReward.rewards(List.of(text, new float[] {0, 1}), images),
+        1e-6f);
     assertThrows(IllegalArgumentException.class, () -> ClipReward.reward(text, List.of()));
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import com.google.protobuf.ByteString;
 import dev.pin.reward.backend.ClipModel;
+import dev.pin.reward.testing.TinyModels;
 import dev.pin.v1.Image;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -18,51 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class ImageInversionScorerTest {
 
-  private static final ClipModel COLOUR_CLIP = new ClipModel() {
-    @Override
-    public String name() {
-      return "colour-clip";
-    }
-
-    @Override
-    public int imageSize() {
-      return 4;
-    }
-
-    @Override
-    public float[] imageMean() {
-      return new float[] {0, 0, 0};
-    }
-
-    @Override
-    public float[] imageStd() {
-      return new float[] {1, 1, 1};
-    }
-
-    @Override
-    public float[][] embedTexts(List<String> texts) {
-      return texts.stream().map(t -> switch (t) {
-        case "red" -> new float[] {1, 0, 0};
-        case "green" -> new float[] {0, 1, 0};
-        default -> new float[] {1, 1, 0};
-      }).toArray(float[][]::new);
-    }
-
-    @Override
-    public float[][] embedImages(List<float[]> pixels) {
-      float[][] out = new float[pixels.size()][3];
-      for (int i = 0; i < pixels.size(); i++) {
-        float[] p = pixels.get(i);
-        int plane = p.length / 3;
-        for (int c = 0; c < 3; c++) {
-          for (int j = 0; j < plane; j++) {
-            out[i][c] += p[c * plane + j] / plane;
-          }
-        }
-      }
-      return out;
-    }
-  };
+  private static final ClipModel COLOUR_CLIP = TinyModels.colourClip();
 
   private static Image png(int rgb) throws IOException {
     BufferedImage img = new BufferedImage(8, 6, BufferedImage.TYPE_INT_RGB);
@@ -82,8 +39,8 @@ class ImageInversionScorerTest {
         new ImageInversionScorer(COLOUR_CLIP, List.of(png(0xff0000), png(0x00ff00)));
     float half = (float) (1 / Math.sqrt(2));
     // red: (1 + 0)/2; green: (0 + 1)/2; yellow (1,1,0): (1/√2 + 1/√2)/2.
-    assertArrayEquals(new float[] {0.5f, 0.5f, half},
-        scorer.score(List.of("red", "green", "yellow")), 1e-6f);
+    assertArrayEquals(
+        new float[] {0.5f, 0.5f, half}, scorer.score(List.of("red", "green", "yellow")), 1e-6f);
     assertArrayEquals(new float[] {1, 0, 0}, scorer.targetEmbeddings().get(0), 1e-6f);
   }
 }

@@ -12,7 +12,8 @@ class StyleMathTest {
 
   @Test
   void cutsAtTheClosingQuoteThenAfterTheFirstSentenceMark() {
-    assertEquals("the food was great!", StyleOutputs.cut(" The food was GREAT! And cheap. \" said"));
+    assertEquals(
+        "the food was great!", StyleOutputs.cut(" The food was GREAT! And cheap. \" said"));
     assertEquals("i loved it.", StyleOutputs.cut("I loved it. \"\n\"Another"));
     assertEquals("really?", StyleOutputs.cut("really? yes. \""));
     assertEquals("no punctuation here", StyleOutputs.cut("No punctuation here\" tail."));
@@ -40,11 +41,13 @@ class StyleMathTest {
 
   @Test
   void groupMaxAverage() {
-    assertEquals(16f / 3f, StyleReward.groupMaxAverage(new float[] {1, 5, 2, 7, 0, 3, 4}, 3), 1e-6f);
+    assertEquals(
+        16f / 3f, StyleReward.groupMaxAverage(new float[] {1, 5, 2, 7, 0, 3, 4}, 3), 1e-6f);
     assertEquals(6f, StyleReward.groupMaxAverage(new float[] {1, 5, 2, 7}, 2), 1e-6f);
     assertEquals(7f, StyleReward.groupMaxAverage(new float[] {1, 5, 2, 7}, 32), 1e-6f);
     assertEquals(3, StyleReward.best(new float[] {1, 5, 2, 7, 7}));
-    assertThrows(IllegalArgumentException.class, () -> StyleReward.groupMaxAverage(new float[0], 32));
+    assertThrows(
+        IllegalArgumentException.class, () -> StyleReward.groupMaxAverage(new float[0], 32));
   }
 
   @Test
@@ -54,8 +57,12 @@ class StyleMathTest {
     assertEquals(1f, s.recall(), 1e-6f);
     assertEquals(2f / 3f, s.f1(), 1e-6f);
     // Special tokens masked out: only the matching token remains.
-    BertScore.Score masked = BertScore.score(
-        new float[][] {{1, 0}, {0, 1}}, new boolean[] {true, false}, new float[][] {{1, 0}}, null);
+    BertScore.Score masked =
+        BertScore.score(
+            new float[][] {{1, 0}, {0, 1}},
+            new boolean[] {true, false},
+            new float[][] {{1, 0}},
+            null);
     assertEquals(1f, masked.f1(), 1e-6f);
     // Cosine, not dot product: (2,0)·(3,4)/(2·5) = 0.6.
     assertEquals(0.6f, BertScore.score(new float[][] {{2, 0}}, new float[][] {{3, 4}}).f1(), 1e-6f);
@@ -67,8 +74,23 @@ class StyleMathTest {
   }
 
   @Test
+  void bertScoreBaselineRescaling() {
+    BertScore.Score raw = new BertScore.Score(0.9f, 0.85f, 0.87f);
+    BertScore.Score r = BertScore.rescale(raw, new float[] {0.8f, 0.8f, 0.8f});
+    assertEquals(0.5f, r.precision(), 1e-5f); // (0.9 - 0.8)/0.2
+    assertEquals(0.25f, r.recall(), 1e-5f);
+    assertEquals(0.35f, r.f1(), 1e-5f); // F rescaled on its own, not recomputed
+    assertEquals(
+        0f,
+        StyleReward.content(
+            BertScore.rescale(new BertScore.Score(0.7f, 0.7f, 0.7f), new float[] {0.8f, 0.8f, 0.8f})
+                .f1()));
+  }
+
+  @Test
   void tokenize13aLikeSacrebleu() {
-    assertEquals("Hello , world ! It's 3.5 - 4 ( ok ) .",
+    assertEquals(
+        "Hello , world ! It's 3.5 - 4 ( ok ) .",
         Bleu.tokenize13a("Hello, world! It's 3.5-4 (ok)."));
     assertEquals("a & b \" c", Bleu.tokenize13a("a &amp; b &quot; c"));
     assertEquals("1,000.5 items , priced", Bleu.tokenize13a("1,000.5 items, priced"));
@@ -76,14 +98,19 @@ class StyleMathTest {
 
   @Test
   void corpusBleuHandComputed() {
-    assertEquals(100.0, Bleu.corpus(List.of("the cat sat on the mat"),
-        List.of(List.of("the cat sat on the mat"))).score(), 1e-9);
+    assertEquals(
+        100.0,
+        Bleu.corpus(List.of("the cat sat on the mat"), List.of(List.of("the cat sat on the mat")))
+            .score(),
+        1e-9);
     // Precisions 5/6, 3/5, 2/4, 1/3, no brevity penalty: 100·(1/12)^(1/4).
-    Bleu.Score s = Bleu.corpus(List.of("the cat sat on the mat"), List.of(List.of("the cat sat on a mat")));
+    Bleu.Score s =
+        Bleu.corpus(List.of("the cat sat on the mat"), List.of(List.of("the cat sat on a mat")));
     assertEquals(53.7284965911771, s.score(), 1e-9);
     assertEquals(100.0 * 5 / 6, s.precisions()[0], 1e-9);
     // 4-grams: 0 of 2 match -> exp smoothing 100/(2·2) = 25; BP = exp(1 - 6/5); 0.8187·50.
-    Bleu.Score smoothed = Bleu.corpus(List.of("the cat on the mat"), List.of(List.of("the cat sat on the mat")));
+    Bleu.Score smoothed =
+        Bleu.corpus(List.of("the cat on the mat"), List.of(List.of("the cat sat on the mat")));
     assertEquals(25.0, smoothed.precisions()[3], 1e-9);
     assertEquals(40.936537653899094, smoothed.score(), 1e-9);
   }
@@ -91,7 +118,8 @@ class StyleMathTest {
   @Test
   void multipleReferencesClipByTheirMaxCountAndUseTheClosestLength() {
     // "the the the" vs refs with 1 and 2 "the": clip 2/3. Closest lengths 2 and 4 to 3 -> 2.
-    Bleu.Score s = Bleu.corpus(List.of("the the the"), List.of(List.of("the cat", "the the cat dog")));
+    Bleu.Score s =
+        Bleu.corpus(List.of("the the the"), List.of(List.of("the cat", "the the cat dog")));
     assertEquals(100.0 * 2 / 3, s.precisions()[0], 1e-9);
     assertEquals(2, s.referenceLength());
   }
@@ -99,18 +127,25 @@ class StyleMathTest {
   @Test
   void sentenceBleuUsesTheEffectiveOrder() {
     // Corpus BLEU of a 2-token output has no 3-grams: 0. Sentence BLEU uses orders 1-2 only.
-    assertEquals(0.0, Bleu.corpus(List.of("the cat"), List.of(List.of("the cat sat on the mat"))).score(), 1e-9);
-    assertEquals(13.53352832366127, Bleu.sentence("the cat", List.of("the cat sat on the mat")).score(), 1e-9);
+    assertEquals(
+        0.0,
+        Bleu.corpus(List.of("the cat"), List.of(List.of("the cat sat on the mat"))).score(),
+        1e-9);
+    assertEquals(
+        13.53352832366127,
+        Bleu.sentence("the cat", List.of("the cat sat on the mat")).score(),
+        1e-9);
     assertEquals(0.0, Bleu.sentence("dog", List.of("the cat")).score(), 0.0);
   }
 
   @Test
   void jAndGeometricMean() {
-    List<StyleMetrics.Sentence> s = List.of(
-        new StyleMetrics.Sentence(80, true, true),
-        new StyleMetrics.Sentence(60, false, true),
-        new StyleMetrics.Sentence(90, true, false),
-        new StyleMetrics.Sentence(50, true, true));
+    List<StyleMetrics.Sentence> s =
+        List.of(
+            new StyleMetrics.Sentence(80, true, true),
+            new StyleMetrics.Sentence(60, false, true),
+            new StyleMetrics.Sentence(90, true, false),
+            new StyleMetrics.Sentence(50, true, true));
     StyleMetrics.Corpus c = StyleMetrics.compute(s, true);
     assertEquals(70f, c.content(), 1e-5f);
     assertEquals(75f, c.style(), 1e-5f);

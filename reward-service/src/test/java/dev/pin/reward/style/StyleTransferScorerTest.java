@@ -8,95 +8,42 @@ import dev.pin.reward.backend.SequenceClassifier;
 import dev.pin.reward.backend.TextGenerator;
 import dev.pin.reward.backend.TokenEmbedder;
 import dev.pin.reward.task.TaskCanonicalizer;
-import dev.pin.reward.testing.VocabTokenizer;
+import dev.pin.reward.testing.TinyModels;
 import dev.pin.v1.GenerationConfig;
 import dev.pin.v1.StyleExample;
 import dev.pin.v1.StyleTransferTask;
 import dev.pin.v1.TaskSpec;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The style-transfer pipeline over small deterministic models: the generator alternates a
- * positive and a negative rewrite, the style classifier looks for "great", and token embeddings
- * are one-hot per word, so BERTScore is the word-overlap precision/recall computed by hand.
+ * The style-transfer pipeline over small deterministic models: the generator alternates a positive
+ * and a negative rewrite, the style classifier looks for "great", and token embeddings are one-hot
+ * per word, so BERTScore is the word-overlap precision/recall computed by hand.
  */
 class StyleTransferScorerTest {
 
-  private final List<TextGenerator.Request> seen = new ArrayList<>();
-
-  private final TextGenerator generator = new TextGenerator() {
-    @Override
-    public String name() {
-      return "alternating";
-    }
-
-    @Override
-    public dev.pin.reward.backend.TaskTokenizer tokenizer() {
-      return VocabTokenizer.wordPiece(List.of("the", "food", "was", "bad", "."));
-    }
-
-    @Override
-    public List<List<String>> generate(List<Request> requests) {
-      List<List<String>> out = new ArrayList<>();
-      for (Request r : requests) {
-        seen.add(r);
-        List<String> samples = new ArrayList<>();
-        for (int j = 0; j < r.numSamples(); j++) {
-          samples.add(j % 2 == 0 ? " The food was GREAT! really\" and more" : " the food was bad. \"");
-        }
-        out.add(samples);
-      }
-      return out;
-    }
-  };
-
-  private final SequenceClassifier style = texts -> {
-    float[][] p = new float[texts.size()][];
-    for (int i = 0; i < p.length; i++) {
-      p[i] = texts.get(i).contains("great") ? new float[] {0.1f, 0.9f} : new float[] {0.8f, 0.2f};
-    }
-    return p;
-  };
-
-  private static final List<String> WORDS = List.of("the", "food", "was", "bad", ".", "great!", "bad.");
-
-  private final TokenEmbedder embedder = new TokenEmbedder() {
-    @Override
-    public String name() {
-      return "one-hot";
-    }
-
-    @Override
-    public List<Embeddings> embed(List<String> texts, int layer) {
-      List<Embeddings> out = new ArrayList<>();
-      for (String t : texts) {
-        String[] words = t.strip().split("\\s+");
-        float[][] v = new float[words.length + 1][WORDS.size() + 1];
-        boolean[] special = new boolean[words.length + 1];
-        v[0][WORDS.size()] = 1f; // [CLS]: would match every [CLS] if it were not skipped
-        special[0] = true;
-        for (int i = 0; i < words.length; i++) {
-          v[i + 1][WORDS.indexOf(words[i])] = 1f;
-        }
-        out.add(new Embeddings(v, special));
-      }
-      return out;
-    }
-  };
+  private final TinyModels.AlternatingGenerator generator = new TinyModels.AlternatingGenerator();
+  private final List<TextGenerator.Request> seen = generator.seen;
+  private final SequenceClassifier style = TinyModels.greatDetector();
+  private final TokenEmbedder embedder = TinyModels.oneHotWords();
 
   private StyleTransferTask task() {
-    StyleTransferTask t = StyleTransferTask.newBuilder()
-        .setTargetLabel(1)
-        .setGeneration(GenerationConfig.newBuilder().setNumSamples(4).setGroupSize(2).setSeed(7))
-        .build();
+    StyleTransferTask t =
+        StyleTransferTask.newBuilder()
+            .setTargetLabel(1)
+            .setGeneration(
+                GenerationConfig.newBuilder().setNumSamples(4).setGroupSize(2).setSeed(7))
+            .build();
     return TaskCanonicalizer.canonicalize(TaskSpec.newBuilder().setStyleTransfer(t).build(), false)
         .getStyleTransfer();
   }
 
-  private static final StyleExample X = StyleExample.newBuilder()
-      .setText("the food was bad .").addReferences("the food was great .").build();
+  private static final StyleExample X =
+      StyleExample.newBuilder()
+          .setText("the food was bad .")
+          .addReferences("the food was great .")
+          .build();
 
   @Test
   void scoresGroupMaximaOfContentPlusStyle() {
@@ -126,8 +73,13 @@ class StyleTransferScorerTest {
 
   @Test
   void evaluationPicksTheBestSampleAndComputesMetrics() {
-    StyleTransferScorer scorer = new StyleTransferScorer(task(), generator, style, embedder,
-        texts -> texts.stream().map(t -> new float[] {0.3f, 0.7f}).toArray(float[][]::new));
+    StyleTransferScorer scorer =
+        new StyleTransferScorer(
+            task(),
+            generator,
+            style,
+            embedder,
+            texts -> texts.stream().map(t -> new float[] {0.3f, 0.7f}).toArray(float[][]::new));
     StyleTransferScorer.Evaluation e = scorer.evaluate("p", List.of(X));
     assertEquals(List.of("the food was great!"), e.outputs());
     assertEquals(200f / 3f, e.metrics().content(), 1e-3f);
@@ -137,5 +89,31 @@ class StyleTransferScorerTest {
     // BLEU of "the food was great !" vs "the food was great .": (4/5·3/4·2/3·1/2)^(1/4).
     assertEquals(100 * Math.pow(0.2, 0.25), e.bleu(), 1e-6);
     assertTrue(e.metrics().gm() > 0);
+  }
+
+  @Test
+  void appliesTheEncodersBertScoreBaseline() {
+    TokenEmbedder rescaled =
+        new TokenEmbedder() {
+          @Override
+          public String name() {
+            return "one-hot-rescaled";
+          }
+
+          @Override
+          public List<Embeddings> embed(List<String> texts, int layer) {
+            return embedder.embed(texts, layer);
+          }
+
+          @Override
+          public java.util.Optional<float[]> bertScoreBaseline(int layer) {
+            return java.util.Optional.of(new float[] {0.5f, 0.5f, 0.5f});
+          }
+        };
+    StyleTransferScorer scorer = new StyleTransferScorer(task(), generator, style, rescaled, null);
+    StyleTransferScorer.PromptResult r = scorer.score("p", List.of(X));
+    // F1 2/3 rescaled: (2/3 - 1/2)/(1/2) = 1/3 -> Content 33.33; reward (33.33 + 90)/2.
+    assertEquals(100f / 3f, r.examples().get(0).best().content(), 1e-3f);
+    assertEquals((100f / 3f + 90f) / 2f, r.reward(), 1e-3f);
   }
 }

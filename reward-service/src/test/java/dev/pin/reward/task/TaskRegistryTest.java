@@ -41,16 +41,25 @@ class TaskRegistryTest {
       VocabTokenizer.wordPiece(List.of("terrible", "great", "good", "bad", "film", "##ness"));
   private final VocabTokenizer gptTok =
       VocabTokenizer.bpe(List.of("terrible", "great", "Ġterrible", "Ġgreat"));
-  private final CueWordModel bert = new CueWordModel(bertTok,
-      Map.of("good", bertTok.tokenToId("great").getAsInt(), "bad", bertTok.tokenToId("terrible").getAsInt()), true);
+  private final CueWordModel bert =
+      new CueWordModel(
+          bertTok,
+          Map.of(
+              "good",
+              bertTok.tokenToId("great").getAsInt(),
+              "bad",
+              bertTok.tokenToId("terrible").getAsInt()),
+          true);
   private final CueWordModel gpt = new CueWordModel(gptTok, Map.of(), false);
-  private final MapModelCatalog catalog = new MapModelCatalog()
-      .withLanguageModel("tiny-bert", bert)
-      .withLanguageModel("tiny-gpt", gpt)
-      .withModel("tiny-clip")
-      .withModel("style-clf")
-      .withModel("encoder");
-  private final TaskRegistry registry = new TaskRegistry(catalog, RewardFunctionRegistry.discover(), 100);
+  private final MapModelCatalog catalog =
+      new MapModelCatalog()
+          .withLanguageModel("tiny-bert", bert)
+          .withLanguageModel("tiny-gpt", gpt)
+          .withModel("tiny-clip")
+          .withModel("style-clf")
+          .withModel("encoder");
+  private final TaskRegistry registry =
+      new TaskRegistry(catalog, RewardFunctionRegistry.discover(), 100);
 
   private static LabeledText ex(String text, int label) {
     return LabeledText.newBuilder().setText(text).setLabel(label).build();
@@ -59,9 +68,12 @@ class TaskRegistryTest {
   private static ClassificationTask.Builder sst2(String model) {
     return ClassificationTask.newBuilder()
         .setTaskModel(ModelRef.newBuilder().setName(model))
-        .addVerbalizers("terrible").addVerbalizers("great")
-        .addLabelNames("negative").addLabelNames("positive")
-        .addTrain(ex("a good film", 1)).addTrain(ex("a bad film", 0))
+        .addVerbalizers("terrible")
+        .addVerbalizers("great")
+        .addLabelNames("negative")
+        .addLabelNames("positive")
+        .addTrain(ex("a good film", 1))
+        .addTrain(ex("a bad film", 0))
         .addDev(ex("good", 1));
   }
 
@@ -93,8 +105,10 @@ class TaskRegistryTest {
   @Test
   void registeredTaskScoresThroughItsScorer() {
     RegisteredTask t = registry.register(spec(sst2("tiny-bert")));
-    ClassificationReward.PromptResult r = t.classificationScorer(LogitsSource.direct(bert))
-        .score("film", t.labeledExamples(Split.SPLIT_UNSPECIFIED, List.of())).join();
+    ClassificationReward.PromptResult r =
+        t.classificationScorer(LogitsSource.direct(bert))
+            .score("film", t.labeledExamples(Split.SPLIT_UNSPECIFIED, List.of()))
+            .join();
     assertEquals(1f, r.accuracy());
     double gap = (Math.E - 1) / (Math.E + 1);
     assertEquals((float) (200 * gap), r.reward(), 1e-4f);
@@ -110,10 +124,16 @@ class TaskRegistryTest {
   @Test
   void handleIgnoresDataSourcesAndExplicitDefaults() {
     RegisteredTask a = registry.register(spec(sst2("tiny-bert")));
-    RegisteredTask b = registry.register(spec(sst2("tiny-bert")
-        .setTemplate("{sentence} {prompt} {mask} .")
-        .setCorrectMultiplier(200f).setIncorrectMultiplier(180f)
-        .setData(DataSource.newBuilder().setFewShot(FewShotData.newBuilder().setDir("/x").setSplitSeed(13)))));
+    RegisteredTask b =
+        registry.register(
+            spec(
+                sst2("tiny-bert")
+                    .setTemplate("{sentence} {prompt} {mask} .")
+                    .setCorrectMultiplier(200f)
+                    .setIncorrectMultiplier(180f)
+                    .setData(
+                        DataSource.newBuilder()
+                            .setFewShot(FewShotData.newBuilder().setDir("/x").setSplitSeed(13)))));
     assertEquals(a.handle(), b.handle());
     RegisteredTask c = registry.register(spec(sst2("tiny-bert").setCorrectMultiplier(100f)));
     assertNotEquals(a.handle(), c.handle());
@@ -123,10 +143,22 @@ class TaskRegistryTest {
 
   @Test
   void handleIsAStableContentHash() {
-    TaskSpec s = TaskSpec.newBuilder().setCustom(CustomTask.newBuilder()
-        .setRewardFunction("keyword").putParams("keywords", "great").putParams("mode", "any")).build();
-    TaskSpec reordered = TaskSpec.newBuilder().setCustom(CustomTask.newBuilder()
-        .setRewardFunction("keyword").putParams("mode", "any").putParams("keywords", "great")).build();
+    TaskSpec s =
+        TaskSpec.newBuilder()
+            .setCustom(
+                CustomTask.newBuilder()
+                    .setRewardFunction("keyword")
+                    .putParams("keywords", "great")
+                    .putParams("mode", "any"))
+            .build();
+    TaskSpec reordered =
+        TaskSpec.newBuilder()
+            .setCustom(
+                CustomTask.newBuilder()
+                    .setRewardFunction("keyword")
+                    .putParams("mode", "any")
+                    .putParams("keywords", "great"))
+            .build();
     assertEquals(TaskHandles.handleOf(s), TaskHandles.handleOf(reordered));
     // Pinned, and checked independently: sha256("pin.v1.TaskSpec/1\n" + the hand-encoded
     // protobuf bytes 22 29 0a 07 "keyword" 12 11 (0a 08 "keywords" 12 05 "great") 12 0b (0a 04
@@ -145,10 +177,14 @@ class TaskRegistryTest {
 
   @Test
   void collectsEveryFieldProblem() {
-    TaskValidationException e = invalid(spec(sst2("tiny-bert")
-        .addTrain(ex("", 2))
-        .setLabelNames(0, "neg").addLabelNames("extra")
-        .setIncorrectMultiplier(Float.NaN)));
+    TaskValidationException e =
+        invalid(
+            spec(
+                sst2("tiny-bert")
+                    .addTrain(ex("", 2))
+                    .setLabelNames(0, "neg")
+                    .addLabelNames("extra")
+                    .setIncorrectMultiplier(Float.NaN)));
     Map<String, String> errors = TaskRegistry.byPath(e);
     assertTrue(errors.containsKey("task.classification.train[2].text"), errors.toString());
     assertTrue(errors.get("task.classification.train[2].label").contains("outside [0, 2)"));
@@ -158,29 +194,43 @@ class TaskRegistryTest {
 
   @Test
   void templateMustFitTheModel() {
-    assertTrue(TaskRegistry.byPath(invalid(spec(sst2("tiny-bert").setTemplate("{sentence} {mask} ."))))
-        .get("task.classification.template").contains("{prompt}"));
-    assertTrue(TaskRegistry.byPath(invalid(spec(sst2("tiny-bert").setTemplate("{prompt} {mask} ."))))
-        .get("task.classification.template").contains("{sentence}"));
-    assertTrue(TaskRegistry.byPath(invalid(spec(sst2("tiny-bert").setTemplate("{sentence} {prompt}"))))
-        .get("task.classification.template").contains("{mask} exactly once"));
-    assertTrue(TaskRegistry.byPath(invalid(spec(sst2("tiny-gpt").setTemplate("{sentence} {prompt} {mask}"))))
-        .get("task.classification.template").contains("causal LM"));
+    assertTrue(
+        TaskRegistry.byPath(invalid(spec(sst2("tiny-bert").setTemplate("{sentence} {mask} ."))))
+            .get("task.classification.template")
+            .contains("{prompt}"));
+    assertTrue(
+        TaskRegistry.byPath(invalid(spec(sst2("tiny-bert").setTemplate("{prompt} {mask} ."))))
+            .get("task.classification.template")
+            .contains("{sentence}"));
+    assertTrue(
+        TaskRegistry.byPath(invalid(spec(sst2("tiny-bert").setTemplate("{sentence} {prompt}"))))
+            .get("task.classification.template")
+            .contains("{mask} exactly once"));
+    assertTrue(
+        TaskRegistry.byPath(
+                invalid(spec(sst2("tiny-gpt").setTemplate("{sentence} {prompt} {mask}"))))
+            .get("task.classification.template")
+            .contains("causal LM"));
   }
 
   @Test
   void examplesMustBeInline() {
-    assertTrue(TaskRegistry.byPath(invalid(spec(sst2("tiny-bert").clearTrain())))
-        .get("task.classification.train").contains("inline"));
+    assertTrue(
+        TaskRegistry.byPath(invalid(spec(sst2("tiny-bert").clearTrain())))
+            .get("task.classification.train")
+            .contains("inline"));
   }
 
   @Test
   void missingModelIsAPreconditionNotAnArgument() {
-    ModelNotFoundException e = assertThrows(ModelNotFoundException.class,
-        () -> registry.register(spec(sst2("roberta-large"))));
+    ModelNotFoundException e =
+        assertThrows(
+            ModelNotFoundException.class, () -> registry.register(spec(sst2("roberta-large"))));
     assertEquals("task.classification.task_model", e.path());
     assertTrue(e.getMessage().contains("roberta-large"));
-    assertTrue(TaskRegistry.byPath(invalid(spec(sst2("")))).containsKey("task.classification.task_model.name"));
+    assertTrue(
+        TaskRegistry.byPath(invalid(spec(sst2(""))))
+            .containsKey("task.classification.task_model.name"));
   }
 
   @Test
@@ -196,10 +246,13 @@ class TaskRegistryTest {
   @Test
   void evictsTheLeastRecentlyUsedTask() {
     TaskRegistry small = new TaskRegistry(catalog, RewardFunctionRegistry.discover(), 1);
+    List<String> evicted = new java.util.ArrayList<>();
+    small.addEvictionListener(evicted::add);
     RegisteredTask a = small.register(spec(sst2("tiny-bert")));
     RegisteredTask b = small.register(spec(sst2("tiny-gpt")));
     assertEquals(1, small.size());
     assertTrue(small.get(a.handle()).isEmpty());
+    assertEquals(List.of(a.handle()), evicted);
     assertSame(b, small.require(b.handle()));
     assertEquals(a.handle(), small.register(spec(sst2("tiny-bert"))).handle());
   }
@@ -208,25 +261,54 @@ class TaskRegistryTest {
   void selectsExampleSubsetsAndNamesBadIndices() {
     RegisteredTask t = registry.register(spec(sst2("tiny-bert")));
     assertEquals(List.of(ex("a bad film", 0)), t.labeledExamples(Split.SPLIT_TRAIN, List.of(1)));
-    Map<String, String> errors = TaskRegistry.byPath(assertThrows(TaskValidationException.class,
-        () -> t.labeledExamples(Split.SPLIT_TRAIN, List.of(0, 7))));
+    Map<String, String> errors =
+        TaskRegistry.byPath(
+            assertThrows(
+                TaskValidationException.class,
+                () -> t.labeledExamples(Split.SPLIT_TRAIN, List.of(0, 7))));
     assertEquals("7 is outside the train split (2 examples)", errors.get("example_indices[1]"));
-    assertTrue(TaskRegistry.byPath(assertThrows(TaskValidationException.class,
-        () -> t.labeledExamples(Split.SPLIT_TEST, List.of()))).containsKey("split"));
+    assertTrue(
+        TaskRegistry.byPath(
+                assertThrows(
+                    TaskValidationException.class,
+                    () -> t.labeledExamples(Split.SPLIT_TEST, List.of())))
+            .containsKey("split"));
   }
 
   @Test
   void customTasksValidateTheirFunctionAndParams() {
-    RegisteredTask t = registry.register(TaskSpec.newBuilder().setCustom(CustomTask.newBuilder()
-        .setRewardFunction("keyword").putParams("keywords", "great")).build());
+    RegisteredTask t =
+        registry.register(
+            TaskSpec.newBuilder()
+                .setCustom(
+                    CustomTask.newBuilder()
+                        .setRewardFunction("keyword")
+                        .putParams("keywords", "great"))
+                .build());
     assertEquals(TaskType.TASK_TYPE_CUSTOM, t.type());
-    float[] r = t.rewardFunction().orElseThrow()
-        .score(List.of("great", "meh"), t.customContext(Split.SPLIT_TRAIN, List.of()));
+    float[] r =
+        t.rewardFunction()
+            .orElseThrow()
+            .score(List.of("great", "meh"), t.customContext(Split.SPLIT_TRAIN, List.of()));
     assertArrayEquals(new float[] {1f, 0f}, r, 0f);
-    assertTrue(TaskRegistry.byPath(invalid(TaskSpec.newBuilder().setCustom(CustomTask.newBuilder()
-        .setRewardFunction("nope")).build())).get("task.custom.reward_function").contains("keyword, regex"));
-    assertTrue(TaskRegistry.byPath(invalid(TaskSpec.newBuilder().setCustom(CustomTask.newBuilder()
-        .setRewardFunction("regex").putParams("pattern", "(")).build())).containsKey("task.custom.params[\"pattern\"]"));
+    assertTrue(
+        TaskRegistry.byPath(
+                invalid(
+                    TaskSpec.newBuilder()
+                        .setCustom(CustomTask.newBuilder().setRewardFunction("nope"))
+                        .build()))
+            .get("task.custom.reward_function")
+            .contains("keyword, regex"));
+    assertTrue(
+        TaskRegistry.byPath(
+                invalid(
+                    TaskSpec.newBuilder()
+                        .setCustom(
+                            CustomTask.newBuilder()
+                                .setRewardFunction("regex")
+                                .putParams("pattern", "("))
+                        .build()))
+            .containsKey("task.custom.params[\"pattern\"]"));
   }
 
   @Test
@@ -234,33 +316,59 @@ class TaskRegistryTest {
     BufferedImage img = new BufferedImage(4, 3, BufferedImage.TYPE_INT_RGB);
     ByteArrayOutputStream png = new ByteArrayOutputStream();
     ImageIO.write(img, "png", png);
-    ImageInversionTask.Builder ok = ImageInversionTask.newBuilder()
-        .setClip(ModelRef.newBuilder().setName("tiny-clip"))
-        .addTargets(Image.newBuilder().setData(ByteString.copyFrom(png.toByteArray())).setSource("a.png"));
+    ImageInversionTask.Builder ok =
+        ImageInversionTask.newBuilder()
+            .setClip(ModelRef.newBuilder().setName("tiny-clip"))
+            .addTargets(
+                Image.newBuilder()
+                    .setData(ByteString.copyFrom(png.toByteArray()))
+                    .setSource("a.png"));
     RegisteredTask t = registry.register(TaskSpec.newBuilder().setImageInversion(ok).build());
     assertEquals(1, t.size(Split.SPLIT_TRAIN));
-    Map<String, String> errors = TaskRegistry.byPath(invalid(TaskSpec.newBuilder().setImageInversion(ok.clone()
-        .addTargets(Image.newBuilder().setData(ByteString.copyFromUtf8("not an image")).setSource("b.txt"))).build()));
-    assertTrue(errors.get("task.image_inversion.targets[1].data").contains("b.txt"), errors.toString());
+    Map<String, String> errors =
+        TaskRegistry.byPath(
+            invalid(
+                TaskSpec.newBuilder()
+                    .setImageInversion(
+                        ok.clone()
+                            .addTargets(
+                                Image.newBuilder()
+                                    .setData(ByteString.copyFromUtf8("not an image"))
+                                    .setSource("b.txt")))
+                    .build()));
+    assertTrue(
+        errors.get("task.image_inversion.targets[1].data").contains("b.txt"), errors.toString());
   }
 
   @Test
   void styleTransferGetsDefaultsAndChecksModels() {
-    StyleTransferTask.Builder s = StyleTransferTask.newBuilder()
-        .setGenerator(ModelRef.newBuilder().setName("tiny-gpt"))
-        .setStyleClassifier(ModelRef.newBuilder().setName("style-clf"))
-        .setContentModel(ModelRef.newBuilder().setName("encoder"))
-        .setTargetLabel(1)
-        .addTrain(StyleExample.newBuilder().setText("the food was bad ."));
+    StyleTransferTask.Builder s =
+        StyleTransferTask.newBuilder()
+            .setGenerator(ModelRef.newBuilder().setName("tiny-gpt"))
+            .setStyleClassifier(ModelRef.newBuilder().setName("style-clf"))
+            .setContentModel(ModelRef.newBuilder().setName("encoder"))
+            .setTargetLabel(1)
+            .addTrain(StyleExample.newBuilder().setText("the food was bad ."));
     RegisteredTask t = registry.register(TaskSpec.newBuilder().setStyleTransfer(s).build());
     assertEquals("{prompt} \"{sentence}\" \"", t.spec().getStyleTransfer().getTemplate());
     assertEquals(128, t.spec().getStyleTransfer().getGeneration().getNumSamples());
     assertEquals(32, t.spec().getStyleTransfer().getGeneration().getGroupSize());
     assertEquals(10, t.spec().getStyleTransfer().getGeneration().getTopK());
-    assertThrows(ModelNotFoundException.class, () -> registry.register(TaskSpec.newBuilder()
-        .setStyleTransfer(s.clone().setFluencyClassifier(ModelRef.newBuilder().setName("cola")))
-        .build()));
-    assertTrue(TaskRegistry.byPath(invalid(TaskSpec.newBuilder().setStyleTransfer(s.clone()
-        .setTemplate("{sentence}")).build())).get("task.style_transfer.template").contains("{prompt}"));
+    assertThrows(
+        ModelNotFoundException.class,
+        () ->
+            registry.register(
+                TaskSpec.newBuilder()
+                    .setStyleTransfer(
+                        s.clone().setFluencyClassifier(ModelRef.newBuilder().setName("cola")))
+                    .build()));
+    assertTrue(
+        TaskRegistry.byPath(
+                invalid(
+                    TaskSpec.newBuilder()
+                        .setStyleTransfer(s.clone().setTemplate("{sentence}"))
+                        .build()))
+            .get("task.style_transfer.template")
+            .contains("{prompt}"));
   }
 }

@@ -7,15 +7,16 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A deterministic stand-in for a task LM: the logit of vocabulary id v at the mask is the number
- * of whitespace-separated words in the text that cue v (e.g. "good" cues the id of "great").
- * Counts its calls so tests can see batching.
+ * A deterministic stand-in for a task LM: the logit of vocabulary id v at the mask is the number of
+ * whitespace-separated words in the text that cue v (e.g. "good" cues the id of "great"). Counts
+ * its calls so tests can see batching.
  */
 public final class CueWordModel implements TaskLanguageModel {
 
   private final TaskTokenizer tokenizer;
   private final Map<String, Integer> cueToId;
   private final boolean masked;
+
   /** Number of logitsAt calls. */
   public final AtomicInteger calls = new AtomicInteger();
 

@@ -9,10 +9,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * A small but real tokenizer over an explicit vocabulary, in two styles: WordPiece (uncased,
- * "##" continuation pieces, leading space irrelevant) and byte-level-BPE-like ("Ġ" marks a token
- * that follows a space; greedy longest match over the vocabulary, falling back to characters).
- * Used to exercise verbalizer checks and length bucketing without model files.
+ * A small but real tokenizer over an explicit vocabulary, in two styles: WordPiece (uncased, "##"
+ * continuation pieces, leading space irrelevant) and byte-level-BPE-like ("Ġ" marks a token that
+ * follows a space; greedy longest match over the vocabulary, falling back to characters). Used to
+ * exercise verbalizer checks and length bucketing without model files.
  */
 public final class VocabTokenizer implements TaskTokenizer {
 
