@@ -1,0 +1,82 @@
+package dev.pin.platform.client;
+
+import dev.pin.platform.config.ClientSettings;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingClientInterceptor;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Opens channels to peer services. Whoever opens a channel closes it; stubs and clients take the
+ * plain {@link Channel}.
+ */
+public final class Channels {
+  /** Address prefix of embedded mode's in-process transport. */
+  public static final String IN_PROCESS = "in-process:";
+
+  private Channels() {}
+
+  /**
+   * A channel to {@code settings.address()}: in-process, {@code dns:///} with round-robin over
+   * every resolved replica, or a plain {@code host:port}. Every call on it gets the configured
+   * deadline unless the caller set one, and client-side latency metrics.
+   */
+  public static ManagedChannel open(ClientSettings settings, MeterRegistry registry) {
+    String address = settings.address();
+    ManagedChannelBuilder<?> builder;
+    if (address.startsWith(IN_PROCESS)) {
+      builder = InProcessChannelBuilder.forName(address.substring(IN_PROCESS.length()));
+    } else {
+      builder = NettyChannelBuilder.forTarget(address)
+          .usePlaintext()
+          // Scaled-out replicas behind one DNS name share the load call by call.
+          .defaultLoadBalancingPolicy("round_robin")
+          .keepAliveTime(30, TimeUnit.SECONDS);
+    }
+    builder.maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxMessageBytes()));
+    builder.intercept(
+        new MetricCollectingClientInterceptor(registry),
+        deadlines(settings.unaryDeadline(), settings.streamDeadline()));
+    return builder.build();
+  }
+
+  /**
+   * Gives every call without a deadline one: {@code unary} for unary calls, {@code stream} for
+   * streaming calls, which live as long as a run.
+   */
+  public static ClientInterceptor deadlines(Duration unary, Duration stream) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(
+          MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        if (options.getDeadline() == null) {
+          Duration d = method.getType() == MethodDescriptor.MethodType.UNARY ? unary : stream;
+          options = options.withDeadlineAfter(d.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return next.newCall(method, options);
+      }
+    };
+  }
+
+  /** Shuts a channel down, waiting briefly for calls in flight. */
+  public static void close(ManagedChannel channel) {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.pin.platform.config;
+
+import java.time.Duration;
+
+/**
+ * How a service calls a peer. Read from {@code <caller>.<peer>.*} keys, e.g. {@code
+ * orchestrator.reward.address}.
+ *
+ * @param peer the called service's short name
+ * @param address {@code host:port}, {@code dns:///host:port} (round-robin over every address the
+ *     name resolves to, for scaled-out replicas) or {@code in-process:NAME} (embedded mode)
+ * @param unaryDeadline deadline of every unary call ({@code …deadline}, default 120s: a reward batch
+ *     of BERT-base forwards on two CPU cores takes seconds, not minutes)
+ * @param streamDeadline deadline of every streaming call ({@code …stream-deadline}, default 24h:
+ *     streams live as long as a run)
+ * @param maxMessageBytes largest inbound message ({@code …max-message-bytes}, default 64 MiB)
+ */
+public record ClientSettings(
+    String peer,
+    String address,
+    Duration unaryDeadline,
+    Duration streamDeadline,
+    long maxMessageBytes) {
+
+  /** Reads {@code <caller>.<peer>.*}; the default address is the peer's default port on localhost. */
+  public static ClientSettings read(Config config, String caller, String peer) {
+    String p = caller + "." + peer + ".";
+    return new ClientSettings(
+        peer,
+        config.address(p + "address", "localhost:" + ServerSettings.defaultPort(peer)),
+        config.duration(p + "deadline", Duration.ofSeconds(120)),
+        config.duration(p + "stream-deadline", Duration.ofHours(24)),
+        config.bytes(p + "max-message-bytes", 64L << 20, 1L << 20, 1L << 30));
+  }
+
+  /** The same settings pointing at another address (embedded mode's in-process channels). */
+  public ClientSettings withAddress(String newAddress) {
+    return new ClientSettings(peer, newAddress, unaryDeadline, streamDeadline, maxMessageBytes);
+  }
+}

@@ -1,0 +1,237 @@
+package dev.pin.platform.server;
+
+import dev.pin.platform.config.ServerSettings;
+import dev.pin.platform.grpc.ExceptionStatusInterceptor;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one bootstrap of every service: the module's gRPC services on one or more transports (TCP,
+ * and in embedded mode also in-process), the standard health service with real readiness, server
+ * reflection (v1 and v1alpha, so grpcurl works without proto files), per-method latency and status
+ * metrics on a Prometheus endpoint, message-size limits, a bounded handler executor, and one
+ * graceful shutdown sequence.
+ */
+public final class ServiceHost implements ServiceLauncher.Startable {
+  private static final Logger log = LoggerFactory.getLogger(ServiceHost.class);
+
+  private final ServiceModule module;
+  private final ServerSettings settings;
+  private final PrometheusMeterRegistry registry;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final ExecutorService handlers;
+  private final List<Server> servers = new ArrayList<>();
+  private final List<String> serviceNames = new ArrayList<>();
+  private MetricsEndpoint metrics;
+  private Thread warmUp;
+  private volatile boolean ready;
+  private volatile Throwable warmUpFailure;
+  private boolean stopped;
+
+  /**
+   * Wires the module onto every transport. The builders come from the caller so that tests and
+   * embedded mode exercise exactly the production wiring over in-process transports.
+   */
+  public ServiceHost(
+      ServiceModule module,
+      PrometheusMeterRegistry registry,
+      List<? extends ServerBuilder<?>> transports) {
+    this.module = module;
+    this.settings = module.server();
+    this.registry = registry;
+    AtomicInteger threadId = new AtomicInteger();
+    // Handlers block on model inference; a fixed pool bounds concurrent compute (and memory) and
+    // keeps that work off the transport's event loop.
+    this.handlers = Executors.newFixedThreadPool(settings.handlerThreads(), r -> {
+      Thread t = new Thread(r, module.name() + "-handler-" + threadId.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    MetricCollectingServerInterceptor metricsInterceptor = new MetricCollectingServerInterceptor(
+        registry, counter -> counter, Metrics::latencyBuckets, Status.Code.OK);
+    List<ServerServiceDefinition> definitions = new ArrayList<>();
+    for (BindableService service : module.services()) {
+      ServerServiceDefinition definition = service.bindService();
+      serviceNames.add(definition.getServiceDescriptor().getName());
+      // Every method's series exists from the start, so dashboards and alerts see zeros, not gaps.
+      metricsInterceptor.preregisterService(definition);
+      // Interceptors run last-added first: metrics see the status the exception mapping chose.
+      definitions.add(ServerInterceptors.intercept(
+          definition, new ExceptionStatusInterceptor(), metricsInterceptor));
+    }
+    for (ServerBuilder<?> builder : transports) {
+      definitions.forEach(builder::addService);
+      builder.addService(health.getHealthService());
+      builder.addService(ProtoReflectionServiceV1.newInstance());
+      builder.addService(legacyReflection());
+      builder.maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxMessageBytes()));
+      builder.executor(handlers);
+      servers.add(builder.build());
+    }
+    setHealth(ServingStatus.NOT_SERVING);
+  }
+
+  @SuppressWarnings("deprecation") // grpcurl and older clients still speak v1alpha reflection.
+  private static BindableService legacyReflection() {
+    return ProtoReflectionService.newInstance();
+  }
+
+  /**
+   * Opens the ports and the metrics endpoint, then loads the module's models in the background;
+   * health turns SERVING once that finishes.
+   */
+  @Override
+  public void start() throws IOException {
+    for (Server server : servers) {
+      server.start();
+    }
+    if (settings.metricsPort() >= 0) {
+      metrics = new MetricsEndpoint(settings.host(), settings.metricsPort(), registry,
+          module.name());
+    }
+    log.info(module.name() + " service listening on " + describePorts()
+        + (metrics != null ? ", metrics on :" + metrics.port() + "/metrics" : ""));
+    warmUp = new Thread(() -> {
+      try {
+        module.warmUp();
+        ready = true;
+        setHealth(ServingStatus.SERVING);
+        log.info(module.name() + " service is SERVING");
+      } catch (Throwable e) {
+        warmUpFailure = e;
+        log.error(module.name() + " service failed to load and stays NOT_SERVING", e);
+      }
+    }, module.name() + "-warm-up");
+    warmUp.setDaemon(true);
+    warmUp.start();
+  }
+
+  private void setHealth(ServingStatus status) {
+    health.setStatus("", status);
+    for (String name : serviceNames) {
+      health.setStatus(name, status);
+    }
+  }
+
+  private String describePorts() {
+    List<String> parts = new ArrayList<>();
+    for (Server server : servers) {
+      int port = server.getPort();
+      parts.add(port >= 0 ? settings.host() + ":" + port : "in-process");
+    }
+    return String.join(" and ", parts);
+  }
+
+  /** Blocks until the module's warm-up finished (for tests and the launcher). */
+  public boolean awaitReady(long timeout, TimeUnit unit) throws InterruptedException {
+    warmUp.join(unit.toMillis(timeout));
+    return ready;
+  }
+
+  /** Whether health is SERVING. */
+  public boolean isReady() {
+    return ready;
+  }
+
+  /** Why the warm-up failed, or null. */
+  public Throwable warmUpFailure() {
+    return warmUpFailure;
+  }
+
+  /** The TCP port of the first TCP transport, or -1 when there is none. */
+  public int port() {
+    for (Server server : servers) {
+      if (server.getPort() >= 0) {
+        return server.getPort();
+      }
+    }
+    return -1;
+  }
+
+  /** The metrics port, or -1 when the endpoint is off. */
+  public int metricsPort() {
+    return metrics == null ? -1 : metrics.port();
+  }
+
+  public String name() {
+    return module.name();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** The fully qualified gRPC service names this host serves (e.g. {@code pin.v1.Policy}). */
+  public List<String> serviceNames() {
+    return List.copyOf(serviceNames);
+  }
+
+  /** Blocks until every server terminates. */
+  public void awaitTermination() throws InterruptedException {
+    for (Server server : servers) {
+      server.awaitTermination();
+    }
+  }
+
+  /**
+   * The shutdown sequence: health NOT_SERVING (load balancers stop sending), refuse new calls and
+   * let in-flight ones finish within the grace period, cancel the rest, then release the module's
+   * models, the handler threads and the metrics endpoint.
+   */
+  @Override
+  public synchronized void close() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    health.enterTerminalState();
+    for (Server server : servers) {
+      server.shutdown();
+    }
+    long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+    for (Server server : servers) {
+      try {
+        long left = deadline - System.nanoTime();
+        if (!server.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+          log.warn(module.name() + ": calls still running after "
+              + settings.shutdownGrace() + "; cancelling them");
+          server.shutdownNow();
+          server.awaitTermination(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        server.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      module.close();
+    } catch (RuntimeException e) {
+      log.warn(module.name() + ": error while releasing resources", e);
+    }
+    handlers.shutdownNow();
+    if (metrics != null) {
+      metrics.close();
+    }
+    registry.close();
+    log.info(module.name() + " service stopped");
+  }
+}

@@ -1,0 +1,240 @@
+package dev.pin.platform.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pin.platform.client.Channels;
+import dev.pin.platform.config.ClientSettings;
+import dev.pin.platform.config.Config;
+import dev.pin.platform.config.ServerSettings;
+import dev.pin.platform.testing.Await;
+import dev.pin.platform.testing.Http;
+import dev.pin.platform.testing.Reflection;
+import dev.pin.v1.NaturalnessRequest;
+import dev.pin.v1.NaturalnessResponse;
+import dev.pin.v1.Prompt;
+import dev.pin.v1.PromptNaturalness;
+import dev.pin.v1.ScorerGrpc;
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The shared bootstrap over a real in-process server and a real TCP server. */
+class ServiceHostTest {
+  private final CountDownLatch modelsLoaded = new CountDownLatch(1);
+  private ServiceHost host;
+  private ManagedChannel channel;
+
+  /** A scorer whose behaviour depends on the prompt text, to exercise the bootstrap. */
+  private static final class TestScorer extends ScorerGrpc.ScorerImplBase {
+    @Override
+    public void naturalness(NaturalnessRequest r, StreamObserver<NaturalnessResponse> out) {
+      String text = r.getPrompts(0).getText();
+      if (text.equals("bug")) {
+        throw new IllegalStateException("the model exploded");
+      }
+      if (text.equals("bad")) {
+        throw Status.INVALID_ARGUMENT.withDescription("prompts[0]: bad").asRuntimeException();
+      }
+      if (text.startsWith("slow")) {
+        sleep(Long.parseLong(text.substring(4)));
+      }
+      out.onNext(NaturalnessResponse.newBuilder()
+          .addResults(PromptNaturalness.newBuilder().setPrompt(r.getPrompts(0))).build());
+      out.onCompleted();
+    }
+
+    private static void sleep(long ms) {
+      try {
+        Thread.sleep(ms);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private ServiceModule module(ServerSettings settings) {
+    return new ServiceModule() {
+      @Override
+      public String name() {
+        return "scorer";
+      }
+
+      @Override
+      public ServerSettings server() {
+        return settings;
+      }
+
+      @Override
+      public List<BindableService> services() {
+        return List.of(new TestScorer());
+      }
+
+      @Override
+      public void warmUp() throws Exception {
+        modelsLoaded.await();
+      }
+    };
+  }
+
+  private ServerSettings settings(String grace) {
+    return ServerSettings.read(Config.of(Map.of("scorer.port", "0", "scorer.metrics-port", "0",
+        "scorer.host", "127.0.0.1", "scorer.shutdown-grace", grace)), "scorer");
+  }
+
+  private void startInProcess(String grace) throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    host = new ServiceHost(module(settings(grace)), Metrics.newRegistry("scorer"),
+        List.of(InProcessServerBuilder.forName(name)));
+    host.start();
+    channel = InProcessChannelBuilder.forName(name).build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    modelsLoaded.countDown();
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    if (host != null) {
+      host.close();
+    }
+  }
+
+  private NaturalnessResponse call(String text) {
+    return ScorerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .naturalness(NaturalnessRequest.newBuilder()
+            .addPrompts(Prompt.newBuilder().setText(text)).build());
+  }
+
+  private ServingStatus health(String service) {
+    return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+  }
+
+  @Test
+  void healthIsNotServingUntilModelsAreLoaded() throws Exception {
+    startInProcess("5s");
+    assertEquals(ServingStatus.NOT_SERVING, health(""));
+    assertEquals(ServingStatus.NOT_SERVING, health("pin.v1.Scorer"));
+    modelsLoaded.countDown();
+    assertTrue(host.awaitReady(10, TimeUnit.SECONDS));
+    assertEquals(ServingStatus.SERVING, health(""));
+    assertEquals(ServingStatus.SERVING, health("pin.v1.Scorer"));
+  }
+
+  @Test
+  void reflectionListsTheServiceHealthAndReflection() throws Exception {
+    startInProcess("5s");
+    List<String> services = Reflection.listServices(channel);
+    assertTrue(services.containsAll(List.of("pin.v1.Scorer", "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection")),
+        services.toString());
+  }
+
+  @Test
+  void escapingExceptionsBecomeStatusesWithMessages() throws Exception {
+    startInProcess("5s");
+    StatusRuntimeException bug = assertThrows(StatusRuntimeException.class, () -> call("bug"));
+    assertEquals(Status.Code.INTERNAL, bug.getStatus().getCode());
+    assertTrue(bug.getStatus().getDescription().contains("the model exploded"));
+    StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> call("bad"));
+    assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
+    assertEquals("prompts[0]: bad", bad.getStatus().getDescription());
+  }
+
+  @Test
+  void metricsEndpointServesGrpcServerMetricsWithStatusCodes() throws Exception {
+    startInProcess("5s");
+    call("fine");
+    assertThrows(StatusRuntimeException.class, () -> call("bad"));
+    String text = Http.get(host.metricsPort(), "/metrics").body();
+    assertTrue(text.contains("grpc_server_processing_duration_seconds_count{component=\"scorer\","
+        + "method=\"Naturalness\",methodType=\"UNARY\",service=\"pin.v1.Scorer\","
+        + "statusCode=\"OK\"} 1"), text);
+    assertTrue(text.contains("statusCode=\"INVALID_ARGUMENT\"} 1"), text);
+    assertTrue(text.contains("grpc_server_processing_duration_seconds_bucket"), "histogram");
+    assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics");
+    assertTrue(text.contains("process_cpu_usage"), "process metrics");
+    assertEquals(404, Http.get(host.metricsPort(), "/").statusCode());
+  }
+
+  @Test
+  void shutdownDrainsInFlightCallsWithinTheGracePeriod() throws Exception {
+    startInProcess("10s");
+    modelsLoaded.countDown();
+    CompletableFuture<NaturalnessResponse> inFlight =
+        CompletableFuture.supplyAsync(() -> call("slow700"));
+    Await.until("the call to be in flight", Duration.ofSeconds(5), () -> host.registry()
+        .find("grpc.server.requests.received").counters().stream()
+        .anyMatch(c -> c.count() > 0));
+    host.close();
+    assertEquals("slow700", inFlight.get(10, TimeUnit.SECONDS).getResults(0).getPrompt().getText());
+  }
+
+  @Test
+  void shutdownCancelsCallsThatOutliveTheGracePeriod() throws Exception {
+    startInProcess("200ms");
+    CompletableFuture<NaturalnessResponse> inFlight =
+        CompletableFuture.supplyAsync(() -> call("slow3000"));
+    Await.until("the call to be in flight", Duration.ofSeconds(5), () -> host.registry()
+        .find("grpc.server.requests.received").counters().stream()
+        .anyMatch(c -> c.count() > 0));
+    long start = System.nanoTime();
+    host.close();
+    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3), "did not wait 3 s");
+    Exception e = assertThrows(Exception.class, () -> inFlight.get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof StatusRuntimeException, e.toString());
+  }
+
+  @Test
+  void tcpTransportAndClientDeadlines() throws Exception {
+    ServerSettings settings = settings("5s");
+    host = new ServiceHost(module(settings), Metrics.newRegistry("scorer"),
+        List.of(ServiceLauncher.tcp("127.0.0.1", 0)));
+    host.start();
+    modelsLoaded.countDown();
+    PrometheusMeterRegistry clientMetrics = Metrics.newRegistry("test-client");
+    ClientSettings client = ClientSettings.read(Config.of(Map.of(
+        "test.scorer.address", "localhost:" + host.port(),
+        "test.scorer.deadline", "1500ms")), "test", "scorer");
+    ManagedChannel tcp = Channels.open(client, clientMetrics);
+    try {
+      ScorerGrpc.ScorerBlockingStub stub = ScorerGrpc.newBlockingStub(tcp);
+      NaturalnessRequest quick = NaturalnessRequest.newBuilder()
+          .addPrompts(Prompt.newBuilder().setText("fine")).build();
+      assertEquals(1, stub.naturalness(quick).getResultsCount());
+      StatusRuntimeException late = assertThrows(StatusRuntimeException.class,
+          () -> stub.naturalness(NaturalnessRequest.newBuilder()
+              .addPrompts(Prompt.newBuilder().setText("slow4000")).build()));
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, late.getStatus().getCode(),
+          "the configured deadline applies to calls that set none");
+      assertEquals(ServingStatus.SERVING,
+          dev.pin.platform.client.HealthProbe.check("localhost:" + host.port(), "pin.v1.Scorer"));
+      assertEquals(ServingStatus.UNKNOWN,
+          dev.pin.platform.client.HealthProbe.check("localhost:" + host.port(), "pin.v1.Nope"));
+      assertFalse(clientMetrics.scrape().isEmpty());
+      assertTrue(clientMetrics.scrape().contains("grpc_client_processing_duration_seconds"));
+    } finally {
+      Channels.close(tcp);
+    }
+  }
+}

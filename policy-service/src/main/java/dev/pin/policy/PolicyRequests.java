@@ -1,0 +1,173 @@
+package dev.pin.policy;
+
+import dev.pin.platform.grpc.FieldErrors;
+import dev.pin.v1.AdamConfig;
+import dev.pin.v1.ComputeLossRequest;
+import dev.pin.v1.CreatePolicyRequest;
+import dev.pin.v1.LoadCheckpointRequest;
+import dev.pin.v1.PolicyConfig;
+import dev.pin.v1.QTrajectory;
+import dev.pin.v1.ReplayConfig;
+import dev.pin.v1.RewardedPrompt;
+import dev.pin.v1.SampleRequest;
+import dev.pin.v1.UpdateRequest;
+import java.util.regex.Pattern;
+
+/**
+ * Validation of Policy requests. Every check names the field by its proto path and says what a
+ * valid value looks like; zero values mean "the §8 default" and are always accepted.
+ */
+public final class PolicyRequests {
+  /** Longest prompt a policy samples (image inversion uses up to 32, §6.3). */
+  public static final int MAX_PROMPT_LENGTH = 64;
+  /** Largest batch one Sample call returns. */
+  public static final int MAX_BATCH = 4096;
+
+  private static final Pattern DEVICE = Pattern.compile("cpu|cuda:\\d+");
+  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+  private PolicyRequests() {}
+
+  static void runId(FieldErrors errors, String field, String runId) {
+    errors.required(field, runId);
+    if (runId != null && !runId.isBlank()) {
+      errors.check(RUN_ID.matcher(runId).matches(), field,
+          "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit; got '%s'",
+          runId);
+    }
+  }
+
+  /** Checks a policy configuration; {@code path} prefixes the field names (e.g. "config"). */
+  public static void config(FieldErrors errors, String path, PolicyConfig c) {
+    String p = path.isEmpty() ? "" : path + ".";
+    errors.required(p + "backbone.name", c.getBackbone().getName());
+    errors.range(p + "prompt_length", c.getPromptLength(), 0, MAX_PROMPT_LENGTH);
+    errors.range(p + "mlp_hidden_size", c.getMlpHiddenSize(), 0, 65536);
+    errors.range(p + "init_gain", c.getInitGain(), 0.0, 10.0);
+    errors.range(p + "init_bias", c.getInitBias(), -1.0, 1.0);
+    errors.range(p + "alpha", c.getAlpha(), 0.0, 1000.0);
+    errors.range(p + "gamma", c.getGamma(), 0.0, 1.0);
+    errors.range(p + "target_polyak", c.getTargetPolyak(), 0.0, 1.0);
+    switch (c.getAlgorithmCase()) {
+      case SOFT_Q -> {
+        errors.range(p + "soft_q.sampling_top_k", c.getSoftQ().getSamplingTopK(), 0, 1 << 20);
+        errors.check(Float.isFinite(c.getSoftQ().getLogitBias()), p + "soft_q.logit_bias",
+            "must be a finite number");
+      }
+      case SPARSE_TSALLIS -> {
+        errors.range(p + "sparse_tsallis.lm_filter.top_k",
+            c.getSparseTsallis().getLmFilter().getTopK(), 0, 1 << 20);
+        errors.range(p + "sparse_tsallis.lm_filter.ignored_value",
+            c.getSparseTsallis().getLmFilter().getIgnoredValue(), -1e9, 0.0);
+      }
+      case ALGORITHM_NOT_SET -> errors.add(p + "algorithm",
+          "set soft_q (RLPrompt, §3) or sparse_tsallis (PIN, §4)");
+    }
+    AdamConfig adam = c.getOptimizer();
+    errors.range(p + "optimizer.learning_rate", adam.getLearningRate(), 0.0, 10.0);
+    errors.check(Float.isFinite(adam.getMaxGradNorm()), p + "optimizer.max_grad_norm",
+        "must be a finite number (negative disables clipping)");
+    errors.range(p + "optimizer.beta1", adam.getBeta1(), 0.0, 0.999999);
+    errors.range(p + "optimizer.beta2", adam.getBeta2(), 0.0, 0.999999999);
+    errors.range(p + "optimizer.epsilon", adam.getEpsilon(), 0.0, 1.0);
+    ReplayConfig replay = c.getReplay();
+    errors.range(p + "replay.capacity", replay.getCapacity(), 0, 10_000_000);
+    errors.range(p + "replay.warmup", replay.getWarmup(), 0, 10_000_000);
+    errors.range(p + "replay.batch_size", replay.getBatchSize(), 0, 1_000_000);
+    if (replay.getCapacity() > 0) {
+      errors.check(replay.getWarmup() <= replay.getCapacity(), p + "replay.warmup",
+          "must not exceed replay.capacity (%d), got %d", replay.getCapacity(),
+          replay.getWarmup());
+    }
+    errors.check(c.getDevice().isEmpty() || DEVICE.matcher(c.getDevice()).matches(),
+        p + "device", "must be empty (the service's default), cpu or cuda:N; got '%s'",
+        c.getDevice());
+  }
+
+  static void create(CreatePolicyRequest r) {
+    FieldErrors errors = new FieldErrors();
+    runId(errors, "run_id", r.getRunId());
+    errors.check(r.hasConfig(), "config", "is required");
+    if (r.hasConfig()) {
+      config(errors, "config", r.getConfig());
+    }
+    errors.throwIfAny();
+  }
+
+  static void sample(SampleRequest r) {
+    FieldErrors errors = new FieldErrors();
+    runId(errors, "run_id", r.getRunId());
+    errors.range("batch_size", r.getBatchSize(), 1, MAX_BATCH);
+    errors.check(r.getModeValue() >= 0 && r.getModeValue() <= 2, "mode",
+        "must be DECODE_MODE_SAMPLE or DECODE_MODE_GREEDY, got %d", r.getModeValue());
+    errors.throwIfAny();
+  }
+
+  static void update(UpdateRequest r) {
+    FieldErrors errors = new FieldErrors();
+    runId(errors, "run_id", r.getRunId());
+    errors.check(r.getPromptsCount() > 0, "prompts", "must hold at least one rewarded prompt");
+    for (int i = 0; i < r.getPromptsCount(); i++) {
+      RewardedPrompt p = r.getPrompts(i);
+      errors.check(Float.isFinite(p.getReward()), "prompts[" + i + "].reward",
+          "must be a finite number, got %s", p.getReward());
+      errors.check(p.getSampleId() != 0 || p.getTokenIdsCount() > 0, "prompts[" + i + "]",
+          "needs a sample_id from Sample or its token_ids");
+    }
+    errors.throwIfAny();
+  }
+
+  static void load(LoadCheckpointRequest r) {
+    FieldErrors errors = new FieldErrors();
+    runId(errors, "run_id", r.getRunId());
+    errors.required("checkpoint.uri", r.getCheckpoint().getUri());
+    errors.check(r.hasConfig(), "config", "is required (it must match the checkpoint's)");
+    if (r.hasConfig()) {
+      config(errors, "config", r.getConfig());
+    }
+    errors.throwIfAny();
+  }
+
+  static void computeLoss(ComputeLossRequest r) {
+    FieldErrors errors = new FieldErrors();
+    errors.check(r.getConfig().getAlgorithmCase() != PolicyConfig.AlgorithmCase.ALGORITHM_NOT_SET,
+        "config.algorithm", "set soft_q (RLPrompt, §3) or sparse_tsallis (PIN, §4)");
+    errors.check(r.getBatchCount() > 0, "batch", "must hold at least one trajectory");
+    int vocab = -1;
+    int steps = -1;
+    for (int i = 0; i < r.getBatchCount(); i++) {
+      QTrajectory t = r.getBatch(i);
+      String f = "batch[" + i + "]";
+      if (steps < 0) {
+        steps = t.getQCount();
+      }
+      errors.check(t.getQCount() > 0 && t.getQCount() == steps, f + ".q",
+          "must have T > 0 rows like batch[0] (%d), got %d", steps, t.getQCount());
+      errors.check(t.getTargetQCount() == t.getQCount(), f + ".target_q",
+          "must have as many rows as q (%d), got %d", t.getQCount(), t.getTargetQCount());
+      errors.check(t.getLmLogitsCount() == 0 || t.getLmLogitsCount() == t.getQCount(),
+          f + ".lm_logits", "must be empty or have as many rows as q (%d), got %d",
+          t.getQCount(), t.getLmLogitsCount());
+      errors.check(t.getActionsCount() == t.getQCount(), f + ".actions",
+          "must have one action per row of q (%d), got %d", t.getQCount(), t.getActionsCount());
+      for (int row = 0; row < t.getQCount(); row++) {
+        int n = t.getQ(row).getValuesCount();
+        if (vocab < 0) {
+          vocab = n;
+        }
+        errors.check(n > 0 && n == vocab, f + ".q[" + row + "].values",
+            "must have |V| > 0 values like batch[0].q[0] (%d), got %d", vocab, n);
+        if (row < t.getTargetQCount()) {
+          errors.check(t.getTargetQ(row).getValuesCount() == vocab,
+              f + ".target_q[" + row + "].values", "must have %d values, got %d", vocab,
+              t.getTargetQ(row).getValuesCount());
+        }
+        if (row < t.getActionsCount()) {
+          errors.range(f + ".actions[" + row + "]", t.getActions(row), 0, Math.max(0, vocab - 1));
+        }
+      }
+      errors.check(Float.isFinite(t.getReward()), f + ".reward", "must be a finite number");
+    }
+    errors.throwIfAny();
+  }
+}

@@ -1,0 +1,43 @@
+package dev.pin.policy;
+
+import dev.pin.platform.config.Config;
+import dev.pin.platform.config.ConfigException;
+import dev.pin.platform.config.ServerSettings;
+import dev.pin.platform.config.ModelsHome;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/**
+ * The policy service's configuration ({@code policy.*} keys).
+ *
+ * @param server how the gRPC server is exposed
+ * @param device default device of new policies: {@code cpu} or {@code cuda:N} ({@code
+ *     policy.device})
+ * @param maxPolicies most policies held at once ({@code policy.max-policies}, default 8); each
+ *     holds an MLP, its target, Adam state and a replay buffer, so this bounds memory
+ * @param checkpointDir where checkpoints are written ({@code policy.checkpoint-dir}, default
+ *     {@code ~/.local/share/pin/checkpoints}; a volume in containers)
+ * @param modelsHome the model store ({@code models.home}, default {@code ~/.cache/pin/models})
+ */
+public record PolicySettings(
+    ServerSettings server, String device, int maxPolicies, Path checkpointDir, Path modelsHome) {
+
+  private static final Pattern DEVICE = Pattern.compile("cpu|cuda:\\d+");
+
+  /** Reads and validates the settings. */
+  public static PolicySettings read(Config config) {
+    ServerSettings server = ServerSettings.read(config, "policy");
+    String device = config.string("policy.device", "cpu");
+    if (!DEVICE.matcher(device).matches()) {
+      throw new ConfigException(
+          "policy.device", "expected cpu or cuda:N (e.g. cuda:0), got '" + device + "'");
+    }
+    String home = System.getProperty("user.home");
+    return new PolicySettings(
+        server,
+        device,
+        config.integer("policy.max-policies", 8, 1, 1024),
+        config.path("policy.checkpoint-dir", Path.of(home, ".local", "share", "pin", "checkpoints")),
+        ModelsHome.read(config));
+  }
+}

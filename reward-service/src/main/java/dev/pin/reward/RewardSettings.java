@@ -1,0 +1,60 @@
+package dev.pin.reward;
+
+import dev.pin.platform.config.Config;
+import dev.pin.platform.config.ConfigException;
+import dev.pin.platform.config.ModelsHome;
+import dev.pin.platform.config.ServerSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The reward service's configuration ({@code reward.*} keys).
+ *
+ * @param server how the gRPC server is exposed
+ * @param device {@code cpu} or {@code cuda:N}: ONNX Runtime's execution provider ({@code
+ *     reward.device})
+ * @param maxBatchSize most sequences in one model batch ({@code reward.max-batch-size}, default 64)
+ * @param maxBatchWait how long the batcher waits to fill a batch ({@code reward.max-batch-wait},
+ *     default 5ms)
+ * @param maxQueuedSequences sequences waiting for the model before callers get RESOURCE_EXHAUSTED
+ *     ({@code reward.max-queued-sequences}, default 65 536)
+ * @param cacheEntries reward cache size in (task, prompt) entries ({@code reward.cache-entries},
+ *     default 100 000; 0 turns it off)
+ * @param preloadModels models loaded before health turns SERVING ({@code reward.preload-models},
+ *     comma-separated names from the model store)
+ * @param modelsHome the model store ({@code models.home})
+ */
+public record RewardSettings(
+    ServerSettings server,
+    String device,
+    int maxBatchSize,
+    Duration maxBatchWait,
+    int maxQueuedSequences,
+    int cacheEntries,
+    List<String> preloadModels,
+    Path modelsHome) {
+
+  private static final Pattern DEVICE = Pattern.compile("cpu|cuda:\\d+");
+
+  /** Reads and validates the settings. */
+  public static RewardSettings read(Config config) {
+    String device = config.string("reward.device", "cpu");
+    if (!DEVICE.matcher(device).matches()) {
+      throw new ConfigException(
+          "reward.device", "expected cpu or cuda:N (e.g. cuda:0), got '" + device + "'");
+    }
+    String preload = config.string("reward.preload-models", "");
+    return new RewardSettings(
+        ServerSettings.read(config, "reward"),
+        device,
+        config.integer("reward.max-batch-size", 64, 1, 65536),
+        config.duration("reward.max-batch-wait", Duration.ofMillis(5)),
+        config.integer("reward.max-queued-sequences", 65536, 1, 1 << 26),
+        config.integer("reward.cache-entries", 100_000, 0, 100_000_000),
+        Arrays.stream(preload.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
+        ModelsHome.read(config));
+  }
+}
