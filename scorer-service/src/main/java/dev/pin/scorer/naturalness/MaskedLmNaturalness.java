@@ -84,6 +84,19 @@ public final class MaskedLmNaturalness {
     if (priorTopK < 1) {
       throw new IllegalArgumentException("priorTopK must be ≥ 1, got " + priorTopK);
     }
+    return compute(prompts, priorTopK, true);
+  }
+
+  /**
+   * Pseudo-log-likelihood and pseudo-perplexity only (T masked copies per prompt, no prior
+   * queries); {@link NaturalnessResult#prior()} is empty.
+   */
+  public List<NaturalnessResult> pseudoLikelihood(List<int[]> prompts) throws IOException {
+    return compute(prompts, 0, false);
+  }
+
+  private List<NaturalnessResult> compute(List<int[]> prompts, int priorTopK, boolean withPrior)
+      throws IOException {
     // 1. Build the deduplicated queries.
     Map<Query, List<Use>> uses = new HashMap<>();
     for (int p = 0; p < prompts.size(); p++) {
@@ -95,15 +108,17 @@ public final class MaskedLmNaturalness {
       for (int t = 0; t < z.length; t++) {
         uses.computeIfAbsent(new Query(maskedCopy(z, t), t + 1), k -> new ArrayList<>())
             .add(new Use(p, t, false));
-        uses.computeIfAbsent(new Query(prefixQuery(z, t), t + 1), k -> new ArrayList<>())
-            .add(new Use(p, t, true));
+        if (withPrior) {
+          uses.computeIfAbsent(new Query(prefixQuery(z, t), t + 1), k -> new ArrayList<>())
+              .add(new Use(p, t, true));
+        }
       }
     }
     double[][] pll = new double[prompts.size()][];
     TokenScore[][] prior = new TokenScore[prompts.size()][];
     for (int p = 0; p < prompts.size(); p++) {
       pll[p] = new double[prompts.get(p).length];
-      prior[p] = new TokenScore[prompts.get(p).length];
+      prior[p] = new TokenScore[withPrior ? prompts.get(p).length : 0];
     }
     // 2. Run them in length-sorted batches, reading each logits row as soon as it arrives.
     List<Query> queries = new ArrayList<>(uses.keySet());
