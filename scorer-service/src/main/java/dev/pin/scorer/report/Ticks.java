@@ -18,8 +18,9 @@ final class Ticks {
       hi += pad;
     }
     double step = niceStep((hi - lo) / Math.max(1, target - 1));
-    double first = Math.floor(lo / step) * step;
-    double last = Math.ceil(hi / step) * step;
+    // The epsilons keep 0.9/0.1 = 8.999… from adding a tick below the data.
+    double first = Math.floor(lo / step + 1e-9) * step;
+    double last = Math.ceil(hi / step - 1e-9) * step;
     int n = (int) Math.round((last - first) / step) + 1;
     double[] ticks = new double[n];
     for (int i = 0; i < n; i++) {
@@ -31,7 +32,7 @@ final class Ticks {
   private static double niceStep(double raw) {
     double exp = Math.pow(10, Math.floor(Math.log10(raw)));
     double f = raw / exp;
-    double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+    double nice = f <= 1 + 1e-9 ? 1 : f <= 2 + 1e-9 ? 2 : f <= 5 + 1e-9 ? 5 : 10;
     return nice * exp;
   }
 
@@ -43,7 +44,7 @@ final class Ticks {
     if (Math.abs(v) < 1e-12) {
       return "0";
     }
-    BigDecimal d = new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros();
+    BigDecimal d = BigDecimal.valueOf(v).round(new MathContext(4)).stripTrailingZeros();
     if (Math.abs(v) >= 1e7 || Math.abs(v) < 1e-4) {
       return d.toString();
     }
