@@ -66,7 +66,7 @@ final class ScorerMetrics {
   }
 
   /** {@code pin_eval_reports_total}. */
-  void report(int runs) {
+  void report() {
     Counter.builder("pin.eval.reports").description("Reports rendered").register(registry)
         .increment();
   }

@@ -218,11 +218,11 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     Arrays.fill(roundTrip, Double.NaN);
     Arrays.fill(transfer, Double.NaN);
     if (faithful) {
-      roundTrip = faithfulness.roundTripAgreement(request.getTaskHandle(),
-          request.getPromptsList());
+      roundTrip = perPrompt("roundTripAgreement", faithfulness.roundTripAgreement(
+          request.getTaskHandle(), request.getPromptsList()), results.size());
       if (!request.getTransferTaskHandle().isEmpty()) {
-        transfer = faithfulness.gainTransfer(request.getTaskHandle(),
-            request.getTransferTaskHandle(), request.getPromptsList());
+        transfer = perPrompt("gainTransfer", faithfulness.gainTransfer(request.getTaskHandle(),
+            request.getTransferTaskHandle(), request.getPromptsList()), results.size());
       }
     }
     InterpretabilityResponse.Builder response = InterpretabilityResponse.newBuilder();
@@ -242,6 +242,16 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     }
     out.onNext(response.build());
     out.onCompleted();
+  }
+
+  /** A faithfulness result must hold one value per prompt; anything else is a bug there. */
+  private static double[] perPrompt(String what, double[] values, int prompts) {
+    if (values == null || values.length != prompts) {
+      throw Status.INTERNAL.withDescription("TaskFaithfulness." + what + " returned "
+          + (values == null ? "null" : values.length + " values") + " for " + prompts
+          + " prompts (a bug in the faithfulness implementation)").asRuntimeException();
+    }
+    return values;
   }
 
   private static ReadabilityRow readability(NaturalnessResult r, MaskedScoringLm lm,
@@ -302,7 +312,7 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     }
     ReportResponse response = ReportRenderer.render(request, rows, new ReportRenderer.Provenance(
         scorer.lm().name(), CONVENTION_NAME, k, words.source().toString()));
-    metrics.report(request.getRunsCount());
+    metrics.report();
     out.onNext(response);
     out.onCompleted();
   }

@@ -1,11 +1,11 @@
 package dev.pin.scorer.report;
 
+import com.google.protobuf.ByteString;
 import dev.pin.v1.ReportAsset;
 import dev.pin.v1.ReportPrompt;
 import dev.pin.v1.ReportRequest;
 import dev.pin.v1.ReportResponse;
 import dev.pin.v1.ReportRun;
-import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

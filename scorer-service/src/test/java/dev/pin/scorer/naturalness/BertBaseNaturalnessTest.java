@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.testing.RealModels;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,8 +35,8 @@ class BertBaseNaturalnessTest {
     int[] b = scorer.tokenize(shuffled);
     int[] sortedA = a.clone();
     int[] sortedB = b.clone();
-    java.util.Arrays.sort(sortedA);
-    java.util.Arrays.sort(sortedB);
+    Arrays.sort(sortedA);
+    Arrays.sort(sortedB);
     assertArrayEquals(sortedA, sortedB, "same tokens, different order");
     List<NaturalnessResult> r = scorer.score(List.of(a, b), PriorTopK.defaultFor(30_522));
     double pppFluent = r.get(0).pseudoPerplexity();
