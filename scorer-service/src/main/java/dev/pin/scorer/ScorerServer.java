@@ -34,7 +34,7 @@ public final class ScorerServer implements ServiceModule {
     this.models = new ScoringModels(settings);
     this.dictionary = new Dictionary(settings.wordList());
     this.service = new ScorerService(models, dictionary, faithfulness,
-        new ScorerMetrics(registry));
+        new ScorerMetrics(registry), settings.maxRequestPositions());
   }
 
   @Override

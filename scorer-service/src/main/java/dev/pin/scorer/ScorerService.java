@@ -27,6 +27,7 @@ import dev.pin.v1.ReportResponse;
 import dev.pin.v1.ReportRun;
 import dev.pin.v1.ScorerGrpc;
 import dev.pin.v1.TokenPlausibility;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -51,13 +52,15 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
   private final Dictionary dictionary;
   private final TaskFaithfulness faithfulness;
   private final ScorerMetrics metrics;
+  private final long maxRequestPositions;
 
   ScorerService(ScoringModels models, Dictionary dictionary, TaskFaithfulness faithfulness,
-      ScorerMetrics metrics) {
+      ScorerMetrics metrics, long maxRequestPositions) {
     this.models = models;
     this.dictionary = dictionary;
     this.faithfulness = faithfulness;
     this.metrics = metrics;
+    this.maxRequestPositions = maxRequestPositions;
   }
 
   // ---- Validation -------------------------------------------------------------------------
@@ -158,10 +161,28 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
   private List<NaturalnessResult> score(String rpc, MaskedLmNaturalness scorer, ModelRef model,
       List<String> texts, List<String> fields, int priorTopK) {
     List<int[]> ids = tokenize(scorer, texts, fields);
+    long cost = 0;
+    for (int[] z : ids) {
+      cost += MaskedLmNaturalness.cost(z.length);
+    }
+    if (cost > maxRequestPositions) {
+      throw Status.RESOURCE_EXHAUSTED.withDescription("scoring these prompts costs " + cost
+          + " encoder token positions ((2T - 1)(T + 2) per T-token prompt); the limit per call is "
+          + maxRequestPositions + " (scorer.max-request-positions): send fewer or shorter prompts"
+          + " per call").asRuntimeException();
+    }
+    Context context = Context.current();
     long t0 = System.nanoTime();
     List<NaturalnessResult> results;
     try {
-      results = scorer.score(ids, priorTopK);
+      // Stop between batches once the caller has cancelled or its deadline has passed.
+      results = scorer.score(ids, priorTopK, () -> {
+        if (context.isCancelled()) {
+          boolean late = context.getDeadline() != null && context.getDeadline().isExpired();
+          throw (late ? Status.DEADLINE_EXCEEDED : Status.CANCELLED)
+              .withDescription("scoring abandoned: the caller went away").asRuntimeException();
+        }
+      });
     } catch (IOException e) {
       throw Status.INTERNAL.withDescription("scoring with " + scorer.lm().name() + " failed: "
           + e.getMessage()).withCause(e).asRuntimeException();

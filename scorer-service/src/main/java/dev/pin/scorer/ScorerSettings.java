@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  *     scorer.max-batch-sequences}, default 256; each costs |V| floats of logits)
  * @param intraOpThreads ONNX Runtime threads per operator ({@code scorer.intra-op-threads}, 0 =
  *     one per core)
+ * @param maxRequestPositions most encoder token positions one call may cost ({@code
+ *     scorer.max-request-positions}, default 1 000 000; a T-token prompt costs (2T − 1)(T + 2))
  */
 public record ScorerSettings(
     ServerSettings server,
@@ -32,7 +34,8 @@ public record ScorerSettings(
     Path modelsHome,
     Path wordList,
     int maxBatchSequences,
-    int intraOpThreads) {
+    int intraOpThreads,
+    long maxRequestPositions) {
 
   /** Debian's {@code wamerican} list. */
   public static final Path DEFAULT_WORD_LIST = Path.of("/usr/share/dict/american-english");
@@ -58,6 +61,7 @@ public record ScorerSettings(
         ModelsHome.read(config),
         config.path("scorer.word-list", DEFAULT_WORD_LIST),
         config.integer("scorer.max-batch-sequences", 256, 1, 65_536),
-        config.integer("scorer.intra-op-threads", 0, 0, 1024));
+        config.integer("scorer.intra-op-threads", 0, 0, 1024),
+        config.integer("scorer.max-request-positions", 1_000_000, 1, Integer.MAX_VALUE));
   }
 }

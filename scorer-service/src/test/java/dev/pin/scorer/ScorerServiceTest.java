@@ -327,6 +327,20 @@ class ScorerServiceTest {
   }
 
   @Test
+  void requestsAboveTheCostLimitAreResourceExhausted() throws Exception {
+    // "the movie was great": T = 4 costs (2·4 − 1)(4 + 2) = 42 encoder positions.
+    ServiceHost small = start(Map.of("scorer.max-request-positions", "100"),
+        Metrics.newRegistry("scorer"));
+    assertTrue(small.awaitReady(30, TimeUnit.SECONDS));
+    Prompt p = prompt("the movie was great");
+    assertEquals(2, stub(small).naturalness(NaturalnessRequest.newBuilder().addPrompts(p)
+        .addPrompts(p).build()).getResultsCount());
+    expect(Status.Code.RESOURCE_EXHAUSTED, "costs 126 encoder token positions",
+        () -> stub(small).naturalness(NaturalnessRequest.newBuilder().addPrompts(p).addPrompts(p)
+            .addPrompts(p).build()));
+  }
+
+  @Test
   void aMissingWordListIsFailedPrecondition() throws Exception {
     ServiceHost noWords = start(Map.of("scorer.load-on-start", "false",
         "scorer.word-list", store.resolve("no-such-words").toString()),

@@ -81,10 +81,27 @@ public final class MaskedLmNaturalness {
    * @param priorTopK k for {@link TokenScore#inPriorTopK()}
    */
   public List<NaturalnessResult> score(List<int[]> prompts, int priorTopK) throws IOException {
+    return score(prompts, priorTopK, () -> {});
+  }
+
+  /**
+   * {@link #score(List, int)}, calling {@code beforeEachBatch} before every forward pass so a
+   * caller can abandon the work (by throwing) once its client has gone away.
+   */
+  public List<NaturalnessResult> score(List<int[]> prompts, int priorTopK,
+      Runnable beforeEachBatch) throws IOException {
     if (priorTopK < 1) {
       throw new IllegalArgumentException("priorTopK must be ≥ 1, got " + priorTopK);
     }
-    return compute(prompts, priorTopK, true);
+    return compute(prompts, priorTopK, true, beforeEachBatch);
+  }
+
+  /**
+   * Token positions the encoder processes to score a prompt of {@code numTokens} tokens (before
+   * padding): 2T − 1 distinct queries of at most T + 2 tokens. Callers bound requests with it.
+   */
+  public static long cost(int numTokens) {
+    return (2L * numTokens - 1) * (numTokens + 2);
   }
 
   /**
@@ -92,11 +109,11 @@ public final class MaskedLmNaturalness {
    * queries); {@link NaturalnessResult#prior()} is empty.
    */
   public List<NaturalnessResult> pseudoLikelihood(List<int[]> prompts) throws IOException {
-    return compute(prompts, 0, false);
+    return compute(prompts, 0, false, () -> {});
   }
 
-  private List<NaturalnessResult> compute(List<int[]> prompts, int priorTopK, boolean withPrior)
-      throws IOException {
+  private List<NaturalnessResult> compute(List<int[]> prompts, int priorTopK, boolean withPrior,
+      Runnable beforeEachBatch) throws IOException {
     // 1. Build the deduplicated queries.
     Map<Query, List<Use>> uses = new HashMap<>();
     for (int p = 0; p < prompts.size(); p++) {
@@ -131,6 +148,7 @@ public final class MaskedLmNaturalness {
         sequences.add(chunk.get(i).sequence());
         positions[i] = chunk.get(i).position();
       }
+      beforeEachBatch.run();
       float[][] logits = lm.logitsAt(sequences, positions);
       for (int i = 0; i < chunk.size(); i++) {
         float[] row = logits[i];

@@ -1,6 +1,7 @@
 package dev.pin.scorer.bench;
 
 import dev.pin.platform.models.TinyModels;
+import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.models.store.ModelDir;
@@ -12,7 +13,6 @@ import dev.pin.scorer.naturalness.NaturalnessResult;
 import dev.pin.scorer.naturalness.OrtMaskedScoringLm;
 import dev.pin.scorer.naturalness.PriorTopK;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,10 +27,11 @@ import java.util.Random;
  * dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test}):
  * <pre>
  * java -Dai.djl.offline=true -cp scorer-service/target/test-classes:scorer-service/target/classes:$(cat scorer-service/target/test-classpath.txt) \
- *     dev.pin.scorer.bench.NaturalnessBenchmark [model] [prompts] [tokens] [intra-op threads] [reps]
+ *     dev.pin.scorer.bench.NaturalnessBenchmark [model] [prompts] [tokens] [intra-op threads] [reps] [FP32|INT8]
  * </pre>
  * Defaults: {@code bert-base-uncased} from the default model store (the tiny random BERT when it
- * is not imported), 64 prompts of 5 tokens, 2 ORT threads, 3 repetitions (median reported).
+ * is not imported), 64 prompts of 5 tokens, 2 ORT threads, 3 repetitions (median reported),
+ * FP32 ({@code INT8} needs {@code pin models import --int8}).
  */
 public final class NaturalnessBenchmark {
   private NaturalnessBenchmark() {}
@@ -41,6 +42,7 @@ public final class NaturalnessBenchmark {
     int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 5;
     int threads = args.length > 3 ? Integer.parseInt(args[3]) : 2;
     int reps = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+    Precision precision = args.length > 5 ? Precision.valueOf(args[5]) : Precision.FP32;
 
     Optional<ModelDir> dir = ModelStore.defaultStore().find(model);
     if (dir.isEmpty()) {
@@ -49,12 +51,13 @@ public final class NaturalnessBenchmark {
       dir = Optional.of(TinyModels.bertMlm(Files.createTempDirectory("bench")
           .resolve("tiny-bert-mlm"), 1));
     }
-    MaskedScoringLm lm = new OrtMaskedScoringLm(MaskedLm.open(dir.get(), OrtConfig.cpu(threads)));
+    MaskedScoringLm lm = new OrtMaskedScoringLm(MaskedLm.open(dir.get(),
+        OrtConfig.cpu(threads).withPrecision(precision)));
     List<int[]> prompts = randomPrompts(lm, numPrompts, tokens, new Random(42));
     MaskedLmNaturalness batched = new MaskedLmNaturalness(lm, 256);
     NaiveNaturalness naive = new NaiveNaturalness(lm);
-    System.out.printf("model %s (|V| = %d), %d prompts × %d tokens, %d ORT intra-op threads,"
-        + " %d cores, max batch 256 sequences%n", lm.name(), lm.vocabSize(), numPrompts, tokens,
+    System.out.printf("model %s %s (|V| = %d), %d prompts × %d tokens, %d ORT intra-op threads,"
+        + " %d cores, max batch 256 sequences%n", lm.name(), precision, lm.vocabSize(), numPrompts, tokens,
         threads, Runtime.getRuntime().availableProcessors());
 
     // Agreement first (and warm-up of both paths).
