@@ -39,7 +39,8 @@ final class ScorerMetrics {
 
   /** The interpretability proxies of one prompt, {@code pin_eval_<proxy>}. */
   void proxies(String model, double dictionaryShare, double priorTopKShare, double repetition) {
-    share("pin.eval.dictionary.word.share", "Share of prompt tokens that are whole dictionary words",
+    share("pin.eval.dictionary.word.share",
+        "Share of prompt tokens that are whole dictionary words",
         model, dictionaryShare);
     share("pin.eval.prior.topk.share", "Share of prompt tokens inside the LM prior's top-k", model,
         priorTopKShare);

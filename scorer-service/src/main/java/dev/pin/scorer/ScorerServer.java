@@ -19,7 +19,7 @@ public final class ScorerServer implements ServiceModule {
   private final Dictionary dictionary;
   private final ScorerService service;
 
-  /** The scorer without faithfulness proxies (requests with a task handle get FAILED_PRECONDITION). */
+  /** The scorer without faithfulness: requests with a task handle get FAILED_PRECONDITION. */
   public ScorerServer(ScorerSettings settings, MeterRegistry registry) {
     this(settings, registry, null);
   }

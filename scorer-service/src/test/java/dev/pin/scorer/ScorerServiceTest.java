@@ -276,7 +276,8 @@ class ScorerServiceTest {
       reward.addPoints(CurvePoint.newBuilder().setStep(s * 100L).setValue(Math.log1p(s)));
     }
     ReportResponse r = stub.report(ReportRequest.newBuilder().setTitle("tiny report")
-        .addRuns(ReportRun.newBuilder().setRunId("run-1").setName("PIN").setMethod(Method.METHOD_PIN)
+        .addRuns(ReportRun.newBuilder().setRunId("run-1").setName("PIN")
+            .setMethod(Method.METHOD_PIN)
             .addPrompts(ReportPrompt.newBuilder().setLabel("PIN best")
                 .setPrompt(prompt("great great great great great"))
                 .putScores("test_accuracy", 84.2))

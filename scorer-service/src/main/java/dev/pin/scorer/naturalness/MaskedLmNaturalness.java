@@ -13,8 +13,8 @@ import java.util.Map;
  *
  * <ul>
  *   <li>Pseudo-log-likelihood (Salazar et al., 2020): {@code PLL(z) = Σ_t log p(z_t | z_\t)} from
- *       {@code [CLS] z_0 … [MASK]_t … z_{T-1} [SEP]}, one masked copy per position; pseudo-perplexity
- *       {@code exp(−PLL/T)}.
+ *       {@code [CLS] z_0 … [MASK]_t … z_{T-1} [SEP]}, one masked copy per position;
+ *       pseudo-perplexity {@code exp(−PLL/T)}.
  *   <li>Prior plausibility: rank and {@code log p(z_t | z_<t)} at the {@code [MASK]} of {@code
  *       [CLS] z_<t [MASK] [SEP]}, the left-to-right prior that PIN's filter F_I uses (§2, §4.2).
  * </ul>
@@ -47,7 +47,7 @@ public final class MaskedLmNaturalness {
     return lm;
   }
 
-  /** Longest prompt, in the scoring model's tokens, that fits with {@code [CLS]} and {@code [SEP]}. */
+  /** Longest prompt, in the scoring model's tokens, that fits with {@code [CLS]}/{@code [SEP]}. */
   public int maxPromptTokens() {
     return lm.maxPositions() - 2;
   }

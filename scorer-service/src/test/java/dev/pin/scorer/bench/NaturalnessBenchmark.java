@@ -24,10 +24,12 @@ import java.util.Random;
  * runs one forward pass per masked copy, measured in the same process on the same prompts.
  *
  * <p>Run from the repository root (after {@code mvn -o -pl scorer-service -am test-compile
- * dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test}):
+ * dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt
+ * -Dmdep.includeScope=test}):
  * <pre>
  * java -Dai.djl.offline=true -cp scorer-service/target/test-classes:scorer-service/target/classes:$(cat scorer-service/target/test-classpath.txt) \
- *     dev.pin.scorer.bench.NaturalnessBenchmark [model] [prompts] [tokens] [intra-op threads] [reps] [FP32|INT8]
+ *     dev.pin.scorer.bench.NaturalnessBenchmark \
+ *     [model] [prompts] [tokens] [intra-op threads] [reps] [FP32|INT8]
  * </pre>
  * Defaults: {@code bert-base-uncased} from the default model store (the tiny random BERT when it
  * is not imported), 64 prompts of 5 tokens, 2 ORT threads, 3 repetitions (median reported),
@@ -57,7 +59,8 @@ public final class NaturalnessBenchmark {
     MaskedLmNaturalness batched = new MaskedLmNaturalness(lm, 256);
     NaiveNaturalness naive = new NaiveNaturalness(lm);
     System.out.printf("model %s %s (|V| = %d), %d prompts × %d tokens, %d ORT intra-op threads,"
-        + " %d cores, max batch 256 sequences%n", lm.name(), precision, lm.vocabSize(), numPrompts, tokens,
+        + " %d cores, max batch 256 sequences%n", lm.name(), precision, lm.vocabSize(), numPrompts,
+        tokens,
         threads, Runtime.getRuntime().availableProcessors());
 
     // Agreement first (and warm-up of both paths).

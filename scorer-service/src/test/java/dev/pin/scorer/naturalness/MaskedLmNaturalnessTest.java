@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Batched pseudo-log-likelihood and prior plausibility equal the naive computation (§7.3, §4.2). */
+/** Batched PLL and prior plausibility equal the naive computation (§7.3, §4.2). */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MaskedLmNaturalnessTest {
   private static final double TOL = 1e-4;
