@@ -2,18 +2,39 @@ package dev.pin.scorer;
 
 import dev.pin.platform.config.ServerSettings;
 import dev.pin.platform.server.ServiceModule;
+import dev.pin.scorer.faithfulness.TaskFaithfulness;
+import dev.pin.v1.ModelRef;
 import io.grpc.BindableService;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The scorer service as a {@link ServiceModule}, wired the same way in tests and production. */
 public final class ScorerServer implements ServiceModule {
-  private final ScorerSettings settings;
-  private final MeterRegistry registry;
+  private static final Logger log = LoggerFactory.getLogger(ScorerServer.class);
 
+  private final ScorerSettings settings;
+  private final ScoringModels models;
+  private final Dictionary dictionary;
+  private final ScorerService service;
+
+  /** The scorer without faithfulness: requests with a task handle get FAILED_PRECONDITION. */
   public ScorerServer(ScorerSettings settings, MeterRegistry registry) {
+    this(settings, registry, null);
+  }
+
+  /**
+   * The scorer with faithfulness proxies computed by {@code faithfulness} (e.g. over the Reward
+   * client); {@code null} leaves them unavailable.
+   */
+  public ScorerServer(ScorerSettings settings, MeterRegistry registry,
+      TaskFaithfulness faithfulness) {
     this.settings = settings;
-    this.registry = registry;
+    this.models = new ScoringModels(settings);
+    this.dictionary = new Dictionary(settings.wordList());
+    this.service = new ScorerService(models, dictionary, faithfulness,
+        new ScorerMetrics(registry), settings.maxRequestPositions());
   }
 
   @Override
@@ -28,14 +49,20 @@ public final class ScorerServer implements ServiceModule {
 
   @Override
   public List<BindableService> services() {
-    return List.of(new ScorerService(settings));
+    return List.of(service);
   }
 
+  /** With {@code scorer.load-on-start}, loads the default model and the word list. */
   @Override
   public void warmUp() {
     if (settings.loadOnStart()) {
-      throw new IllegalStateException("scorer.load-on-start is set, but loading "
-          + settings.naturalnessModel() + " arrives with the models issue (#3); unset it");
+      models.masked(ModelRef.newBuilder().setName(settings.naturalnessModel()).build());
+      dictionary.get();
+      log.info("scorer: {} and word list {} loaded", settings.naturalnessModel(),
+          settings.wordList());
     }
   }
+
+  // Sessions live in the process-wide OrtSessions registry (shared with the reward service in
+  // embedded mode), which the JVM's exit closes; nothing of the scorer's own to release.
 }

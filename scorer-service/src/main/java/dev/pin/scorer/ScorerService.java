@@ -1,74 +1,340 @@
 package dev.pin.scorer;
 
 import dev.pin.platform.grpc.FieldErrors;
-import dev.pin.platform.grpc.NotYetAvailable;
+import dev.pin.scorer.faithfulness.TaskFaithfulness;
+import dev.pin.scorer.naturalness.MaskedLmNaturalness;
+import dev.pin.scorer.naturalness.MaskedScoringLm;
+import dev.pin.scorer.naturalness.NaturalnessResult;
+import dev.pin.scorer.naturalness.PriorTopK;
+import dev.pin.scorer.naturalness.TokenScore;
+import dev.pin.scorer.readability.Readability;
+import dev.pin.scorer.readability.WordList;
+import dev.pin.scorer.report.ReadabilityRow;
+import dev.pin.scorer.report.ReportRenderer;
 import dev.pin.v1.InterpretabilityRequest;
 import dev.pin.v1.InterpretabilityResponse;
+import dev.pin.v1.ModelPrecision;
+import dev.pin.v1.ModelRef;
+import dev.pin.v1.NaturalnessConvention;
 import dev.pin.v1.NaturalnessRequest;
 import dev.pin.v1.NaturalnessResponse;
 import dev.pin.v1.Prompt;
+import dev.pin.v1.PromptInterpretability;
+import dev.pin.v1.PromptNaturalness;
+import dev.pin.v1.ReportPrompt;
 import dev.pin.v1.ReportRequest;
 import dev.pin.v1.ReportResponse;
+import dev.pin.v1.ReportRun;
 import dev.pin.v1.ScorerGrpc;
+import dev.pin.v1.TokenPlausibility;
+import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * The Scorer gRPC service. Requests are validated in full; naturalness, the interpretability
- * proxies and reports are the scorer-service issue's work, so until they land a valid request is
- * answered UNIMPLEMENTED with that reason (never a made-up score).
+ * The Scorer gRPC service (ALGORITHMS.md §7.2, §7.3). Every request is validated in full first
+ * (INVALID_ARGUMENT naming each bad field); a model or word list that is not there is
+ * FAILED_PRECONDITION saying how to get it. Inference blocks the calling handler thread, which is
+ * one of {@code ServiceHost}'s bounded handler pool: that pool, not this class, bounds concurrent
+ * model work.
  */
 final class ScorerService extends ScorerGrpc.ScorerImplBase {
-  private static final String ARRIVES_WITH = "the scorer-service issue (#7)";
-  private static final int MAX_PROMPTS = 4096;
+  static final int MAX_PROMPTS = 4096;
+  static final int MAX_CURVES_PER_RUN = 64;
+  private static final String CONVENTION_NAME =
+      "masked-LM pseudo-perplexity exp(-PLL/T) (Salazar et al. 2020)";
 
-  private final ScorerSettings settings;
+  private final ScoringModels models;
+  private final Dictionary dictionary;
+  private final TaskFaithfulness faithfulness;
+  private final ScorerMetrics metrics;
+  private final long maxRequestPositions;
 
-  ScorerService(ScorerSettings settings) {
-    this.settings = settings;
+  ScorerService(ScoringModels models, Dictionary dictionary, TaskFaithfulness faithfulness,
+      ScorerMetrics metrics, long maxRequestPositions) {
+    this.models = models;
+    this.dictionary = dictionary;
+    this.faithfulness = faithfulness;
+    this.metrics = metrics;
+    this.maxRequestPositions = maxRequestPositions;
   }
+
+  // ---- Validation -------------------------------------------------------------------------
 
   private static void prompts(FieldErrors errors, List<Prompt> prompts) {
     errors.range("prompts", prompts.size(), 1, MAX_PROMPTS);
     for (int i = 0; i < prompts.size(); i++) {
-      Prompt p = prompts.get(i);
-      errors.check(!p.getText().isBlank() || p.getTokenIdsCount() > 0, "prompts[" + i + "]",
-          "needs text (naturalness of an empty prompt is undefined)");
+      errors.check(!prompts.get(i).getText().isBlank(), "prompts[" + i + "]",
+          "needs text (the scorer re-tokenises the text with the scoring model's tokenizer;"
+              + " naturalness of an empty prompt is undefined)");
     }
   }
+
+  private static void model(FieldErrors errors, ModelRef model) {
+    String name = model.getName();
+    errors.check(name.isEmpty() || (!name.isBlank() && !name.contains("/")
+        && !name.contains("\\") && !name.startsWith(".")), "model.name",
+        "must be a model store name as `pin models list` shows it, got '%s'", name);
+    errors.check(ModelPrecision.forNumber(model.getPrecisionValue()) != null, "model.precision",
+        "must be a ModelPrecision, got %d", model.getPrecisionValue());
+  }
+
+  /**
+   * Re-tokenises every prompt with the scoring model; text that yields no tokens, too many, or
+   * special tokens written literally is INVALID_ARGUMENT (they would corrupt the masked copies).
+   */
+  private static List<int[]> tokenize(MaskedLmNaturalness scorer, List<String> texts,
+      List<String> fields) {
+    MaskedScoringLm lm = scorer.lm();
+    FieldErrors errors = new FieldErrors();
+    List<int[]> ids = new ArrayList<>(texts.size());
+    for (int i = 0; i < texts.size(); i++) {
+      int[] z = scorer.tokenize(texts.get(i));
+      ids.add(z);
+      String field = fields.get(i);
+      if (z.length == 0) {
+        errors.add(field, "has no tokens under " + lm.name());
+      } else if (z.length > scorer.maxPromptTokens()) {
+        errors.add(field, "is " + z.length + " tokens under " + lm.name() + "; at most "
+            + scorer.maxPromptTokens() + " fit the model");
+      }
+      for (int id : z) {
+        if (id == lm.clsId() || id == lm.sepId() || id == lm.maskId()) {
+          errors.add(field, "holds the special token " + lm.tokenizer().token(id)
+              + "; prompts are plain text");
+          break;
+        }
+      }
+    }
+    errors.throwIfAny();
+    return ids;
+  }
+
+  private static List<String> texts(List<Prompt> prompts) {
+    return prompts.stream().map(Prompt::getText).toList();
+  }
+
+  private static List<String> fields(String prefix, int n) {
+    List<String> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(prefix + "[" + i + "].text");
+    }
+    return out;
+  }
+
+  // ---- Naturalness ------------------------------------------------------------------------
 
   @Override
   public void naturalness(NaturalnessRequest request, StreamObserver<NaturalnessResponse> out) {
     FieldErrors errors = new FieldErrors();
     prompts(errors, request.getPromptsList());
-    errors.check(request.getConventionValue() >= 0 && request.getConventionValue() <= 3,
+    model(errors, request.getModel());
+    errors.check(NaturalnessConvention.forNumber(request.getConventionValue()) != null,
         "convention", "must be a NaturalnessConvention, got %d", request.getConventionValue());
     errors.range("prior_top_k", request.getPriorTopK(), 0, 1 << 20);
     errors.throwIfAny();
-    String model = request.getModel().getName().isEmpty()
-        ? settings.naturalnessModel() : request.getModel().getName();
-    throw NotYetAvailable.of("Naturalness under " + model, ARRIVES_WITH);
+    NaturalnessConvention convention = request.getConvention();
+    if (convention == NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_BOS
+        || convention == NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_NO_BOS) {
+      throw Status.FAILED_PRECONDITION.withDescription("convention " + convention + " needs a"
+          + " causal LM, and this build's model store serves only masked LMs (bert-mlm): there is"
+          + " no causal-LM backend yet. Use NATURALNESS_CONVENTION_MASKED_PSEUDO_PPL (or leave"
+          + " convention unset)").asRuntimeException();
+    }
+    MaskedLmNaturalness scorer = models.masked(request.getModel());
+    int k = request.getPriorTopK() > 0
+        ? request.getPriorTopK() : PriorTopK.defaultFor(scorer.lm().vocabSize());
+    List<NaturalnessResult> results = score("Naturalness", scorer, request.getModel(),
+        texts(request.getPromptsList()), fields("prompts", request.getPromptsCount()), k);
+    NaturalnessResponse.Builder response = NaturalnessResponse.newBuilder();
+    for (int i = 0; i < results.size(); i++) {
+      response.addResults(toProto(request.getPrompts(i), results.get(i), request.getModel()));
+    }
+    out.onNext(response.build());
+    out.onCompleted();
   }
+
+  private List<NaturalnessResult> score(String rpc, MaskedLmNaturalness scorer, ModelRef model,
+      List<String> texts, List<String> fields, int priorTopK) {
+    List<int[]> ids = tokenize(scorer, texts, fields);
+    long cost = 0;
+    for (int[] z : ids) {
+      cost += MaskedLmNaturalness.cost(z.length);
+    }
+    if (cost > maxRequestPositions) {
+      throw Status.RESOURCE_EXHAUSTED.withDescription("scoring these prompts costs " + cost
+          + " encoder token positions ((2T - 1)(T + 2) per T-token prompt); the limit per call is "
+          + maxRequestPositions + " (scorer.max-request-positions): send fewer or shorter prompts"
+          + " per call").asRuntimeException();
+    }
+    Context context = Context.current();
+    long t0 = System.nanoTime();
+    List<NaturalnessResult> results;
+    try {
+      // Stop between batches once the caller has cancelled or its deadline has passed.
+      results = scorer.score(ids, priorTopK, () -> {
+        if (context.isCancelled()) {
+          boolean late = context.getDeadline() != null && context.getDeadline().isExpired();
+          throw (late ? Status.DEADLINE_EXCEEDED : Status.CANCELLED)
+              .withDescription("scoring abandoned: the caller went away").asRuntimeException();
+        }
+      });
+    } catch (IOException e) {
+      throw Status.INTERNAL.withDescription("scoring with " + scorer.lm().name() + " failed: "
+          + e.getMessage()).withCause(e).asRuntimeException();
+    }
+    String name = scorer.lm().name();
+    metrics.scoring(rpc, name, System.nanoTime() - t0);
+    metrics.promptsScored(rpc, name, results.size());
+    results.forEach(r -> metrics.naturalness(name, r.pseudoPerplexity()));
+    return results;
+  }
+
+  private static PromptNaturalness toProto(Prompt prompt, NaturalnessResult r, ModelRef asked) {
+    PromptNaturalness.Builder b = PromptNaturalness.newBuilder()
+        .setPrompt(prompt)
+        .setPerplexity(r.pseudoPerplexity())
+        .setLogLikelihood(r.pseudoLogLikelihood())
+        .setNumTokens(r.numTokens())
+        .setModel(ModelRef.newBuilder().setName(r.model()).setPrecision(
+            asked.getPrecision() == ModelPrecision.MODEL_PRECISION_UNSPECIFIED
+                ? ModelPrecision.MODEL_PRECISION_FP32 : asked.getPrecision()))
+        .setConvention(NaturalnessConvention.NATURALNESS_CONVENTION_MASKED_PSEUDO_PPL);
+    for (TokenScore s : r.prior()) {
+      b.addTokens(TokenPlausibility.newBuilder().setToken(s.token()).setTokenId(s.id())
+          .setLogProb((float) s.logProb()).setRank(s.rank()).setInPriorTopK(s.inPriorTopK()));
+    }
+    return b.build();
+  }
+
+  // ---- Interpretability -------------------------------------------------------------------
 
   @Override
   public void interpretability(InterpretabilityRequest request,
       StreamObserver<InterpretabilityResponse> out) {
     FieldErrors errors = new FieldErrors();
     prompts(errors, request.getPromptsList());
+    model(errors, request.getModel());
     errors.check(request.getTransferTaskHandle().isEmpty() || !request.getTaskHandle().isEmpty(),
         "transfer_task_handle", "needs task_handle too (the gain is relative to that task)");
     errors.throwIfAny();
-    throw NotYetAvailable.of("The faithfulness and scrutability proxies", ARRIVES_WITH);
+    boolean faithful = !request.getTaskHandle().isEmpty();
+    if (faithful && faithfulness == null) {
+      throw Status.FAILED_PRECONDITION.withDescription("task_handle is set, but faithfulness"
+          + " (round-trip agreement, gain transfer) needs the Reward service's task scoring,"
+          + " which this scorer is not connected to yet; leave task_handle and"
+          + " transfer_task_handle empty to get the scrutability proxies").asRuntimeException();
+    }
+    MaskedLmNaturalness scorer = models.masked(request.getModel());
+    WordList words = dictionary.get();
+    int k = PriorTopK.defaultFor(scorer.lm().vocabSize());
+    List<NaturalnessResult> results = score("Interpretability", scorer, request.getModel(),
+        texts(request.getPromptsList()), fields("prompts", request.getPromptsCount()), k);
+    double[] roundTrip = new double[results.size()];
+    double[] transfer = new double[results.size()];
+    Arrays.fill(roundTrip, Double.NaN);
+    Arrays.fill(transfer, Double.NaN);
+    if (faithful) {
+      roundTrip = perPrompt("roundTripAgreement", faithfulness.roundTripAgreement(
+          request.getTaskHandle(), request.getPromptsList()), results.size());
+      if (!request.getTransferTaskHandle().isEmpty()) {
+        transfer = perPrompt("gainTransfer", faithfulness.gainTransfer(request.getTaskHandle(),
+            request.getTransferTaskHandle(), request.getPromptsList()), results.size());
+      }
+    }
+    InterpretabilityResponse.Builder response = InterpretabilityResponse.newBuilder();
+    for (int i = 0; i < results.size(); i++) {
+      NaturalnessResult r = results.get(i);
+      ReadabilityRow row = readability(r, scorer.lm(), words);
+      metrics.proxies(r.model(), row.dictionaryWordShare(), row.priorTopKShare(),
+          row.repetition());
+      response.addResults(PromptInterpretability.newBuilder()
+          .setPrompt(request.getPrompts(i))
+          .setNaturalness(toProto(request.getPrompts(i), r, request.getModel()))
+          .setDictionaryWordShare((float) row.dictionaryWordShare())
+          .setPriorTopKShare((float) row.priorTopKShare())
+          .setRepetition((float) row.repetition())
+          .setRoundTripAgreement((float) roundTrip[i])
+          .setGainTransfer((float) transfer[i]));
+    }
+    out.onNext(response.build());
+    out.onCompleted();
   }
+
+  /** A faithfulness result must hold one value per prompt; anything else is a bug there. */
+  private static double[] perPrompt(String what, double[] values, int prompts) {
+    if (values == null || values.length != prompts) {
+      throw Status.INTERNAL.withDescription("TaskFaithfulness." + what + " returned "
+          + (values == null ? "null" : values.length + " values") + " for " + prompts
+          + " prompts (a bug in the faithfulness implementation)").asRuntimeException();
+    }
+    return values;
+  }
+
+  private static ReadabilityRow readability(NaturalnessResult r, MaskedScoringLm lm,
+      WordList words) {
+    List<String> tokens = new ArrayList<>(r.numTokens());
+    for (int id : r.tokenIds()) {
+      tokens.add(lm.tokenizer().token(id));
+    }
+    return new ReadabilityRow(r.pseudoPerplexity(),
+        Readability.dictionaryWordShare(tokens, words), r.priorTopKShare(),
+        Readability.repetition(r.tokenIds()));
+  }
+
+  // ---- Report -----------------------------------------------------------------------------
 
   @Override
   public void report(ReportRequest request, StreamObserver<ReportResponse> out) {
     FieldErrors errors = new FieldErrors();
     errors.check(request.getRunsCount() > 0, "runs", "must hold at least one run");
-    for (int i = 0; i < request.getRunsCount(); i++) {
-      errors.required("runs[" + i + "].run_id", request.getRuns(i).getRunId());
+    model(errors, request.getModel());
+    int promptCount = 0;
+    List<String> texts = new ArrayList<>();
+    List<String> fields = new ArrayList<>();
+    for (int r = 0; r < request.getRunsCount(); r++) {
+      ReportRun run = request.getRuns(r);
+      String p = "runs[" + r + "]";
+      errors.required(p + ".run_id", run.getRunId());
+      errors.range(p + ".curves", run.getCurvesCount(), 0, MAX_CURVES_PER_RUN);
+      for (int c = 0; c < run.getCurvesCount(); c++) {
+        errors.required(p + ".curves[" + c + "].name", run.getCurves(c).getName());
+      }
+      for (int i = 0; i < run.getPromptsCount(); i++) {
+        ReportPrompt prompt = run.getPrompts(i);
+        String field = p + ".prompts[" + i + "].prompt.text";
+        errors.check(!prompt.getPrompt().getText().isBlank(), field,
+            "is required (the readability columns score the text)");
+        texts.add(prompt.getPrompt().getText());
+        fields.add(field);
+        promptCount++;
+      }
     }
+    errors.range("runs[*].prompts (in all)", promptCount, 0, MAX_PROMPTS);
     errors.throwIfAny();
-    throw NotYetAvailable.of("Reports", ARRIVES_WITH);
+    MaskedLmNaturalness scorer = models.masked(request.getModel());
+    WordList words = dictionary.get();
+    int k = PriorTopK.defaultFor(scorer.lm().vocabSize());
+    // All prompts of all runs in one batched scoring call.
+    List<NaturalnessResult> results = texts.isEmpty() ? List.of()
+        : score("Report", scorer, request.getModel(), texts, fields, k);
+    List<List<ReadabilityRow>> rows = new ArrayList<>();
+    int next = 0;
+    for (ReportRun run : request.getRunsList()) {
+      List<ReadabilityRow> runRows = new ArrayList<>();
+      for (int i = 0; i < run.getPromptsCount(); i++) {
+        runRows.add(readability(results.get(next++), scorer.lm(), words));
+      }
+      rows.add(runRows);
+    }
+    ReportResponse response = ReportRenderer.render(request, rows, new ReportRenderer.Provenance(
+        scorer.lm().name(), CONVENTION_NAME, k, words.source().toString()));
+    metrics.report();
+    out.onNext(response);
+    out.onCompleted();
   }
 }

@@ -14,16 +14,31 @@ import java.util.regex.Pattern;
  * @param device {@code cpu} or {@code cuda:N} ({@code scorer.device})
  * @param naturalnessModel the LM that scores naturalness by default ({@code scorer.model}, default
  *     {@code bert-base-uncased}: masked-LM pseudo-perplexity, §7.3)
- * @param loadOnStart load the naturalness model before health turns SERVING ({@code
- *     scorer.load-on-start}, default false until the models issue lands)
+ * @param loadOnStart load the naturalness model and the word list before health turns SERVING
+ *     ({@code scorer.load-on-start}, default false: they load on first use)
  * @param modelsHome the model store ({@code models.home})
+ * @param wordList the dictionary of the dictionary-word share ({@code scorer.word-list}, default
+ *     Debian's {@code wamerican}, {@code /usr/share/dict/american-english})
+ * @param maxBatchSequences most sequences in one model forward pass ({@code
+ *     scorer.max-batch-sequences}, default 256; each costs |V| floats of logits)
+ * @param intraOpThreads ONNX Runtime threads per operator ({@code scorer.intra-op-threads}, 0 =
+ *     one per core)
+ * @param maxRequestPositions most encoder token positions one call may cost ({@code
+ *     scorer.max-request-positions}, default 1 000 000; a T-token prompt costs (2T − 1)(T + 2))
  */
 public record ScorerSettings(
     ServerSettings server,
     String device,
     String naturalnessModel,
     boolean loadOnStart,
-    Path modelsHome) {
+    Path modelsHome,
+    Path wordList,
+    int maxBatchSequences,
+    int intraOpThreads,
+    long maxRequestPositions) {
+
+  /** Debian's {@code wamerican} list. */
+  public static final Path DEFAULT_WORD_LIST = Path.of("/usr/share/dict/american-english");
 
   private static final Pattern DEVICE = Pattern.compile("cpu|cuda:\\d+");
 
@@ -43,6 +58,10 @@ public record ScorerSettings(
         device,
         model,
         config.bool("scorer.load-on-start", false),
-        ModelsHome.read(config));
+        ModelsHome.read(config),
+        config.path("scorer.word-list", DEFAULT_WORD_LIST),
+        config.integer("scorer.max-batch-sequences", 256, 1, 65_536),
+        config.integer("scorer.intra-op-threads", 0, 0, 1024),
+        config.integer("scorer.max-request-positions", 1_000_000, 1, Integer.MAX_VALUE));
   }
 }

@@ -1,0 +1,114 @@
+package dev.pin.scorer;
+
+import dev.pin.platform.models.onnx.Precision;
+import dev.pin.platform.models.ort.MaskedLm;
+import dev.pin.platform.models.ort.OrtConfig;
+import dev.pin.platform.models.ort.OrtSessions;
+import dev.pin.platform.models.store.ModelDir;
+import dev.pin.platform.models.store.ModelManifest;
+import dev.pin.platform.models.store.ModelStore;
+import dev.pin.scorer.naturalness.MaskedLmNaturalness;
+import dev.pin.scorer.naturalness.OrtMaskedScoringLm;
+import dev.pin.v1.ModelRef;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scorer's models, loaded once from the model store and shared by every call. Sessions come
+ * from the process-wide {@link OrtSessions#shared()} registry, so in embedded mode the scorer and
+ * the reward service hold one copy of BERT-base between them.
+ */
+final class ScoringModels {
+  private static final Logger log = LoggerFactory.getLogger(ScoringModels.class);
+
+  private record Key(String name, Precision precision) {}
+
+  private final ModelStore store;
+  private final OrtConfig ortConfig;
+  private final int maxBatchSequences;
+  private final String defaultModel;
+  private final Map<Key, MaskedLmNaturalness> loaded = new ConcurrentHashMap<>();
+
+  ScoringModels(ScorerSettings settings) {
+    this.store = new ModelStore(settings.modelsHome());
+    String device = settings.device();
+    int deviceId = device.startsWith("cuda:") ? Integer.parseInt(device.substring(5)) : 0;
+    this.ortConfig = new OrtConfig(device.startsWith("cuda") ? "cuda" : "cpu", deviceId,
+        settings.intraOpThreads(), 0, 8, Precision.FP32);
+    this.maxBatchSequences = settings.maxBatchSequences();
+    this.defaultModel = settings.naturalnessModel();
+  }
+
+  /** The configured default model's name. */
+  String defaultModel() {
+    return defaultModel;
+  }
+
+  /** The name a request's model resolves to. */
+  String nameOf(ModelRef ref) {
+    return ref.getName().isBlank() ? defaultModel : ref.getName();
+  }
+
+  /**
+   * The masked-LM scorer for {@code ref} (the default model when its name is empty), loading it on
+   * first use.
+   *
+   * @throws StatusRuntimeException FAILED_PRECONDITION when the model is absent, incomplete, not a
+   *     masked LM, or lacks the requested precision; INVALID_ARGUMENT for a malformed name
+   */
+  MaskedLmNaturalness masked(ModelRef ref) {
+    Precision precision = switch (ref.getPrecision()) {
+      case MODEL_PRECISION_UNSPECIFIED, MODEL_PRECISION_FP32 -> Precision.FP32;
+      case MODEL_PRECISION_INT8 -> Precision.INT8;
+      case MODEL_PRECISION_BF16 -> throw Status.FAILED_PRECONDITION.withDescription(
+          "model.precision: this build has no bf16 graphs; use MODEL_PRECISION_FP32 or"
+              + " MODEL_PRECISION_INT8").asRuntimeException();
+      default -> throw Status.INVALID_ARGUMENT.withDescription(
+          "model.precision: unknown value " + ref.getPrecisionValue()).asRuntimeException();
+    };
+    Key key = new Key(nameOf(ref), precision);
+    MaskedLmNaturalness lm = loaded.get(key);
+    if (lm != null) {
+      return lm;
+    }
+    // Loading BERT-base takes seconds; concurrent first calls may both load, the map keeps one.
+    return loaded.computeIfAbsent(key, k -> load(k.name(), k.precision()));
+  }
+
+  private MaskedLmNaturalness load(String name, Precision precision) {
+    ModelDir dir;
+    try {
+      dir = store.require(name);
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("model.name: " + e.getMessage())
+          .asRuntimeException();
+    } catch (IOException e) {
+      throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()
+          + "; `pin models list` shows what the store holds").asRuntimeException();
+    }
+    String arch = dir.manifest().architecture();
+    if (!ModelManifest.ARCH_BERT_MLM.equals(arch)) {
+      throw Status.FAILED_PRECONDITION.withDescription("model '" + name + "' has architecture "
+          + arch + "; the scorer scores masked LMs (" + ModelManifest.ARCH_BERT_MLM + ") by"
+          + " pseudo-perplexity, and this build has no causal-LM backend for perplexity")
+          .asRuntimeException();
+    }
+    try {
+      MaskedLm lm = MaskedLm.open(dir, ortConfig.withPrecision(precision));
+      log.info("scorer loaded {} ({}, {})", name, precision, ortConfig.device());
+      return new MaskedLmNaturalness(new OrtMaskedScoringLm(lm), maxBatchSequences);
+    } catch (IllegalStateException e) {
+      // ModelDir.modelFile: no such precision variant; the message says how to create it.
+      throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+    } catch (IOException e) {
+      throw Status.FAILED_PRECONDITION.withDescription("model '" + name + "' cannot be loaded: "
+          + e.getMessage() + " (re-import it: pin models import " + name + ")")
+          .asRuntimeException();
+    }
+  }
+}

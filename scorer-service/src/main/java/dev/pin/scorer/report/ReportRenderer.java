@@ -1,0 +1,206 @@
+package dev.pin.scorer.report;
+
+import com.google.protobuf.ByteString;
+import dev.pin.v1.ReportAsset;
+import dev.pin.v1.ReportPrompt;
+import dev.pin.v1.ReportRequest;
+import dev.pin.v1.ReportResponse;
+import dev.pin.v1.ReportRun;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Renders a {@link ReportRequest} as Markdown and HTML: per run, a table with one row per {@link
+ * ReportPrompt} (label, prompt text, every task score, pseudo-perplexity, dictionary-word share,
+ * prior top-k share, repetition) and the run's training curves as a PNG asset that both documents
+ * reference by file name. Pure: the readability numbers are computed by the caller.
+ */
+public final class ReportRenderer {
+  /**
+   * What the readability columns were measured with, printed under the title.
+   *
+   * @param model store name of the scoring LM
+   * @param convention e.g. "masked-LM pseudo-perplexity (Salazar et al. 2020)"
+   * @param priorTopK k of the prior top-k share
+   * @param wordList where the dictionary came from
+   */
+  public record Provenance(String model, String convention, int priorTopK, String wordList) {}
+
+  private ReportRenderer() {}
+
+  /**
+   * Renders the report.
+   *
+   * @param request the runs (validated: every run has an id)
+   * @param rows {@code rows.get(r).get(p)} is the readability of {@code runs[r].prompts[p]}
+   * @param provenance what measured the readability columns
+   */
+  public static ReportResponse render(ReportRequest request, List<List<ReadabilityRow>> rows,
+      Provenance provenance) {
+    String title = request.getTitle().isBlank() ? "pin report" : request.getTitle();
+    List<String> assetNames = assetNames(request.getRunsList());
+    StringBuilder md = new StringBuilder();
+    StringBuilder html = new StringBuilder();
+    md.append("# ").append(mdText(title)).append("\n\n");
+    md.append(provenanceLine(provenance, false)).append("\n");
+    html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+        .append("<title>").append(htmlText(title)).append("</title>\n")
+        .append("<style>body{font-family:sans-serif;margin:2em;max-width:80em}")
+        .append("table{border-collapse:collapse;margin:1em 0}")
+        .append("th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}")
+        .append("td.num{text-align:right;font-variant-numeric:tabular-nums}")
+        .append("code{background:#f4f4f4}</style>\n</head>\n<body>\n")
+        .append("<h1>").append(htmlText(title)).append("</h1>\n")
+        .append("<p>").append(provenanceLine(provenance, true)).append("</p>\n");
+    List<ReportAsset> assets = new ArrayList<>();
+    for (int r = 0; r < request.getRunsCount(); r++) {
+      ReportRun run = request.getRuns(r);
+      String heading = run.getName().isBlank() ? run.getRunId() : run.getName();
+      md.append("\n## ").append(mdText(heading)).append("\n\n");
+      md.append("Run `").append(run.getRunId().replace("`", "'")).append("`, method ")
+          .append(method(run)).append(".\n\n");
+      html.append("<h2>").append(htmlText(heading)).append("</h2>\n<p>Run <code>")
+          .append(htmlText(run.getRunId())).append("</code>, method ").append(method(run))
+          .append(".</p>\n");
+      table(run, rows.get(r), md, html);
+      if (run.getCurvesCount() > 0) {
+        String name = assetNames.get(r);
+        assets.add(ReportAsset.newBuilder().setName(name).setContentType("image/png")
+            .setData(ByteString.copyFrom(CurveChart.png("Training curves: " + heading,
+                run.getCurvesList()))).build());
+        md.append("\n![Training curves of ").append(mdText(heading)).append("](").append(name)
+            .append(")\n");
+        html.append("<img src=\"").append(htmlText(name)).append("\" alt=\"Training curves of ")
+            .append(htmlText(heading)).append("\">\n");
+      }
+    }
+    html.append("</body>\n</html>\n");
+    return ReportResponse.newBuilder().setMarkdown(md.toString()).setHtml(html.toString())
+        .addAllAssets(assets).build();
+  }
+
+  private static String method(ReportRun run) {
+    return switch (run.getMethod()) {
+      case METHOD_PIN -> "PIN";
+      case METHOD_RLPROMPT -> "RLPrompt";
+      case METHOD_PEZ -> "PEZ";
+      default -> "unspecified";
+    };
+  }
+
+  private static String provenanceLine(Provenance p, boolean html) {
+    String model = html ? "<code>" + htmlText(p.model()) + "</code>" : "`" + p.model() + "`";
+    String words = html ? "<code>" + htmlText(p.wordList()) + "</code>" : "`" + p.wordList() + "`";
+    return "Readability columns: pseudo-PPL = " + (html ? htmlText(p.convention()) : p.convention())
+        + " under " + model + " (lower is more natural); prior top-k share with k = "
+        + p.priorTopK() + "; dictionary share against " + words
+        + "; repetition = share of tokens repeating an earlier one.";
+  }
+
+  private static void table(ReportRun run, List<ReadabilityRow> rows, StringBuilder md,
+      StringBuilder html) {
+    if (run.getPromptsCount() == 0) {
+      md.append("No prompts.\n");
+      html.append("<p>No prompts.</p>\n");
+      return;
+    }
+    Set<String> scoreNames = new TreeSet<>();
+    for (ReportPrompt p : run.getPromptsList()) {
+      scoreNames.addAll(p.getScoresMap().keySet());
+    }
+    List<String> header = new ArrayList<>(List.of("label", "prompt"));
+    header.addAll(scoreNames);
+    header.addAll(List.of("pseudo-PPL", "dictionary share", "prior top-k share", "repetition"));
+    md.append('|');
+    html.append("<table>\n<thead><tr>");
+    for (String h : header) {
+      md.append(' ').append(mdCell(h)).append(" |");
+      html.append("<th>").append(htmlText(h)).append("</th>");
+    }
+    md.append("\n|");
+    html.append("</tr></thead>\n<tbody>\n");
+    for (int i = 0; i < header.size(); i++) {
+      md.append(i < 2 ? "---|" : "---:|");
+    }
+    md.append('\n');
+    for (int i = 0; i < run.getPromptsCount(); i++) {
+      ReportPrompt p = run.getPrompts(i);
+      ReadabilityRow row = rows.get(i);
+      List<String> text = new ArrayList<>(List.of(p.getLabel(), p.getPrompt().getText()));
+      for (String s : scoreNames) {
+        Double v = p.getScoresMap().get(s);
+        text.add(v == null ? "–" : Ticks.format(v));
+      }
+      text.add(Ticks.format(row.pseudoPerplexity()));
+      text.add(share(row.dictionaryWordShare()));
+      text.add(share(row.priorTopKShare()));
+      text.add(share(row.repetition()));
+      md.append('|');
+      html.append("<tr>");
+      for (int c = 0; c < text.size(); c++) {
+        md.append(' ').append(mdCell(text.get(c))).append(" |");
+        html.append(c < 2 ? "<td>" : "<td class=\"num\">").append(htmlText(text.get(c)))
+            .append("</td>");
+      }
+      md.append('\n');
+      html.append("</tr>\n");
+    }
+    html.append("</tbody>\n</table>\n");
+  }
+
+  private static String share(double v) {
+    return Double.isFinite(v) ? String.format("%.2f", v) : "–";
+  }
+
+  /**
+   * One file name per run with curves: {@code curves-<run id>.png}, the id reduced to
+   * {@code [A-Za-z0-9._-]} and made unique with a numeric suffix.
+   */
+  static List<String> assetNames(List<ReportRun> runs) {
+    Set<String> used = new HashSet<>();
+    List<String> names = new ArrayList<>();
+    for (ReportRun run : runs) {
+      String base = "curves-" + run.getRunId().replaceAll("[^A-Za-z0-9._-]", "_");
+      String name = base + ".png";
+      for (int k = 2; !used.add(name); k++) {
+        name = base + "-" + k + ".png";
+      }
+      names.add(name);
+    }
+    return names;
+  }
+
+  private static String mdText(String s) {
+    return s.replace("\r", " ").replace("\n", " ");
+  }
+
+  /** A table cell: no line breaks; pipes, backslashes and Markdown markup characters escaped. */
+  static String mdCell(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (char c : mdText(s).toCharArray()) {
+      if ("\\|`*_[]<>#".indexOf(c) >= 0) {
+        b.append('\\');
+      }
+      b.append(c);
+    }
+    return b.toString();
+  }
+
+  static String htmlText(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '<' -> b.append("&lt;");
+        case '>' -> b.append("&gt;");
+        case '&' -> b.append("&amp;");
+        case '"' -> b.append("&quot;");
+        case '\'' -> b.append("&#39;");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
+  }
+}

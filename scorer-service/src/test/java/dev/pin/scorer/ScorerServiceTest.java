@@ -1,0 +1,357 @@
+package dev.pin.scorer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pin.platform.config.Config;
+import dev.pin.platform.models.TinyModels;
+import dev.pin.platform.models.ort.MaskedLm;
+import dev.pin.platform.models.ort.OrtConfig;
+import dev.pin.platform.server.Metrics;
+import dev.pin.platform.server.ServiceHost;
+import dev.pin.scorer.naturalness.MaskedLmNaturalness;
+import dev.pin.scorer.naturalness.NaturalnessResult;
+import dev.pin.scorer.naturalness.OrtMaskedScoringLm;
+import dev.pin.scorer.naturalness.PriorTopK;
+import dev.pin.v1.Curve;
+import dev.pin.v1.CurvePoint;
+import dev.pin.v1.InterpretabilityRequest;
+import dev.pin.v1.InterpretabilityResponse;
+import dev.pin.v1.Method;
+import dev.pin.v1.ModelPrecision;
+import dev.pin.v1.ModelRef;
+import dev.pin.v1.NaturalnessConvention;
+import dev.pin.v1.NaturalnessRequest;
+import dev.pin.v1.NaturalnessResponse;
+import dev.pin.v1.Prompt;
+import dev.pin.v1.PromptInterpretability;
+import dev.pin.v1.PromptNaturalness;
+import dev.pin.v1.ReportPrompt;
+import dev.pin.v1.ReportRequest;
+import dev.pin.v1.ReportResponse;
+import dev.pin.v1.ReportRun;
+import dev.pin.v1.ScorerGrpc;
+import dev.pin.v1.TokenPlausibility;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Scorer over in-process gRPC through the production wiring ({@link ScorerServer} inside
+ * {@link ServiceHost}), on a model store holding the tiny random BERT.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ScorerServiceTest {
+  private static final String TINY = "tiny-bert-mlm";
+
+  private Path store;
+  private Path wordList;
+  private final List<ServiceHost> hosts = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private ServiceHost host;
+  private PrometheusMeterRegistry registry;
+  private ScorerGrpc.ScorerBlockingStub stub;
+  private MaskedLmNaturalness reference;
+
+  @BeforeAll
+  void setUp(@TempDir Path dir) throws Exception {
+    store = dir.resolve("models");
+    TinyModels.bertMlm(store.resolve(TINY), 11);
+    wordList = dir.resolve("words.txt");
+    Files.write(wordList, List.of("the", "movie", "was", "great", "terrible", "paris"),
+        StandardCharsets.UTF_8);
+    reference = new MaskedLmNaturalness(new OrtMaskedScoringLm(MaskedLm.open(
+        TinyModels.bertMlm(dir.resolve("reference").resolve(TINY), 11), OrtConfig.cpu(1))), 64);
+    registry = Metrics.newRegistry("scorer");
+    host = start(Map.of(), registry);
+    assertTrue(host.awaitReady(30, TimeUnit.SECONDS), "SERVING after loading " + TINY);
+    stub = stub(host);
+  }
+
+  private ServiceHost start(Map<String, String> overrides, PrometheusMeterRegistry metrics)
+      throws Exception {
+    Map<String, String> settings = new HashMap<>(Map.of(
+        "scorer.port", "0",
+        "scorer.metrics-port", "-1",
+        "scorer.host", "127.0.0.1",
+        "scorer.model", TINY,
+        "scorer.load-on-start", "true",
+        "scorer.word-list", wordList.toString(),
+        "scorer.max-batch-sequences", "16",
+        "scorer.intra-op-threads", "1",
+        "models.home", store.toString()));
+    settings.putAll(overrides);
+    String name = InProcessServerBuilder.generateName();
+    ServiceHost h = new ServiceHost(new ScorerServer(ScorerSettings.read(Config.of(settings)),
+        metrics), metrics, List.of(InProcessServerBuilder.forName(name).directExecutor()));
+    hosts.add(h);
+    h.start();
+    channels.add(InProcessChannelBuilder.forName(name).directExecutor().build());
+    return h;
+  }
+
+  private ScorerGrpc.ScorerBlockingStub stub(ServiceHost h) {
+    return ScorerGrpc.newBlockingStub(channels.get(hosts.indexOf(h)))
+        .withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  void tearDown() {
+    channels.forEach(ManagedChannel::shutdownNow);
+    hosts.forEach(ServiceHost::close);
+  }
+
+  private static Prompt prompt(String text) {
+    return Prompt.newBuilder().setText(text).build();
+  }
+
+  private static void expect(Status.Code code, String fragment, Executable call) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+    assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(e.getStatus().getDescription().contains(fragment),
+        "'" + fragment + "' in: " + e.getStatus().getDescription());
+  }
+
+  @Test
+  void naturalnessReturnsPseudoPerplexityAndPriorPlausibility() throws Exception {
+    List<String> texts = List.of("the movie was great", "Terrible, terrible plot!", "paris");
+    NaturalnessRequest.Builder request = NaturalnessRequest.newBuilder();
+    texts.forEach(t -> request.addPrompts(prompt(t)));
+    NaturalnessResponse response = stub.naturalness(request.build());
+    List<int[]> ids = texts.stream().map(reference::tokenize).toList();
+    int k = PriorTopK.defaultFor(TinyModels.vocab().size());
+    List<NaturalnessResult> expected = reference.score(ids, k);
+    assertEquals(texts.size(), response.getResultsCount());
+    for (int i = 0; i < texts.size(); i++) {
+      PromptNaturalness r = response.getResults(i);
+      NaturalnessResult e = expected.get(i);
+      assertEquals(texts.get(i), r.getPrompt().getText());
+      assertEquals(TINY, r.getModel().getName());
+      assertEquals(ModelPrecision.MODEL_PRECISION_FP32, r.getModel().getPrecision());
+      assertEquals(NaturalnessConvention.NATURALNESS_CONVENTION_MASKED_PSEUDO_PPL,
+          r.getConvention());
+      assertEquals(ids.get(i).length, r.getNumTokens());
+      assertEquals(e.pseudoLogLikelihood(), r.getLogLikelihood(), 1e-4);
+      assertEquals(Math.exp(-r.getLogLikelihood() / r.getNumTokens()), r.getPerplexity(),
+          1e-9 * r.getPerplexity());
+      assertEquals(r.getNumTokens(), r.getTokensCount());
+      for (int t = 0; t < r.getTokensCount(); t++) {
+        TokenPlausibility p = r.getTokens(t);
+        assertEquals(ids.get(i)[t], p.getTokenId());
+        assertEquals(TinyModels.vocab().get(p.getTokenId()), p.getToken());
+        assertEquals(e.prior().get(t).rank(), p.getRank());
+        assertEquals(e.prior().get(t).logProb(), p.getLogProb(), 1e-4);
+        assertEquals(p.getRank() <= k, p.getInPriorTopK());
+        assertTrue(p.getLogProb() < 0);
+      }
+    }
+    assertArrayEquals(new String[] {"terrible", ",", "terrible", "plot", "!"},
+        response.getResults(1).getTokensList().stream().map(TokenPlausibility::getToken)
+            .toArray(String[]::new), "re-tokenised by the model's uncased tokenizer");
+
+    // prior_top_k = 1: only rank-1 tokens are inside.
+    PromptNaturalness top1 = stub.naturalness(NaturalnessRequest.newBuilder()
+        .addPrompts(prompt("the movie was great")).setPriorTopK(1).build()).getResults(0);
+    for (TokenPlausibility p : top1.getTokensList()) {
+      assertEquals(p.getRank() == 1, p.getInPriorTopK());
+    }
+
+    String scrape = registry.scrape();
+    assertTrue(scrape.contains("pin_eval_naturalness_count{component=\"scorer\","
+        + "convention=\"masked_pseudo_ppl\",model=\"" + TINY + "\"}"), scrape);
+    assertTrue(scrape.contains("pin_eval_prompts_scored_total{component=\"scorer\",model=\""
+        + TINY + "\",rpc=\"Naturalness\"}"), scrape);
+    assertTrue(scrape.contains("pin_eval_scoring_duration_seconds_count"), scrape);
+  }
+
+  @Test
+  void invalidNaturalnessRequestsNameEveryBadField() {
+    expect(Status.Code.INVALID_ARGUMENT, "prompts: must be between 1 and 4096, got 0",
+        () -> stub.naturalness(NaturalnessRequest.getDefaultInstance()));
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> stub.naturalness(NaturalnessRequest.newBuilder()
+            .addPrompts(prompt("fine")).addPrompts(prompt("   "))
+            .setConventionValue(42).setPriorTopK(-1)
+            .setModel(ModelRef.newBuilder().setName("../etc")).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    for (String field : List.of("prompts[1]: needs text", "convention:", "prior_top_k:",
+        "model.name:")) {
+      assertTrue(e.getStatus().getDescription().contains(field), e.getStatus().getDescription());
+    }
+    expect(Status.Code.INVALID_ARGUMENT, "prompts[0].text: holds the special token [MASK]",
+        () -> stub.naturalness(NaturalnessRequest.newBuilder()
+            .addPrompts(prompt("the [MASK] was great")).build()));
+    expect(Status.Code.INVALID_ARGUMENT, "prompts[1].text: has no tokens",
+        () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("great"))
+            .addPrompts(prompt("\u200b\u200b")).build()));
+    expect(Status.Code.INVALID_ARGUMENT, "at most 62 fit",
+        () -> stub.naturalness(NaturalnessRequest.newBuilder()
+            .addPrompts(prompt("great ".repeat(63))).build()));
+  }
+
+  @Test
+  void missingModelsAndUnsupportedConventionsAreFailedPrecondition() {
+    expect(Status.Code.FAILED_PRECONDITION, "pin models import bert-large-uncased",
+        () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("great"))
+            .setModel(ModelRef.newBuilder().setName("bert-large-uncased")).build()));
+    expect(Status.Code.FAILED_PRECONDITION, "pin models list",
+        () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("great"))
+            .setModel(ModelRef.newBuilder().setName("bert-large-uncased")).build()));
+    expect(Status.Code.FAILED_PRECONDITION, "no causal-LM backend",
+        () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("great"))
+            .setConvention(NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_BOS).build()));
+    expect(Status.Code.FAILED_PRECONDITION, "--int8",
+        () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("great"))
+            .setModel(ModelRef.newBuilder().setPrecision(ModelPrecision.MODEL_PRECISION_INT8))
+            .build()));
+    expect(Status.Code.FAILED_PRECONDITION, "bf16",
+        () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("great"))
+            .setModel(ModelRef.newBuilder().setPrecision(ModelPrecision.MODEL_PRECISION_BF16))
+            .build()));
+  }
+
+  @Test
+  void interpretabilityProxies() {
+    InterpretabilityResponse response = stub.interpretability(InterpretabilityRequest.newBuilder()
+        .addPrompts(prompt("great great great great great"))
+        .addPrompts(prompt("the movies was terrible"))
+        .build());
+    PromptInterpretability repeated = response.getResults(0);
+    assertEquals(0.8f, repeated.getRepetition(), 1e-6);
+    assertEquals(1.0f, repeated.getDictionaryWordShare(), 1e-6);
+    assertEquals(5, repeated.getNaturalness().getNumTokens());
+    assertTrue(Float.isNaN(repeated.getRoundTripAgreement()), "faithfulness skipped");
+    assertTrue(Float.isNaN(repeated.getGainTransfer()), "gain transfer skipped");
+
+    PromptInterpretability mixed = response.getResults(1);
+    // Tiny vocabulary: "movies" = movie ##s; whole words: the, was, terrible → 3 of 5 tokens.
+    assertEquals(5, mixed.getNaturalness().getNumTokens());
+    assertEquals(0.6f, mixed.getDictionaryWordShare(), 1e-6);
+    assertEquals(0f, mixed.getRepetition());
+    long inTopK = mixed.getNaturalness().getTokensList().stream()
+        .filter(TokenPlausibility::getInPriorTopK).count();
+    assertEquals(inTopK / 5f, mixed.getPriorTopKShare(), 1e-6);
+    assertTrue(registry.scrape().contains("pin_eval_repetition_count"));
+  }
+
+  @Test
+  void faithfulnessNeedsTheRewardService() {
+    expect(Status.Code.INVALID_ARGUMENT, "transfer_task_handle: needs task_handle",
+        () -> stub.interpretability(InterpretabilityRequest.newBuilder().addPrompts(prompt("a"))
+            .setTransferTaskHandle("task-2").build()));
+    expect(Status.Code.FAILED_PRECONDITION, "Reward service",
+        () -> stub.interpretability(InterpretabilityRequest.newBuilder().addPrompts(prompt("a"))
+            .setTaskHandle("task-1").build()));
+  }
+
+  @Test
+  void reportRendersTablesAndCurves() throws Exception {
+    Curve.Builder reward = Curve.newBuilder().setName("reward/mean");
+    for (int s = 0; s < 20; s++) {
+      reward.addPoints(CurvePoint.newBuilder().setStep(s * 100L).setValue(Math.log1p(s)));
+    }
+    ReportResponse r = stub.report(ReportRequest.newBuilder().setTitle("tiny report")
+        .addRuns(ReportRun.newBuilder().setRunId("run-1").setName("PIN")
+            .setMethod(Method.METHOD_PIN)
+            .addPrompts(ReportPrompt.newBuilder().setLabel("PIN best")
+                .setPrompt(prompt("great great great great great"))
+                .putScores("test_accuracy", 84.2))
+            .addPrompts(ReportPrompt.newBuilder().setLabel("manual")
+                .setPrompt(prompt("the movie was")).putScores("test_accuracy", 80.9))
+            .addCurves(reward))
+        .addRuns(ReportRun.newBuilder().setRunId("run-2").setMethod(Method.METHOD_RLPROMPT)
+            .addPrompts(ReportPrompt.newBuilder().setLabel("RLPrompt best")
+                .setPrompt(prompt("paris paris movie")).putScores("test_accuracy", 85.0)))
+        .build());
+    String md = r.getMarkdown();
+    assertTrue(md.contains("| PIN best | great great great great great | 84.2 |"), md);
+    assertTrue(md.contains("| 1.00 |") && md.contains("| 0.80 |"), md);
+    assertTrue(md.contains("| manual | the movie was | 80.9 |"), md);
+    assertTrue(md.contains("| RLPrompt best | paris paris movie | 85 |"), md);
+    assertTrue(md.contains("](curves-run-1.png)"), md);
+    assertTrue(r.getHtml().contains("<img src=\"curves-run-1.png\""));
+    assertEquals(1, r.getAssetsCount());
+    assertEquals("curves-run-1.png", r.getAssets(0).getName());
+    assertTrue(ImageIO.read(new ByteArrayInputStream(r.getAssets(0).getData().toByteArray()))
+        .getWidth() > 0);
+
+    expect(Status.Code.INVALID_ARGUMENT, "runs: must hold at least one run",
+        () -> stub.report(ReportRequest.getDefaultInstance()));
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> stub.report(ReportRequest.newBuilder().addRuns(ReportRun.newBuilder()
+            .addPrompts(ReportPrompt.newBuilder().setLabel("x"))
+            .addCurves(Curve.getDefaultInstance())).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    for (String field : List.of("runs[0].run_id: is required", "runs[0].curves[0].name",
+        "runs[0].prompts[0].prompt.text")) {
+      assertTrue(e.getStatus().getDescription().contains(field), e.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void healthStaysNotServingWhenTheConfiguredModelIsMissing() throws Exception {
+    ServiceHost missing = start(Map.of("scorer.model", "bert-base-nowhere"),
+        Metrics.newRegistry("scorer"));
+    assertFalse(missing.awaitReady(30, TimeUnit.SECONDS));
+    assertTrue(missing.warmUpFailure().getMessage().contains("pin models import bert-base-nowhere"),
+        missing.warmUpFailure().getMessage());
+    ServingStatus status = HealthGrpc.newBlockingStub(channels.get(hosts.indexOf(missing)))
+        .check(HealthCheckRequest.newBuilder().setService("pin.v1.Scorer").build()).getStatus();
+    assertEquals(ServingStatus.NOT_SERVING, status);
+    assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(channels.get(0))
+        .check(HealthCheckRequest.newBuilder().setService("pin.v1.Scorer").build()).getStatus());
+  }
+
+  @Test
+  void requestsAboveTheCostLimitAreResourceExhausted() throws Exception {
+    // "the movie was great": T = 4 costs (2·4 − 1)(4 + 2) = 42 encoder positions.
+    ServiceHost small = start(Map.of("scorer.max-request-positions", "100"),
+        Metrics.newRegistry("scorer"));
+    assertTrue(small.awaitReady(30, TimeUnit.SECONDS));
+    Prompt p = prompt("the movie was great");
+    assertEquals(2, stub(small).naturalness(NaturalnessRequest.newBuilder().addPrompts(p)
+        .addPrompts(p).build()).getResultsCount());
+    expect(Status.Code.RESOURCE_EXHAUSTED, "costs 126 encoder token positions",
+        () -> stub(small).naturalness(NaturalnessRequest.newBuilder().addPrompts(p).addPrompts(p)
+            .addPrompts(p).build()));
+  }
+
+  @Test
+  void aMissingWordListIsFailedPrecondition() throws Exception {
+    ServiceHost noWords = start(Map.of("scorer.load-on-start", "false",
+        "scorer.word-list", store.resolve("no-such-words").toString()),
+        Metrics.newRegistry("scorer"));
+    assertTrue(noWords.awaitReady(30, TimeUnit.SECONDS), "lazy loading: SERVING at once");
+    expect(Status.Code.FAILED_PRECONDITION, "apt-get install wamerican",
+        () -> stub(noWords).interpretability(InterpretabilityRequest.newBuilder()
+            .addPrompts(prompt("great")).build()));
+    // Naturalness needs no word list, and loads the model on first use.
+    assertEquals(1, stub(noWords).naturalness(NaturalnessRequest.newBuilder()
+        .addPrompts(prompt("great")).build()).getResultsCount());
+  }
+}

@@ -1,0 +1,130 @@
+package dev.pin.scorer.report;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pin.v1.Curve;
+import dev.pin.v1.CurvePoint;
+import dev.pin.v1.Method;
+import dev.pin.v1.Prompt;
+import dev.pin.v1.ReportAsset;
+import dev.pin.v1.ReportPrompt;
+import dev.pin.v1.ReportRequest;
+import dev.pin.v1.ReportResponse;
+import dev.pin.v1.ReportRun;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.util.Arrays;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+/** Markdown, HTML and PNG rendering of reports. */
+class ReportRendererTest {
+  private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+  static Curve curve(String name, double... values) {
+    Curve.Builder c = Curve.newBuilder().setName(name);
+    for (int i = 0; i < values.length; i++) {
+      c.addPoints(CurvePoint.newBuilder().setStep(i * 10L).setValue(values[i]));
+    }
+    return c.build();
+  }
+
+  private static ReportPrompt prompt(String label, String text, double accuracy) {
+    return ReportPrompt.newBuilder().setLabel(label).setPrompt(Prompt.newBuilder().setText(text))
+        .putScores("test_accuracy", accuracy).build();
+  }
+
+  private static final ReportRenderer.Provenance PROVENANCE = new ReportRenderer.Provenance(
+      "tiny-bert-mlm", "masked-LM pseudo-perplexity", 20, "/usr/share/dict/american-english");
+
+  @Test
+  void rendersOneRowPerPromptWithScoresAndReadability() throws Exception {
+    ReportRequest request = ReportRequest.newBuilder().setTitle("SST-2 <demo>")
+        .addRuns(ReportRun.newBuilder().setRunId("run-1").setName("PIN on SST-2")
+            .setMethod(Method.METHOD_PIN)
+            .addPrompts(prompt("PIN best", "absolutely great | review", 84.2))
+            .addPrompts(ReportPrompt.newBuilder().setLabel("empty <b>")
+                .setPrompt(Prompt.newBuilder().setText("the")).putScores("dev_reward", -3.5))
+            .addCurves(curve("reward/mean", 1, 3, 2, 5, Double.NaN, 8))
+            .addCurves(curve("dev/accuracy", 50, 60, 70)))
+        .addRuns(ReportRun.newBuilder().setRunId("run 2").setMethod(Method.METHOD_RLPROMPT))
+        .build();
+    List<List<ReadabilityRow>> rows = List.of(
+        List.of(new ReadabilityRow(123.456, 0.75, 0.5, 0.0),
+            new ReadabilityRow(2.5, 1.0, 1.0, Double.NaN)),
+        List.of());
+    ReportResponse r = ReportRenderer.render(request, rows, PROVENANCE);
+
+    String md = r.getMarkdown();
+    assertTrue(md.startsWith("# SST-2 <demo>\n"), md);
+    assertTrue(md.contains("| label | prompt | dev\\_reward | test\\_accuracy | pseudo-PPL"
+        + " | dictionary share | prior top-k share | repetition |"), md);
+    assertTrue(md.contains("| PIN best | absolutely great \\| review | – | 84.2 | 123.5 | 0.75"
+        + " | 0.50 | 0.00 |"), md);
+    assertTrue(md.contains("| empty \\<b\\> | the | -3.5 | – | 2.5 | 1.00 | 1.00 | – |"), md);
+    assertTrue(md.contains("![Training curves of PIN on SST-2](curves-run-1.png)"), md);
+    assertTrue(md.contains("## run 2"), md);
+    assertTrue(md.contains("No prompts."), md);
+    assertTrue(md.contains("`tiny-bert-mlm`") && md.contains("k = 20"), md);
+
+    String html = r.getHtml();
+    assertTrue(html.startsWith("<!DOCTYPE html>"), html);
+    assertTrue(html.contains("<title>SST-2 &lt;demo&gt;</title>"), html);
+    assertTrue(html.contains("<td>empty &lt;b&gt;</td>"), html);
+    assertFalse(html.contains("<b>"), html);
+    assertTrue(html.contains("<img src=\"curves-run-1.png\""), html);
+    assertTrue(html.contains("<td class=\"num\">123.5</td>"), html);
+
+    assertEquals(1, r.getAssetsCount(), "only runs with curves get a chart");
+    ReportAsset asset = r.getAssets(0);
+    assertEquals("curves-run-1.png", asset.getName());
+    assertEquals("image/png", asset.getContentType());
+    byte[] png = asset.getData().toByteArray();
+    assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(png, 8));
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+    assertNotNull(image, "decodable PNG");
+    assertEquals(CurveChart.WIDTH, image.getWidth());
+    assertEquals(28 + 2 * CurveChart.PANEL_HEIGHT, image.getHeight());
+    // The curve is drawn: its colour appears inside the first panel.
+    boolean coloured = false;
+    for (int x = 0; x < image.getWidth() && !coloured; x++) {
+      for (int y = 28; y < 28 + CurveChart.PANEL_HEIGHT && !coloured; y++) {
+        coloured = (image.getRGB(x, y) & 0xffffff) == 0x1f77b4;
+      }
+    }
+    assertTrue(coloured, "the first curve's line is in the first panel");
+  }
+
+  @Test
+  void assetNamesAreSafeAndUnique() {
+    List<String> names = ReportRenderer.assetNames(List.of(
+        ReportRun.newBuilder().setRunId("run/1").build(),
+        ReportRun.newBuilder().setRunId("run?1").build(),
+        ReportRun.newBuilder().setRunId("ok-2").build()));
+    assertEquals(List.of("curves-run_1.png", "curves-run_1-2.png", "curves-ok-2.png"), names);
+  }
+
+  @Test
+  void singlePointAndAllNonFiniteCurvesStillRender() throws Exception {
+    byte[] png = CurveChart.png("edge cases", List.of(curve("one", 3.0),
+        curve("none", Double.NaN, Double.POSITIVE_INFINITY), curve("flat", 2, 2, 2)));
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+    assertEquals(28 + 3 * CurveChart.PANEL_HEIGHT, image.getHeight());
+  }
+
+  @Test
+  void ticksAreNiceAndFormattedCompactly() {
+    assertArrayEquals(new double[] {0, 20, 40, 60, 80, 100}, Ticks.nice(0, 100, 6), 1e-9);
+    assertArrayEquals(new double[] {0.9, 1.0, 1.1}, Ticks.nice(1, 1, 3), 1e-9);
+    assertEquals("84.2", Ticks.format(84.2));
+    assertEquals("123.5", Ticks.format(123.456));
+    assertEquals("12350", Ticks.format(12345.6));
+    assertEquals("0.001235", Ticks.format(0.0012345));
+    assertEquals("0", Ticks.format(0));
+  }
+}
