@@ -1,6 +1,14 @@
 package dev.pin.cli;
 
+import dev.pin.v1.GetRunRequest;
+import dev.pin.v1.OrchestratorGrpc;
+import dev.pin.v1.Run;
+import dev.pin.v1.WatchRunRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -8,24 +16,37 @@ import picocli.CommandLine.Parameters;
 @Command(name = "watch", mixinStandardHelpOptions = true,
     description = "Follow a run: its history first, then live steps, evaluations and best "
         + "prompts, with a progress bar led by the reward curve.")
-final class WatchCommand extends NotYetAvailableCommand {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "RUN_ID", description = "The run.")
+final class WatchCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "RUN_ID", description = "The run.")
   String runId;
-
-  @Option(names = "--address", defaultValue = "localhost:50050",
-      description = "The orchestrator (default: ${DEFAULT-VALUE}).")
-  String address;
 
   @Option(names = "--json", description = "Print events as JSON lines for scripts.")
   boolean json;
 
-  @Override
-  String capability() {
-    return "Watching runs";
-  }
+  @Mixin
+  OrchestratorConnection connection;
 
   @Override
-  String arrivesWith() {
-    return "the orchestrator issue (#6)";
+  public Integer call() {
+    ManagedChannel channel = connection.open();
+    try {
+      OrchestratorGrpc.OrchestratorBlockingStub stub = OrchestratorConnection.stub(channel);
+      Run run = stub.getRun(GetRunRequest.newBuilder().setRunId(runId).build());
+      new RunProgress(System.out, json, run.getSpec().getBudget().getMaxSteps())
+          .follow(stub.watchRun(WatchRunRequest.newBuilder().setRunId(runId).build()));
+      Run now = stub.getRun(GetRunRequest.newBuilder().setRunId(runId).build());
+      if (json) {
+        System.out.println(RunProgress.toJson(now));
+      } else {
+        RunProgress.printSummary(System.out, now);
+      }
+      return 0;
+    } catch (StatusRuntimeException e) {
+      System.err.println("pin watch: " + e.getStatus().getCode() + ": "
+          + e.getStatus().getDescription());
+      return 1;
+    } finally {
+      OrchestratorConnection.close(channel);
+    }
   }
 }

@@ -50,8 +50,18 @@ class PinCommandTest {
     assertTrue(r.out().startsWith("Usage: pin " + sub), r.out());
   }
 
+  @Test
+  void specProblemsAndUnreachableOrchestratorsAreClearErrors() {
+    Result missing = run("train", "no-such-spec.yaml");
+    assertEquals(Pin.ExitCodes.USAGE, missing.exit());
+    assertTrue(missing.err().contains("cannot read no-such-spec.yaml"), missing.err());
+    Result down = run("runs", "--address", "localhost:1");
+    assertEquals(1, down.exit());
+    assertTrue(down.err().contains("UNAVAILABLE"), down.err());
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"train", "watch", "runs", "eval", "demo"})
+  @ValueSource(strings = {"demo"})
   void laterCapabilitiesSaySoAndExitNonZero(String sub) {
     Result r = run(sub);
     assertEquals(Pin.ExitCodes.NOT_AVAILABLE, r.exit());

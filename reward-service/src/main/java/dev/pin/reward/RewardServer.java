@@ -58,7 +58,7 @@ public final class RewardServer implements ServiceModule {
 
   @Override
   public List<BindableService> services() {
-    return List.of(new RewardService(engine, catalog));
+    return List.of(new RewardService(engine));
   }
 
   @Override

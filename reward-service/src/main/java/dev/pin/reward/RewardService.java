@@ -1,10 +1,8 @@
 package dev.pin.reward;
 
 import dev.pin.platform.grpc.FieldErrors;
-import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.scoring.RewardEngine;
 import dev.pin.reward.scoring.RewardStatuses;
-import dev.pin.reward.task.RegisteredTask;
 import dev.pin.v1.DescribeTaskRequest;
 import dev.pin.v1.EmbedImageRequest;
 import dev.pin.v1.EmbedResponse;
@@ -13,7 +11,6 @@ import dev.pin.v1.EvaluateRequest;
 import dev.pin.v1.EvaluateResponse;
 import dev.pin.v1.GenerateRequest;
 import dev.pin.v1.GenerateResponse;
-import dev.pin.v1.ModelRef;
 import dev.pin.v1.PromptScore;
 import dev.pin.v1.RegisterTaskRequest;
 import dev.pin.v1.RewardGrpc;
@@ -21,7 +18,6 @@ import dev.pin.v1.ScoreRequest;
 import dev.pin.v1.ScoreResponse;
 import dev.pin.v1.TaskHandle;
 import dev.pin.v1.TaskInfo;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -37,11 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RewardService extends RewardGrpc.RewardImplBase {
   private final RewardEngine engine;
-  private final ModelCatalog catalog;
 
-  RewardService(RewardEngine engine, ModelCatalog catalog) {
+  RewardService(RewardEngine engine) {
     this.engine = engine;
-    this.catalog = catalog;
   }
 
   private static StatusRuntimeException status(Throwable e) {
@@ -54,14 +48,7 @@ final class RewardService extends RewardGrpc.RewardImplBase {
   @Override
   public void registerTask(RegisterTaskRequest request, StreamObserver<TaskHandle> response) {
     RewardRequests.register(request);
-    RegisteredTask task;
-    try {
-      task = engine.tasks().register(request.getTask());
-    } catch (RuntimeException e) {
-      throw status(e);
-    }
-    response.onNext(task.toHandle());
-    response.onCompleted();
+    reply(response, () -> engine.tasks().register(request.getTask()).toHandle());
   }
 
   @Override
@@ -69,27 +56,17 @@ final class RewardService extends RewardGrpc.RewardImplBase {
     FieldErrors errors = new FieldErrors();
     RewardRequests.handle(errors, request.getHandle());
     errors.throwIfAny();
-    try {
-      response.onNext(engine.tasks().require(request.getHandle()).toTaskInfo());
-    } catch (RuntimeException e) {
-      throw status(e);
-    }
-    response.onCompleted();
+    reply(response, () -> engine.tasks().require(request.getHandle()).toTaskInfo());
   }
 
   @Override
   public void score(ScoreRequest request, StreamObserver<ScoreResponse> response) {
     RewardRequests.score(request);
-    ScoreResponse.Builder out = ScoreResponse.newBuilder();
-    try {
-      for (CompletableFuture<PromptScore> f : engine.score(request)) {
-        out.addScores(f.join());
-      }
-    } catch (RuntimeException e) {
-      throw status(e);
-    }
-    response.onNext(out.build());
-    response.onCompleted();
+    reply(response, () -> {
+      ScoreResponse.Builder out = ScoreResponse.newBuilder();
+      engine.score(request).forEach(f -> out.addScores(f.join()));
+      return out.build();
+    });
   }
 
   /**
@@ -165,44 +142,36 @@ final class RewardService extends RewardGrpc.RewardImplBase {
   @Override
   public void evaluate(EvaluateRequest request, StreamObserver<EvaluateResponse> response) {
     RewardRequests.evaluate(request);
-    try {
-      response.onNext(engine.evaluate(request).join());
-    } catch (RuntimeException e) {
-      throw status(e);
-    }
-    response.onCompleted();
+    reply(response, () -> engine.evaluate(request).join());
   }
 
   @Override
   public void generate(GenerateRequest request, StreamObserver<GenerateResponse> response) {
     RewardRequests.generate(request);
-    RegisteredTask task;
-    try {
-      task = engine.tasks().require(request.getHandle());
-    } catch (RuntimeException e) {
-      throw status(e);
-    }
-    throw Status.FAILED_PRECONDITION.withDescription("task " + task.handle() + " is a "
-        + task.type() + "; Generate needs a style-transfer task whose generator is a causal LM, "
-        + "and this build's model store holds masked LMs only").asRuntimeException();
+    reply(response, () -> engine.generate(request).join());
   }
 
   @Override
   public void embedText(EmbedTextRequest request, StreamObserver<EmbedResponse> response) {
     RewardRequests.embedText(request);
-    throw noClip(request.getModel());
+    reply(response, () -> engine.embedText(request).join());
   }
 
   @Override
   public void embedImage(EmbedImageRequest request, StreamObserver<EmbedResponse> response) {
     RewardRequests.embedImage(request);
-    throw noClip(request.getModel());
+    reply(response, () -> engine.embedImage(request).join());
   }
 
-  private StatusRuntimeException noClip(ModelRef model) {
-    return Status.FAILED_PRECONDITION.withDescription(catalog.contains(model)
-        ? "model '" + model.getName() + "' is not a CLIP model (see `pin models list`)"
-        : "model '" + model.getName() + "' is not in the model store; import a CLIP export with "
-            + "`pin models import` (see `pin models list`)").asRuntimeException();
+  /** Runs an engine call and answers with its result or its mapped status. */
+  private static <T> void reply(StreamObserver<T> response, java.util.function.Supplier<T> call) {
+    T value;
+    try {
+      value = call.get();
+    } catch (RuntimeException e) {
+      throw status(e);
+    }
+    response.onNext(value);
+    response.onCompleted();
   }
 }

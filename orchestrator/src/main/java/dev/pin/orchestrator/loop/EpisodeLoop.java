@@ -106,7 +106,8 @@ final class EpisodeLoop implements Runnable {
       }
       finish();
     } catch (StatusRuntimeException e) {
-      fail(peerName(e) + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+      fail("a service answered " + e.getStatus().getCode() + ": "
+          + e.getStatus().getDescription());
     } catch (IOException e) {
       fail("cannot read the task's data: " + e.getMessage());
     } catch (RuntimeException e) {
@@ -118,10 +119,6 @@ final class EpisodeLoop implements Runnable {
   private void fail(String reason) {
     log.warn("run {} failed: {}", runId, reason);
     store.transition(runId, RunState.RUN_STATE_FAILED, reason + " (resume with ResumeRun)");
-  }
-
-  private static String peerName(StatusRuntimeException e) {
-    return e.getMessage() != null && e.getMessage().startsWith("[") ? "" : "a service answered ";
   }
 
   // ---- setup -------------------------------------------------------------------------------------
@@ -267,7 +264,7 @@ final class EpisodeLoop implements Runnable {
         .setLoss(updated.getLoss())
         .setEntropy(sampled.getMeanEntropy())
         .setSupportSize(sampled.getMeanSupportSize())
-        .setTrainAccuracy(scores.isEmpty() ? 0 : accuracy / scores.size())
+        .setTrainAccuracy(scores.isEmpty() ? 0 : 100 * accuracy / scores.size())
         .setStepTime(protoDuration(System.nanoTime() - t0))
         .build();
     store.recordStep(runId, metrics);

@@ -42,7 +42,9 @@ public final class ExceptionStatusInterceptor implements ServerInterceptor {
       private void guard(Runnable r) {
         try {
           r.run();
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+          throw e;
+        } catch (RuntimeException | Error e) {
           Status status = toStatus(e, call.getMethodDescriptor().getFullMethodName());
           try {
             call.close(status, new Metadata());
