@@ -338,14 +338,14 @@ class EnsembleServiceTest {
             .build()));
     expect(Status.Code.INVALID_ARGUMENT, "model.name: is required",
         () -> stub.embedText(EmbedTextRequest.newBuilder().addTexts("a cat").build()));
-    expect(Status.Code.FAILED_PRECONDITION, "not in the model store",
+    expect(Status.Code.FAILED_PRECONDITION, "needed as a CLIP model",
         () -> stub.embedText(EmbedTextRequest.newBuilder()
             .setModel(ModelRef.newBuilder().setName("clip")).addTexts("a cat").build()));
     expect(Status.Code.INVALID_ARGUMENT, "images[0].data",
         () -> stub.embedImage(EmbedImageRequest.newBuilder()
             .setModel(ModelRef.newBuilder().setName("clip")).addImages(Image.getDefaultInstance())
             .build()));
-    expect(Status.Code.FAILED_PRECONDITION, "not in the model store",
+    expect(Status.Code.FAILED_PRECONDITION, "needed as a CLIP model",
         () -> stub.embedImage(EmbedImageRequest.newBuilder()
             .setModel(ModelRef.newBuilder().setName("clip")).addImages(Image.newBuilder()
                 .setData(ByteString.copyFromUtf8("png"))).build()));
@@ -382,18 +382,18 @@ class EnsembleServiceTest {
     expect(Status.Code.INVALID_ARGUMENT, "prompts[0]: needs text",
         () -> stub.naturalness(NaturalnessRequest.newBuilder()
             .addPrompts(Prompt.getDefaultInstance()).build()));
-    expect(Status.Code.UNIMPLEMENTED, "bert-base-uncased",
+    expect(Status.Code.FAILED_PRECONDITION, "pin models import bert-base-uncased",
         () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt).build()));
     expect(Status.Code.INVALID_ARGUMENT, "transfer_task_handle",
         () -> stub.interpretability(InterpretabilityRequest.newBuilder().addPrompts(prompt)
             .setTransferTaskHandle("task-2").build()));
-    expect(Status.Code.UNIMPLEMENTED, "faithfulness",
+    expect(Status.Code.FAILED_PRECONDITION, "bert-base-uncased",
         () -> stub.interpretability(InterpretabilityRequest.newBuilder().addPrompts(prompt)
             .build()));
     expect(Status.Code.INVALID_ARGUMENT, "runs[0].run_id",
         () -> stub.report(ReportRequest.newBuilder().addRuns(ReportRun.getDefaultInstance())
             .build()));
-    expect(Status.Code.UNIMPLEMENTED, "Reports",
+    expect(Status.Code.FAILED_PRECONDITION, "bert-base-uncased",
         () -> stub.report(ReportRequest.newBuilder().addRuns(ReportRun.newBuilder()
             .setRunId("run-1")).build()));
   }
