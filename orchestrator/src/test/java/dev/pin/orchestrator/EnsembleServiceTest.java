@@ -345,10 +345,17 @@ class EnsembleServiceTest {
         () -> stub.embedImage(EmbedImageRequest.newBuilder()
             .setModel(ModelRef.newBuilder().setName("clip")).addImages(Image.getDefaultInstance())
             .build()));
-    expect(Status.Code.FAILED_PRECONDITION, "needed as a CLIP model",
+    expect(Status.Code.INVALID_ARGUMENT, "not a PNG or JPEG image",
         () -> stub.embedImage(EmbedImageRequest.newBuilder()
             .setModel(ModelRef.newBuilder().setName("clip")).addImages(Image.newBuilder()
                 .setData(ByteString.copyFromUtf8("png"))).build()));
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(4, 4,
+        java.awt.image.BufferedImage.TYPE_INT_RGB), "png", png);
+    expect(Status.Code.FAILED_PRECONDITION, "needed as a CLIP model",
+        () -> stub.embedImage(EmbedImageRequest.newBuilder()
+            .setModel(ModelRef.newBuilder().setName("clip")).addImages(Image.newBuilder()
+                .setData(ByteString.copyFrom(png.toByteArray()))).build()));
 
     CompletableFuture<Throwable> ended = new CompletableFuture<>();
     StreamObserver<ScoreRequest> stream = RewardGrpc.newStub(channel)
