@@ -48,6 +48,23 @@ class DistributedModeTest {
     }
   }
 
+  private void awaitServing(String service, ManagedChannel channel) throws IOException {
+    try {
+      Await.until(service + " SERVING", Duration.ofSeconds(90), () -> {
+        try {
+          return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+              .check(HealthCheckRequest.getDefaultInstance()).getStatus()
+              == ServingStatus.SERVING;
+        } catch (RuntimeException notYet) {
+          return false;
+        }
+      });
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; its log:\n"
+          + Files.readString(logs.resolve(service + ".log")), e);
+    }
+  }
+
   @Test
   void fourProcessesServeHealthReflectionAndMetrics() throws Exception {
     Map<String, int[]> ports = new LinkedHashMap<>();
@@ -78,15 +95,7 @@ class DistributedModeTest {
       ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1",
           ports.get(service)[0]).usePlaintext().build();
       try {
-        Await.until(service + " SERVING", Duration.ofSeconds(60), () -> {
-          try {
-            return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-                .check(HealthCheckRequest.getDefaultInstance()).getStatus()
-                == ServingStatus.SERVING;
-          } catch (RuntimeException notYet) {
-            return false;
-          }
-        });
+        awaitServing(service, channel);
         assertTrue(Reflection.listServices(channel).stream().anyMatch(s -> s.startsWith("pin.v1.")));
         var metrics = Http.get(ports.get(service)[1], "/metrics");
         assertEquals(200, metrics.statusCode());
