@@ -7,6 +7,7 @@ import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.store.ModelStore;
 import dev.pin.policy.ort.OrtBertBackbone;
+import dev.pin.v1.MaskedHead;
 import io.grpc.Status;
 import java.io.IOException;
 import java.util.HashMap;
@@ -21,16 +22,21 @@ final class Backbones implements AutoCloseable {
   private final OrtConfig ort;
   private final OrtSessions sessions = new OrtSessions();
   private final NDManager manager = NDManager.newBaseManager("PyTorch");
-  private final Map<String, OrtBertBackbone> loaded = new HashMap<>();
+  private record Key(String model, MaskedHead mode) {}
+
+  private final Map<Key, OrtBertBackbone> loaded = new HashMap<>();
 
   Backbones(ModelStore store, OrtConfig ort) {
     this.store = store;
     this.ort = ort;
   }
 
-  /** The backbone of {@code model}, loading it on first use. */
-  synchronized OrtBertBackbone get(String model) {
-    OrtBertBackbone backbone = loaded.get(model);
+  /** The backbone of {@code model} with its head in {@code mode}, loading it on first use. */
+  synchronized OrtBertBackbone get(String model, MaskedHead requested) {
+    MaskedHead mode = requested == MaskedHead.MASKED_HEAD_FULL
+        ? MaskedHead.MASKED_HEAD_FULL : MaskedHead.MASKED_HEAD_TIED_DECODER;
+    Key key = new Key(model, mode);
+    OrtBertBackbone backbone = loaded.get(key);
     if (backbone != null) {
       return backbone;
     }
@@ -44,12 +50,12 @@ final class Backbones implements AutoCloseable {
           + "(bert-mlm) in this build").asRuntimeException();
     }
     try {
-      backbone = OrtBertBackbone.open(dir, ort, sessions, manager);
+      backbone = OrtBertBackbone.open(dir, ort, sessions, manager, mode);
     } catch (IOException e) {
       throw Status.FAILED_PRECONDITION.withDescription("cannot load model '" + model + "': "
           + e.getMessage()).withCause(e).asRuntimeException();
     }
-    loaded.put(model, backbone);
+    loaded.put(key, backbone);
     return backbone;
   }
 

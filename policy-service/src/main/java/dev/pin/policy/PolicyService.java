@@ -20,6 +20,7 @@ import dev.pin.v1.DropPolicyResponse;
 import dev.pin.v1.FloatRow;
 import dev.pin.v1.GetPolicyRequest;
 import dev.pin.v1.LoadCheckpointRequest;
+import dev.pin.v1.MaskedHead;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.PolicyGrpc;
 import dev.pin.v1.PolicyInfo;
@@ -106,12 +107,15 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
       throw Status.INVALID_ARGUMENT.withDescription("config: " + e.getMessage())
           .asRuntimeException();
     }
-    OrtBertBackbone backbone = backbones.get(requested.getBackbone().getName());
+    OrtBertBackbone backbone = backbones.get(requested.getBackbone().getName(),
+        requested.getMaskedHead());
     PromptPolicy policy = PromptPolicy.create(hp, backbone);
     PolicyConfig effective = hp.toProto(policy.actionSpaceSize()).toBuilder()
         .setBackbone(requested.getBackbone())
         .setDevice(device)
         .setTaskType(requested.getTaskType())
+        .setMaskedHead(requested.getMaskedHead() == MaskedHead.MASKED_HEAD_FULL
+            ? MaskedHead.MASKED_HEAD_FULL : MaskedHead.MASKED_HEAD_TIED_DECODER)
         .build();
     return new PolicyRegistry.Entry(runId, effective, policy, backbone);
   }

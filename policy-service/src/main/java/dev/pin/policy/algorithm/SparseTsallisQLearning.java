@@ -71,8 +71,8 @@ public final class SparseTsallisQLearning implements PromptPolicy {
   }
 
   /**
-   * F_I's keep mask for hidden states {@code [..., d]}: the frozen head's own logits ℓ = W_LM·h (no
-   * MLP), top-k over the allowed tokens with ties kept (§4.2); just the action mask when the filter
+   * F_I's keep mask for hidden states {@code [..., d]}: the frozen LM's own logits ℓ (its prior
+   * head on h, no MLP), top-k over the allowed tokens with ties kept (§4.2); just the action mask when the filter
    * is off.
    */
   private NDArray keepMask(NDArray hidden) {
@@ -81,7 +81,7 @@ public final class SparseTsallisQLearning implements PromptPolicy {
       shape[shape.length - 1] = core.actionSpace.vocabSize();
       return core.allowed.broadcast(new ai.djl.ndarray.types.Shape(shape));
     }
-    NDArray logits = core.qnet.head().logits(hidden);
+    NDArray logits = core.backbone.priorHead().logits(hidden);
     return LmFilter.keep(logits, filterTopK, core.allowed);
   }
 

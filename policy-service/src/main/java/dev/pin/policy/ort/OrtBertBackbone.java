@@ -12,6 +12,8 @@ import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import dev.pin.policy.qnet.Backbone;
 import dev.pin.policy.qnet.MlmHead;
 import dev.pin.policy.qnet.OutputHead;
+import dev.pin.policy.qnet.TiedLinearHead;
+import dev.pin.v1.MaskedHead;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -22,29 +24,80 @@ import java.util.Set;
  * BERT's masked LM as the policy's left-to-right prior (ALGORITHMS.md §2, "Masked policy LM"): the
  * encoder runs in ONNX Runtime on {@code [CLS] z_0 … z_{t-1} [MASK] [SEP]} and h_t is its final
  * hidden state at [MASK]; the MLM head (dense → GELU → LayerNorm → tied decoder + bias) is rebuilt
- * in PyTorch from the graph's own initialisers, so the MLP sits between h_t and the head with
- * autograd.
+ * from the graph's own initialisers, so the MLP sits in front of it with autograd.
+ *
+ * <p>Where the MLP sits is a choice ({@link MaskedHead}). {@code MASKED_HEAD_FULL} puts it in
+ * front of the whole head, §2 to the letter; but the head's LayerNorm rescales the MLP's tiny
+ * initial output to unit scale, so the first Q is far from 0 and a sparsemax policy starts with a
+ * single token. {@code MASKED_HEAD_TIED_DECODER} (the default) treats the frozen transform as
+ * part of the backbone, h′_t = LN(GELU(dense(h_t))), and forms Q = E·MLP_θ(h′_t) with the tied
+ * decoder E and no bias — the shape of a causal LM's tied head, where initial Q ≈ 0 as §2
+ * intends — while the LM-prior filter still ranks the full MLM logits E·h′_t + b.
  */
 public final class OrtBertBackbone implements Backbone {
   private final MaskedLm lm;
-  private final MlmHead head;
+  private final OutputHead head;
+  private final OutputHead priorHead;
+  /** The frozen transform applied to h_t (tied-decoder mode), or null (full-head mode). */
+  private final Transform transform;
   private final int[] specialTokenIds;
   private final int cls;
   private final int sep;
   private final int mask;
 
-  private OrtBertBackbone(MaskedLm lm, MlmHead head, int[] specialTokenIds) {
+  /** dense → GELU(erf) → LayerNorm of BERT's MLM head, in Java (a few MFLOP per batch). */
+  record Transform(float[] kernel, float[] bias, float[] gamma, float[] beta, int d) {
+    float[] apply(float[] h) {
+      float[] y = new float[d];
+      for (int out = 0; out < d; out++) {
+        double acc = bias[out];
+        for (int in = 0; in < d; in++) {
+          acc += h[in] * kernel[in * d + out];
+        }
+        y[out] = (float) (0.5 * acc * (1 + erf(acc / Math.sqrt(2))));
+      }
+      double mean = 0;
+      for (float v : y) {
+        mean += v;
+      }
+      mean /= d;
+      double var = 0;
+      for (float v : y) {
+        var += (v - mean) * (v - mean);
+      }
+      var /= d;
+      double inv = 1 / Math.sqrt(var + 1e-12);
+      for (int i = 0; i < d; i++) {
+        y[i] = (float) ((y[i] - mean) * inv * gamma[i] + beta[i]);
+      }
+      return y;
+    }
+
+    /** erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7). */
+    static double erf(double x) {
+      double t = 1 / (1 + 0.3275911 * Math.abs(x));
+      double poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
+          + t * (-1.453152027 + t * 1.061405429))));
+      double r = 1 - poly * Math.exp(-x * x);
+      return x >= 0 ? r : -r;
+    }
+  }
+
+  private OrtBertBackbone(MaskedLm lm, OutputHead head, OutputHead priorHead,
+      Transform transform, int[] specialTokenIds) {
     this.lm = lm;
     this.head = head;
+    this.priorHead = priorHead;
+    this.transform = transform;
     this.specialTokenIds = specialTokenIds;
     this.cls = lm.manifest().specialId("cls");
     this.sep = lm.manifest().specialId("sep");
     this.mask = lm.manifest().specialId("mask");
   }
 
-  /** Opens a {@code bert-mlm} model; {@code manager} (PyTorch) owns the head's weights. */
+  /** Opens a {@code bert-mlm} model; {@code manager} (PyTorch) owns the heads' weights. */
   public static OrtBertBackbone open(ModelDir model, OrtConfig ort, OrtSessions sessions,
-      NDManager manager) throws IOException {
+      NDManager manager, MaskedHead mode) throws IOException {
     MaskedLm lm = MaskedLm.open(model, ort, sessions);
     int d = model.manifest().hiddenSize();
     int vocab = model.manifest().vocabSize();
@@ -61,10 +114,19 @@ public final class OrtBertBackbone implements Backbone {
         weight[out * d + in] = kernel[in * d + out];
       }
     }
-    MlmHead head = new MlmHead(manager, weight, floats(w, BertNames.bias(dense)),
-        floats(w, BertNames.gamma(ln)), floats(w, BertNames.beta(ln)), 1e-12f,
-        floats(w, BertNames.WORD_EMBEDDINGS), floats(w, BertNames.OUTPUT_BIAS), vocab, d);
-    return new OrtBertBackbone(lm, head, specialTokens(lm.tokenizer()));
+    float[] embeddings = floats(w, BertNames.WORD_EMBEDDINGS);
+    float[] outputBias = floats(w, BertNames.OUTPUT_BIAS);
+    int[] specials = specialTokens(lm.tokenizer());
+    if (mode == MaskedHead.MASKED_HEAD_FULL) {
+      MlmHead head = new MlmHead(manager, weight, floats(w, BertNames.bias(dense)),
+          floats(w, BertNames.gamma(ln)), floats(w, BertNames.beta(ln)), 1e-12f, embeddings,
+          outputBias, vocab, d);
+      return new OrtBertBackbone(lm, head, head, null, specials);
+    }
+    Transform transform = new Transform(kernel, floats(w, BertNames.bias(dense)),
+        floats(w, BertNames.gamma(ln)), floats(w, BertNames.beta(ln)), d);
+    return new OrtBertBackbone(lm, new TiedLinearHead(manager, embeddings, null, vocab, d),
+        new TiedLinearHead(manager, embeddings, outputBias, vocab, d), transform, specials);
   }
 
   private static float[] floats(OnnxWeights weights, String name) {
@@ -121,11 +183,18 @@ public final class OrtBertBackbone implements Backbone {
       inputs.add(ids);
       maskAt[i] = prefix.length + 1;
     }
+    float[][] h;
     try {
-      return lm.hiddenAt(inputs, maskAt);
+      h = lm.hiddenAt(inputs, maskAt);
     } catch (IOException e) {
       throw new UncheckedIOException("backbone forward failed", e);
     }
+    if (transform != null) {
+      for (int i = 0; i < h.length; i++) {
+        h[i] = transform.apply(h[i]);
+      }
+    }
+    return h;
   }
 
   @Override
@@ -134,7 +203,15 @@ public final class OrtBertBackbone implements Backbone {
   }
 
   @Override
+  public OutputHead priorHead() {
+    return priorHead;
+  }
+
+  @Override
   public void close() {
     head.close();
+    if (priorHead != head) {
+      priorHead.close();
+    }
   }
 }

@@ -29,8 +29,17 @@ public interface Backbone extends AutoCloseable {
    */
   float[][] hiddenStates(List<int[]> prefixes);
 
-  /** The frozen output head W_LM; the LM-prior filter (§4.2) applies it to h_t without the MLP. */
+  /** The frozen output head W_LM that turns MLP_θ(h_t) into Q (§2). */
   OutputHead head();
+
+  /**
+   * The head giving the frozen LM's own next-token logits ℓ = head(h_t), which the LM-prior filter
+   * F_I ranks (§4.2). The same as {@link #head()} unless the backbone keeps an output bias out of
+   * the Q head (see {@code OrtBertBackbone}).
+   */
+  default OutputHead priorHead() {
+    return head();
+  }
 
   /** Frees the backbone's resources; the default does nothing. */
   @Override
