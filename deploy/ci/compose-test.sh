@@ -11,8 +11,10 @@
 #      HEALTHCHECK (the gRPC health probe) says healthy.
 #   4. From the host: dev.pin.platform.client.HealthProbe against every published gRPC port, for
 #      the server ("") and for its pin.v1 service; Prometheus' /api/v1/targets lists every target
-#      up, and the gRPC server metrics of all four components are in Prometheus; every query of
-#      the Grafana dashboard and the console template is valid PromQL against it.
+#      up, and the gRPC server metrics of all four components are in Prometheus; with .ci/run's
+#      reflection client installed, real RPCs through the published ports (reflection, health, one
+#      INVALID_ARGUMENT call per service) and Prometheus counting them per component; every query
+#      of the Grafana dashboard is valid PromQL there, and the console template renders.
 #   5. `--scale reward-service=3`: three healthy replicas, each SERVING from the host, and
 #      Prometheus scrapes three reward targets (DNS service discovery).
 #   6. Always (trap): `docker-compose down -v`, and dockerd stopped if this script started it.
@@ -191,7 +193,7 @@ show_targets() {
   curl -fsS "$PROM/api/v1/targets?state=active" | python3 -c '
 import json, sys
 for t in sorted(json.load(sys.stdin)["data"]["activeTargets"], key=lambda t: (t["labels"]["job"], t["scrapeUrl"])):
-    print(f"  {t[\"labels\"][\"job\"]:<13} {t[\"scrapeUrl\"]:<32} {t[\"health\"]} {t[\"lastError\"]}")'
+    print("  %-13s %-32s %s %s" % (t["labels"]["job"], t["scrapeUrl"], t["health"], t["lastError"]))'
 }
 log "Prometheus targets"
 wait_for 90 "Prometheus scrapes every target (one per service) and all are up" \
@@ -207,12 +209,26 @@ if r["status"] != "success": sys.exit("query failed: " + r.get("error", "?"))
 for s in r["data"]["result"]:
     print(" ".join(f"{k}={v}" for k, v in sorted(s["metric"].items())), s["value"][1])'
 }
-grpc_metrics_in_prometheus() {
-  [ "$(query 'count by (component) (grpc_server_processing_duration_seconds_count{method="Check"})' | wc -l)" -eq 4 ]
-}
-wait_for 60 "gRPC server metrics (the health checks' Check calls) of all four components in Prometheus" \
-  grpc_metrics_in_prometheus
-query 'sum by (component) (grpc_server_processing_duration_seconds_count{method="Check"})'
+# Every server pre-registers its methods' series, so all four components' gRPC server metrics
+# are in Prometheus after the first scrape.
+components_with() { [ "$(query "count by (component) ($1)" | wc -l)" -eq 4 ]; }
+wait_for 60 "gRPC server metrics of all four components in Prometheus" \
+  components_with grpc_server_processing_duration_seconds_count
+# Real calls through the containers' published ports: the independent reflection client of .ci/run
+# (Node; used when .ci/run has installed it) lists services by reflection, checks health and makes
+# one call per service that must be rejected with INVALID_ARGUMENT; Prometheus must then count
+# those calls in every component.
+if command -v node >/dev/null && [ -d .ci/reflection-client/node_modules ]; then
+  log "reflection client against the containers"
+  node .ci/reflection-client/check.js "localhost:$PIN_ORCHESTRATOR_HOST_PORT" \
+    "localhost:$PIN_POLICY_HOST_PORT" "localhost:$(dc port reward-service 50052 | cut -d: -f2)" \
+    "localhost:$PIN_SCORER_HOST_PORT"
+  wait_for 60 "Prometheus counts the INVALID_ARGUMENT calls of all four components" \
+    components_with 'grpc_server_processing_duration_seconds_count{statusCode="INVALID_ARGUMENT"} > 0'
+  query 'sum by (component, method) (grpc_server_processing_duration_seconds_count{statusCode="INVALID_ARGUMENT"}) > 0'
+else
+  echo "(reflection client not installed: .ci/run installs it; skipping the RPC round trip)"
+fi
 
 log "every Grafana dashboard and console query is valid PromQL on this Prometheus"
 python3 deploy/ci/check-grafana.py --queries deploy/grafana/dashboards/pin.json | while IFS= read -r q; do
