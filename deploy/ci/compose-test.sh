@@ -37,7 +37,7 @@ export COMPOSE_PROJECT_NAME="$PROJECT"
 
 log() { printf '\n== [%4ss] %s\n' "$(( $(date +%s) - START ))" "$*"; }
 fail() { echo "compose-test: FAILED: $*" >&2; exit 1; }
-remaining() { echo $(( START + TIMEOUT - $(date +%s) )); }
+remaining() { local r=$(( START + TIMEOUT - $(date +%s) )); [ "$r" -gt 0 ] && echo "$r" || echo 1; }
 # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 2 s until it succeeds, at most
 # SECONDS (and never past the overall deadline).
 wait_for() {
@@ -45,6 +45,7 @@ wait_for() {
   local left; left=$(remaining); [ "$limit" -gt "$left" ] && limit=$left
   local until=$(( $(date +%s) + limit ))
   while ! "$@"; do
+    [ "$(date +%s)" -ge $(( START + TIMEOUT )) ] && fail "$what: not reached before the overall limit (${TIMEOUT}s)"
     [ "$(date +%s)" -ge "$until" ] && fail "$what: not reached within ${limit}s"
     sleep 2
   done
@@ -132,10 +133,9 @@ pick_port() {
   while port_busy "$p"; do p=$(( p + 1000 )); done
   echo "$p"
 }
-export PIN_ORCHESTRATOR_HOST_PORT=$(pick_port 50050) PIN_POLICY_HOST_PORT=$(pick_port 50051)
-export PIN_SCORER_HOST_PORT=$(pick_port 50053) PIN_PROMETHEUS_HOST_PORT=$(pick_port 9090)
-export PIN_ORCHESTRATOR_METRICS_HOST_PORT=$(pick_port 9450) PIN_POLICY_METRICS_HOST_PORT=$(pick_port 9451)
-export PIN_SCORER_METRICS_HOST_PORT=$(pick_port 9453)
+for spec in PIN_ORCHESTRATOR_HOST_PORT=50050 PIN_POLICY_HOST_PORT=50051 PIN_SCORER_HOST_PORT=50053 PIN_PROMETHEUS_HOST_PORT=9090 PIN_ORCHESTRATOR_METRICS_HOST_PORT=9450 PIN_POLICY_METRICS_HOST_PORT=9451 PIN_SCORER_METRICS_HOST_PORT=9453; do
+  export "${spec%=*}=$(pick_port "${spec#*=}")"
+done
 PROM="http://127.0.0.1:$PIN_PROMETHEUS_HOST_PORT"
 
 log "static checks: compose files, Prometheus config, Grafana provisioning and dashboard"
@@ -230,14 +230,15 @@ else
   echo "(reflection client not installed: .ci/run installs it; skipping the RPC round trip)"
 fi
 
+console_shows() {  # not `curl | grep -q`: with pipefail, grep quitting early fails curl
+  local page; page=$(curl -fsS "$PROM/consoles/pin.html") && grep -q "<td>reward</td><td>$1</td>" <<<"$page"
+}
 log "every Grafana dashboard and console query is valid PromQL on this Prometheus"
 python3 deploy/ci/check-grafana.py --queries deploy/grafana/dashboards/pin.json | while IFS= read -r q; do
   query "$q" >/dev/null || fail "dashboard query rejected: $q"
 done
 echo "ok: $(python3 deploy/ci/check-grafana.py --queries deploy/grafana/dashboards/pin.json | wc -l) dashboard queries"
-curl -fsS "$PROM/consoles/pin.html" -o "$WORK/console.html"
-grep -q '<td>reward</td><td>1</td>' "$WORK/console.html" || fail "console template does not show the reward target"
-echo "ok: console template /consoles/pin.html renders"
+wait_for 30 "console template /consoles/pin.html renders and shows 1 reward replica" console_shows 1
 
 # --- 5. Scale out --------------------------------------------------------------------------------
 log "scale: docker-compose up -d --scale reward-service=3"
@@ -249,7 +250,6 @@ done
 wait_for 90 "Prometheus scrapes 3 reward targets (DNS service discovery), all up" \
   targets_up orchestrator=1 policy=1 reward=3 scorer=1 prometheus=1
 show_targets
-curl -fsS "$PROM/consoles/pin.html" | grep -q '<td>reward</td><td>3</td>' \
-  || fail "console template does not show 3 reward replicas"
+wait_for 30 "console template shows 3 reward replicas" console_shows 3
 
 log "compose-test passed"

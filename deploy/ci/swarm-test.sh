@@ -24,12 +24,13 @@ export PIN_GRAFANA_REPLICAS=0 PIN_REWARD_REPLICAS=3
 
 log() { printf '\n== [%4ss] %s\n' "$(( $(date +%s) - START ))" "$*"; }
 fail() { echo "swarm-test: FAILED: $*" >&2; exit 1; }
-remaining() { echo $(( START + TIMEOUT - $(date +%s) )); }
+remaining() { local r=$(( START + TIMEOUT - $(date +%s) )); [ "$r" -gt 0 ] && echo "$r" || echo 1; }
 wait_for() {
   local limit=$1 what=$2; shift 2
   local left; left=$(remaining); [ "$limit" -gt "$left" ] && limit=$left
   local until=$(( $(date +%s) + limit ))
   while ! "$@"; do
+    [ "$(date +%s)" -ge $(( START + TIMEOUT )) ] && fail "$what: not reached before the overall limit (${TIMEOUT}s)"
     [ "$(date +%s)" -ge "$until" ] && fail "$what: not reached within ${limit}s"
     sleep 2
   done
@@ -90,10 +91,9 @@ docker node ls
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_port() { local p=$1; while port_busy "$p"; do p=$(( p + 1000 )); done; echo "$p"; }
-export PIN_ORCHESTRATOR_HOST_PORT=$(pick_port 50050) PIN_POLICY_HOST_PORT=$(pick_port 50051)
-export PIN_SCORER_HOST_PORT=$(pick_port 50053) PIN_PROMETHEUS_HOST_PORT=$(pick_port 9090)
-export PIN_ORCHESTRATOR_METRICS_HOST_PORT=$(pick_port 9450) PIN_POLICY_METRICS_HOST_PORT=$(pick_port 9451)
-export PIN_SCORER_METRICS_HOST_PORT=$(pick_port 9453) PIN_GRAFANA_HOST_PORT=$(pick_port 3000)
+for spec in PIN_ORCHESTRATOR_HOST_PORT=50050 PIN_POLICY_HOST_PORT=50051 PIN_SCORER_HOST_PORT=50053 PIN_PROMETHEUS_HOST_PORT=9090 PIN_ORCHESTRATOR_METRICS_HOST_PORT=9450 PIN_POLICY_METRICS_HOST_PORT=9451 PIN_SCORER_METRICS_HOST_PORT=9453 PIN_GRAFANA_HOST_PORT=3000; do
+  export "${spec%=*}=$(pick_port "${spec#*=}")"
+done
 PROM="http://127.0.0.1:$PIN_PROMETHEUS_HOST_PORT"
 
 # The ingress routing mesh needs IPVS; without the ip_vs kernel module (this sandbox's kernel has
@@ -108,8 +108,8 @@ docker stack deploy --resolve-image never -c deploy/swarm/stack.yml "$STACK"
 
 # converged: every service at its desired replica count, every running task's container healthy.
 converged() {
-  local line name want have id status n=0
-  while read -r name have want; do
+  local want have id status n=0
+  while read -r _ have want; do
     [ "$have" = "$want" ] || return 1
   done < <(docker service ls --filter "label=com.docker.stack.namespace=$STACK" \
              --format '{{.Name}} {{.Replicas}}' | sed 's|/| |' | awk '{print $1, $2, $3}')
