@@ -16,7 +16,9 @@
 #      INVALID_ARGUMENT call per service) and Prometheus counting them per component; every query
 #      of the Grafana dashboard is valid PromQL there, and the console template renders.
 #   5. `--scale reward-service=3`: three healthy replicas, each SERVING from the host, and
-#      Prometheus scrapes three reward targets (DNS service discovery).
+#      Prometheus scrapes three reward targets (DNS service discovery); the orchestrator's reward
+#      channel (dns:///, round_robin, built by the production Channels.open from the orchestrator
+#      service's environment; deploy/ci/RoundRobinCheck.java) spreads 30 calls over all three.
 #   6. Always (trap): `docker-compose down -v`, and dockerd stopped if this script started it.
 # Everything stays on this machine: published ports bind 127.0.0.1, containers talk over a
 # docker bridge network. Run from anywhere: deploy/ci/compose-test.sh
@@ -251,5 +253,25 @@ wait_for 90 "Prometheus scrapes 3 reward targets (DNS service discovery), all up
   targets_up orchestrator=1 policy=1 reward=3 scorer=1 prometheus=1
 show_targets
 wait_for 30 "console template shows 3 reward replicas" console_shows 3
+
+# Client-side load balancing as the orchestrator does it: a container of the orchestrator service
+# (its PIN_* environment, dns:///reward-service:50052) opens the reward channel with the
+# production Channels.open (round_robin) and makes 30 calls; Prometheus must then show calls on
+# every one of the 3 replicas.
+if command -v javac >/dev/null; then
+  log "client-side round-robin over the 3 reward replicas (orchestrator's channel)"
+  mkdir -p "$WORK/check"
+  javac -d "$WORK/check" -cp "$CP" deploy/ci/RoundRobinCheck.java
+  chmod a+x "$WORK" && chmod -R a+rX "$WORK/check"    # readable by the image's user pin
+  dc run --rm --no-deps -T -v "$WORK/check:/check:ro" --entrypoint java orchestrator \
+    -cp 'app.jar:lib/*:/check' RoundRobinCheck 30
+  replicas_served() {
+    [ "$(query 'sum by (instance) (grpc_server_processing_duration_seconds_count{component="reward", method="DescribeTask"}) > 0' | wc -l)" -eq 3 ]
+  }
+  wait_for 60 "every reward replica served some of the calls (Prometheus, per instance)" replicas_served
+  query 'sum by (instance, statusCode) (grpc_server_processing_duration_seconds_count{component="reward", method="DescribeTask"})'
+else
+  echo "(no javac: skipping the round-robin check)"
+fi
 
 log "compose-test passed"
