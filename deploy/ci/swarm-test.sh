@@ -8,7 +8,8 @@
 #      probe); HealthProbe from the host through the published ports (ingress routing mesh, or
 #      host mode where the kernel lacks IPVS); from a container on
 #      the stack's overlay network, tasks.reward-service resolves to 3 addresses and each is
-#      SERVING; Prometheus lists every task as an up target (3 reward targets);
+#      SERVING; Prometheus lists every task as an up target (3 reward targets); the orchestrator's
+#      reward channel (deploy/ci/RoundRobinCheck.java) spreads 30 calls over all 3 tasks;
 #   5. always (trap): `docker stack rm`, wait until its containers and network are gone, leave the
 #      swarm if this script joined it, stop dockerd if this script started it.
 set -euo pipefail
@@ -161,5 +162,27 @@ curl -fsS "$PROM/api/v1/targets?state=active" | python3 -c '
 import json, sys
 for t in sorted(json.load(sys.stdin)["data"]["activeTargets"], key=lambda t: (t["labels"]["job"], t["scrapeUrl"])):
     print("  %-13s %-32s %s" % (t["labels"]["job"], t["scrapeUrl"], t["health"]))'
+
+# The orchestrator's reward channel (dns:///reward-service:50052, round_robin; RoundRobinCheck
+# reads the same PIN_* setting the stack gives the orchestrator) spreads calls over all 3 tasks.
+if command -v javac >/dev/null; then
+  log "client-side round-robin over the 3 reward tasks"
+  mkdir -p "$WORK/check"
+  javac -d "$WORK/check" -cp "$CP" deploy/ci/RoundRobinCheck.java
+  chmod a+x "$WORK" && chmod -R a+rX "$WORK/check"
+  docker run --rm --network "${STACK}_pin" -v "$WORK/check:/check:ro" \
+    -e PIN_ORCHESTRATOR_REWARD_ADDRESS=dns:///reward-service:50052 \
+    --entrypoint java pin/orchestrator -cp 'app.jar:lib/*:/check' RoundRobinCheck 30
+  replicas_served() {
+    local n
+    n=$(curl -fsS --get "$PROM/api/v1/query" --data-urlencode \
+      'query=sum by (instance) (grpc_server_processing_duration_seconds_count{component="reward", method="DescribeTask"}) > 0' \
+      | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["data"]["result"]))')
+    [ "$n" -eq 3 ]
+  }
+  wait_for 60 "every reward task served some of the calls (Prometheus, per instance)" replicas_served
+else
+  echo "(no javac: skipping the round-robin check)"
+fi
 
 log "swarm-test passed"
