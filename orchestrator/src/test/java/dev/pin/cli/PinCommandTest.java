@@ -60,14 +60,6 @@ class PinCommandTest {
     assertTrue(down.err().contains("UNAVAILABLE"), down.err());
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"demo"})
-  void laterCapabilitiesSaySoAndExitNonZero(String sub) {
-    Result r = run(sub);
-    assertEquals(Pin.ExitCodes.NOT_AVAILABLE, r.exit());
-    assertTrue(r.err().contains("is not available in this build yet; it arrives with"), r.err());
-  }
-
   @Test
   void badConfigurationExitsWithUsageAndNamesTheKey() {
     Result r = run("serve", "policy", "--policy.port=seventy");

@@ -79,6 +79,7 @@ final class EpisodeLoop implements Runnable {
   private int evaluationsSinceBest;
   private ScoredPrompt bestSampled;
   private boolean naturalnessUnavailable;
+  private long lastEvaluatedStep = -1;
 
   EpisodeLoop(String runId, RunStore store, Peers peers, Path dataBase, Duration recoveryWindow) {
     this.runId = runId;
@@ -301,6 +302,7 @@ final class EpisodeLoop implements Runnable {
 
   /** Scores the greedy prompt on dev (accuracy %, §6.1) and keeps the best prompts. */
   private void evaluate() {
+    lastEvaluatedStep = step;
     Prompt greedy = peers.policy().sample(SampleRequest.newBuilder().setRunId(runId)
         .setBatchSize(1).setMode(DecodeMode.DECODE_MODE_GREEDY).build()).getPrompts(0).getPrompt();
     PromptEvaluation dev = peers.reward().evaluate(EvaluateRequest.newBuilder()
@@ -385,7 +387,10 @@ final class EpisodeLoop implements Runnable {
 
   /** After training: the top prompts on the test split, then COMPLETED. */
   private void finish() {
-    store.transition(runId, RunState.RUN_STATE_EVALUATING, "budget reached at step " + step);
+    if (step > 0 && lastEvaluatedStep != step) {
+      evaluate(); // a time budget or early stop can end between evaluations
+    }
+    store.transition(runId, RunState.RUN_STATE_EVALUATING, "training ended at step " + step);
     checkpoint();
     Run run = store.getRun(runId).orElseThrow();
     List<ScoredPrompt> candidates = new ArrayList<>(run.getBestPromptsList());
