@@ -41,4 +41,6 @@ tar -C "$rootfs" -c . | docker import \
   --change 'CMD ["/bin/bash"]' \
   --message "debootstrap --variant=minbase --include=$PACKAGES $SUITE" - "$IMAGE" >/dev/null
 echo "built base image $IMAGE in $(( $(date +%s) - start ))s"
-docker run --rm "$IMAGE" java -version 2>&1 | head -1
+# Captured first: `| head -1` would close the pipe early and fail docker under pipefail.
+version=$(docker run --rm "$IMAGE" java -version 2>&1)
+echo "${version%%$'\n'*}"

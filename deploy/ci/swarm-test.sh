@@ -53,7 +53,7 @@ cleanup() {
   if [ $rc -ne 0 ]; then
     echo "--- services / tasks (failure) ---"
     docker stack services "$STACK"
-    docker stack ps --no-trunc "$STACK" | head -30
+    docker stack ps --no-trunc "$STACK" | sed -n 1,30p
     for s in $(docker stack services -q "$STACK" 2>/dev/null); do docker service logs --tail 20 "$s" 2>&1 | tail -20; done
   fi
   log "teardown: docker stack rm $STACK"
