@@ -102,6 +102,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
           + e.getMessage() + " (relative paths resolve against orchestrator.data-dir = "
           + dataDir + ")").asRuntimeException();
     }
+    runs.requireCapacity(); // before storing, so a refused run leaves no PENDING record behind
     Run run = store.createRun(spec, provenance(spec));
     runs.start(run.getId());
     response.onNext(requireRun(run.getId()));

@@ -71,17 +71,22 @@ public final class RunManager implements AutoCloseable {
     }
   }
 
+  /** RESOURCE_EXHAUSTED when no run can start now (checked before a new run is stored). */
+  public synchronized void requireCapacity() {
+    if (active.size() >= maxActiveRuns) {
+      throw Status.RESOURCE_EXHAUSTED.withDescription("this orchestrator already drives "
+          + maxActiveRuns + " runs (orchestrator.max-active-runs); wait for one to finish or "
+          + "cancel one").asRuntimeException();
+    }
+  }
+
   /** Starts driving a stored run (new or resumed). */
   public synchronized void start(String runId) {
     if (active.containsKey(runId)) {
       throw Status.FAILED_PRECONDITION.withDescription("run " + runId + " is already running")
           .asRuntimeException();
     }
-    if (active.size() >= maxActiveRuns) {
-      throw Status.RESOURCE_EXHAUSTED.withDescription("this orchestrator already drives "
-          + maxActiveRuns + " runs (orchestrator.max-active-runs); wait for one to finish or "
-          + "cancel one").asRuntimeException();
-    }
+    requireCapacity();
     EpisodeLoop loop = new EpisodeLoop(runId, store, peers, dataBase, recoveryWindow);
     Future<?> future = executor.submit(() -> {
       try {
