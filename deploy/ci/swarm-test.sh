@@ -23,20 +23,9 @@ export PIN_BASE_IMAGE="${PIN_BASE_IMAGE:-pin/jre:17-r2}"
 export PIN_PROMETHEUS_IMAGE="${PIN_PROMETHEUS_IMAGE:-pin/prometheus:local}"
 export PIN_GRAFANA_REPLICAS=0 PIN_REWARD_REPLICAS=3
 
-log() { printf '\n== [%4ss] %s\n' "$(( $(date +%s) - START ))" "$*"; }
-fail() { echo "swarm-test: FAILED: $*" >&2; exit 1; }
-remaining() { local r=$(( START + TIMEOUT - $(date +%s) )); [ "$r" -gt 0 ] && echo "$r" || echo 1; }
-wait_for() {
-  local limit=$1 what=$2; shift 2
-  local left; left=$(remaining); [ "$limit" -gt "$left" ] && limit=$left
-  local until=$(( $(date +%s) + limit ))
-  while ! "$@"; do
-    [ "$(date +%s)" -ge $(( START + TIMEOUT )) ] && fail "$what: not reached before the overall limit (${TIMEOUT}s)"
-    [ "$(date +%s)" -ge "$until" ] && fail "$what: not reached within ${limit}s"
-    sleep 2
-  done
-  echo "ok: $what ($(( $(date +%s) - START ))s)"
-}
+TEST=swarm-test
+# shellcheck source=deploy/ci/lib.sh
+. deploy/ci/lib.sh  # the script has cd-ed to the repository root
 
 log "docker engine and images"
 DOCKERD_PID=""

@@ -46,6 +46,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -403,9 +404,12 @@ public final class RewardEngine implements AutoCloseable {
   }
 
   private ClipModel clipModel(ModelRef ref) {
-    return catalog
-        .clip(ref)
-        .orElseThrow(() -> new ModelNotFoundException("model", ref.getName(), "a CLIP model"));
+    return require(catalog.clip(ref), "model", ref, "a CLIP model");
+  }
+
+  /** The model, or FAILED_PRECONDITION naming the field, the model and the role it must serve. */
+  private static <T> T require(Optional<T> model, String path, ModelRef ref, String what) {
+    return model.orElseThrow(() -> new ModelNotFoundException(path, ref.getName(), what));
   }
 
   private static EmbedResponse embeddings(float[][] rows) {
@@ -539,39 +543,16 @@ public final class RewardEngine implements AutoCloseable {
               String path = "task.style_transfer";
               return new StyleTransferScorer(
                   s,
-                  catalog
-                      .generator(s.getGenerator())
-                      .orElseThrow(
-                          () ->
-                              new ModelNotFoundException(
-                                  path + ".generator",
-                                  s.getGenerator().getName(),
-                                  "a causal LM generator")),
-                  catalog
-                      .classifier(s.getStyleClassifier())
-                      .orElseThrow(
-                          () ->
-                              new ModelNotFoundException(
-                                  path + ".style_classifier",
-                                  s.getStyleClassifier().getName(),
-                                  "a sequence classifier")),
-                  catalog
-                      .embedder(s.getContentModel())
-                      .orElseThrow(
-                          () ->
-                              new ModelNotFoundException(
-                                  path + ".content_model",
-                                  s.getContentModel().getName(),
-                                  "a token encoder")),
+                  require(catalog.generator(s.getGenerator()), path + ".generator",
+                      s.getGenerator(), "a causal LM generator"),
+                  require(catalog.classifier(s.getStyleClassifier()), path + ".style_classifier",
+                      s.getStyleClassifier(), "a sequence classifier"),
+                  require(catalog.embedder(s.getContentModel()), path + ".content_model",
+                      s.getContentModel(), "a token encoder"),
                   s.hasFluencyClassifier() && !s.getFluencyClassifier().getName().isBlank()
-                      ? catalog
-                          .classifier(s.getFluencyClassifier())
-                          .orElseThrow(
-                              () ->
-                                  new ModelNotFoundException(
-                                      path + ".fluency_classifier",
-                                      s.getFluencyClassifier().getName(),
-                                      "a fluency classifier"))
+                      ? require(catalog.classifier(s.getFluencyClassifier()),
+                          path + ".fluency_classifier", s.getFluencyClassifier(),
+                          "a fluency classifier")
                       : null);
             });
   }
@@ -584,14 +565,8 @@ public final class RewardEngine implements AutoCloseable {
             h -> {
               var t = task.spec().getImageInversion();
               return new ImageInversionScorer(
-                  catalog
-                      .clip(t.getClip())
-                      .orElseThrow(
-                          () ->
-                              new ModelNotFoundException(
-                                  "task.image_inversion.clip",
-                                  t.getClip().getName(),
-                                  "a CLIP model")),
+                  require(catalog.clip(t.getClip()), "task.image_inversion.clip", t.getClip(),
+                      "a CLIP model"),
                   t.getTargetsList());
             });
   }
