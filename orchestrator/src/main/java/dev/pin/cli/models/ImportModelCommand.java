@@ -4,6 +4,7 @@ import dev.pin.platform.models.importer.BertModelWriter;
 import dev.pin.platform.models.importer.EasyBertImporter;
 import dev.pin.platform.models.importer.HfBertImporter;
 import dev.pin.platform.models.importer.HfGpt2Importer;
+import dev.pin.platform.models.importer.HfOptImporter;
 import dev.pin.platform.models.importer.ImportProgress;
 import dev.pin.platform.models.importer.MavenArtifacts;
 import dev.pin.platform.models.onnx.Precision;
@@ -88,8 +89,9 @@ final class ImportModelCommand implements Callable<Integer> {
       ModelDir dir = switch (type) {
         case "bert" -> new HfBertImporter(store).importModel(from, name, new ConsoleProgress(err));
         case "gpt2" -> new HfGpt2Importer(store).importModel(from, name, new ConsoleProgress(err));
+        case "opt" -> new HfOptImporter(store).importModel(from, name, new ConsoleProgress(err));
         default -> throw new IllegalArgumentException("model_type '" + type + "' is not"
-            + " importable (bert, gpt2)");
+            + " importable (bert, gpt2, opt)");
       };
       if (int8 && type.equals("bert")) {
         dir = BertModelWriter.addVariant(dir, Precision.INT8);

@@ -32,12 +32,30 @@ public final class CausalLm {
   public static CausalLm open(ModelDir model, OrtConfig config, OrtSessions sessions)
       throws IOException {
     ModelManifest m = model.manifest();
-    if (!ModelManifest.ARCH_GPT2_CLM.equals(m.architecture())) {
+    if (!isCausal(m.architecture())) {
       throw new IllegalArgumentException("model " + model.name() + " has architecture "
-          + m.architecture() + ", not " + ModelManifest.ARCH_GPT2_CLM);
+          + m.architecture() + ", not a causal LM (" + ModelManifest.ARCH_GPT2_CLM + ", "
+          + ModelManifest.ARCH_OPT_CLM + ")");
     }
+    // Padding columns' position id when the graph takes position_ids: HF's generate fills 1 for
+    // GPT-2; OPT's cumsum(mask)·mask − 1 gives −1, which its offset of 2 maps to the pad row.
+    long padPosition = ModelManifest.ARCH_OPT_CLM.equals(m.architecture()) ? -1 : 1;
     return new CausalLm(model, new CausalRunner(model.name(),
-        sessions.session(model.modelFile(config.precision()), config), config, m, 1));
+        sessions.session(model.modelFile(config.precision()), config), config, m, padPosition));
+  }
+
+  /** Whether {@code architecture} is one this class runs (GPT-2 or OPT). */
+  public static boolean isCausal(String architecture) {
+    return ModelManifest.ARCH_GPT2_CLM.equals(architecture)
+        || ModelManifest.ARCH_OPT_CLM.equals(architecture);
+  }
+
+  /**
+   * Whether the model's HF tokenizer starts every input with {@code bos}: OPT's prepends {@code
+   * </s>} (id 2), GPT-2's adds nothing. Callers that tokenize text prepend it themselves.
+   */
+  public boolean prependsBos() {
+    return ModelManifest.ARCH_OPT_CLM.equals(manifest().architecture());
   }
 
   /**
