@@ -25,8 +25,9 @@ public enum CausalLayout {
   PIN,
   /**
    * HF optimum's {@code ORTModelForCausalLM} export: no {@code positions} input, {@code logits}
-   * {@code [batch, sequence, vocab]} at every position; GPT-2 takes {@code position_ids}
-   * {@code [batch, sequence]}, OPT computes them from the mask as its HF forward does.
+   * {@code [batch, sequence, vocab]} at every position and no {@code last_hidden_state}; GPT-2
+   * takes {@code position_ids} {@code [batch, sequence]}, OPT computes them from the mask as its
+   * HF forward does. pin builds it only to test the optimum import on tiny models.
    */
   OPTIMUM;
 

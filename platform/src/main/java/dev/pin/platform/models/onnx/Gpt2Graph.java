@@ -134,8 +134,8 @@ public final class Gpt2Graph {
       gp.addOutput(valueInfo(LAST_HIDDEN_STATE, DataType.FLOAT, "batch", "sequence", h));
       gp.addOutput(valueInfo(LOGITS, DataType.FLOAT, "batch", "positions", config.vocabSize()));
     } else {
+      // As optimum's causal-lm export: logits and the cache only, no hidden states.
       gp.addOutput(valueInfo(LOGITS, DataType.FLOAT, "batch", "sequence", config.vocabSize()));
-      gp.addOutput(valueInfo(LAST_HIDDEN_STATE, DataType.FLOAT, "batch", "sequence", h));
     }
     CausalLayout.addPresentOutputs(gp, config.numLayers(), config.numHeads(), config.headSize());
     return ModelProto.newBuilder()

@@ -113,8 +113,10 @@ public final class OptGraph {
 
     gp.addOutput(valueInfo(BertMlmGraph.LOGITS, DataType.FLOAT, "batch",
         layout == CausalLayout.PIN ? "positions" : "sequence", config.vocabSize()));
-    gp.addOutput(valueInfo(BertMlmGraph.LAST_HIDDEN_STATE, DataType.FLOAT, "batch", "sequence",
-        e));
+    if (layout == CausalLayout.PIN) { // optimum's export has no hidden states
+      gp.addOutput(valueInfo(BertMlmGraph.LAST_HIDDEN_STATE, DataType.FLOAT, "batch",
+          "sequence", e));
+    }
     CausalLayout.addPresentOutputs(gp, config.numLayers(), config.numHeads(), config.headSize());
     return ModelProto.newBuilder()
         .setIrVersion(BertMlmGraph.IR_VERSION)
