@@ -1,5 +1,6 @@
 package dev.pin.reward.ort;
 
+import dev.pin.platform.models.ort.CausalLm;
 import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.models.ort.OrtSessions;
@@ -9,6 +10,7 @@ import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.store.ModelStore;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.TaskLanguageModel;
+import dev.pin.reward.backend.TextGenerator;
 import dev.pin.v1.ModelPrecision;
 import dev.pin.v1.ModelRef;
 import java.io.IOException;
@@ -19,9 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The reward service's models, from the model store through ONNX Runtime: one session per (model,
- * precision), shared by every task that names it. Masked LMs (bert-mlm) serve classification; the
- * generator, classifier and CLIP roles need architectures the model store cannot hold yet, so they
- * resolve to empty and registration answers FAILED_PRECONDITION naming the model.
+ * precision), shared by every task that names it. Masked LMs (bert-mlm) serve classification;
+ * causal LMs (gpt2-clm, opt-clm) are style-transfer generators. Roles whose architecture the
+ * model store does not hold resolve to empty and registration answers FAILED_PRECONDITION naming
+ * the model.
  */
 public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
   private final ModelStore store;
@@ -50,6 +53,43 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
     }));
   }
 
+  // ---- causal LMs (gpt2-clm, opt-clm): the style-transfer generator, §6.2 ----
+
+  /** Rows one generator decodes together (N samples × inputs are split into chunks of this). */
+  private static final int GENERATOR_MAX_ROWS = 64;
+
+  private final Map<String, OrtTextGenerator> generators = new ConcurrentHashMap<>();
+  private final Map<String, CausalTaskTokenizer> causalTokenizers = new ConcurrentHashMap<>();
+
+  @Override
+  public Optional<TextGenerator> generator(ModelRef ref) {
+    Optional<ModelDir> dir = store.find(ref.getName());
+    if (dir.isEmpty() || !CausalLm.isCausal(dir.get().manifest().architecture())) {
+      return Optional.empty();
+    }
+    return Optional.of(generators.computeIfAbsent(ref.getName(), n -> {
+      try {
+        CausalLm lm = CausalLm.open(dir.get(), ort, sessions);
+        return new OrtTextGenerator(n, lm, causalTokenizer(dir.get(), lm), GENERATOR_MAX_ROWS);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot load " + n + ": " + e.getMessage(), e);
+      }
+    }));
+  }
+
+  /** One tokenizer per causal model, shared by its generator and task LM. */
+  private CausalTaskTokenizer causalTokenizer(ModelDir dir, CausalLm lm) {
+    return causalTokenizers.computeIfAbsent(dir.name(), n -> {
+      try {
+        return new CausalTaskTokenizer(dir, lm.prependsBos() ? lm.manifest().specialId("bos")
+            : -1);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the tokenizer of " + n + ": "
+            + e.getMessage(), e);
+      }
+    });
+  }
+
   private static Precision precision(ModelPrecision p) {
     return p == ModelPrecision.MODEL_PRECISION_INT8 ? Precision.INT8 : Precision.FP32;
   }
@@ -69,6 +109,9 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
 
   @Override
   public void close() {
+    generators.clear();
+    causalTokenizers.values().forEach(CausalTaskTokenizer::close);
+    causalTokenizers.clear();
     languageModels.clear();
     sessions.close();
   }
