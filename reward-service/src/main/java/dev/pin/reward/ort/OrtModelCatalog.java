@@ -40,6 +40,9 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
   @Override
   public Optional<TaskLanguageModel> languageModel(ModelRef ref) {
     Optional<ModelDir> dir = store.find(ref.getName());
+    if (dir.isPresent() && CausalLm.isCausal(dir.get().manifest().architecture())) {
+      return Optional.of(causalTaskModel(ref, dir.get()));
+    }
     if (dir.isEmpty() || !ModelManifest.ARCH_BERT_MLM.equals(dir.get().manifest().architecture())) {
       return Optional.empty();
     }
@@ -75,6 +78,21 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
         throw new UncheckedIOException("cannot load " + n + ": " + e.getMessage(), e);
       }
     }));
+  }
+
+  /**
+   * A causal task LM for classification (§6.1, causal variant). Causal graphs have one precision
+   * (fp32): the int8 variant is a BERT-only import option.
+   */
+  private TaskLanguageModel causalTaskModel(ModelRef ref, ModelDir dir) {
+    return languageModels.computeIfAbsent(ref, r -> {
+      try {
+        CausalLm lm = CausalLm.open(dir, ort, sessions);
+        return new OrtCausalTaskModel(r.getName(), lm, causalTokenizer(dir, lm));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot load " + r.getName() + ": " + e.getMessage(), e);
+      }
+    });
   }
 
   /** One tokenizer per causal model, shared by its generator and task LM. */
