@@ -2,10 +2,12 @@ package dev.pin.platform.models;
 
 import dev.pin.platform.models.importer.BertModelWriter;
 import dev.pin.platform.models.importer.Gpt2ModelWriter;
+import dev.pin.platform.models.importer.OptModelWriter;
 import dev.pin.platform.models.onnx.BertConfig;
 import dev.pin.platform.models.onnx.BertNames;
 import dev.pin.platform.models.onnx.FloatTensor;
 import dev.pin.platform.models.onnx.Gpt2Config;
+import dev.pin.platform.models.onnx.OptConfig;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.tokenizer.ByteLevelBpe;
 import java.io.IOException;
@@ -145,6 +147,77 @@ public final class TinyModels {
       }
       return t;
     }, 256, Map.of("kind", "tiny-random", "seed", Long.toString(seed)));
+  }
+
+  /**
+   * Pre-LN OPT (opt-125m's layout): hidden 32, 2 layers, 2 heads, feed-forward 64, 64 positions,
+   * over OPT's 4 special tokens (ids 0-3: {@code <s> <pad> </s> <unk>}) and the 256 bytes (4-259).
+   */
+  public static final OptConfig OPT_CONFIG =
+      new OptConfig(260, 32, 2, 2, 64, 64, 32, true, true, 1e-5f);
+
+  /**
+   * Post-LN OPT with embedding projection (opt-350m's layout): decoder width 32, embeddings and
+   * LM head 16 ({@code project_in} / {@code project_out}), no final layer norm.
+   */
+  public static final OptConfig OPT_350M_STYLE_CONFIG =
+      new OptConfig(260, 32, 2, 4, 64, 64, 16, false, false, 1e-5f);
+
+  /**
+   * Random OPT weights for {@code c} under HF names without the {@code model.decoder.} prefix
+   * ({@code nn.Linear} weights as {@code [out, in]}).
+   */
+  public static Map<String, FloatTensor> optWeights(OptConfig c, long seed) {
+    Random r = new Random(seed);
+    Map<String, FloatTensor> w = new HashMap<>();
+    int h = c.hiddenSize();
+    int e = c.wordEmbedProjDim();
+    w.put("embed_tokens.weight", gauss(r, 0.5f, 0, c.vocabSize(), e));
+    w.put("embed_positions.weight", gauss(r, 0.2f, 0,
+        c.maxPositions() + OptConfig.POSITION_OFFSET, h));
+    if (c.projects()) {
+      w.put("project_in.weight", gauss(r, (float) (1 / Math.sqrt(e)), 0, h, e));
+      w.put("project_out.weight", gauss(r, (float) (1 / Math.sqrt(h)), 0, e, h));
+    }
+    for (int i = 0; i < c.numLayers(); i++) {
+      String p = "layers." + i;
+      for (String proj : List.of("q_proj", "k_proj", "v_proj", "out_proj")) {
+        linear(w, r, p + ".self_attn." + proj, h, h);
+      }
+      gpt2LayerNorm(w, r, p + ".self_attn_layer_norm", h);
+      linear(w, r, p + ".fc1", h, c.ffnDim());
+      linear(w, r, p + ".fc2", c.ffnDim(), h);
+      gpt2LayerNorm(w, r, p + ".final_layer_norm", h);
+    }
+    if (c.finalLayerNorm()) {
+      gpt2LayerNorm(w, r, "final_layer_norm", h);
+    }
+    return w;
+  }
+
+  /**
+   * Writes a tiny random OPT causal LM (architecture {@code opt-clm}) of layout {@code config}
+   * with a byte-level tokenizer ({@code </s>} = 2, {@code <pad>} = 1) into {@code dir}.
+   */
+  public static ModelDir optClm(Path dir, long seed, OptConfig config) throws IOException {
+    Map<String, FloatTensor> w = optWeights(config, seed);
+    java.nio.file.Files.createDirectories(dir);
+    ByteLevelBpe.writeByteTokenizerJson(dir.resolve(BertModelWriter.TOKENIZER_FILE),
+        ByteLevelBpe.OPT_SPECIALS);
+    return OptModelWriter.write(dir, dir.getFileName().toString(), config, name -> {
+      FloatTensor t = w.get(name);
+      if (t == null) {
+        throw new IllegalArgumentException("no tiny weight " + name);
+      }
+      return t;
+    }, 2, 1, Map.of("kind", "tiny-random", "seed", Long.toString(seed)));
+  }
+
+  /** An {@code nn.Linear}: weight {@code [out, in]}, bias {@code [out]}. */
+  private static void linear(Map<String, FloatTensor> w, Random r, String scope, int in,
+      int out) {
+    w.put(scope + ".weight", gauss(r, (float) (1 / Math.sqrt(in)), 0, out, in));
+    w.put(scope + ".bias", gauss(r, 0.1f, 0, out));
   }
 
   private static void gpt2Dense(Map<String, FloatTensor> w, Random r, String scope, int in,

@@ -58,6 +58,8 @@ public record ModelManifest(
   public static final String FILE_NAME = "manifest.json";
   public static final String ARCH_BERT_MLM = "bert-mlm";
   public static final String ARCH_GPT2_CLM = "gpt2-clm";
+  /** OPT causal LM ({@code OPTForCausalLM}), either layer-norm layout (ALGORITHMS.md §6.2). */
+  public static final String ARCH_OPT_CLM = "opt-clm";
 
   private static final Gson GSON = new GsonBuilder()
       .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
