@@ -3,6 +3,7 @@ package dev.pin.cli.models;
 import dev.pin.platform.models.importer.BertModelWriter;
 import dev.pin.platform.models.importer.EasyBertImporter;
 import dev.pin.platform.models.importer.HfBertImporter;
+import dev.pin.platform.models.importer.HfClipImporter;
 import dev.pin.platform.models.importer.HfGpt2Importer;
 import dev.pin.platform.models.importer.ImportProgress;
 import dev.pin.platform.models.importer.MavenArtifacts;
@@ -88,6 +89,8 @@ final class ImportModelCommand implements Callable<Integer> {
       ModelDir dir = switch (type) {
         case "bert" -> new HfBertImporter(store).importModel(from, name, new ConsoleProgress(err));
         case "gpt2" -> new HfGpt2Importer(store).importModel(from, name, new ConsoleProgress(err));
+        // CLIPModel: config.json, model.safetensors, tokenizer.json, preprocessor_config.json.
+        case "clip" -> new HfClipImporter(store).importModel(from, name, new ConsoleProgress(err));
         default -> throw new IllegalArgumentException("model_type '" + type + "' is not"
             + " importable (bert, gpt2)");
       };
