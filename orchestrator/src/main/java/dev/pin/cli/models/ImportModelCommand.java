@@ -3,6 +3,7 @@ package dev.pin.cli.models;
 import dev.pin.platform.models.importer.BertModelWriter;
 import dev.pin.platform.models.importer.EasyBertImporter;
 import dev.pin.platform.models.importer.HfBertImporter;
+import dev.pin.platform.models.importer.HfClipImporter;
 import dev.pin.platform.models.importer.HfGpt2Importer;
 import dev.pin.platform.models.importer.HfOptImporter;
 import dev.pin.platform.models.importer.ImportProgress;
@@ -121,8 +122,10 @@ final class ImportModelCommand implements Callable<Integer> {
         case "bert" -> new HfBertImporter(store).importModel(from, name, new ConsoleProgress(err));
         case "gpt2" -> new HfGpt2Importer(store).importModel(from, name, new ConsoleProgress(err));
         case "opt" -> new HfOptImporter(store).importModel(from, name, new ConsoleProgress(err));
+        // CLIPModel: config.json, model.safetensors, tokenizer.json, preprocessor_config.json.
+        case "clip" -> new HfClipImporter(store).importModel(from, name, new ConsoleProgress(err));
         default -> throw new IllegalArgumentException("model_type '" + type + "' is not"
-            + " importable (bert, gpt2, opt)");
+            + " importable (bert, gpt2, opt, clip)");
       };
       if (int8 && type.equals("bert")) {
         dir = BertModelWriter.addVariant(dir, Precision.INT8);

