@@ -11,17 +11,20 @@ import dev.pin.v1.CancelRunRequest;
 import dev.pin.v1.DropPolicyRequest;
 import dev.pin.v1.EvaluatePromptRequest;
 import dev.pin.v1.EvaluatePromptResponse;
+import dev.pin.v1.GetPolicyRequest;
 import dev.pin.v1.GetRunRequest;
 import dev.pin.v1.ListRunsRequest;
 import dev.pin.v1.Method;
 import dev.pin.v1.OrchestratorGrpc;
 import dev.pin.v1.PolicyGrpc;
+import dev.pin.v1.PolicyInfo;
 import dev.pin.v1.ResumeRunRequest;
 import dev.pin.v1.Run;
 import dev.pin.v1.RunEvent;
 import dev.pin.v1.RunSpec;
 import dev.pin.v1.RunState;
 import dev.pin.v1.ScoredPrompt;
+import dev.pin.v1.Split;
 import dev.pin.v1.StartRunRequest;
 import dev.pin.v1.WatchRunRequest;
 import io.grpc.ManagedChannel;
@@ -175,6 +178,56 @@ class EndToEndTest {
     assertTrue(cancelled.getStep() > checkpointStep);
     Await.until("the run to end CANCELLED", Duration.ofSeconds(60),
         () -> get(started.getId()).getState() == RunState.RUN_STATE_CANCELLED);
+  }
+
+  @Test
+  void aWarmStartPromptIsTheFirstBestPromptAndSeedsTheReplayBuffer() {
+    String warm = "i love this great movie"; // five tokens of the tiny vocabulary, T = 5
+    Run started = orchestrator.startRun(StartRunRequest.newBuilder()
+        .setSpec(spec(Method.METHOD_PIN, 8).toBuilder().setWarmStartPrompt(warm)).build());
+    List<RunEvent> events = watch(started.getId());
+    assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
+        events.toString());
+
+    ScoredPrompt first = events.stream().filter(RunEvent::hasBestPrompt).findFirst()
+        .orElseThrow().getBestPrompt();
+    assertEquals(warm, first.getPrompt().getText());
+    assertEquals(0, first.getStep(), "kept before the first step");
+    double devScore = orchestrator.evaluatePrompt(EvaluatePromptRequest.newBuilder()
+        .setTask(started.getSpec().getTask()).setPromptText(warm).setSplit(Split.SPLIT_DEV)
+        .build()).getScore();
+    assertEquals(devScore, first.getDevScore(), 1e-9, "its dev score, as EvaluatePrompt gives it");
+    assertTrue(events.stream().anyMatch(e -> e.hasEvaluation() && e.getEvaluation().getStep() == 0
+        && e.getEvaluation().getPrompt().getPrompt().getText().equals(warm)));
+
+    // PIN pushed the 8 × 4 sampled prompts and the demonstration into its replay buffer.
+    ManagedChannel policyChannel = InProcessChannelBuilder
+        .forName(ensemble.inProcessName("policy")).build();
+    channels.add(policyChannel);
+    PolicyInfo policy = PolicyGrpc.newBlockingStub(policyChannel).getPolicy(
+        GetPolicyRequest.newBuilder().setRunId(started.getId()).build());
+    assertEquals(8 * 4 + 1, policy.getReplaySize());
+
+    // RLPrompt learns from it in its first on-policy batch.
+    Run rlprompt = orchestrator.startRun(StartRunRequest.newBuilder()
+        .setSpec(spec(Method.METHOD_RLPROMPT, 4).toBuilder().setWarmStartPrompt(warm)).build());
+    List<RunEvent> rlEvents = watch(rlprompt.getId());
+    assertEquals(RunState.RUN_STATE_COMPLETED, rlEvents.get(rlEvents.size() - 1).getState()
+        .getTo(), rlEvents.toString());
+    assertEquals(warm, rlEvents.stream().filter(RunEvent::hasBestPrompt).findFirst()
+        .orElseThrow().getBestPrompt().getPrompt().getText());
+  }
+
+  @Test
+  void aWarmStartPromptOfTheWrongLengthIsAnInvalidArgument() {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> orchestrator.startRun(StartRunRequest.newBuilder().setSpec(
+            spec(Method.METHOD_PIN, 4).toBuilder().setWarmStartPrompt("it was great")).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("spec.warm_start_prompt: \"it was great\" "
+        + "is 3 tokens"), e.getStatus().getDescription());
+    assertEquals(0, orchestrator.listRuns(ListRunsRequest.getDefaultInstance()).getRunsCount(),
+        "a refused run leaves no record");
   }
 
   @Test
