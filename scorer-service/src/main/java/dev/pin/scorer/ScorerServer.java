@@ -56,7 +56,7 @@ public final class ScorerServer implements ServiceModule {
   @Override
   public void warmUp() {
     if (settings.loadOnStart()) {
-      models.masked(ModelRef.newBuilder().setName(settings.naturalnessModel()).build());
+      models.scorer(ModelRef.newBuilder().setName(settings.naturalnessModel()).build());
       dictionary.get();
       log.info("scorer: {} and word list {} loaded", settings.naturalnessModel(),
           settings.wordList());
