@@ -26,6 +26,7 @@ import dev.pin.v1.ReportRequest;
 import dev.pin.v1.ReportResponse;
 import dev.pin.v1.ReportRun;
 import dev.pin.v1.ScorerGrpc;
+import dev.pin.v1.Split;
 import dev.pin.v1.TokenPlausibility;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -245,13 +246,15 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     model(errors, request.getModel());
     errors.check(request.getTransferTaskHandle().isEmpty() || !request.getTaskHandle().isEmpty(),
         "transfer_task_handle", "needs task_handle too (the gain is relative to that task)");
+    errors.check(Split.forNumber(request.getSplitValue()) != null, "split",
+        "must be a Split, got %d", request.getSplitValue());
     errors.throwIfAny();
     boolean faithful = !request.getTaskHandle().isEmpty();
     if (faithful && faithfulness == null) {
-      throw Status.FAILED_PRECONDITION.withDescription("task_handle is set, but faithfulness"
-          + " (round-trip agreement, gain transfer) needs the Reward service's task scoring,"
-          + " which this scorer is not connected to yet; leave task_handle and"
-          + " transfer_task_handle empty to get the scrutability proxies").asRuntimeException();
+      throw Status.FAILED_PRECONDITION.withDescription("task_handle is set, but this scorer was"
+          + " built without a Reward client, which faithfulness (round trip, gains) needs; leave"
+          + " task_handle and transfer_task_handle empty to get the scrutability proxies")
+          .asRuntimeException();
     }
     NaturalnessScorer scorer = models.scorer(request.getModel());
     WordList words = dictionary.get();
@@ -259,16 +262,17 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     List<NaturalnessResult> results = score("Interpretability", scorer,
         scorer.defaultConvention(), texts(request.getPromptsList()),
         fields("prompts", request.getPromptsCount()), k);
-    double[] roundTrip = new double[results.size()];
-    double[] transfer = new double[results.size()];
-    Arrays.fill(roundTrip, Double.NaN);
-    Arrays.fill(transfer, Double.NaN);
+    double[] roundTrip = nans(results.size());
+    double[] gain = nans(results.size());
+    double[] transferGain = nans(results.size());
     if (faithful) {
-      roundTrip = perPrompt("roundTripAgreement", faithfulness.roundTripAgreement(
+      roundTrip = perPrompt("roundTrip", faithfulness.roundTrip(
           request.getTaskHandle(), request.getPromptsList()), results.size());
+      gain = perPrompt("gains", faithfulness.gains(request.getTaskHandle(),
+          request.getPromptsList(), request.getSplit()), results.size());
       if (!request.getTransferTaskHandle().isEmpty()) {
-        transfer = perPrompt("gainTransfer", faithfulness.gainTransfer(request.getTaskHandle(),
-            request.getTransferTaskHandle(), request.getPromptsList()), results.size());
+        transferGain = perPrompt("gains", faithfulness.gains(request.getTransferTaskHandle(),
+            request.getPromptsList(), request.getSplit()), results.size());
       }
     }
     InterpretabilityResponse.Builder response = InterpretabilityResponse.newBuilder();
@@ -284,10 +288,42 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
           .setPriorTopKShare((float) row.priorTopKShare())
           .setRepetition((float) row.repetition())
           .setRoundTripAgreement((float) roundTrip[i])
-          .setGainTransfer((float) transfer[i]));
+          .setTaskGain((float) gain[i])
+          .setTransferGain((float) transferGain[i])
+          .setGainTransfer((float) gainTransfer(gain[i], transferGain[i])));
     }
+    response.setRoundTripShare((float) mean(roundTrip));
     out.onNext(response.build());
     out.onCompleted();
+  }
+
+  private static double[] nans(int n) {
+    double[] a = new double[n];
+    Arrays.fill(a, Double.NaN);
+    return a;
+  }
+
+  /** Mean over the values that are not NaN; NaN when there are none. */
+  static double mean(double[] values) {
+    double sum = 0;
+    int n = 0;
+    for (double v : values) {
+      if (!Double.isNaN(v)) {
+        sum += v;
+        n++;
+      }
+    }
+    return n == 0 ? Double.NaN : sum / n;
+  }
+
+  /**
+   * gain₂ / gain₁: how much of the prompt's gain over the empty prompt carries over to the second
+   * task model (1 = all of it, 0 = none, negative = it hurts there). NaN when either gain is
+   * missing or gain₁ is 0 (there is nothing to transfer).
+   */
+  static double gainTransfer(double gain, double transferGain) {
+    return gain == 0 || Double.isNaN(gain) || Double.isNaN(transferGain)
+        ? Double.NaN : transferGain / gain;
   }
 
   /** A faithfulness result must hold one value per prompt; anything else is a bug there. */

@@ -110,7 +110,9 @@ class ScorerServiceTest {
         "scorer.word-list", wordList.toString(),
         "scorer.max-batch-sequences", "16",
         "scorer.intra-op-threads", "1",
-        "models.home", store.toString()));
+        "models.home", store.toString(),
+        // No Reward service listens here: faithfulness requests must fail, not hang.
+        "scorer.reward.address", "in-process:" + InProcessServerBuilder.generateName()));
     settings.putAll(overrides);
     String name = InProcessServerBuilder.generateName();
     ServiceHost h = new ServiceHost(new ScorerServer(ScorerSettings.read(Config.of(settings)),
@@ -314,11 +316,11 @@ class ScorerServiceTest {
   }
 
   @Test
-  void faithfulnessNeedsTheRewardService() {
+  void faithfulnessWithoutAReachableRewardServiceIsUnavailable() {
     expect(Status.Code.INVALID_ARGUMENT, "transfer_task_handle: needs task_handle",
         () -> stub.interpretability(InterpretabilityRequest.newBuilder().addPrompts(prompt("a"))
             .setTransferTaskHandle("task-2").build()));
-    expect(Status.Code.FAILED_PRECONDITION, "Reward service",
+    expect(Status.Code.UNAVAILABLE, "Reward/DescribeTask",
         () -> stub.interpretability(InterpretabilityRequest.newBuilder().addPrompts(prompt("a"))
             .setTaskHandle("task-1").build()));
   }
