@@ -309,6 +309,7 @@ public final class TinyModels {
     gpt2LayerNorm(w, r, p + ".layer_norm2", h);
     linear(w, r, p + ".mlp.fc1", h, inter);
     linear(w, r, p + ".mlp.fc2", inter, h);
+  }
 
   /** An {@code nn.Linear}: weight {@code [out, in]}, bias {@code [out]}. */
   private static void linear(Map<String, FloatTensor> w, Random r, String scope, int in,
