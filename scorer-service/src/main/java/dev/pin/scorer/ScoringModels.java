@@ -17,8 +17,10 @@ import dev.pin.v1.ModelRef;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * from the process-wide {@link OrtSessions#shared()} registry, so in embedded mode the scorer and
  * the reward service hold one copy of BERT-base between them.
  */
-final class ScoringModels {
+final class ScoringModels implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ScoringModels.class);
 
   private record Key(String name, Precision precision) {}
@@ -37,6 +39,8 @@ final class ScoringModels {
   private final int maxBatchSequences;
   private final String defaultModel;
   private final Map<Key, NaturalnessScorer> loaded = new ConcurrentHashMap<>();
+  /** Causal LMs' tokenizers hold native handles (DJL's HuggingFace tokenizers). */
+  private final List<OrtCausalScoringLm> tokenizerOwners = new CopyOnWriteArrayList<>();
 
   ScoringModels(ScorerSettings settings) {
     this.store = new ModelStore(settings.modelsHome());
@@ -113,7 +117,9 @@ final class ScoringModels {
       } else {
         // A causal batch holds |V| logits per token position, so the same budget counts positions.
         CausalLm lm = CausalLm.open(dir, ortConfig.withPrecision(precision));
-        scorer = new CausalLmNaturalness(new OrtCausalScoringLm(lm), maxBatchSequences);
+        OrtCausalScoringLm scoring = new OrtCausalScoringLm(lm);
+        tokenizerOwners.add(scoring);
+        scorer = new CausalLmNaturalness(scoring, maxBatchSequences);
       }
       log.info("scorer loaded {} ({}, {}, {})", name, arch, precision, ortConfig.device());
       return scorer;
@@ -125,5 +131,12 @@ final class ScoringModels {
           + e.getMessage() + " (re-import it: pin models import " + name + ")")
           .asRuntimeException();
     }
+  }
+
+  /** Releases the causal LMs' tokenizers; ONNX Runtime sessions belong to the shared registry. */
+  @Override
+  public void close() {
+    tokenizerOwners.forEach(OrtCausalScoringLm::close);
+    tokenizerOwners.clear();
   }
 }
