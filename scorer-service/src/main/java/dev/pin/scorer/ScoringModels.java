@@ -65,7 +65,7 @@ final class ScoringModels implements AutoCloseable {
   /**
    * The scorer for {@code ref} (the default model when its name is empty), loading it on first
    * use: masked-LM pseudo-perplexity for a {@code bert-mlm} model, causal perplexity for a {@code
-   * gpt2-clm} one.
+   * gpt2-clm} or {@code opt-clm} one.
    *
    * @throws StatusRuntimeException FAILED_PRECONDITION when the model is absent, incomplete, of an
    *     architecture the scorer cannot score, or lacks the requested precision; INVALID_ARGUMENT
@@ -103,11 +103,11 @@ final class ScoringModels implements AutoCloseable {
     }
     String arch = dir.manifest().architecture();
     boolean masked = ModelManifest.ARCH_BERT_MLM.equals(arch);
-    if (!masked && !ModelManifest.ARCH_GPT2_CLM.equals(arch)) {
+    if (!masked && !CausalLm.isCausal(arch)) {
       throw Status.FAILED_PRECONDITION.withDescription("model '" + name + "' has architecture "
           + arch + "; the scorer scores masked LMs (" + ModelManifest.ARCH_BERT_MLM + ") by"
-          + " pseudo-perplexity and causal LMs (" + ModelManifest.ARCH_GPT2_CLM + ") by"
-          + " perplexity").asRuntimeException();
+          + " pseudo-perplexity and causal LMs (" + ModelManifest.ARCH_GPT2_CLM + ", "
+          + ModelManifest.ARCH_OPT_CLM + ") by perplexity").asRuntimeException();
     }
     try {
       NaturalnessScorer scorer;
