@@ -77,7 +77,10 @@ final class SweepLambdaCommand implements Callable<Integer> {
   record Row(double lambda, Run run, ScoredPrompt best, PromptNaturalness naturalness) {
     /** The test score when the final evaluation ran, else the dev score; NaN without a prompt. */
     double score() {
-      return best == null ? Double.NaN : best.getTested() ? best.getTestScore() : best.getDevScore();
+      if (best == null) {
+        return Double.NaN;
+      }
+      return best.getTested() ? best.getTestScore() : best.getDevScore();
     }
 
     String split() {
@@ -122,7 +125,8 @@ final class SweepLambdaCommand implements Callable<Integer> {
             started.getId());
         ScoredPrompt best = done.getBestPromptsCount() > 0 ? done.getBestPrompts(0) : null;
         System.out.printf(Locale.ROOT, "λ=%s: %s, best prompt \"%s\"%n", format(lambda),
-            RunProgress.shortState(done.getState()), best == null ? "" : best.getPrompt().getText());
+            RunProgress.shortState(done.getState()),
+            best == null ? "" : best.getPrompt().getText());
         rows.add(new Row(lambda, done, best, null));
       }
       ModelRef model = base.getShaping().getPerplexityPenalty().getModel();

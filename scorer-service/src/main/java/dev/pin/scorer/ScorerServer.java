@@ -83,13 +83,15 @@ public final class ScorerServer implements ServiceModule {
   }
 
   /**
-   * Closes the Reward channel this server opened. Sessions live in the process-wide OrtSessions
-   * registry (shared with the reward service in embedded mode), which the JVM's exit closes.
+   * Closes the Reward channel this server opened and the causal LMs' tokenizers. Sessions live in
+   * the process-wide OrtSessions registry (shared with the reward service in embedded mode),
+   * which the JVM's exit closes.
    */
   @Override
   public void close() {
     if (reward != null) {
       Channels.close(reward);
     }
+    models.close();
   }
 }

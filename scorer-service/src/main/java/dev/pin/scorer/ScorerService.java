@@ -166,9 +166,10 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     };
     if (!scorer.supports(c)) {
       throw Status.FAILED_PRECONDITION.withDescription("convention " + asked + " needs a "
-          + (c.causal() ? "causal LM (gpt2-clm)" : "masked LM (bert-mlm)") + ", and model '"
-          + scorer.name() + "' is a " + (c.causal() ? "masked" : "causal") + " LM: name another"
-          + " model in model.name or leave convention unset").asRuntimeException();
+          + (c.causal() ? "causal LM (gpt2-clm, opt-clm)" : "masked LM (bert-mlm)")
+          + ", and model '" + scorer.name() + "' is a " + (c.causal() ? "masked" : "causal")
+          + " LM: name another model in model.name or leave convention unset")
+          .asRuntimeException();
     }
     return c;
   }

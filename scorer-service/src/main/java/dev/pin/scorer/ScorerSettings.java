@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
  *
  * @param server how the gRPC server is exposed
  * @param device {@code cpu} or {@code cuda:N} ({@code scorer.device})
- * @param naturalnessModel the LM that scores naturalness by default ({@code scorer.model}, default
- *     {@code bert-base-uncased}: masked-LM pseudo-perplexity, §7.3)
+ * @param naturalnessModel the LM that scores naturalness by default, masked or causal ({@code
+ *     scorer.model}, default {@code bert-base-uncased}: masked-LM pseudo-perplexity, §7.3)
  * @param loadOnStart load the naturalness model and the word list before health turns SERVING
  *     ({@code scorer.load-on-start}, default false: they load on first use)
  * @param modelsHome the model store ({@code models.home})

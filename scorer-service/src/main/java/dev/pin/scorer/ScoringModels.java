@@ -17,8 +17,10 @@ import dev.pin.v1.ModelRef;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * from the process-wide {@link OrtSessions#shared()} registry, so in embedded mode the scorer and
  * the reward service hold one copy of BERT-base between them.
  */
-final class ScoringModels {
+final class ScoringModels implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ScoringModels.class);
 
   private record Key(String name, Precision precision) {}
@@ -37,6 +39,8 @@ final class ScoringModels {
   private final int maxBatchSequences;
   private final String defaultModel;
   private final Map<Key, NaturalnessScorer> loaded = new ConcurrentHashMap<>();
+  /** Causal LMs' tokenizers hold native handles (DJL's HuggingFace tokenizers). */
+  private final List<OrtCausalScoringLm> tokenizerOwners = new CopyOnWriteArrayList<>();
 
   ScoringModels(ScorerSettings settings) {
     this.store = new ModelStore(settings.modelsHome());
@@ -61,7 +65,7 @@ final class ScoringModels {
   /**
    * The scorer for {@code ref} (the default model when its name is empty), loading it on first
    * use: masked-LM pseudo-perplexity for a {@code bert-mlm} model, causal perplexity for a {@code
-   * gpt2-clm} one.
+   * gpt2-clm} or {@code opt-clm} one.
    *
    * @throws StatusRuntimeException FAILED_PRECONDITION when the model is absent, incomplete, of an
    *     architecture the scorer cannot score, or lacks the requested precision; INVALID_ARGUMENT
@@ -99,11 +103,11 @@ final class ScoringModels {
     }
     String arch = dir.manifest().architecture();
     boolean masked = ModelManifest.ARCH_BERT_MLM.equals(arch);
-    if (!masked && !ModelManifest.ARCH_GPT2_CLM.equals(arch)) {
+    if (!masked && !CausalLm.isCausal(arch)) {
       throw Status.FAILED_PRECONDITION.withDescription("model '" + name + "' has architecture "
           + arch + "; the scorer scores masked LMs (" + ModelManifest.ARCH_BERT_MLM + ") by"
-          + " pseudo-perplexity and causal LMs (" + ModelManifest.ARCH_GPT2_CLM + ") by"
-          + " perplexity").asRuntimeException();
+          + " pseudo-perplexity and causal LMs (" + ModelManifest.ARCH_GPT2_CLM + ", "
+          + ModelManifest.ARCH_OPT_CLM + ") by perplexity").asRuntimeException();
     }
     try {
       NaturalnessScorer scorer;
@@ -113,7 +117,9 @@ final class ScoringModels {
       } else {
         // A causal batch holds |V| logits per token position, so the same budget counts positions.
         CausalLm lm = CausalLm.open(dir, ortConfig.withPrecision(precision));
-        scorer = new CausalLmNaturalness(new OrtCausalScoringLm(lm), maxBatchSequences);
+        OrtCausalScoringLm scoring = new OrtCausalScoringLm(lm);
+        tokenizerOwners.add(scoring);
+        scorer = new CausalLmNaturalness(scoring, maxBatchSequences);
       }
       log.info("scorer loaded {} ({}, {}, {})", name, arch, precision, ortConfig.device());
       return scorer;
@@ -125,5 +131,12 @@ final class ScoringModels {
           + e.getMessage() + " (re-import it: pin models import " + name + ")")
           .asRuntimeException();
     }
+  }
+
+  /** Releases the causal LMs' tokenizers; ONNX Runtime sessions belong to the shared registry. */
+  @Override
+  public void close() {
+    tokenizerOwners.forEach(OrtCausalScoringLm::close);
+    tokenizerOwners.clear();
   }
 }

@@ -73,6 +73,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ScorerServiceTest {
   private static final String TINY = "tiny-bert-mlm";
   private static final String GPT2 = "tiny-gpt2-clm";
+  private static final String OPT = "tiny-opt-clm";
 
   private Path store;
   private Path wordList;
@@ -88,6 +89,7 @@ class ScorerServiceTest {
     store = dir.resolve("models");
     TinyModels.bertMlm(store.resolve(TINY), 11);
     TinyModels.gpt2Clm(store.resolve(GPT2), 3);
+    TinyModels.optClm(store.resolve(OPT), 3, TinyModels.OPT_CONFIG);
     wordList = dir.resolve("words.txt");
     Files.write(wordList, List.of("the", "movie", "was", "great", "terrible", "paris"),
         StandardCharsets.UTF_8);
@@ -226,6 +228,18 @@ class ScorerServiceTest {
           assertEquals(texts.get(i).length(), r.getNumTokens(), "bytes");
         }
       }
+    }
+    try (OrtCausalScoringLm lm = new OrtCausalScoringLm(CausalLm.open(TinyModels.optClm(
+        dir.resolve(OPT), 3, TinyModels.OPT_CONFIG), OrtConfig.cpu(1)))) {
+      CausalLmNaturalness causal = new CausalLmNaturalness(lm, 64);
+      PromptNaturalness r = stub.naturalness(NaturalnessRequest.newBuilder()
+          .setModel(ModelRef.newBuilder().setName(OPT)).addPrompts(prompt("the movie")).build())
+          .getResults(0);
+      assertEquals(NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_BOS, r.getConvention());
+      assertEquals(OPT, r.getModel().getName());
+      assertEquals(causal.score(List.of(causal.tokenize("the movie")), Convention.CAUSAL_PPL_BOS,
+          PriorTopK.defaultFor(260)).get(0).perplexity(), r.getPerplexity(),
+          1e-6 * r.getPerplexity(), "OPT scored with its own BOS </s>");
     }
     expect(Status.Code.INVALID_ARGUMENT, "prompts[0].text: is 1 token",
         () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("x"))

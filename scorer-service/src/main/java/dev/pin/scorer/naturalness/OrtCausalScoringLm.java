@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@link CausalScoringLm} over the platform's ONNX Runtime GPT-2 ({@link CausalLm}) and the
+ * {@link CausalScoringLm} over the platform's ONNX Runtime GPT-2 or OPT ({@link CausalLm}) and the
  * model's HuggingFace {@code tokenizer.json} (DJL's tokenizers, offline). The vocabulary spelling
  * of each id is read from the same {@code tokenizer.json}, since DJL exposes no id-to-token call.
  * Owns the tokenizer: {@link #close()} releases its native handle.

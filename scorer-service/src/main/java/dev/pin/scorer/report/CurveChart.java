@@ -125,7 +125,7 @@ public final class CurveChart {
       g.setColor(new Color(0xdddddd));
       g.drawLine(plotX, py, plotX + plotW, py);
       g.setColor(Color.DARK_GRAY);
-      String label = Ticks.format(t);
+      String label = Ticks.label(t, yTicks);
       g.drawString(label, plotX - 6 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
     }
     for (double t : xTicks) {
@@ -133,7 +133,7 @@ public final class CurveChart {
       g.setColor(new Color(0xdddddd));
       g.drawLine(px, plotY, px, plotY + plotH);
       g.setColor(Color.DARK_GRAY);
-      String label = Ticks.format(t);
+      String label = Ticks.label(t, xTicks);
       g.drawString(label, px - fm.stringWidth(label) / 2, plotY + plotH + fm.getAscent() + 4);
     }
     g.drawString("step", plotX + plotW / 2 - fm.stringWidth("step") / 2, plotY + plotH + 32);

@@ -36,6 +36,30 @@ final class Ticks {
     return nice * exp;
   }
 
+  /**
+   * An axis label for tick {@code v} of an axis whose ticks are {@code step} apart: as many
+   * decimals as the step needs, so ticks of a narrow range (a loss between 497.20 and 497.24)
+   * stay distinct; an exponent when that would take more than six decimals.
+   */
+  static String label(double v, double[] ticks) {
+    if (!Double.isFinite(v)) {
+      return "–";
+    }
+    double step = ticks.length > 1 ? ticks[1] - ticks[0] : 0;
+    if (!(step > 0)) {
+      return format(v);
+    }
+    if (Math.abs(v) < step * 1e-6) {
+      return "0";
+    }
+    int decimals = (int) Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
+    if (decimals > 6 || Math.abs(v) >= 1e7) {
+      return String.format(java.util.Locale.ROOT, "%.3g", v);
+    }
+    return BigDecimal.valueOf(v).setScale(decimals, java.math.RoundingMode.HALF_UP)
+        .toPlainString();
+  }
+
   /** Four significant digits, no trailing zeros, no exponent for everyday magnitudes. */
   static String format(double v) {
     if (!Double.isFinite(v)) {

@@ -129,7 +129,7 @@ public final class TradeOffChart {
       g.setColor(new Color(0xdddddd));
       g.drawLine(LEFT, py, LEFT + plotW, py);
       g.setColor(Color.DARK_GRAY);
-      String label = Ticks.format(t);
+      String label = Ticks.label(t, yTicks);
       g.drawString(label, LEFT - 6 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
     }
     for (double t : xTicks) {

@@ -31,16 +31,22 @@ class CausalLmNaturalnessTest {
 
   private CausalLm model;
   private OrtCausalScoringLm lm;
+  private CausalLm optModel;
+  private OrtCausalScoringLm opt;
 
   @BeforeAll
-  void openTinyModel(@TempDir Path dir) throws Exception {
+  void openTinyModels(@TempDir Path dir) throws Exception {
     model = CausalLm.open(TinyModels.gpt2Clm(dir.resolve("tiny-gpt2-clm"), 5), OrtConfig.cpu(1));
     lm = new OrtCausalScoringLm(model);
+    optModel = CausalLm.open(TinyModels.optClm(dir.resolve("tiny-opt-clm"), 5,
+        TinyModels.OPT_CONFIG), OrtConfig.cpu(1));
+    opt = new OrtCausalScoringLm(optModel);
   }
 
   @AfterAll
   void close() {
     lm.close();
+    opt.close();
   }
 
   private List<int[]> prompts() {
@@ -50,6 +56,10 @@ class CausalLmNaturalnessTest {
 
   /** log p(next | prefix) for every vocabulary token, from a batch of one. */
   private double[] logSoftmaxAfter(int[] prefix) throws IOException {
+    return logSoftmaxAfter(model, prefix);
+  }
+
+  private static double[] logSoftmaxAfter(CausalLm model, int[] prefix) throws IOException {
     float[] row = model.nextTokenLogits(List.of(prefix))[0];
     double max = Double.NEGATIVE_INFINITY;
     for (float v : row) {
@@ -111,6 +121,28 @@ class CausalLmNaturalnessTest {
       assertEquals(Math.exp(-sum / z.length), r.perplexity(), 1e-4 * r.perplexity());
       assertTrue(r.perplexity() >= 1);
     }
+  }
+
+  @Test
+  void optPerplexityEqualsOneForwardPerPrefixWithItsOwnBos() throws Exception {
+    assertEquals(2, opt.bosId(), "OPT's BOS is </s>");
+    List<int[]> prompts = List.of(opt.ids("the movie was great"), opt.ids("hi"));
+    assertEquals(2, prompts.get(1).length, "the tokenizer adds no </s> itself");
+    List<NaturalnessResult> results =
+        new CausalLmNaturalness(opt, 64).score(prompts, Convention.CAUSAL_PPL_BOS, 20);
+    for (int p = 0; p < prompts.size(); p++) {
+      int[] z = prompts.get(p);
+      double sum = 0;
+      for (int t = 0; t < z.length; t++) {
+        double[] lp = logSoftmaxAfter(optModel, withBos(opt.bosId(), z, t));
+        assertEquals(lp[z[t]], results.get(p).pllTerms()[t], TOL);
+        assertEquals(rankBySorting(lp, z[t]), results.get(p).prior().get(t).rank());
+        sum += lp[z[t]];
+      }
+      assertEquals(Math.exp(-sum / z.length), results.get(p).perplexity(),
+          1e-4 * results.get(p).perplexity());
+    }
+    assertTrue(opt.isSpecial(1) && opt.isSpecial(2), "<pad> and </s> are special");
   }
 
   @Test
