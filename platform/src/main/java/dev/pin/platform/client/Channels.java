@@ -23,6 +23,14 @@ public final class Channels {
   /** Address prefix of embedded mode's in-process transport. */
   public static final String IN_PROCESS = "in-process:";
 
+  /**
+   * How often a TCP channel pings a peer while calls are open, so that a long call (a run's
+   * stream, a slow batch) notices a dead peer. Servers must permit pings at least this often
+   * ({@code ServiceLauncher.PERMIT_KEEPALIVE_TIME}); otherwise they answer a few pings with
+   * GOAWAY {@code too_many_pings} and every call on the connection fails.
+   */
+  public static final Duration KEEPALIVE_TIME = Duration.ofSeconds(30);
+
   private Channels() {}
 
   /**
@@ -40,7 +48,7 @@ public final class Channels {
           .usePlaintext()
           // Scaled-out replicas behind one DNS name share the load call by call.
           .defaultLoadBalancingPolicy("round_robin")
-          .keepAliveTime(30, TimeUnit.SECONDS);
+          .keepAliveTime(KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS);
     }
     builder.maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxMessageBytes()));
     builder.intercept(

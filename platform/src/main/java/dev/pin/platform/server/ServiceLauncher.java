@@ -1,5 +1,6 @@
 package dev.pin.platform.server;
 
+import dev.pin.platform.client.Channels;
 import dev.pin.platform.config.Config;
 import dev.pin.platform.config.ConfigException;
 import dev.pin.platform.config.ServerSettings;
@@ -7,9 +8,11 @@ import io.grpc.ServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,11 +21,20 @@ import org.slf4j.LoggerFactory;
 public final class ServiceLauncher {
   private static final Logger log = LoggerFactory.getLogger(ServiceLauncher.class);
 
+  /**
+   * The shortest interval between a client's keepalive pings that the servers accept. It must be
+   * below {@link Channels#KEEPALIVE_TIME}: grpc-java's default (5 minutes) made every server end
+   * the orchestrator's connections with GOAWAY {@code too_many_pings} about a minute into a run in
+   * the distributed deployment (deploy/ci/compose-test.sh), failing the run.
+   */
+  public static final Duration PERMIT_KEEPALIVE_TIME = Duration.ofSeconds(10);
+
   private ServiceLauncher() {}
 
-  /** A TCP server builder bound to {@code host:port}. */
+  /** A TCP server builder bound to {@code host:port}, accepting the peers' keepalive pings. */
   public static ServerBuilder<?> tcp(String host, int port) {
-    return NettyServerBuilder.forAddress(new InetSocketAddress(host, port));
+    return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        .permitKeepAliveTime(PERMIT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS);
   }
 
   /** Loads flags (and {@code --config FILE}) over {@code PIN_*} environment variables. */

@@ -131,6 +131,22 @@ class ServiceHostTest {
   }
 
   @Test
+  void tcpServersPermitThePeerChannelsKeepalivePings() throws Exception {
+    // A server that permits pings less often than Channels sends them answers a few of them with
+    // GOAWAY too_many_pings, failing every call on the connection once a call outlives them (a
+    // run's policy stream did, in the compose deployment). grpc-java keeps the setting in a
+    // private field of the builder; reading it checks that tcp() really sets it.
+    var field = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.class
+        .getDeclaredField("permitKeepAliveTimeInNanos");
+    field.setAccessible(true);
+    long permitted = field.getLong(ServiceLauncher.tcp("127.0.0.1", 0));
+    assertEquals(ServiceLauncher.PERMIT_KEEPALIVE_TIME.toNanos(), permitted);
+    assertTrue(permitted < Channels.KEEPALIVE_TIME.toNanos(),
+        "servers permit pings every " + Duration.ofNanos(permitted) + ", channels send them every "
+            + Channels.KEEPALIVE_TIME);
+  }
+
+  @Test
   void healthIsNotServingUntilModelsAreLoaded() throws Exception {
     startInProcess("5s");
     assertEquals(ServingStatus.NOT_SERVING, health(""));
