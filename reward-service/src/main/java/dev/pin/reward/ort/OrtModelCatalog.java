@@ -37,7 +37,7 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
   @Override
   public Optional<TaskLanguageModel> languageModel(ModelRef ref) {
     Optional<ModelDir> dir = store.find(ref.getName());
-    if (dir.isEmpty() || !ModelManifest.ARCH_BERT_MLM.equals(dir.get().manifest().architecture())) {
+    if (dir.isEmpty() || !isMaskedLm(dir.get().manifest())) {
       return Optional.empty();
     }
     return Optional.of(languageModels.computeIfAbsent(ref, r -> {
@@ -48,6 +48,11 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
         throw new UncheckedIOException("cannot load " + r.getName() + ": " + e.getMessage(), e);
       }
     }));
+  }
+
+  private static boolean isMaskedLm(ModelManifest m) {
+    return ModelManifest.ARCH_BERT_MLM.equals(m.architecture())
+        || ModelManifest.ARCH_ROBERTA_MLM.equals(m.architecture());
   }
 
   private static Precision precision(ModelPrecision p) {

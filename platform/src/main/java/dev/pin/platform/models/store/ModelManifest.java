@@ -35,6 +35,7 @@ import java.util.Map;
  *     {@code vocab} for WordPiece models, {@code tokenizer})
  * @param modelSha256 hex SHA-256 of the model file
  * @param source where the weights came from and how they were converted
+ * @param labels class names in logit order, for sequence classifiers (null otherwise)
  */
 public record ModelManifest(
     int formatVersion,
@@ -52,12 +53,23 @@ public record ModelManifest(
     Map<String, String> outputs,
     Map<String, String> files,
     String modelSha256,
-    Map<String, String> source) {
+    Map<String, String> source,
+    List<String> labels) {
 
   public static final int FORMAT_VERSION = 1;
   public static final String FILE_NAME = "manifest.json";
   public static final String ARCH_BERT_MLM = "bert-mlm";
   public static final String ARCH_GPT2_CLM = "gpt2-clm";
+  /** RoBERTa masked LM: byte-level BPE, {@code <s> … </s>}, mask {@code <mask>}. */
+  public static final String ARCH_ROBERTA_MLM = "roberta-mlm";
+  /** BERT encoder + classification head, output {@code logits [batch, labels]}. */
+  public static final String ARCH_BERT_CLS = "bert-cls";
+  /** RoBERTa encoder + classification head, output {@code logits [batch, labels]}. */
+  public static final String ARCH_ROBERTA_CLS = "roberta-cls";
+  /** Role of a model that classifies sequences (a style or fluency classifier, §6.2). */
+  public static final String ROLE_SEQUENCE_CLASSIFIER = "sequence-classifier";
+  /** Role of a model whose token embeddings feed BERTScore (§6.2). */
+  public static final String ROLE_TOKEN_EMBEDDER = "token-embedder";
 
   private static final Gson GSON = new GsonBuilder()
       .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
@@ -72,6 +84,27 @@ public record ModelManifest(
    * @param id its vocabulary id
    */
   public record SpecialToken(String token, int id) {}
+
+  /** A manifest without labels (every architecture but the sequence classifiers). */
+  public ModelManifest(int formatVersion, String name, String architecture, List<String> roles,
+      int hiddenSize, int vocabSize, int numLayers, int numHeads, int maxPositions,
+      boolean doLowerCase, Map<String, SpecialToken> specialTokens, List<String> inputs,
+      Map<String, String> outputs, Map<String, String> files, String modelSha256,
+      Map<String, String> source) {
+    this(formatVersion, name, architecture, roles, hiddenSize, vocabSize, numLayers, numHeads,
+        maxPositions, doLowerCase, specialTokens, inputs, outputs, files, modelSha256, source,
+        null);
+  }
+
+  /** Whether the model's encoder is RoBERTa's (byte-level BPE, padding-offset positions). */
+  public boolean isRoberta() {
+    return ARCH_ROBERTA_MLM.equals(architecture) || ARCH_ROBERTA_CLS.equals(architecture);
+  }
+
+  /** Whether this is a BERT-family encoder (masked LM or classifier). */
+  public boolean isEncoder() {
+    return isRoberta() || ARCH_BERT_MLM.equals(architecture) || ARCH_BERT_CLS.equals(architecture);
+  }
 
   /** The id of special token {@code role} (cls, sep, mask, pad, unk). */
   public int specialId(String role) {
