@@ -1,6 +1,7 @@
 /**
  * Inference over the ONNX Runtime Java API: one shared {@code OrtSession} per model file and
  * configuration, the CPU or CUDA execution provider, and caller-shaped entry points such as
- * {@link dev.pin.platform.models.ort.MaskedLm}.
+ * {@link dev.pin.platform.models.ort.MaskedLm} and {@link
+ * dev.pin.platform.models.ort.SequenceEncoder} (classifier logits, hidden states of a layer).
  */
 package dev.pin.platform.models.ort;
