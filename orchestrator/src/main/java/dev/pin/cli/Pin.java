@@ -26,6 +26,8 @@ import picocli.CommandLine.Command;
         EvalCommand.class,
         dev.pin.cli.models.ModelsCommand.class,
         DemoCommand.class,
+        ReportCommand.class,
+        SweepLambdaCommand.class,
         CommandLine.HelpCommand.class})
 public final class Pin implements Runnable {
   @CommandLine.Spec

@@ -44,7 +44,9 @@ public final class EmbeddedEnsemble implements ServiceLauncher.Startable {
     EmbeddedEnsemble ensemble = new EmbeddedEnsemble(inProcessPrefix);
     PolicySettings policy = PolicySettings.read(config);
     RewardSettings reward = RewardSettings.read(config);
-    ScorerSettings scorer = ScorerSettings.read(config);
+    // The scorer measures faithfulness through the Reward service of the same ensemble.
+    ScorerSettings scorer = ScorerSettings.read(config)
+        .withRewardAddress("in-process:" + ensemble.inProcessName("reward"));
     OrchestratorSettings orchestrator = OrchestratorSettings.read(config).withPeersInProcess(
         ensemble.inProcessName("policy"), ensemble.inProcessName("reward"),
         ensemble.inProcessName("scorer"));

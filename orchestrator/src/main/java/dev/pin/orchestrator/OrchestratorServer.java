@@ -4,6 +4,7 @@ import dev.pin.orchestrator.loop.Peers;
 import dev.pin.orchestrator.loop.RunManager;
 import dev.pin.orchestrator.store.JdbcRunStore;
 import dev.pin.orchestrator.store.RunStore;
+import dev.pin.platform.models.store.ModelStore;
 import dev.pin.platform.client.Channels;
 import dev.pin.platform.config.ServerSettings;
 import dev.pin.platform.server.ServiceModule;
@@ -38,9 +39,10 @@ public final class OrchestratorServer implements ServiceModule {
     this.scorer = Channels.open(settings.scorer(), registry);
     this.store = openStore(settings.storeUrl());
     Peers peers = Peers.over(policy, reward, scorer);
-    this.runs = new RunManager(store, peers, settings.dataDir(), settings.recoveryWindow(),
-        settings.maxActiveRuns());
-    this.service = new OrchestratorService(store, runs, peers, settings.dataDir());
+    ModelStore models = new ModelStore(settings.modelsHome());
+    this.runs = new RunManager(store, peers, settings.dataDir(), models,
+        settings.recoveryWindow(), settings.maxActiveRuns());
+    this.service = new OrchestratorService(store, runs, peers, settings.dataDir(), models);
     new RunMetrics(store, registry);
   }
 

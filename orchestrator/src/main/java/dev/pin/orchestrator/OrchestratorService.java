@@ -4,12 +4,14 @@ import dev.pin.orchestrator.data.DataFormatException;
 import dev.pin.orchestrator.data.TaskDataLoader;
 import dev.pin.orchestrator.loop.Peers;
 import dev.pin.orchestrator.loop.RunManager;
+import dev.pin.orchestrator.loop.WarmStartPrompt;
 import dev.pin.orchestrator.spec.RunDefaults;
 import dev.pin.orchestrator.spec.RunSpecValidator;
 import dev.pin.orchestrator.spec.SpecException;
 import dev.pin.orchestrator.store.RunPage;
 import dev.pin.orchestrator.store.RunStore;
 import dev.pin.platform.grpc.FieldErrors;
+import dev.pin.platform.models.store.ModelStore;
 import dev.pin.v1.CancelRunRequest;
 import dev.pin.v1.EvaluatePromptRequest;
 import dev.pin.v1.EvaluatePromptResponse;
@@ -51,12 +53,15 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
   private final RunManager runs;
   private final Peers peers;
   private final Path dataDir;
+  private final ModelStore models;
 
-  OrchestratorService(RunStore store, RunManager runs, Peers peers, Path dataDir) {
+  OrchestratorService(RunStore store, RunManager runs, Peers peers, Path dataDir,
+      ModelStore models) {
     this.store = store;
     this.runs = runs;
     this.peers = peers;
     this.dataDir = dataDir;
+    this.models = models;
   }
 
   private static void runId(FieldErrors errors, String runId) {
@@ -77,13 +82,11 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     RunSpec spec = RunDefaults.apply(request.getSpec());
     try {
       RunSpecValidator.check(spec);
+      // Tokenised now, so a prompt that is not T tokens is the caller's INVALID_ARGUMENT; the
+      // episode loop tokenises it again (the same way) when it seeds the policy.
+      WarmStartPrompt.of(spec, models);
     } catch (SpecException e) {
       throw Status.INVALID_ARGUMENT.withDescription(String.join("; ", e.problems()))
-          .asRuntimeException();
-    }
-    if (!spec.getWarmStartPrompt().isEmpty()) {
-      throw Status.UNIMPLEMENTED.withDescription("spec.warm_start_prompt: warm-starting the "
-          + "policy from a written prompt is not available in this build yet; leave it empty")
           .asRuntimeException();
     }
     if (spec.getMethod() == dev.pin.v1.Method.METHOD_PEZ) {

@@ -3,6 +3,7 @@ package dev.pin.orchestrator;
 import dev.pin.platform.config.ClientSettings;
 import dev.pin.platform.config.Config;
 import dev.pin.platform.config.ConfigException;
+import dev.pin.platform.config.ModelsHome;
 import dev.pin.platform.config.ServerSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,8 @@ import java.time.Duration;
  * @param maxActiveRuns runs driven at once ({@code orchestrator.max-active-runs}, default 4)
  * @param recoveryWindow how long a run waits for a restarted peer before it fails ({@code
  *     orchestrator.recovery-window}, default 2m)
+ * @param modelsHome the model store ({@code models.home}); the orchestrator reads only the policy
+ *     backbone's vocabulary from it, to tokenise a warm-start prompt
  */
 public record OrchestratorSettings(
     ServerSettings server,
@@ -31,7 +34,8 @@ public record OrchestratorSettings(
     String storeUrl,
     Path dataDir,
     int maxActiveRuns,
-    Duration recoveryWindow) {
+    Duration recoveryWindow,
+    Path modelsHome) {
 
   /** Reads and validates the settings. */
   public static OrchestratorSettings read(Config config) {
@@ -49,7 +53,8 @@ public record OrchestratorSettings(
         storeUrl,
         config.path("orchestrator.data-dir", Path.of("").toAbsolutePath()),
         config.integer("orchestrator.max-active-runs", 4, 1, 256),
-        config.duration("orchestrator.recovery-window", Duration.ofMinutes(2)));
+        config.duration("orchestrator.recovery-window", Duration.ofMinutes(2)),
+        ModelsHome.read(config));
   }
 
   /** The same settings with the three peers reached over in-process channels (embedded mode). */
@@ -60,6 +65,6 @@ public record OrchestratorSettings(
         policy.withAddress("in-process:" + policyName),
         reward.withAddress("in-process:" + rewardName),
         scorer.withAddress("in-process:" + scorerName),
-        storeUrl, dataDir, maxActiveRuns, recoveryWindow);
+        storeUrl, dataDir, maxActiveRuns, recoveryWindow, modelsHome);
   }
 }

@@ -37,13 +37,15 @@ class PinCommandTest {
   void topLevelHelpListsEverySubcommand() {
     Result r = run("--help");
     assertEquals(0, r.exit());
-    for (String sub : List.of("up", "serve", "train", "watch", "runs", "eval", "models", "demo")) {
+    for (String sub : List.of("up", "serve", "train", "watch", "runs", "eval", "models", "demo",
+        "report", "sweep-lambda")) {
       assertTrue(r.out().contains("  " + sub + " "), sub + " in\n" + r.out());
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"up", "serve", "train", "watch", "runs", "eval", "models", "demo"})
+  @ValueSource(strings = {"up", "serve", "train", "watch", "runs", "eval", "models", "demo",
+      "report", "sweep-lambda"})
   void everySubcommandHasHelp(String sub) {
     Result r = run(sub, "--help");
     assertEquals(0, r.exit(), r.err());

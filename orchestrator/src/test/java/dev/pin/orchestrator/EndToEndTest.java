@@ -6,33 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pin.platform.config.Config;
-import dev.pin.platform.models.TinyModels;
 import dev.pin.platform.testing.Await;
-import dev.pin.v1.Budget;
 import dev.pin.v1.CancelRunRequest;
-import dev.pin.v1.ClassificationTask;
-import dev.pin.v1.DataSource;
 import dev.pin.v1.DropPolicyRequest;
 import dev.pin.v1.EvaluatePromptRequest;
 import dev.pin.v1.EvaluatePromptResponse;
-import dev.pin.v1.EvaluationConfig;
-import dev.pin.v1.FewShotData;
+import dev.pin.v1.GetPolicyRequest;
 import dev.pin.v1.GetRunRequest;
 import dev.pin.v1.ListRunsRequest;
 import dev.pin.v1.Method;
-import dev.pin.v1.ModelRef;
 import dev.pin.v1.OrchestratorGrpc;
-import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.PolicyGrpc;
-import dev.pin.v1.ReplayConfig;
+import dev.pin.v1.PolicyInfo;
 import dev.pin.v1.ResumeRunRequest;
 import dev.pin.v1.Run;
 import dev.pin.v1.RunEvent;
 import dev.pin.v1.RunSpec;
 import dev.pin.v1.RunState;
 import dev.pin.v1.ScoredPrompt;
+import dev.pin.v1.Split;
 import dev.pin.v1.StartRunRequest;
-import dev.pin.v1.TaskSpec;
 import dev.pin.v1.WatchRunRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -59,22 +52,6 @@ class EndToEndTest {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private OrchestratorGrpc.OrchestratorBlockingStub orchestrator;
 
-  private static final String[][] SENTENCES = {
-      {"a great movie", "1"}, {"the best film", "1"}, {"really fun acting", "1"},
-      {"i love this story", "1"}, {"a terrible plot", "0"}, {"the worst acting", "0"},
-      {"so boring", "0"}, {"i hate this movie", "0"}};
-
-  private void writeData(Path dir) throws Exception {
-    StringBuilder tsv = new StringBuilder("sentence\tlabel\n");
-    for (String[] s : SENTENCES) {
-      tsv.append(s[0]).append('\t').append(s[1]).append('\n');
-    }
-    Files.createDirectories(dir.resolve("16-1"));
-    Files.writeString(dir.resolve("16-1/train.tsv"), tsv);
-    Files.writeString(dir.resolve("16-1/dev.tsv"), tsv);
-    Files.writeString(dir.resolve("test.tsv"), tsv);
-  }
-
   private void startEnsemble() throws Exception {
     ensemble = EmbeddedEnsemble.create(Config.of(Map.of(
         "models.home", home.resolve("models").toString(),
@@ -95,8 +72,7 @@ class EndToEndTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    TinyModels.bertMlm(home.resolve("models").resolve("tiny-bert"), 3);
-    writeData(home.resolve("data"));
+    TinyRuns.write(home);
     startEnsemble();
   }
 
@@ -109,27 +85,7 @@ class EndToEndTest {
   }
 
   private static RunSpec spec(Method method, long steps) {
-    PolicyConfig.Builder policy = PolicyConfig.newBuilder()
-        .setBackbone(ModelRef.newBuilder().setName("tiny-bert")).setMlpHiddenSize(32);
-    if (method == Method.METHOD_PIN) {
-      policy.setReplay(ReplayConfig.newBuilder().setEnabled(true).setCapacity(256).setWarmup(8)
-          .setBatchSize(8));
-    }
-    return RunSpec.newBuilder()
-        .setName("e2e-" + method)
-        .setMethod(method)
-        .setSeed(5)
-        .setTask(TaskSpec.newBuilder().setClassification(ClassificationTask.newBuilder()
-            .setTaskModel(ModelRef.newBuilder().setName("tiny-bert"))
-            .addVerbalizers("terrible").addVerbalizers("great")
-            .setData(DataSource.newBuilder().setFewShot(FewShotData.newBuilder()
-                .setDir("data").setSplitSeed(1)))))
-        .setPolicy(policy)
-        .setPromptsPerStep(4)
-        .setBudget(Budget.newBuilder().setMaxSteps(steps))
-        .setEvaluation(EvaluationConfig.newBuilder().setEverySteps(4).setTopPrompts(2))
-        .setCheckpointEverySteps(4)
-        .build();
+    return TinyRuns.spec(method, steps);
   }
 
   private List<RunEvent> watch(String runId) {
@@ -225,10 +181,60 @@ class EndToEndTest {
   }
 
   @Test
+  void aWarmStartPromptIsTheFirstBestPromptAndSeedsTheReplayBuffer() {
+    String warm = "i love this great movie"; // five tokens of the tiny vocabulary, T = 5
+    Run started = orchestrator.startRun(StartRunRequest.newBuilder()
+        .setSpec(spec(Method.METHOD_PIN, 8).toBuilder().setWarmStartPrompt(warm)).build());
+    List<RunEvent> events = watch(started.getId());
+    assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
+        events.toString());
+
+    ScoredPrompt first = events.stream().filter(RunEvent::hasBestPrompt).findFirst()
+        .orElseThrow().getBestPrompt();
+    assertEquals(warm, first.getPrompt().getText());
+    assertEquals(0, first.getStep(), "kept before the first step");
+    double devScore = orchestrator.evaluatePrompt(EvaluatePromptRequest.newBuilder()
+        .setTask(started.getSpec().getTask()).setPromptText(warm).setSplit(Split.SPLIT_DEV)
+        .build()).getScore();
+    assertEquals(devScore, first.getDevScore(), 1e-9, "its dev score, as EvaluatePrompt gives it");
+    assertTrue(events.stream().anyMatch(e -> e.hasEvaluation() && e.getEvaluation().getStep() == 0
+        && e.getEvaluation().getPrompt().getPrompt().getText().equals(warm)));
+
+    // PIN pushed the 8 × 4 sampled prompts and the demonstration into its replay buffer.
+    ManagedChannel policyChannel = InProcessChannelBuilder
+        .forName(ensemble.inProcessName("policy")).build();
+    channels.add(policyChannel);
+    PolicyInfo policy = PolicyGrpc.newBlockingStub(policyChannel).getPolicy(
+        GetPolicyRequest.newBuilder().setRunId(started.getId()).build());
+    assertEquals(8 * 4 + 1, policy.getReplaySize());
+
+    // RLPrompt learns from it in its first on-policy batch.
+    Run rlprompt = orchestrator.startRun(StartRunRequest.newBuilder()
+        .setSpec(spec(Method.METHOD_RLPROMPT, 4).toBuilder().setWarmStartPrompt(warm)).build());
+    List<RunEvent> rlEvents = watch(rlprompt.getId());
+    assertEquals(RunState.RUN_STATE_COMPLETED, rlEvents.get(rlEvents.size() - 1).getState()
+        .getTo(), rlEvents.toString());
+    assertEquals(warm, rlEvents.stream().filter(RunEvent::hasBestPrompt).findFirst()
+        .orElseThrow().getBestPrompt().getPrompt().getText());
+  }
+
+  @Test
+  void aWarmStartPromptOfTheWrongLengthIsAnInvalidArgument() {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> orchestrator.startRun(StartRunRequest.newBuilder().setSpec(
+            spec(Method.METHOD_PIN, 4).toBuilder().setWarmStartPrompt("it was great")).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("spec.warm_start_prompt: \"it was great\" "
+        + "is 3 tokens"), e.getStatus().getDescription());
+    assertEquals(0, orchestrator.listRuns(ListRunsRequest.getDefaultInstance()).getRunsCount(),
+        "a refused run leaves no record");
+  }
+
+  @Test
   void evaluatePromptScoresAWrittenPrompt() {
     EvaluatePromptResponse r = orchestrator.evaluatePrompt(EvaluatePromptRequest.newBuilder()
         .setTask(spec(Method.METHOD_PIN, 1).getTask()).setPromptText("it was").build());
-    assertEquals(SENTENCES.length, r.getExamples());
+    assertEquals(TinyRuns.SENTENCES.length, r.getExamples());
     assertTrue(r.getScore() >= 0 && r.getScore() <= 100);
   }
 

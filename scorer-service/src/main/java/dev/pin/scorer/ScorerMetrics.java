@@ -17,11 +17,12 @@ final class ScorerMetrics {
   }
 
   /** One prompt's pseudo-perplexity, {@code pin_eval_naturalness}. */
-  void naturalness(String model, double pseudoPerplexity) {
+  void naturalness(String model, String convention, double pseudoPerplexity) {
     DistributionSummary.builder("pin.eval.naturalness")
-        .description("Pseudo-perplexity exp(-PLL/T) of scored prompts (lower is more natural)")
+        .description("Perplexity (causal LM) or pseudo-perplexity exp(-PLL/T) (masked LM) of"
+            + " scored prompts (lower is more natural)")
         .tag("model", model)
-        .tag("convention", "masked_pseudo_ppl")
+        .tag("convention", convention)
         .serviceLevelObjectives(2, 5, 10, 20, 50, 100, 200, 500, 1_000, 10_000, 100_000)
         .register(registry)
         .record(pseudoPerplexity);

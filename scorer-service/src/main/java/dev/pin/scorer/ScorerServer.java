@@ -1,10 +1,14 @@
 package dev.pin.scorer;
 
+import dev.pin.platform.client.Channels;
 import dev.pin.platform.config.ServerSettings;
+import dev.pin.platform.models.store.ModelStore;
 import dev.pin.platform.server.ServiceModule;
+import dev.pin.scorer.faithfulness.RewardTaskFaithfulness;
 import dev.pin.scorer.faithfulness.TaskFaithfulness;
 import dev.pin.v1.ModelRef;
 import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import org.slf4j.Logger;
@@ -18,19 +22,34 @@ public final class ScorerServer implements ServiceModule {
   private final ScoringModels models;
   private final Dictionary dictionary;
   private final ScorerService service;
+  private final ManagedChannel reward;
 
-  /** The scorer without faithfulness: requests with a task handle get FAILED_PRECONDITION. */
+  /**
+   * The scorer as production runs it: faithfulness over a channel to the Reward service at {@code
+   * scorer.reward.address} (opened here, connected on first use, closed by {@link #close()}).
+   */
   public ScorerServer(ScorerSettings settings, MeterRegistry registry) {
-    this(settings, registry, null);
+    this(settings, registry, Channels.open(settings.reward(), registry));
+  }
+
+  private ScorerServer(ScorerSettings settings, MeterRegistry registry, ManagedChannel reward) {
+    this(settings, registry, new RewardTaskFaithfulness(reward,
+        new ModelStore(settings.modelsHome())), reward);
   }
 
   /**
-   * The scorer with faithfulness proxies computed by {@code faithfulness} (e.g. over the Reward
-   * client); {@code null} leaves them unavailable.
+   * The scorer with faithfulness measured by {@code faithfulness}; {@code null} leaves it
+   * unavailable (requests with a task handle get FAILED_PRECONDITION).
    */
   public ScorerServer(ScorerSettings settings, MeterRegistry registry,
       TaskFaithfulness faithfulness) {
+    this(settings, registry, faithfulness, null);
+  }
+
+  private ScorerServer(ScorerSettings settings, MeterRegistry registry,
+      TaskFaithfulness faithfulness, ManagedChannel reward) {
     this.settings = settings;
+    this.reward = reward;
     this.models = new ScoringModels(settings);
     this.dictionary = new Dictionary(settings.wordList());
     this.service = new ScorerService(models, dictionary, faithfulness,
@@ -56,13 +75,21 @@ public final class ScorerServer implements ServiceModule {
   @Override
   public void warmUp() {
     if (settings.loadOnStart()) {
-      models.masked(ModelRef.newBuilder().setName(settings.naturalnessModel()).build());
+      models.scorer(ModelRef.newBuilder().setName(settings.naturalnessModel()).build());
       dictionary.get();
       log.info("scorer: {} and word list {} loaded", settings.naturalnessModel(),
           settings.wordList());
     }
   }
 
-  // Sessions live in the process-wide OrtSessions registry (shared with the reward service in
-  // embedded mode), which the JVM's exit closes; nothing of the scorer's own to release.
+  /**
+   * Closes the Reward channel this server opened. Sessions live in the process-wide OrtSessions
+   * registry (shared with the reward service in embedded mode), which the JVM's exit closes.
+   */
+  @Override
+  public void close() {
+    if (reward != null) {
+      Channels.close(reward);
+    }
+  }
 }

@@ -2,9 +2,9 @@ package dev.pin.scorer;
 
 import dev.pin.platform.grpc.FieldErrors;
 import dev.pin.scorer.faithfulness.TaskFaithfulness;
-import dev.pin.scorer.naturalness.MaskedLmNaturalness;
-import dev.pin.scorer.naturalness.MaskedScoringLm;
+import dev.pin.scorer.naturalness.Convention;
 import dev.pin.scorer.naturalness.NaturalnessResult;
+import dev.pin.scorer.naturalness.NaturalnessScorer;
 import dev.pin.scorer.naturalness.PriorTopK;
 import dev.pin.scorer.naturalness.TokenScore;
 import dev.pin.scorer.readability.Readability;
@@ -26,6 +26,7 @@ import dev.pin.v1.ReportRequest;
 import dev.pin.v1.ReportResponse;
 import dev.pin.v1.ReportRun;
 import dev.pin.v1.ScorerGrpc;
+import dev.pin.v1.Split;
 import dev.pin.v1.TokenPlausibility;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -45,8 +46,6 @@ import java.util.List;
 final class ScorerService extends ScorerGrpc.ScorerImplBase {
   static final int MAX_PROMPTS = 4096;
   static final int MAX_CURVES_PER_RUN = 64;
-  private static final String CONVENTION_NAME =
-      "masked-LM pseudo-perplexity exp(-PLL/T) (Salazar et al. 2020)";
 
   private final ScoringModels models;
   private final Dictionary dictionary;
@@ -87,24 +86,27 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
    * Re-tokenises every prompt with the scoring model; text that yields no tokens, too many, or
    * special tokens written literally is INVALID_ARGUMENT (they would corrupt the masked copies).
    */
-  private static List<int[]> tokenize(MaskedLmNaturalness scorer, List<String> texts,
-      List<String> fields) {
-    MaskedScoringLm lm = scorer.lm();
+  private static List<int[]> tokenize(NaturalnessScorer scorer, Convention convention,
+      List<String> texts, List<String> fields) {
     FieldErrors errors = new FieldErrors();
+    int min = NaturalnessScorer.minTokens(convention);
     List<int[]> ids = new ArrayList<>(texts.size());
     for (int i = 0; i < texts.size(); i++) {
       int[] z = scorer.tokenize(texts.get(i));
       ids.add(z);
       String field = fields.get(i);
       if (z.length == 0) {
-        errors.add(field, "has no tokens under " + lm.name());
+        errors.add(field, "has no tokens under " + scorer.name());
+      } else if (z.length < min) {
+        errors.add(field, "is " + z.length + " token under " + scorer.name() + "; " + convention
+            + " scores the tokens after the first, so it needs at least " + min);
       } else if (z.length > scorer.maxPromptTokens()) {
-        errors.add(field, "is " + z.length + " tokens under " + lm.name() + "; at most "
+        errors.add(field, "is " + z.length + " tokens under " + scorer.name() + "; at most "
             + scorer.maxPromptTokens() + " fit the model");
       }
       for (int id : z) {
-        if (id == lm.clsId() || id == lm.sepId() || id == lm.maskId()) {
-          errors.add(field, "holds the special token " + lm.tokenizer().token(id)
+        if (scorer.isSpecial(id)) {
+          errors.add(field, "holds the special token " + scorer.token(id)
               + "; prompts are plain text");
           break;
         }
@@ -137,18 +139,11 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
         "convention", "must be a NaturalnessConvention, got %d", request.getConventionValue());
     errors.range("prior_top_k", request.getPriorTopK(), 0, 1 << 20);
     errors.throwIfAny();
-    NaturalnessConvention convention = request.getConvention();
-    if (convention == NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_BOS
-        || convention == NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_NO_BOS) {
-      throw Status.FAILED_PRECONDITION.withDescription("convention " + convention + " needs a"
-          + " causal LM, and this build's model store serves only masked LMs (bert-mlm): there is"
-          + " no causal-LM backend yet. Use NATURALNESS_CONVENTION_MASKED_PSEUDO_PPL (or leave"
-          + " convention unset)").asRuntimeException();
-    }
-    MaskedLmNaturalness scorer = models.masked(request.getModel());
+    NaturalnessScorer scorer = models.scorer(request.getModel());
+    Convention convention = convention(request.getConvention(), scorer);
     int k = request.getPriorTopK() > 0
-        ? request.getPriorTopK() : PriorTopK.defaultFor(scorer.lm().vocabSize());
-    List<NaturalnessResult> results = score("Naturalness", scorer, request.getModel(),
+        ? request.getPriorTopK() : PriorTopK.defaultFor(scorer.vocabSize());
+    List<NaturalnessResult> results = score("Naturalness", scorer, convention,
         texts(request.getPromptsList()), fields("prompts", request.getPromptsCount()), k);
     NaturalnessResponse.Builder response = NaturalnessResponse.newBuilder();
     for (int i = 0; i < results.size(); i++) {
@@ -158,16 +153,45 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     out.onCompleted();
   }
 
-  private List<NaturalnessResult> score(String rpc, MaskedLmNaturalness scorer, ModelRef model,
-      List<String> texts, List<String> fields, int priorTopK) {
-    List<int[]> ids = tokenize(scorer, texts, fields);
+  /**
+   * The convention a request asks for, or the model's own when unset; one the model cannot score
+   * is FAILED_PRECONDITION (the model, not the request, decides what is possible).
+   */
+  private static Convention convention(NaturalnessConvention asked, NaturalnessScorer scorer) {
+    Convention c = switch (asked) {
+      case NATURALNESS_CONVENTION_CAUSAL_PPL_BOS -> Convention.CAUSAL_PPL_BOS;
+      case NATURALNESS_CONVENTION_CAUSAL_PPL_NO_BOS -> Convention.CAUSAL_PPL_NO_BOS;
+      case NATURALNESS_CONVENTION_MASKED_PSEUDO_PPL -> Convention.MASKED_PSEUDO_PPL;
+      default -> scorer.defaultConvention();
+    };
+    if (!scorer.supports(c)) {
+      throw Status.FAILED_PRECONDITION.withDescription("convention " + asked + " needs a "
+          + (c.causal() ? "causal LM (gpt2-clm)" : "masked LM (bert-mlm)") + ", and model '"
+          + scorer.name() + "' is a " + (c.causal() ? "masked" : "causal") + " LM: name another"
+          + " model in model.name or leave convention unset").asRuntimeException();
+    }
+    return c;
+  }
+
+  private static NaturalnessConvention toProto(Convention c) {
+    return switch (c) {
+      case CAUSAL_PPL_BOS -> NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_BOS;
+      case CAUSAL_PPL_NO_BOS -> NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_NO_BOS;
+      case MASKED_PSEUDO_PPL -> NaturalnessConvention.NATURALNESS_CONVENTION_MASKED_PSEUDO_PPL;
+    };
+  }
+
+  private List<NaturalnessResult> score(String rpc, NaturalnessScorer scorer,
+      Convention convention, List<String> texts, List<String> fields, int priorTopK) {
+    List<int[]> ids = tokenize(scorer, convention, texts, fields);
     long cost = 0;
     for (int[] z : ids) {
-      cost += MaskedLmNaturalness.cost(z.length);
+      cost += scorer.cost(z.length, convention);
     }
     if (cost > maxRequestPositions) {
       throw Status.RESOURCE_EXHAUSTED.withDescription("scoring these prompts costs " + cost
-          + " encoder token positions ((2T - 1)(T + 2) per T-token prompt); the limit per call is "
+          + " token positions ((2T - 1)(T + 2) per T-token prompt under a masked LM, T + 1 under"
+          + " a causal LM); the limit per call is "
           + maxRequestPositions + " (scorer.max-request-positions): send fewer or shorter prompts"
           + " per call").asRuntimeException();
     }
@@ -176,7 +200,7 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     List<NaturalnessResult> results;
     try {
       // Stop between batches once the caller has cancelled or its deadline has passed.
-      results = scorer.score(ids, priorTopK, () -> {
+      results = scorer.score(ids, convention, priorTopK, () -> {
         if (context.isCancelled()) {
           boolean late = context.getDeadline() != null && context.getDeadline().isExpired();
           throw (late ? Status.DEADLINE_EXCEEDED : Status.CANCELLED)
@@ -184,13 +208,14 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
         }
       });
     } catch (IOException e) {
-      throw Status.INTERNAL.withDescription("scoring with " + scorer.lm().name() + " failed: "
+      throw Status.INTERNAL.withDescription("scoring with " + scorer.name() + " failed: "
           + e.getMessage()).withCause(e).asRuntimeException();
     }
-    String name = scorer.lm().name();
+    String name = scorer.name();
     metrics.scoring(rpc, name, System.nanoTime() - t0);
     metrics.promptsScored(rpc, name, results.size());
-    results.forEach(r -> metrics.naturalness(name, r.pseudoPerplexity()));
+    String tag = convention.name().toLowerCase(java.util.Locale.ROOT);
+    results.forEach(r -> metrics.naturalness(name, tag, r.perplexity()));
     return results;
   }
 
@@ -203,7 +228,7 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
         .setModel(ModelRef.newBuilder().setName(r.model()).setPrecision(
             asked.getPrecision() == ModelPrecision.MODEL_PRECISION_UNSPECIFIED
                 ? ModelPrecision.MODEL_PRECISION_FP32 : asked.getPrecision()))
-        .setConvention(NaturalnessConvention.NATURALNESS_CONVENTION_MASKED_PSEUDO_PPL);
+        .setConvention(toProto(r.convention()));
     for (TokenScore s : r.prior()) {
       b.addTokens(TokenPlausibility.newBuilder().setToken(s.token()).setTokenId(s.id())
           .setLogProb((float) s.logProb()).setRank(s.rank()).setInPriorTopK(s.inPriorTopK()));
@@ -221,35 +246,39 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     model(errors, request.getModel());
     errors.check(request.getTransferTaskHandle().isEmpty() || !request.getTaskHandle().isEmpty(),
         "transfer_task_handle", "needs task_handle too (the gain is relative to that task)");
+    errors.check(Split.forNumber(request.getSplitValue()) != null, "split",
+        "must be a Split, got %d", request.getSplitValue());
     errors.throwIfAny();
     boolean faithful = !request.getTaskHandle().isEmpty();
     if (faithful && faithfulness == null) {
-      throw Status.FAILED_PRECONDITION.withDescription("task_handle is set, but faithfulness"
-          + " (round-trip agreement, gain transfer) needs the Reward service's task scoring,"
-          + " which this scorer is not connected to yet; leave task_handle and"
-          + " transfer_task_handle empty to get the scrutability proxies").asRuntimeException();
+      throw Status.FAILED_PRECONDITION.withDescription("task_handle is set, but this scorer was"
+          + " built without a Reward client, which faithfulness (round trip, gains) needs; leave"
+          + " task_handle and transfer_task_handle empty to get the scrutability proxies")
+          .asRuntimeException();
     }
-    MaskedLmNaturalness scorer = models.masked(request.getModel());
+    NaturalnessScorer scorer = models.scorer(request.getModel());
     WordList words = dictionary.get();
-    int k = PriorTopK.defaultFor(scorer.lm().vocabSize());
-    List<NaturalnessResult> results = score("Interpretability", scorer, request.getModel(),
-        texts(request.getPromptsList()), fields("prompts", request.getPromptsCount()), k);
-    double[] roundTrip = new double[results.size()];
-    double[] transfer = new double[results.size()];
-    Arrays.fill(roundTrip, Double.NaN);
-    Arrays.fill(transfer, Double.NaN);
+    int k = PriorTopK.defaultFor(scorer.vocabSize());
+    List<NaturalnessResult> results = score("Interpretability", scorer,
+        scorer.defaultConvention(), texts(request.getPromptsList()),
+        fields("prompts", request.getPromptsCount()), k);
+    double[] roundTrip = nans(results.size());
+    double[] gain = nans(results.size());
+    double[] transferGain = nans(results.size());
     if (faithful) {
-      roundTrip = perPrompt("roundTripAgreement", faithfulness.roundTripAgreement(
+      roundTrip = perPrompt("roundTrip", faithfulness.roundTrip(
           request.getTaskHandle(), request.getPromptsList()), results.size());
+      gain = perPrompt("gains", faithfulness.gains(request.getTaskHandle(),
+          request.getPromptsList(), request.getSplit()), results.size());
       if (!request.getTransferTaskHandle().isEmpty()) {
-        transfer = perPrompt("gainTransfer", faithfulness.gainTransfer(request.getTaskHandle(),
-            request.getTransferTaskHandle(), request.getPromptsList()), results.size());
+        transferGain = perPrompt("gains", faithfulness.gains(request.getTransferTaskHandle(),
+            request.getPromptsList(), request.getSplit()), results.size());
       }
     }
     InterpretabilityResponse.Builder response = InterpretabilityResponse.newBuilder();
     for (int i = 0; i < results.size(); i++) {
       NaturalnessResult r = results.get(i);
-      ReadabilityRow row = readability(r, scorer.lm(), words);
+      ReadabilityRow row = readability(r, scorer, words);
       metrics.proxies(r.model(), row.dictionaryWordShare(), row.priorTopKShare(),
           row.repetition());
       response.addResults(PromptInterpretability.newBuilder()
@@ -259,10 +288,42 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
           .setPriorTopKShare((float) row.priorTopKShare())
           .setRepetition((float) row.repetition())
           .setRoundTripAgreement((float) roundTrip[i])
-          .setGainTransfer((float) transfer[i]));
+          .setTaskGain((float) gain[i])
+          .setTransferGain((float) transferGain[i])
+          .setGainTransfer((float) gainTransfer(gain[i], transferGain[i])));
     }
+    response.setRoundTripShare((float) mean(roundTrip));
     out.onNext(response.build());
     out.onCompleted();
+  }
+
+  private static double[] nans(int n) {
+    double[] a = new double[n];
+    Arrays.fill(a, Double.NaN);
+    return a;
+  }
+
+  /** Mean over the values that are not NaN; NaN when there are none. */
+  static double mean(double[] values) {
+    double sum = 0;
+    int n = 0;
+    for (double v : values) {
+      if (!Double.isNaN(v)) {
+        sum += v;
+        n++;
+      }
+    }
+    return n == 0 ? Double.NaN : sum / n;
+  }
+
+  /**
+   * gain₂ / gain₁: how much of the prompt's gain over the empty prompt carries over to the second
+   * task model (1 = all of it, 0 = none, negative = it hurts there). NaN when either gain is
+   * missing or gain₁ is 0 (there is nothing to transfer).
+   */
+  static double gainTransfer(double gain, double transferGain) {
+    return gain == 0 || Double.isNaN(gain) || Double.isNaN(transferGain)
+        ? Double.NaN : transferGain / gain;
   }
 
   /** A faithfulness result must hold one value per prompt; anything else is a bug there. */
@@ -275,15 +336,19 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     return values;
   }
 
-  private static ReadabilityRow readability(NaturalnessResult r, MaskedScoringLm lm,
+  private static ReadabilityRow readability(NaturalnessResult r, NaturalnessScorer scorer,
       WordList words) {
-    List<String> tokens = new ArrayList<>(r.numTokens());
-    for (int id : r.tokenIds()) {
-      tokens.add(lm.tokenizer().token(id));
+    int[] ids = r.tokenIds();
+    List<String> surfaces = new ArrayList<>(ids.length);
+    boolean[] continues = new boolean[ids.length];
+    for (int t = 0; t < ids.length; t++) {
+      surfaces.add(scorer.surface(ids[t]));
+      // The first token starts the prompt's first word whatever it looks like.
+      continues[t] = t > 0 && scorer.continuesWord(ids[t]);
     }
-    return new ReadabilityRow(r.pseudoPerplexity(),
-        Readability.dictionaryWordShare(tokens, words), r.priorTopKShare(),
-        Readability.repetition(r.tokenIds()));
+    return new ReadabilityRow(r.perplexity(),
+        Readability.dictionaryWordShare(surfaces, continues, words), r.priorTopKShare(),
+        Readability.repetition(ids));
   }
 
   // ---- Report -----------------------------------------------------------------------------
@@ -316,23 +381,24 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     }
     errors.range("runs[*].prompts (in all)", promptCount, 0, MAX_PROMPTS);
     errors.throwIfAny();
-    MaskedLmNaturalness scorer = models.masked(request.getModel());
+    NaturalnessScorer scorer = models.scorer(request.getModel());
     WordList words = dictionary.get();
-    int k = PriorTopK.defaultFor(scorer.lm().vocabSize());
+    int k = PriorTopK.defaultFor(scorer.vocabSize());
+    Convention convention = scorer.defaultConvention();
     // All prompts of all runs in one batched scoring call.
     List<NaturalnessResult> results = texts.isEmpty() ? List.of()
-        : score("Report", scorer, request.getModel(), texts, fields, k);
+        : score("Report", scorer, convention, texts, fields, k);
     List<List<ReadabilityRow>> rows = new ArrayList<>();
     int next = 0;
     for (ReportRun run : request.getRunsList()) {
       List<ReadabilityRow> runRows = new ArrayList<>();
       for (int i = 0; i < run.getPromptsCount(); i++) {
-        runRows.add(readability(results.get(next++), scorer.lm(), words));
+        runRows.add(readability(results.get(next++), scorer, words));
       }
       rows.add(runRows);
     }
     ReportResponse response = ReportRenderer.render(request, rows, new ReportRenderer.Provenance(
-        scorer.lm().name(), CONVENTION_NAME, k, words.source().toString()));
+        scorer.name(), convention.description(), k, words.source().toString()));
     metrics.report();
     out.onNext(response);
     out.onCompleted();

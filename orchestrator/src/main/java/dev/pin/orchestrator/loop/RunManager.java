@@ -1,6 +1,7 @@
 package dev.pin.orchestrator.loop;
 
 import dev.pin.orchestrator.store.RunStore;
+import dev.pin.platform.models.store.ModelStore;
 import dev.pin.v1.Run;
 import dev.pin.v1.RunState;
 import io.grpc.Status;
@@ -38,16 +39,26 @@ public final class RunManager implements AutoCloseable {
   private final RunStore store;
   private final Peers peers;
   private final Path dataBase;
+  private final ModelStore models;
   private final Duration recoveryWindow;
   private final int maxActiveRuns;
   private final ExecutorService executor;
   private final Map<String, Active> active = new ConcurrentHashMap<>();
 
-  public RunManager(RunStore store, Peers peers, Path dataBase, Duration recoveryWindow,
-      int maxActiveRuns) {
+  /**
+   * A manager of runs over {@code peers}.
+   *
+   * @param dataBase what relative data paths in specs resolve against
+   * @param models the model store warm-start prompts are tokenised with
+   * @param recoveryWindow how long a run waits for a restarted peer before it fails
+   * @param maxActiveRuns runs driven at once
+   */
+  public RunManager(RunStore store, Peers peers, Path dataBase, ModelStore models,
+      Duration recoveryWindow, int maxActiveRuns) {
     this.store = store;
     this.peers = peers;
     this.dataBase = dataBase;
+    this.models = models;
     this.recoveryWindow = recoveryWindow;
     this.maxActiveRuns = maxActiveRuns;
     AtomicInteger id = new AtomicInteger();
@@ -87,7 +98,7 @@ public final class RunManager implements AutoCloseable {
           .asRuntimeException();
     }
     requireCapacity();
-    EpisodeLoop loop = new EpisodeLoop(runId, store, peers, dataBase, recoveryWindow);
+    EpisodeLoop loop = new EpisodeLoop(runId, store, peers, dataBase, models, recoveryWindow);
     Future<?> future = executor.submit(() -> {
       try {
         loop.run();

@@ -1,16 +1,22 @@
 package dev.pin.platform.models;
 
 import dev.pin.platform.models.importer.BertModelWriter;
+import dev.pin.platform.models.importer.ClipModelWriter;
 import dev.pin.platform.models.importer.EncoderModelWriter;
 import dev.pin.platform.models.importer.EncoderSpec;
 import dev.pin.platform.models.importer.Gpt2ModelWriter;
+import dev.pin.platform.models.importer.OptModelWriter;
 import dev.pin.platform.models.onnx.BertConfig;
 import dev.pin.platform.models.onnx.BertNames;
+import dev.pin.platform.models.onnx.ClipConfig;
 import dev.pin.platform.models.onnx.FloatTensor;
 import dev.pin.platform.models.onnx.Gpt2Config;
+import dev.pin.platform.models.onnx.OptConfig;
 import dev.pin.platform.models.onnx.SequenceClassifierGraph;
 import dev.pin.platform.models.store.ModelDir;
+import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.tokenizer.ByteLevelBpe;
+import dev.pin.platform.models.tokenizer.ClipTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -152,6 +158,171 @@ public final class TinyModels {
       }
       return t;
     }, 256, Map.of("kind", "tiny-random", "seed", Long.toString(seed)));
+  }
+
+  /**
+   * Pre-LN OPT (opt-125m's layout): hidden 32, 2 layers, 2 heads, feed-forward 64, 64 positions,
+   * over OPT's 4 special tokens (ids 0-3: {@code <s> <pad> </s> <unk>}) and the 256 bytes (4-259).
+   */
+  public static final OptConfig OPT_CONFIG =
+      new OptConfig(260, 32, 2, 2, 64, 64, 32, true, true, 1e-5f);
+
+  /**
+   * Post-LN OPT with embedding projection (opt-350m's layout): decoder width 32, embeddings and
+   * LM head 16 ({@code project_in} / {@code project_out}), no final layer norm.
+   */
+  public static final OptConfig OPT_350M_STYLE_CONFIG =
+      new OptConfig(260, 32, 2, 4, 64, 64, 16, false, false, 1e-5f);
+
+  /**
+   * Random OPT weights for {@code c} under HF names without the {@code model.decoder.} prefix
+   * ({@code nn.Linear} weights as {@code [out, in]}).
+   */
+  public static Map<String, FloatTensor> optWeights(OptConfig c, long seed) {
+    Random r = new Random(seed);
+    Map<String, FloatTensor> w = new HashMap<>();
+    int h = c.hiddenSize();
+    int e = c.wordEmbedProjDim();
+    w.put("embed_tokens.weight", gauss(r, 0.5f, 0, c.vocabSize(), e));
+    w.put("embed_positions.weight", gauss(r, 0.2f, 0,
+        c.maxPositions() + OptConfig.POSITION_OFFSET, h));
+    if (c.projects()) {
+      w.put("project_in.weight", gauss(r, (float) (1 / Math.sqrt(e)), 0, h, e));
+      w.put("project_out.weight", gauss(r, (float) (1 / Math.sqrt(h)), 0, e, h));
+    }
+    for (int i = 0; i < c.numLayers(); i++) {
+      String p = "layers." + i;
+      for (String proj : List.of("q_proj", "k_proj", "v_proj", "out_proj")) {
+        linear(w, r, p + ".self_attn." + proj, h, h);
+      }
+      gpt2LayerNorm(w, r, p + ".self_attn_layer_norm", h);
+      linear(w, r, p + ".fc1", h, c.ffnDim());
+      linear(w, r, p + ".fc2", c.ffnDim(), h);
+      gpt2LayerNorm(w, r, p + ".final_layer_norm", h);
+    }
+    if (c.finalLayerNorm()) {
+      gpt2LayerNorm(w, r, "final_layer_norm", h);
+    }
+    return w;
+  }
+
+  /**
+   * Writes a tiny random OPT causal LM (architecture {@code opt-clm}) of layout {@code config}
+   * with a byte-level tokenizer ({@code </s>} = 2, {@code <pad>} = 1) into {@code dir}.
+   */
+  public static ModelDir optClm(Path dir, long seed, OptConfig config) throws IOException {
+    Map<String, FloatTensor> w = optWeights(config, seed);
+    java.nio.file.Files.createDirectories(dir);
+    ByteLevelBpe.writeByteTokenizerJson(dir.resolve(BertModelWriter.TOKENIZER_FILE),
+        ByteLevelBpe.OPT_SPECIALS);
+    return OptModelWriter.write(dir, dir.getFileName().toString(), config, name -> {
+      FloatTensor t = w.get(name);
+      if (t == null) {
+        throw new IllegalArgumentException("no tiny weight " + name);
+      }
+      return t;
+    }, 2, 1, Map.of("kind", "tiny-random", "seed", Long.toString(seed)));
+  }
+
+  // ---- CLIP (ALGORITHMS.md §6.3) ----
+
+  /**
+   * BPE merges of the tiny CLIP tokenizer, in rank order: enough to make {@code a}, {@code photo},
+   * {@code of}, {@code red}, {@code green}, {@code cat} and {@code dog} single tokens and leave
+   * everything else to bytes.
+   */
+  public static final List<String> CLIP_MERGES = List.of("g r", "e e", "gr ee", "gree n</w>",
+      "r e", "re d</w>", "c a", "ca t</w>", "p h", "o t", "ph ot", "phot o</w>", "o f</w>",
+      "d o", "do g</w>");
+
+  /**
+   * Text: hidden 32, MLP 64, 2 layers, 2 heads, CLIP's 77 positions, quick_gelu, pooled at the
+   * first {@code <|endoftext|>}; vision: 16×16 images in 4×4 patches, hidden 32, MLP 64, 2 layers,
+   * 2 heads, exact gelu (so both activations are exercised); projections of 16.
+   */
+  public static final ClipConfig CLIP_CONFIG = new ClipConfig(
+      new ClipConfig.Text(ClipTokenizer.vocab(CLIP_MERGES).size(), 32, 64, 2, 2,
+          ClipTokenizer.CONTEXT_LENGTH, ClipConfig.QUICK_GELU, 1e-5f,
+          ClipTokenizer.vocab(CLIP_MERGES).get(ClipTokenizer.END_OF_TEXT)),
+      new ClipConfig.Vision(32, 64, 2, 2, 16, 4, 3, ClipConfig.GELU, 1e-5f),
+      16);
+
+  /** The tiny CLIP's preprocessing: OpenAI's mean and std, bicubic, at 16 pixels. */
+  public static final ModelManifest.ImagePreprocessing CLIP_PREPROCESSING =
+      new ModelManifest.ImagePreprocessing(16, 16, 16, 3, 1 / 255f,
+          new float[] {0.48145466f, 0.4578275f, 0.40821073f},
+          new float[] {0.26862954f, 0.26130258f, 0.27577711f});
+
+  /** Random CLIP weights for {@code config} under HF {@code CLIPModel} names. */
+  public static Map<String, FloatTensor> clipWeights(ClipConfig config, long seed) {
+    Random r = new Random(seed);
+    Map<String, FloatTensor> w = new HashMap<>();
+    ClipConfig.Text t = config.text();
+    w.put("text_model.embeddings.token_embedding.weight",
+        gauss(r, 0.5f, 0, t.vocabSize(), t.hiddenSize()));
+    w.put("text_model.embeddings.position_embedding.weight",
+        gauss(r, 0.2f, 0, t.maxPositions(), t.hiddenSize()));
+    for (int i = 0; i < t.numLayers(); i++) {
+      clipLayer(w, r, "text_model.encoder.layers." + i, t.hiddenSize(), t.intermediateSize());
+    }
+    gpt2LayerNorm(w, r, "text_model.final_layer_norm", t.hiddenSize());
+    w.put("text_projection.weight", gauss(r, (float) (1 / Math.sqrt(t.hiddenSize())), 0,
+        config.projectionDim(), t.hiddenSize()));
+    ClipConfig.Vision v = config.vision();
+    int h = v.hiddenSize();
+    w.put("vision_model.embeddings.class_embedding", gauss(r, 0.5f, 0, h));
+    w.put("vision_model.embeddings.patch_embedding.weight", gauss(r,
+        (float) (1 / Math.sqrt(v.numChannels() * v.patchSize() * v.patchSize())), 0, h,
+        v.numChannels(), v.patchSize(), v.patchSize()));
+    w.put("vision_model.embeddings.position_embedding.weight",
+        gauss(r, 0.2f, 0, v.numPositions(), h));
+    gpt2LayerNorm(w, r, "vision_model.pre_layrnorm", h);
+    for (int i = 0; i < v.numLayers(); i++) {
+      clipLayer(w, r, "vision_model.encoder.layers." + i, h, v.intermediateSize());
+    }
+    gpt2LayerNorm(w, r, "vision_model.post_layernorm", h);
+    w.put("visual_projection.weight", gauss(r, (float) (1 / Math.sqrt(h)), 0,
+        config.projectionDim(), h));
+    return w;
+  }
+
+  /**
+   * Writes a tiny random CLIP (architecture {@code clip}: {@link #CLIP_CONFIG}, the
+   * {@link #CLIP_MERGES} tokenizer, {@link #CLIP_PREPROCESSING}) into {@code dir}; its store
+   * name is the directory's.
+   */
+  public static ModelDir clip(Path dir, long seed) throws IOException {
+    Map<String, FloatTensor> w = clipWeights(CLIP_CONFIG, seed);
+    java.nio.file.Files.createDirectories(dir);
+    ClipTokenizer.writeTokenizerJson(dir.resolve(BertModelWriter.TOKENIZER_FILE), CLIP_MERGES);
+    Map<String, Integer> vocab = ClipTokenizer.vocab(CLIP_MERGES);
+    return ClipModelWriter.write(dir, dir.getFileName().toString(), CLIP_CONFIG, name -> {
+      FloatTensor t = w.get(name);
+      if (t == null) {
+        throw new IllegalArgumentException("no tiny weight " + name);
+      }
+      return t;
+    }, vocab.get(ClipTokenizer.START_OF_TEXT), vocab.get(ClipTokenizer.END_OF_TEXT),
+        CLIP_PREPROCESSING, Map.of("kind", "tiny-random", "seed", Long.toString(seed)));
+  }
+
+  /** One {@code CLIPEncoderLayer}'s weights; HF Linear weights are {@code [out, in]}. */
+  private static void clipLayer(Map<String, FloatTensor> w, Random r, String p, int h,
+      int inter) {
+    gpt2LayerNorm(w, r, p + ".layer_norm1", h);
+    for (String proj : List.of("q_proj", "k_proj", "v_proj", "out_proj")) {
+      linear(w, r, p + ".self_attn." + proj, h, h);
+    }
+    gpt2LayerNorm(w, r, p + ".layer_norm2", h);
+    linear(w, r, p + ".mlp.fc1", h, inter);
+    linear(w, r, p + ".mlp.fc2", inter, h);
+  }
+
+  /** An {@code nn.Linear}: weight {@code [out, in]}, bias {@code [out]}. */
+  private static void linear(Map<String, FloatTensor> w, Random r, String scope, int in,
+      int out) {
+    w.put(scope + ".weight", gauss(r, (float) (1 / Math.sqrt(in)), 0, out, in));
+    w.put(scope + ".bias", gauss(r, 0.1f, 0, out));
   }
 
   // ---- RoBERTa and sequence classifiers (encoders) ----

@@ -1,5 +1,6 @@
 package dev.pin.reward.ort;
 
+import dev.pin.platform.models.ort.ClipEncoder;
 import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.models.ort.OrtSessions;
@@ -8,6 +9,7 @@ import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.store.ModelStore;
 import dev.pin.platform.models.ort.SequenceEncoder;
+import dev.pin.reward.backend.ClipModel;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.SequenceClassifier;
 import dev.pin.reward.backend.TaskLanguageModel;
@@ -23,16 +25,17 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The reward service's models, from the model store through ONNX Runtime: one session per (model,
  * precision), shared by every task that names it. Masked LMs (bert-mlm, roberta-mlm) serve
- * classification; sequence classifiers (bert-cls, roberta-cls) serve as style and fluency
- * classifiers and every BERT-family encoder as BERTScore's content model (§6.2). Roles whose
- * architecture the store lacks resolve to empty and registration answers FAILED_PRECONDITION
- * naming the model.
+ * classification; CLIP models (clip) serve image inversion and the EmbedText/EmbedImage RPCs;
+ * sequence classifiers (bert-cls, roberta-cls) serve as style and fluency classifiers and every
+ * BERT-family encoder as BERTScore's content model (§6.2). Roles whose architecture the store
+ * lacks resolve to empty and registration answers FAILED_PRECONDITION naming the model.
  */
 public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
   private final ModelStore store;
   private final OrtConfig ort;
   private final OrtSessions sessions = new OrtSessions();
   private final Map<ModelRef, TaskLanguageModel> languageModels = new ConcurrentHashMap<>();
+  private final Map<String, OrtClipModel> clips = new ConcurrentHashMap<>();
 
   public OrtModelCatalog(ModelStore store, OrtConfig ort) {
     this.store = store;
@@ -60,6 +63,27 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
         || ModelManifest.ARCH_ROBERTA_MLM.equals(m.architecture());
   }
 
+  // ---- CLIP (§6.3) ----
+
+  /**
+   * A {@code clip} model of the store, loaded once per name and shared by every task and the
+   * EmbedText/EmbedImage RPCs (CLIP runs in float32; a requested precision is ignored).
+   */
+  @Override
+  public Optional<ClipModel> clip(ModelRef ref) {
+    Optional<ModelDir> dir = store.find(ref.getName());
+    if (dir.isEmpty() || !ModelManifest.ARCH_CLIP.equals(dir.get().manifest().architecture())) {
+      return Optional.empty();
+    }
+    return Optional.of(clips.computeIfAbsent(ref.getName(), n -> {
+      try {
+        return new OrtClipModel(n, ClipEncoder.open(dir.get(), ort, sessions));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot load " + n + ": " + e.getMessage(), e);
+      }
+    }));
+  }
+
   private static Precision precision(ModelPrecision p) {
     return p == ModelPrecision.MODEL_PRECISION_INT8 ? Precision.INT8 : Precision.FP32;
   }
@@ -71,9 +95,11 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
 
   /** Loads a model before the service turns SERVING (reward.preload-models). */
   public void preload(String name) {
-    if (languageModel(ModelRef.newBuilder().setName(name).build()).isEmpty()) {
+    ModelRef ref = ModelRef.newBuilder().setName(name).build();
+    if (languageModel(ref).isEmpty() && clip(ref).isEmpty()) {
       throw new IllegalStateException("reward.preload-models names '" + name + "', which is not a "
-          + "masked LM in the model store at " + store.home() + " (see `pin models list`)");
+          + "masked LM or CLIP model in the model store at " + store.home()
+          + " (see `pin models list`)");
     }
   }
 
@@ -131,6 +157,8 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
     languageModels.clear();
     classifiers.clear();
     embedders.clear();
+    clips.values().forEach(OrtClipModel::close);
+    clips.clear();
     sessions.close();
   }
 }

@@ -1,28 +1,29 @@
 package dev.pin.scorer.faithfulness;
 
 import dev.pin.v1.Prompt;
+import dev.pin.v1.Split;
 import java.util.List;
 
 /**
- * The faithfulness proxies of "Towards Interpretable Soft Prompts" (ALGORITHMS.md §7.2), which
- * need the Reward service's task scoring. This is the seam: the scorer calls it when a request
- * names a task handle; an implementation over the Reward client plugs in through {@code
- * ScorerServer}'s constructor. Until one is plugged in such requests get FAILED_PRECONDITION.
+ * The two measurements behind the faithfulness proxies of "Towards Interpretable Soft Prompts"
+ * (ALGORITHMS.md §7.2: "the readable prompt drives the model the way the trained prompt does"),
+ * which need the task: {@link RewardTaskFaithfulness} answers them over the Reward service's gRPC
+ * API. The scorer-service README defines what the Interpretability RPC derives from them.
  *
- * <p>Implementations may throw {@link io.grpc.StatusRuntimeException} (e.g. NOT_FOUND for an
- * unknown handle); the scorer passes the status on.
+ * <p>Implementations may throw {@link io.grpc.StatusRuntimeException} (NOT_FOUND for an unknown
+ * handle, UNAVAILABLE when the Reward service cannot be reached); the scorer passes it on.
  */
 public interface TaskFaithfulness {
   /**
-   * Round-trip agreement per prompt, in [0, 1]: the share of the task's examples on which the task
-   * model predicts the same label when fed the prompt's text (re-tokenised by the task model) as
-   * when fed its token ids.
+   * Round trip per prompt: 1 when the prompt's text, re-tokenised by {@code taskHandle}'s task
+   * model tokenizer, gives exactly the prompt's {@code token_ids}; 0 when it does not; NaN for a
+   * prompt without {@code token_ids}.
    */
-  double[] roundTripAgreement(String taskHandle, List<Prompt> prompts);
+  double[] roundTrip(String taskHandle, List<Prompt> prompts);
 
   /**
-   * Gain transfer per prompt: (score with the prompt − score with the empty prompt) on {@code
-   * transferTaskHandle}'s task model, divided by the same gain on {@code taskHandle}'s.
+   * Gain per prompt on {@code taskHandle}'s task: {@code R(z) − R(∅)}, the Reward service's task
+   * reward of the prompt's text minus that of the empty prompt, on {@code split}.
    */
-  double[] gainTransfer(String taskHandle, String transferTaskHandle, List<Prompt> prompts);
+  double[] gains(String taskHandle, List<Prompt> prompts, Split split);
 }

@@ -25,7 +25,10 @@ import java.util.Map;
  * to the model in batches of at most {@code maxBatchSequences}. Only the masked position goes
  * through the MLM head. Thread-safe when the model is.
  */
-public final class MaskedLmNaturalness {
+public final class MaskedLmNaturalness implements NaturalnessScorer {
+  /** WordPiece marks a piece that continues the previous token's word with this prefix. */
+  private static final String CONTINUATION = "##";
+
   private final MaskedScoringLm lm;
   private final int maxBatchSequences;
 
@@ -53,8 +56,66 @@ public final class MaskedLmNaturalness {
   }
 
   /** The prompt text re-tokenised by the scoring model, without {@code [CLS]/[SEP]}. */
+  @Override
   public int[] tokenize(String text) {
     return lm.tokenizer().ids(text);
+  }
+
+  @Override
+  public String name() {
+    return lm.name();
+  }
+
+  @Override
+  public int vocabSize() {
+    return lm.vocabSize();
+  }
+
+  @Override
+  public Convention defaultConvention() {
+    return Convention.MASKED_PSEUDO_PPL;
+  }
+
+  @Override
+  public boolean supports(Convention convention) {
+    return convention == Convention.MASKED_PSEUDO_PPL;
+  }
+
+  /** {@code [CLS]}, {@code [SEP]} and {@code [MASK]} would corrupt the masked copies. */
+  @Override
+  public boolean isSpecial(int id) {
+    return id == lm.clsId() || id == lm.sepId() || id == lm.maskId();
+  }
+
+  @Override
+  public String token(int id) {
+    return lm.tokenizer().token(id);
+  }
+
+  @Override
+  public String surface(int id) {
+    String t = token(id);
+    return t.startsWith(CONTINUATION) ? t.substring(CONTINUATION.length()) : t;
+  }
+
+  @Override
+  public boolean continuesWord(int id) {
+    return token(id).startsWith(CONTINUATION);
+  }
+
+  @Override
+  public long cost(int numTokens, Convention convention) {
+    return cost(numTokens);
+  }
+
+  @Override
+  public List<NaturalnessResult> score(List<int[]> prompts, Convention convention, int priorTopK,
+      Runnable beforeEachBatch) throws IOException {
+    if (convention != Convention.MASKED_PSEUDO_PPL) {
+      throw new IllegalArgumentException(lm.name() + " is a masked LM; it cannot score "
+          + convention);
+    }
+    return score(prompts, priorTopK, beforeEachBatch);
   }
 
   /** A sequence and the position whose logits are read. */
@@ -175,7 +236,7 @@ public final class MaskedLmNaturalness {
       }
       int numTokens = pll[p].length;
       out.add(new NaturalnessResult(lm.name(), prompts.get(p).clone(), pll[p], sum,
-          Math.exp(-sum / numTokens), List.of(prior[p]), priorTopK));
+          Math.exp(-sum / numTokens), List.of(prior[p]), priorTopK, Convention.MASKED_PSEUDO_PPL));
     }
     return out;
   }

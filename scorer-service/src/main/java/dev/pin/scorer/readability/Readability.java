@@ -22,18 +22,39 @@ public final class Readability {
    * word pieces count as not words. NaN for an empty prompt.
    */
   public static double dictionaryWordShare(List<String> tokens, WordList words) {
-    if (tokens.isEmpty()) {
+    boolean[] continues = new boolean[tokens.size()];
+    for (int t = 0; t < continues.length; t++) {
+      continues[t] = tokens.get(t).startsWith(CONTINUATION);
+    }
+    return dictionaryWordShare(tokens, continues, words);
+  }
+
+  /**
+   * The same rule for any subword vocabulary: token t counts when {@code continues[t]} is false
+   * (it starts a word), {@code continues[t + 1]} is false (the word ends with it) and its surface
+   * text is in {@code words}. NaN for an empty prompt.
+   *
+   * @param surfaces each token's characters as they appear in the word ({@code ##ly} → {@code ly},
+   *     {@code Ġgreat} → {@code great})
+   * @param continues whether each token continues the previous token's word
+   */
+  public static double dictionaryWordShare(List<String> surfaces, boolean[] continues,
+      WordList words) {
+    if (surfaces.size() != continues.length) {
+      throw new IllegalArgumentException(surfaces.size() + " tokens, " + continues.length
+          + " continuation flags");
+    }
+    if (surfaces.isEmpty()) {
       return Double.NaN;
     }
     int whole = 0;
-    for (int t = 0; t < tokens.size(); t++) {
-      String token = tokens.get(t);
-      boolean continued = t + 1 < tokens.size() && tokens.get(t + 1).startsWith(CONTINUATION);
-      if (!token.startsWith(CONTINUATION) && !continued && words.contains(token)) {
+    for (int t = 0; t < surfaces.size(); t++) {
+      boolean continued = t + 1 < surfaces.size() && continues[t + 1];
+      if (!continues[t] && !continued && words.contains(surfaces.get(t))) {
         whole++;
       }
     }
-    return (double) whole / tokens.size();
+    return (double) whole / surfaces.size();
   }
 
   /**

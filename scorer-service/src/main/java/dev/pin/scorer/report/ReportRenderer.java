@@ -65,7 +65,7 @@ public final class ReportRenderer {
       html.append("<h2>").append(htmlText(heading)).append("</h2>\n<p>Run <code>")
           .append(htmlText(run.getRunId())).append("</code>, method ").append(method(run))
           .append(".</p>\n");
-      table(run, rows.get(r), md, html);
+      table(run, rows.get(r), provenance, md, html);
       if (run.getCurvesCount() > 0) {
         String name = assetNames.get(r);
         assets.add(ReportAsset.newBuilder().setName(name).setContentType("image/png")
@@ -94,14 +94,20 @@ public final class ReportRenderer {
   private static String provenanceLine(Provenance p, boolean html) {
     String model = html ? "<code>" + htmlText(p.model()) + "</code>" : "`" + p.model() + "`";
     String words = html ? "<code>" + htmlText(p.wordList()) + "</code>" : "`" + p.wordList() + "`";
-    return "Readability columns: pseudo-PPL = " + (html ? htmlText(p.convention()) : p.convention())
+    return "Readability columns: " + pplColumn(p) + " = "
+        + (html ? htmlText(p.convention()) : p.convention())
         + " under " + model + " (lower is more natural); prior top-k share with k = "
         + p.priorTopK() + "; dictionary share against " + words
         + "; repetition = share of tokens repeating an earlier one.";
   }
 
-  private static void table(ReportRun run, List<ReadabilityRow> rows, StringBuilder md,
-      StringBuilder html) {
+  /** "PPL" under a causal LM, "pseudo-PPL" under a masked one (§7.3). */
+  private static String pplColumn(Provenance p) {
+    return p.convention().startsWith("causal") ? "PPL" : "pseudo-PPL";
+  }
+
+  private static void table(ReportRun run, List<ReadabilityRow> rows, Provenance provenance,
+      StringBuilder md, StringBuilder html) {
     if (run.getPromptsCount() == 0) {
       md.append("No prompts.\n");
       html.append("<p>No prompts.</p>\n");
@@ -113,7 +119,8 @@ public final class ReportRenderer {
     }
     List<String> header = new ArrayList<>(List.of("label", "prompt"));
     header.addAll(scoreNames);
-    header.addAll(List.of("pseudo-PPL", "dictionary share", "prior top-k share", "repetition"));
+    header.addAll(List.of(pplColumn(provenance), "dictionary share", "prior top-k share",
+        "repetition"));
     md.append('|');
     html.append("<table>\n<thead><tr>");
     for (String h : header) {

@@ -1,6 +1,7 @@
 package dev.pin.platform.models.importer;
 
 import dev.pin.platform.models.onnx.BertMlmGraph;
+import dev.pin.platform.models.onnx.CausalLayout;
 import dev.pin.platform.models.onnx.Gpt2Config;
 import dev.pin.platform.models.onnx.Gpt2Graph;
 import dev.pin.platform.models.onnx.Weights;
@@ -10,6 +11,8 @@ import dev.pin.platform.models.store.ModelManifest.SpecialToken;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,10 +46,34 @@ public final class Gpt2ModelWriter {
     new ModelManifest(ModelManifest.FORMAT_VERSION, name, ModelManifest.ARCH_GPT2_CLM, CLM_ROLES,
         config.hiddenSize(), config.vocabSize(), config.numLayers(), config.numHeads(),
         config.maxPositions(), false, Map.of("bos", eot, "eos", eot, "pad", eot),
-        List.of(Gpt2Graph.INPUT_IDS, Gpt2Graph.ATTENTION_MASK, Gpt2Graph.POSITIONS),
-        Map.of("logits", Gpt2Graph.LOGITS, "last_hidden_state", Gpt2Graph.LAST_HIDDEN_STATE),
+        cacheInputs(List.of(Gpt2Graph.INPUT_IDS, Gpt2Graph.ATTENTION_MASK, Gpt2Graph.POSITIONS),
+            config.numLayers()),
+        cacheOutputs(config.numLayers()),
         Map.of("model", BertModelWriter.MODEL_FILE, "tokenizer", BertModelWriter.TOKENIZER_FILE),
         ModelDir.sha256(model), source).write(dir);
     return ModelDir.open(dir);
+  }
+
+  /** {@code base} followed by each layer's {@code past_key_values.N.key|value}. */
+  public static List<String> cacheInputs(List<String> base, int layers) {
+    List<String> in = new ArrayList<>(base);
+    for (int i = 0; i < layers; i++) {
+      in.add(CausalLayout.pastName(i, "key"));
+      in.add(CausalLayout.pastName(i, "value"));
+    }
+    return in;
+  }
+
+  /** logits, last_hidden_state and each layer's {@code present.N.key|value}, by role. */
+  public static Map<String, String> cacheOutputs(int layers) {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("logits", Gpt2Graph.LOGITS);
+    out.put("last_hidden_state", Gpt2Graph.LAST_HIDDEN_STATE);
+    for (int i = 0; i < layers; i++) {
+      for (String kind : List.of("key", "value")) {
+        out.put(CausalLayout.presentName(i, kind), CausalLayout.presentName(i, kind));
+      }
+    }
+    return out;
   }
 }

@@ -92,7 +92,7 @@ public final class HfGpt2Importer {
     }
   }
 
-  private static int endOfTextId(Path tokenizer) throws IOException {
+  static int endOfTextId(Path tokenizer) throws IOException {
     JsonObject tj = json(tokenizer);
     if (tj.has("added_tokens")) {
       for (JsonElement e : tj.getAsJsonArray("added_tokens")) {

@@ -7,5 +7,10 @@
  * dev.pin.platform.models.importer.HfEncoderImporter} converts HuggingFace RoBERTa masked LMs and
  * BERT/RoBERTa sequence classifiers, written by {@link
  * dev.pin.platform.models.importer.EncoderModelWriter}.
+ *
+ * <p>{@link dev.pin.platform.models.importer.HfClipImporter} converts a HuggingFace
+ * {@code CLIPModel} (safetensors, {@code config.json}, {@code tokenizer.json},
+ * {@code preprocessor_config.json}) into a {@code clip} directory via
+ * {@link dev.pin.platform.models.importer.ClipModelWriter}.
  */
 package dev.pin.platform.models.importer;

@@ -17,12 +17,18 @@ import java.util.Set;
  * names without the {@code transformer.} prefix ({@code wte.weight}, {@code h.0.attn.c_attn.weight}
  * …). HF's {@code Conv1D} stores {@code [in, out]}, so kernels are used as they are.
  *
- * <p>Inputs: int64 {@code input_ids}, {@code attention_mask} {@code [batch, sequence]} (right
- * padding) and {@code positions} {@code [batch, k]}. Outputs: {@code last_hidden_state}
- * {@code [batch, sequence, hidden]} after {@code ln_f} (the policy's {@code h_t}, ALGORITHMS.md
- * §2) and {@code logits} {@code [batch, k, vocab]} at the requested positions (see
- * {@link BertMlmGraph} for why positions). The attention mask is causal × padding; GELU is GPT-2's
- * tanh approximation.
+ * <p>Inputs ({@link CausalLayout#PIN}): int64 {@code input_ids} {@code [batch, sequence]}, {@code
+ * attention_mask} {@code [batch, past + sequence]} (the cached columns, then the new ones; zeros
+ * mark padding on either side), {@code positions} {@code [batch, k]} and, per layer, the key/value
+ * cache {@code past_key_values.N.key|value} {@code [batch, heads, past, head]} (past = 0 on the
+ * first step). Position ids are {@code cumsum(attention_mask) − 1} over past and new columns (HF's
+ * {@code generate} convention), so left-padded, right-padded and cached rows all get their real
+ * positions. Outputs: {@code last_hidden_state} {@code [batch, sequence, hidden]} after {@code
+ * ln_f} (the policy's {@code h_t}, ALGORITHMS.md §2), {@code logits} {@code [batch, k, vocab]} at
+ * the requested positions (see {@link BertMlmGraph} for why positions) and {@code
+ * present.N.key|value} {@code [batch, heads, past + sequence, head]}, the next step's cache. The
+ * attention mask is causal (offset by the past) × padding; GELU is GPT-2's tanh approximation.
+ * {@link CausalLayout#OPTIMUM} emits HF optimum's interface instead (see there).
  */
 public final class Gpt2Graph {
   public static final String INPUT_IDS = BertMlmGraph.INPUT_IDS;
@@ -31,20 +37,30 @@ public final class Gpt2Graph {
   public static final String LOGITS = BertMlmGraph.LOGITS;
   public static final String LAST_HIDDEN_STATE = BertMlmGraph.LAST_HIDDEN_STATE;
 
+  public static final String POSITION_IDS = CausalLayout.POSITION_IDS;
+
   private final Gpt2Config config;
   private final Weights weights;
+  private final CausalLayout layout;
   private final GraphBuilder g = new GraphBuilder("gpt2_clm");
   private final Set<String> initialized = new HashSet<>();
 
-  private Gpt2Graph(Gpt2Config config, Weights weights) {
+  private Gpt2Graph(Gpt2Config config, Weights weights, CausalLayout layout) {
     this.config = config;
     this.weights = weights;
+    this.layout = layout;
   }
 
-  /** Builds the model proto; weight bytes are wrapped, not copied. */
+  /** Builds the model proto in {@link CausalLayout#PIN}; weight bytes are wrapped, not copied. */
   public static ModelProto build(Gpt2Config config, Weights weights, String docString)
       throws IOException {
-    return new Gpt2Graph(config, weights).emit(docString);
+    return build(config, weights, docString, CausalLayout.PIN);
+  }
+
+  /** Builds the model proto in {@code layout}. */
+  public static ModelProto build(Gpt2Config config, Weights weights, String docString,
+      CausalLayout layout) throws IOException {
+    return new Gpt2Graph(config, weights, layout).emit(docString);
   }
 
   private String w(String name, long... shape) throws IOException {
@@ -87,38 +103,41 @@ public final class Gpt2Graph {
     int h = config.hiddenSize();
     var gp = g.proto();
     gp.addInput(valueInfo(INPUT_IDS, DataType.INT64, "batch", "sequence"));
-    gp.addInput(valueInfo(ATTENTION_MASK, DataType.INT64, "batch", "sequence"));
-    gp.addInput(valueInfo(POSITIONS, DataType.INT64, "batch", "positions"));
+    gp.addInput(valueInfo(ATTENTION_MASK, DataType.INT64, "batch", "total"));
+    if (layout == CausalLayout.PIN) {
+      gp.addInput(valueInfo(POSITIONS, DataType.INT64, "batch", "positions"));
+    } else {
+      gp.addInput(valueInfo(POSITION_IDS, DataType.INT64, "batch", "sequence"));
+    }
+    CausalLayout.addPastInputs(gp, config.numLayers(), config.numHeads(), config.headSize());
 
     String s = "embeddings";
     String tok = g.node("Gather", s, new String[] {w("wte.weight", config.vocabSize(), h),
         INPUT_IDS});
-    String shape = g.node("Shape", s, new String[] {INPUT_IDS});
-    String seqLen = g.node("Gather", s, new String[] {shape, g.int64(new long[] {1})});
-    String range = g.node("Range", s, new String[] {g.int64(new long[] {0}), seqLen,
-        g.int64(new long[] {1})});
+    CausalLayout.Lengths len = CausalLayout.lengths(g);
+    String positionIds = layout == CausalLayout.PIN
+        ? CausalLayout.positionIdsFromMask(g, len, false) : POSITION_IDS;
     String pos = g.node("Gather", s, new String[] {w("wpe.weight", config.maxPositions(), h),
-        g.node("Unsqueeze", s, new String[] {range, g.int64(new long[] {0}, 1)})});
+        positionIds});
     String x = g.node("Add", s, new String[] {tok, pos});
 
-    String mask = causalMask(seqLen);
+    String mask = CausalLayout.attentionBias(g, len);
     for (int i = 0; i < config.numLayers(); i++) {
       x = block(i, x, mask);
     }
     x = layerNorm(x, "ln_f");
     g.node("Identity", "output", new String[] {x});
     String hidden = renameLast(LAST_HIDDEN_STATE);
+    CausalLayout.tiedHead(g, layout, hidden, "wte.weight");
 
-    String idx = g.node("Unsqueeze", "gather_positions",
-        new String[] {POSITIONS, g.int64(new long[] {2}, 1)});
-    String picked = g.node("GatherND", "gather_positions", new String[] {hidden, idx},
-        attr("batch_dims", 1L));
-    String wteT = g.node("Transpose", "lm_head", new String[] {"wte.weight"}, attrs("perm", 1, 0));
-    g.node("MatMul", "lm_head", new String[] {picked, wteT});
-    renameLast(LOGITS);
-
-    gp.addOutput(valueInfo(LAST_HIDDEN_STATE, DataType.FLOAT, "batch", "sequence", h));
-    gp.addOutput(valueInfo(LOGITS, DataType.FLOAT, "batch", "positions", config.vocabSize()));
+    if (layout == CausalLayout.PIN) {
+      gp.addOutput(valueInfo(LAST_HIDDEN_STATE, DataType.FLOAT, "batch", "sequence", h));
+      gp.addOutput(valueInfo(LOGITS, DataType.FLOAT, "batch", "positions", config.vocabSize()));
+    } else {
+      // As optimum's causal-lm export: logits and the cache only, no hidden states.
+      gp.addOutput(valueInfo(LOGITS, DataType.FLOAT, "batch", "sequence", config.vocabSize()));
+    }
+    CausalLayout.addPresentOutputs(gp, config.numLayers(), config.numHeads(), config.headSize());
     return ModelProto.newBuilder()
         .setIrVersion(BertMlmGraph.IR_VERSION)
         .setProducerName("pin")
@@ -127,22 +146,6 @@ public final class Gpt2Graph {
             .setVersion(BertMlmGraph.OPSET))
         .setGraph(gp)
         .build();
-  }
-
-  /** (1 - lowerTriangle[s, s] · padding[b, 1, 1, s]) · -10000 → [b, 1, s, s]. */
-  private String causalMask(String seqLen) {
-    String s = "mask";
-    String len1 = g.node("Unsqueeze", s, new String[] {seqLen, g.int64(new long[] {0}, 1)});
-    String sq = g.node("Concat", s, new String[] {len1, len1}, attr("axis", 0L));
-    String ones = g.node("ConstantOfShape", s, new String[] {sq},
-        GraphBuilder.tensorAttr("value", 1f));
-    String lower = g.node("Trilu", s, new String[] {ones}, attr("upper", 0L));
-    String pad = g.node("Unsqueeze", s,
-        new String[] {ATTENTION_MASK, g.int64(new long[] {1, 2}, 2)});
-    pad = g.node("Cast", s, new String[] {pad}, attr("to", (long) DataType.FLOAT.getNumber()));
-    String both = g.node("Mul", s, new String[] {lower, pad});
-    String inv = g.node("Sub", s, new String[] {g.scalar(1f), both});
-    return g.node("Mul", s, new String[] {inv, g.scalar(BertMlmGraph.MASK_VALUE)});
   }
 
   private String block(int i, String x, String mask) throws IOException {
@@ -161,17 +164,8 @@ public final class Gpt2Graph {
           new String[] {g.node("MatMul", p + ".attn." + names[j], new String[] {a, k}), b});
       qkv[j] = g.node("Reshape", p + ".attn", new String[] {y, shape4});
     }
-    String q = g.node("Transpose", p + ".attn", new String[] {qkv[0]}, attrs("perm", 0, 2, 1, 3));
-    String k = g.node("Transpose", p + ".attn", new String[] {qkv[1]}, attrs("perm", 0, 2, 3, 1));
-    String v = g.node("Transpose", p + ".attn", new String[] {qkv[2]}, attrs("perm", 0, 2, 1, 3));
-    String scores = g.node("MatMul", p + ".attn", new String[] {q, k});
-    scores = g.node("Div", p + ".attn",
-        new String[] {scores, g.scalar((float) Math.sqrt(config.headSize()))});
-    scores = g.node("Add", p + ".attn", new String[] {scores, mask});
-    String probs = g.node("Softmax", p + ".attn", new String[] {scores}, attr("axis", -1L));
-    String ctx = g.node("MatMul", p + ".attn", new String[] {probs, v});
-    ctx = g.node("Transpose", p + ".attn", new String[] {ctx}, attrs("perm", 0, 2, 1, 3));
-    ctx = g.node("Reshape", p + ".attn", new String[] {ctx, g.int64(new long[] {0, 0, h}, 3)});
+    String ctx = CausalLayout.cachedAttention(g, p + ".attn", i, qkv[0], qkv[1], qkv[2], mask,
+        (float) (1 / Math.sqrt(config.headSize())), h);
     String o = dense(ctx, p + ".attn.c_proj", h, h);
     x = g.node("Add", p, new String[] {x, o});
     String m = layerNorm(x, p + ".ln_2");

@@ -11,5 +11,8 @@
  * the GELUs (BiasGelu), the scaled QK products (FusedMatMul) and, in the int8 graph,
  * DynamicQuantizeMatMul; its Attention fusion only matches pre-opset-13 graphs, so attention runs
  * unfused.
+ *
+ * <p>{@link dev.pin.platform.models.onnx.ClipGraph} emits a HuggingFace CLIP's text and vision
+ * towers with their projections as two graphs (ALGORITHMS.md §6.3), in the same standard forms.
  */
 package dev.pin.platform.models.onnx;

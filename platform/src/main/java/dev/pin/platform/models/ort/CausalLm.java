@@ -9,15 +9,16 @@ import java.util.List;
 /**
  * A GPT-2-style causal LM (architecture {@code gpt2-clm}) on ONNX Runtime: next-token logits, the
  * final hidden state of a prefix (the causal policy's {@code h_t}, ALGORITHMS.md §2) and sequence
- * log-likelihoods for perplexity (§7.3). Sequences are right-padded with {@code <|endoftext|>}
- * under a zero attention mask, which the causal mask makes invisible to real positions.
- * Thread-safe. No KV cache: each call recomputes its prefixes.
+ * log-likelihoods for perplexity (§7.3). The batch methods right-pad sequences with the pad token
+ * under a zero attention mask, which the causal mask makes invisible to real positions, and
+ * recompute their prefixes; {@link #startDecoding} decodes incrementally over the graph's
+ * key/value cache (left padding, see {@link DecodingState}). Thread-safe.
  */
 public final class CausalLm {
   private final ModelDir model;
-  private final LmRunner runner;
+  private final CausalRunner runner;
 
-  private CausalLm(ModelDir model, LmRunner runner) {
+  private CausalLm(ModelDir model, CausalRunner runner) {
     this.model = model;
     this.runner = runner;
   }
@@ -31,13 +32,45 @@ public final class CausalLm {
   public static CausalLm open(ModelDir model, OrtConfig config, OrtSessions sessions)
       throws IOException {
     ModelManifest m = model.manifest();
-    if (!ModelManifest.ARCH_GPT2_CLM.equals(m.architecture())) {
+    if (!isCausal(m.architecture())) {
       throw new IllegalArgumentException("model " + model.name() + " has architecture "
-          + m.architecture() + ", not " + ModelManifest.ARCH_GPT2_CLM);
+          + m.architecture() + ", not a causal LM (" + ModelManifest.ARCH_GPT2_CLM + ", "
+          + ModelManifest.ARCH_OPT_CLM + ")");
     }
-    return new CausalLm(model, new LmRunner(model.name(),
-        sessions.session(model.modelFile(config.precision()), config), config,
-        m.specialId("pad"), m.vocabSize(), m.maxPositions(), false));
+    // Padding columns' position id when the graph takes position_ids: HF's generate fills 1 for
+    // GPT-2; OPT's cumsum(mask)·mask − 1 gives −1, which its offset of 2 maps to the pad row.
+    long padPosition = ModelManifest.ARCH_OPT_CLM.equals(m.architecture()) ? -1 : 1;
+    return new CausalLm(model, new CausalRunner(model.name(),
+        sessions.session(model.modelFile(config.precision()), config), config, m, padPosition));
+  }
+
+  /** Whether {@code architecture} is one this class runs (GPT-2 or OPT). */
+  public static boolean isCausal(String architecture) {
+    return ModelManifest.ARCH_GPT2_CLM.equals(architecture)
+        || ModelManifest.ARCH_OPT_CLM.equals(architecture);
+  }
+
+  /**
+   * Whether the model's HF tokenizer starts every input with {@code bos}: OPT's prepends {@code
+   * </s>} (id 2), GPT-2's adds nothing. Callers that tokenize text prepend it themselves.
+   */
+  public boolean prependsBos() {
+    return ModelManifest.ARCH_OPT_CLM.equals(manifest().architecture());
+  }
+
+  /**
+   * Runs {@code prompts} (left-padded into one batch) and returns the decoding state holding their
+   * key/value cache, next-token logits and last hidden states; the caller closes it.
+   *
+   * @throws IllegalStateException when the model's graph has no cache (imported before it had)
+   */
+  public DecodingState startDecoding(List<int[]> prompts) throws IOException {
+    return DecodingState.start(runner, prompts);
+  }
+
+  /** Whether the graph has a key/value cache (needed by {@link #startDecoding}). */
+  public boolean supportsIncrementalDecoding() {
+    return runner.hasCache();
   }
 
   /** The manifest (special-token ids, sizes). */
@@ -75,12 +108,12 @@ public final class CausalLm {
     for (int b = 0; b < last.length; b++) {
       last[b] = prefixes.get(b).length - 1;
     }
-    return runner.hiddenAt(prefixes, last, manifest().hiddenSize());
+    return runner.hiddenAt(prefixes, last);
   }
 
   /** Final hidden states, {@code [batch][own length][hidden]}. */
   public float[][][] lastHiddenState(List<int[]> tokenIds) throws IOException {
-    return runner.lastHiddenState(tokenIds, manifest().hiddenSize());
+    return runner.lastHiddenState(tokenIds);
   }
 
   /**

@@ -35,6 +35,8 @@ import java.util.Map;
  *     {@code vocab} for WordPiece models, {@code tokenizer})
  * @param modelSha256 hex SHA-256 of the model file
  * @param source where the weights came from and how they were converted
+ * @param imagePreprocessing for {@code clip} models, the vision tower's input preprocessing
+ *     (HF's {@code preprocessor_config.json}); null for text-only models
  * @param labels class names in logit order, for sequence classifiers (null otherwise)
  */
 public record ModelManifest(
@@ -54,6 +56,7 @@ public record ModelManifest(
     Map<String, String> files,
     String modelSha256,
     Map<String, String> source,
+    ImagePreprocessing imagePreprocessing,
     List<String> labels) {
 
   public static final int FORMAT_VERSION = 1;
@@ -71,6 +74,68 @@ public record ModelManifest(
   /** Role of a model whose token embeddings feed BERTScore (§6.2). */
   public static final String ROLE_TOKEN_EMBEDDER = "token-embedder";
 
+  /** OPT causal LM ({@code OPTForCausalLM}), either layer-norm layout (ALGORITHMS.md §6.2). */
+  public static final String ARCH_OPT_CLM = "opt-clm";
+
+  // ---- CLIP (ALGORITHMS.md §6.3) ----
+
+  /**
+   * A CLIP model: {@code files.model} is the text tower ({@code input_ids, attention_mask →
+   * text_embeds}), {@code files.vision-model} the vision tower ({@code pixel_values →
+   * image_embeds}); {@code hidden_size} is the projection width of both embeddings, the other
+   * sizes are the text tower's.
+   */
+  public static final String ARCH_CLIP = "clip";
+
+  /**
+   * How a CLIP vision tower wants its images (HF {@code CLIPImageProcessor} names in brackets):
+   * resize the shortest side to {@code resizeShortestEdge} with {@code resample}, centre-crop to
+   * {@code cropSize}, scale by {@code rescaleFactor}, normalise per RGB channel.
+   *
+   * @param imageSize the graph's input resolution ({@code vision_config.image_size})
+   * @param resizeShortestEdge target of the shortest side ({@code size.shortest_edge})
+   * @param cropSize centre-crop side ({@code crop_size})
+   * @param resample PIL filter code ({@code resample}; 3 = bicubic)
+   * @param rescaleFactor pixel scale ({@code rescale_factor}, 1/255)
+   * @param imageMean per-channel mean ({@code image_mean})
+   * @param imageStd per-channel std ({@code image_std})
+   */
+  public record ImagePreprocessing(int imageSize, int resizeShortestEdge, int cropSize,
+      int resample, float rescaleFactor, float[] imageMean, float[] imageStd) {}
+
+  /** A manifest without image preprocessing or labels (every text-only, non-classifier model). */
+  public ModelManifest(int formatVersion, String name, String architecture, List<String> roles,
+      int hiddenSize, int vocabSize, int numLayers, int numHeads, int maxPositions,
+      boolean doLowerCase, Map<String, SpecialToken> specialTokens, List<String> inputs,
+      Map<String, String> outputs, Map<String, String> files, String modelSha256,
+      Map<String, String> source) {
+    this(formatVersion, name, architecture, roles, hiddenSize, vocabSize, numLayers, numHeads,
+        maxPositions, doLowerCase, specialTokens, inputs, outputs, files, modelSha256, source,
+        null, null);
+  }
+
+  /** A CLIP manifest: image preprocessing, no labels. */
+  public ModelManifest(int formatVersion, String name, String architecture, List<String> roles,
+      int hiddenSize, int vocabSize, int numLayers, int numHeads, int maxPositions,
+      boolean doLowerCase, Map<String, SpecialToken> specialTokens, List<String> inputs,
+      Map<String, String> outputs, Map<String, String> files, String modelSha256,
+      Map<String, String> source, ImagePreprocessing imagePreprocessing) {
+    this(formatVersion, name, architecture, roles, hiddenSize, vocabSize, numLayers, numHeads,
+        maxPositions, doLowerCase, specialTokens, inputs, outputs, files, modelSha256, source,
+        imagePreprocessing, null);
+  }
+
+  /** A sequence classifier's manifest: labels, no image preprocessing. */
+  public ModelManifest(int formatVersion, String name, String architecture, List<String> roles,
+      int hiddenSize, int vocabSize, int numLayers, int numHeads, int maxPositions,
+      boolean doLowerCase, Map<String, SpecialToken> specialTokens, List<String> inputs,
+      Map<String, String> outputs, Map<String, String> files, String modelSha256,
+      Map<String, String> source, List<String> labels) {
+    this(formatVersion, name, architecture, roles, hiddenSize, vocabSize, numLayers, numHeads,
+        maxPositions, doLowerCase, specialTokens, inputs, outputs, files, modelSha256, source,
+        null, labels);
+  }
+
   private static final Gson GSON = new GsonBuilder()
       .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
       .setPrettyPrinting()
@@ -84,17 +149,6 @@ public record ModelManifest(
    * @param id its vocabulary id
    */
   public record SpecialToken(String token, int id) {}
-
-  /** A manifest without labels (every architecture but the sequence classifiers). */
-  public ModelManifest(int formatVersion, String name, String architecture, List<String> roles,
-      int hiddenSize, int vocabSize, int numLayers, int numHeads, int maxPositions,
-      boolean doLowerCase, Map<String, SpecialToken> specialTokens, List<String> inputs,
-      Map<String, String> outputs, Map<String, String> files, String modelSha256,
-      Map<String, String> source) {
-    this(formatVersion, name, architecture, roles, hiddenSize, vocabSize, numLayers, numHeads,
-        maxPositions, doLowerCase, specialTokens, inputs, outputs, files, modelSha256, source,
-        null);
-  }
 
   /** Whether the model's encoder is RoBERTa's (byte-level BPE, padding-offset positions). */
   public boolean isRoberta() {

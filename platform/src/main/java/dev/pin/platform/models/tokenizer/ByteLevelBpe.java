@@ -90,6 +90,58 @@ public final class ByteLevelBpe {
         .toJson(root), StandardCharsets.UTF_8);
   }
 
+  /** OPT's special tokens in id order 0-3 (facebook/opt-*: bos and eos are both {@code </s>}). */
+  public static final List<String> OPT_SPECIALS = List.of("<s>", "<pad>", "</s>", "<unk>");
+
+  /**
+   * Writes a byte-level BPE {@code tokenizer.json} with {@code specials} first (ids 0…n−1, e.g.
+   * {@link #OPT_SPECIALS}), then the 256 bytes (id = n + byte value), and no merges.
+   */
+  public static void writeByteTokenizerJson(Path file, List<String> specials) throws IOException {
+    JsonObject root = new JsonObject();
+    root.addProperty("version", "1.0");
+    root.add("truncation", null);
+    root.add("padding", null);
+    JsonArray added = new JsonArray();
+    for (int i = 0; i < specials.size(); i++) {
+      JsonObject t = new JsonObject();
+      t.addProperty("id", i);
+      t.addProperty("content", specials.get(i));
+      t.addProperty("single_word", false);
+      t.addProperty("lstrip", false);
+      t.addProperty("rstrip", false);
+      t.addProperty("normalized", true);
+      t.addProperty("special", true);
+      added.add(t);
+    }
+    root.add("added_tokens", added);
+    root.add("normalizer", null);
+    root.add("pre_tokenizer", byteLevel());
+    root.add("post_processor", byteLevel());
+    root.add("decoder", byteLevel());
+    JsonObject model = new JsonObject();
+    model.addProperty("type", "BPE");
+    model.add("dropout", null);
+    model.add("unk_token", null);
+    model.addProperty("continuing_subword_prefix", "");
+    model.addProperty("end_of_word_suffix", "");
+    model.addProperty("fuse_unk", false);
+    model.addProperty("byte_fallback", false);
+    JsonObject vocab = new JsonObject();
+    for (int i = 0; i < specials.size(); i++) {
+      vocab.addProperty(specials.get(i), i);
+    }
+    List<String> symbols = byteSymbols();
+    for (int b = 0; b < 256; b++) {
+      vocab.addProperty(symbols.get(b), specials.size() + b);
+    }
+    model.add("vocab", vocab);
+    model.add("merges", new JsonArray());
+    root.add("model", model);
+    Files.writeString(file, new GsonBuilder().serializeNulls().disableHtmlEscaping().create()
+        .toJson(root), StandardCharsets.UTF_8);
+  }
+
   private static JsonObject byteLevel() {
     JsonObject o = new JsonObject();
     o.addProperty("type", "ByteLevel");

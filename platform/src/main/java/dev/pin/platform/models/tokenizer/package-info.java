@@ -7,5 +7,10 @@
  * dev.pin.platform.models.tokenizer.ByteLevelBpeTokenizer} wraps RoBERTa's byte-level BPE
  * {@code tokenizer.json} (DJL's bundled HuggingFace tokenizers); both implement {@link
  * dev.pin.platform.models.tokenizer.TextTokenizer}.
+ *
+ * <p>{@link dev.pin.platform.models.tokenizer.ClipTokenizer} is CLIP's BPE: DJL's HuggingFace
+ * {@code tokenizers} (bundled native, offline) runs the normalizer, regex pre-tokenizer and
+ * {@code </w>} BPE of CLIP's {@code tokenizer.json}; the class adds the start/end tokens and the
+ * 77-token context, and can write a CLIP-format {@code tokenizer.json} for given merges.
  */
 package dev.pin.platform.models.tokenizer;

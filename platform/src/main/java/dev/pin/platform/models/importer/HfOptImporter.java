@@ -1,0 +1,133 @@
+package dev.pin.platform.models.importer;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.pin.platform.models.onnx.OptConfig;
+import dev.pin.platform.models.onnx.Weights;
+import dev.pin.platform.models.store.ModelDir;
+import dev.pin.platform.models.store.ModelStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Imports a HuggingFace OPT checkpoint a user brings (opt-125m, opt-350m …; MODELS.md: not
+ * downloadable here): {@code config.json} ({@code model_type} opt), {@code model.safetensors}
+ * ({@code OPTForCausalLM} with the {@code model.decoder.} prefix, or {@code OPTModel} with
+ * {@code decoder.}; F32/F16/BF16; {@code lm_head.weight} is tied and not read) and the byte-level
+ * BPE {@code tokenizer.json}, into an {@code opt-clm} model directory.
+ */
+public final class HfOptImporter {
+  private final ModelStore store;
+
+  /** An importer writing into {@code store}. */
+  public HfOptImporter(ModelStore store) {
+    this.store = store;
+  }
+
+  /** Reads the OPT hyper-parameters of a HF {@code config.json}, refusing unsupported variants. */
+  public static OptConfig config(JsonObject c) throws IOException {
+    String type = c.has("model_type") ? c.get("model_type").getAsString() : "";
+    if (!type.equals("opt")) {
+      throw new IOException("config.json has model_type '" + type
+          + "'; this importer reads OPT causal LMs (model_type opt)");
+    }
+    String act = str(c, "activation_function", "relu");
+    if (!act.equals("relu")) {
+      throw new IOException("activation_function '" + act + "' is not supported (relu only)");
+    }
+    if (!bool(c, "enable_bias", true) || !bool(c, "layer_norm_elementwise_affine", true)) {
+      throw new IOException("OPT without biases or LayerNorm affine parameters is not supported");
+    }
+    int hidden = num(c, "hidden_size");
+    boolean before = bool(c, "do_layer_norm_before", true);
+    return new OptConfig(num(c, "vocab_size"), hidden, num(c, "num_hidden_layers"),
+        num(c, "num_attention_heads"), num(c, "ffn_dim"), num(c, "max_position_embeddings"),
+        c.has("word_embed_proj_dim") ? c.get("word_embed_proj_dim").getAsInt() : hidden, before,
+        before && !bool(c, "_remove_final_layer_norm", false), 1e-5f);
+  }
+
+  /**
+   * Converts the checkpoint in {@code source} into model {@code name}.
+   *
+   * @throws IOException naming the missing file or unsupported setting
+   */
+  public ModelDir importModel(Path source, String name, ImportProgress progress)
+      throws IOException {
+    JsonObject json = json(source.resolve("config.json"));
+    OptConfig cfg = config(json);
+    int bos = json.has("bos_token_id") ? json.get("bos_token_id").getAsInt() : 2;
+    int pad = json.has("pad_token_id") ? json.get("pad_token_id").getAsInt() : 1;
+    Path tokenizer = source.resolve("tokenizer.json");
+    if (!Files.isRegularFile(tokenizer)) {
+      throw new IOException(source + " lacks tokenizer.json (save it with"
+          + " AutoTokenizer.from_pretrained(...).save_pretrained)");
+    }
+    Path file = source.resolve("model.safetensors");
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(source + " lacks model.safetensors");
+    }
+    progress.stage("reading " + file);
+    try (SafeTensors st = SafeTensors.open(file)) {
+      String prefix = st.contains("model.decoder.embed_tokens.weight") ? "model.decoder."
+          : st.contains("decoder.embed_tokens.weight") ? "decoder." : "";
+      Weights weights = n -> st.get(prefix + n);
+      Map<String, String> provenance = new LinkedHashMap<>();
+      provenance.put("kind", "huggingface-safetensors");
+      provenance.put("path", source.toAbsolutePath().toString());
+      provenance.put("safetensors_sha256", MavenArtifacts.digest(file, "SHA-256"));
+      provenance.put("converted_by", HfOptImporter.class.getName());
+      provenance.put("imported_at", Instant.now().toString());
+      Files.createDirectories(store.home());
+      Path staging = store.home().resolve(".import-" + name + "-" + ProcessHandle.current().pid());
+      EasyBertImporter.deleteRecursively(staging);
+      Files.createDirectories(staging);
+      try {
+        Files.copy(tokenizer, staging.resolve(BertModelWriter.TOKENIZER_FILE));
+        progress.stage(String.format("writing %s: %d layers, hidden %d, %d heads, vocab %d, %s",
+            name, cfg.numLayers(), cfg.hiddenSize(), cfg.numHeads(), cfg.vocabSize(),
+            cfg.doLayerNormBefore() ? "pre-LN" : "post-LN"));
+        OptModelWriter.write(staging, name, cfg, weights, bos, pad, provenance);
+        Path target = store.dir(name);
+        EasyBertImporter.deleteRecursively(target);
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        progress.stage("imported " + name + " into " + target);
+        return ModelDir.open(target);
+      } finally {
+        EasyBertImporter.deleteRecursively(staging);
+      }
+    }
+  }
+
+  static JsonObject json(Path p) throws IOException {
+    if (!Files.isRegularFile(p)) {
+      throw new IOException("missing " + p);
+    }
+    try {
+      return JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8))
+          .getAsJsonObject();
+    } catch (RuntimeException e) {
+      throw new IOException("malformed JSON in " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int num(JsonObject o, String key) throws IOException {
+    if (!o.has(key)) {
+      throw new IOException("config.json lacks " + key);
+    }
+    return o.get(key).getAsInt();
+  }
+
+  private static boolean bool(JsonObject o, String key, boolean dflt) {
+    return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsBoolean() : dflt;
+  }
+
+  private static String str(JsonObject o, String key, String dflt) {
+    return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsString() : dflt;
+  }
+}
