@@ -1,5 +1,6 @@
 package dev.pin.reward.ort;
 
+import dev.pin.platform.models.ort.CausalLm;
 import dev.pin.platform.models.ort.ClipEncoder;
 import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
@@ -13,6 +14,7 @@ import dev.pin.reward.backend.ClipModel;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.SequenceClassifier;
 import dev.pin.reward.backend.TaskLanguageModel;
+import dev.pin.reward.backend.TextGenerator;
 import dev.pin.reward.backend.TokenEmbedder;
 import dev.pin.v1.ModelPrecision;
 import dev.pin.v1.ModelRef;
@@ -25,10 +27,12 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The reward service's models, from the model store through ONNX Runtime: one session per (model,
  * precision), shared by every task that names it. Masked LMs (bert-mlm, roberta-mlm) serve
- * classification; CLIP models (clip) serve image inversion and the EmbedText/EmbedImage RPCs;
- * sequence classifiers (bert-cls, roberta-cls) serve as style and fluency classifiers and every
- * BERT-family encoder as BERTScore's content model (§6.2). Roles whose architecture the store
- * lacks resolve to empty and registration answers FAILED_PRECONDITION naming the model.
+ * classification; causal LMs (gpt2-clm, opt-clm) serve causal classification and are
+ * style-transfer generators; sequence classifiers (bert-cls, roberta-cls) serve as style and
+ * fluency classifiers and every BERT-family encoder as BERTScore's content model (§6.2); CLIP
+ * models (clip) serve image inversion and the EmbedText/EmbedImage RPCs. Roles whose
+ * architecture the model store does not hold resolve to empty and registration answers
+ * FAILED_PRECONDITION naming the model.
  */
 public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
   private final ModelStore store;
@@ -45,6 +49,9 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
   @Override
   public Optional<TaskLanguageModel> languageModel(ModelRef ref) {
     Optional<ModelDir> dir = store.find(ref.getName());
+    if (dir.isPresent() && CausalLm.isCausal(dir.get().manifest().architecture())) {
+      return Optional.of(causalTaskModel(ref, dir.get()));
+    }
     if (dir.isEmpty() || !isMaskedLm(dir.get().manifest())) {
       return Optional.empty();
     }
@@ -61,6 +68,30 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
   private static boolean isMaskedLm(ModelManifest m) {
     return ModelManifest.ARCH_BERT_MLM.equals(m.architecture())
         || ModelManifest.ARCH_ROBERTA_MLM.equals(m.architecture());
+  }
+
+  // ---- causal LMs (gpt2-clm, opt-clm): the style-transfer generator, §6.2 ----
+
+  /** Rows one generator decodes together (N samples × inputs are split into chunks of this). */
+  private static final int GENERATOR_MAX_ROWS = 64;
+
+  private final Map<String, OrtTextGenerator> generators = new ConcurrentHashMap<>();
+  private final Map<String, CausalTaskTokenizer> causalTokenizers = new ConcurrentHashMap<>();
+
+  @Override
+  public Optional<TextGenerator> generator(ModelRef ref) {
+    Optional<ModelDir> dir = store.find(ref.getName());
+    if (dir.isEmpty() || !CausalLm.isCausal(dir.get().manifest().architecture())) {
+      return Optional.empty();
+    }
+    return Optional.of(generators.computeIfAbsent(ref.getName(), n -> {
+      try {
+        CausalLm lm = CausalLm.open(dir.get(), ort, sessions);
+        return new OrtTextGenerator(n, lm, causalTokenizer(dir.get(), lm), GENERATOR_MAX_ROWS);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot load " + n + ": " + e.getMessage(), e);
+      }
+    }));
   }
 
   // ---- CLIP (§6.3) ----
@@ -82,6 +113,34 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
         throw new UncheckedIOException("cannot load " + n + ": " + e.getMessage(), e);
       }
     }));
+  }
+
+  /**
+   * A causal task LM for classification (§6.1, causal variant). Causal graphs have one precision
+   * (fp32): the int8 variant is a BERT-only import option.
+   */
+  private TaskLanguageModel causalTaskModel(ModelRef ref, ModelDir dir) {
+    return languageModels.computeIfAbsent(ref, r -> {
+      try {
+        CausalLm lm = CausalLm.open(dir, ort, sessions);
+        return new OrtCausalTaskModel(r.getName(), lm, causalTokenizer(dir, lm));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot load " + r.getName() + ": " + e.getMessage(), e);
+      }
+    });
+  }
+
+  /** One tokenizer per causal model, shared by its generator and task LM. */
+  private CausalTaskTokenizer causalTokenizer(ModelDir dir, CausalLm lm) {
+    return causalTokenizers.computeIfAbsent(dir.name(), n -> {
+      try {
+        return new CausalTaskTokenizer(dir, lm.prependsBos() ? lm.manifest().specialId("bos")
+            : -1);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the tokenizer of " + n + ": "
+            + e.getMessage(), e);
+      }
+    });
   }
 
   private static Precision precision(ModelPrecision p) {
@@ -154,6 +213,9 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
 
   @Override
   public void close() {
+    generators.clear();
+    causalTokenizers.values().forEach(CausalTaskTokenizer::close);
+    causalTokenizers.clear();
     languageModels.clear();
     classifiers.clear();
     embedders.clear();

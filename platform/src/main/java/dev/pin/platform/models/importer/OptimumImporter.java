@@ -138,13 +138,13 @@ public final class OptimumImporter {
     int layers;
     int heads;
     int positions;
-    int vocab = config.get("vocab_size").getAsInt();
+    int vocab = num(config, "vocab_size");
     Map<String, SpecialToken> specials = new LinkedHashMap<>();
     if (arch.equals(ModelManifest.ARCH_GPT2_CLM)) {
-      hidden = config.get("n_embd").getAsInt();
-      layers = config.get("n_layer").getAsInt();
-      heads = config.get("n_head").getAsInt();
-      positions = config.get("n_positions").getAsInt();
+      hidden = num(config, "n_embd");
+      layers = num(config, "n_layer");
+      heads = num(config, "n_head");
+      positions = num(config, "n_positions");
       SpecialToken eot = new SpecialToken("<|endoftext|>", HfGpt2Importer.endOfTextId(tokenizer));
       specials.put("bos", eot);
       specials.put("eos", eot);
@@ -206,5 +206,12 @@ public final class OptimumImporter {
     } finally {
       EasyBertImporter.deleteRecursively(staging);
     }
+  }
+
+  private static int num(JsonObject o, String key) throws IOException {
+    if (!o.has(key) || o.get(key).isJsonNull()) {
+      throw new IOException("config.json lacks " + key);
+    }
+    return o.get(key).getAsInt();
   }
 }

@@ -8,6 +8,12 @@
  * BERT/RoBERTa sequence classifiers, written by {@link
  * dev.pin.platform.models.importer.EncoderModelWriter}.
  *
+ * <p>Causal LMs a user brings (MODELS.md: no GPT-2/OPT weights are reachable here): {@link
+ * dev.pin.platform.models.importer.HfGpt2Importer} and {@link
+ * dev.pin.platform.models.importer.HfOptImporter} convert HF safetensors checkpoints ({@code
+ * gpt2-clm}, {@code opt-clm}); {@link dev.pin.platform.models.importer.OptimumImporter} copies an
+ * optimum ONNX export as it is and records the graph's real input and output names.
+ *
  * <p>{@link dev.pin.platform.models.importer.HfClipImporter} converts a HuggingFace
  * {@code CLIPModel} (safetensors, {@code config.json}, {@code tokenizer.json},
  * {@code preprocessor_config.json}) into a {@code clip} directory via

@@ -12,6 +12,14 @@
  * DynamicQuantizeMatMul; its Attention fusion only matches pre-opset-13 graphs, so attention runs
  * unfused.
  *
+ * <p>Causal LMs: {@link dev.pin.platform.models.onnx.Gpt2Graph} and {@link
+ * dev.pin.platform.models.onnx.OptGraph} (OPT in both layer-norm layouts, opt-125m's pre-LN and
+ * opt-350m's post-LN with {@code project_in}/{@code project_out}) share {@link
+ * dev.pin.platform.models.onnx.CausalLayout}: a key/value cache ({@code
+ * past_key_values.N.key|value} in, {@code present.N.key|value} out, zero-length past on the first
+ * step), position ids from {@code cumsum(attention_mask)} so left and right padding both work, and
+ * either pin's {@code positions} input or optimum's interface.
+ *
  * <p>{@link dev.pin.platform.models.onnx.ClipGraph} emits a HuggingFace CLIP's text and vision
  * towers with their projections as two graphs (ALGORITHMS.md §6.3), in the same standard forms.
  */

@@ -86,11 +86,9 @@ final class CausalRunner {
         pastValues[i] = CausalLayout.pastName(i, "value");
         presentKeys[i] = outputName(m, CausalLayout.presentName(i, "key"));
         presentValues[i] = outputName(m, CausalLayout.presentName(i, "value"));
-        for (String n : List.of(pastValues[i])) {
-          if (!in.contains(n)) {
-            throw new IOException("model " + modelName + " graph has " + pastKeys[i]
-                + " but no " + n);
-          }
+        if (!in.contains(pastValues[i])) {
+          throw new IOException("model " + modelName + " graph has " + pastKeys[i] + " but no "
+              + pastValues[i]);
         }
         for (String n : List.of(presentKeys[i], presentValues[i])) {
           if (!out.contains(n)) {
