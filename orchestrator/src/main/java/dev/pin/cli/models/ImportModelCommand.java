@@ -2,8 +2,8 @@ package dev.pin.cli.models;
 
 import dev.pin.platform.models.importer.BertModelWriter;
 import dev.pin.platform.models.importer.EasyBertImporter;
-import dev.pin.platform.models.importer.HfBertImporter;
 import dev.pin.platform.models.importer.HfClipImporter;
+import dev.pin.platform.models.importer.HfEncoderImporter;
 import dev.pin.platform.models.importer.HfGpt2Importer;
 import dev.pin.platform.models.importer.HfOptImporter;
 import dev.pin.platform.models.importer.ImportProgress;
@@ -11,6 +11,7 @@ import dev.pin.platform.models.importer.MavenArtifacts;
 import dev.pin.platform.models.importer.OptimumImporter;
 import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.store.ModelDir;
+import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.store.ModelStore;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Command;
         + " --from DIR, a HuggingFace BERT masked LM (config.json, model.safetensors, vocab.txt)"
         + " or GPT-2 / OPT causal LM (config.json, model.safetensors, tokenizer.json) under NAME;"
         + " or, with --from DIR holding model.onnx, an optimum ONNX export of GPT2LMHeadModel or"
-        + " OPTForCausalLM (model.onnx, config.json, tokenizer.json).",
+        + " OPTForCausalLM (model.onnx, config.json, tokenizer.json);"
+        + " also RobertaForMaskedLM and Bert/RobertaForSequenceClassification (tokenizer.json).",
     mixinStandardHelpOptions = true)
 final class ImportModelCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -119,15 +121,17 @@ final class ImportModelCommand implements Callable<Integer> {
           .get("model_type").getAsString();
       ModelStore store = ModelStore.defaultStore();
       ModelDir dir = switch (type) {
-        case "bert" -> new HfBertImporter(store).importModel(from, name, new ConsoleProgress(err));
+        // BERT and RoBERTa encoders (masked LMs and sequence classifiers) go by architecture.
+        case "bert", "roberta" -> new HfEncoderImporter(store).importModel(from, name,
+            new ConsoleProgress(err));
         case "gpt2" -> new HfGpt2Importer(store).importModel(from, name, new ConsoleProgress(err));
         case "opt" -> new HfOptImporter(store).importModel(from, name, new ConsoleProgress(err));
         // CLIPModel: config.json, model.safetensors, tokenizer.json, preprocessor_config.json.
         case "clip" -> new HfClipImporter(store).importModel(from, name, new ConsoleProgress(err));
         default -> throw new IllegalArgumentException("model_type '" + type + "' is not"
-            + " importable (bert, gpt2, opt, clip)");
+            + " importable (bert, roberta, gpt2, opt, clip)");
       };
-      if (int8 && type.equals("bert")) {
+      if (int8 && ModelManifest.ARCH_BERT_MLM.equals(dir.manifest().architecture())) {
         dir = BertModelWriter.addVariant(dir, Precision.INT8);
       }
       spec.commandLine().getOut().printf("%s ready in %s (%.1f s)%n", dir.name(), dir.dir(),

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
     name = "models",
     description = "Manage the local model store ($PIN_MODELS_HOME, default ~/.cache/pin/models).",
     mixinStandardHelpOptions = true,
-    subcommands = {ListModelsCommand.class, ImportModelCommand.class, FillMaskCommand.class})
+    subcommands = {ListModelsCommand.class, ImportModelCommand.class, FillMaskCommand.class,
+        TrainClassifierCommand.class})
 public final class ModelsCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -64,6 +64,8 @@ import java.util.Optional;
 public final class RunDefaults {
   /** The embedded default model (MODELS.md): policy backbone, task LM and BERTScore encoder. */
   public static final String DEFAULT_MODEL = "bert-base-uncased";
+  /** BERTScore layer of the default content model (§6.2; bert_score's bert-base-uncased: 9). */
+  public static final int DEFAULT_CONTENT_LAYER = 9;
 
   /**
    * What the defaults depend on besides the spec, taken from the model manifests.
@@ -367,6 +369,10 @@ public final class RunDefaults {
     }
     if (b.getContentModel().getName().isEmpty()) {
       b.setContentModel(ModelRef.newBuilder(b.getContentModel()).setName(DEFAULT_MODEL));
+      if (b.getContentLayer() == 0) {
+        // bert_score's layer for bert-base-uncased (model2layers in bert_score/utils.py).
+        b.setContentLayer(DEFAULT_CONTENT_LAYER);
+      }
     }
     if (b.getTargetLabel() == 0 && s.getData().hasYelpStyle()) {
       b.setTargetLabel(1 - s.getData().getYelpStyle().getSourceStyle());

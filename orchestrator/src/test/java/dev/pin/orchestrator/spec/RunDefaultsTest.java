@@ -98,6 +98,9 @@ class RunDefaultsTest {
     assertEquals(1, rl.getTask().getStyleTransfer().getTargetLabel());
     assertEquals("{prompt} \"{sentence}\" \"", rl.getTask().getStyleTransfer().getTemplate());
     assertEquals(128, rl.getTask().getStyleTransfer().getGeneration().getNumSamples());
+    // bert_score's layer for the default content model.
+    assertEquals("bert-base-uncased", rl.getTask().getStyleTransfer().getContentModel().getName());
+    assertEquals(9, rl.getTask().getStyleTransfer().getContentLayer());
     assertEquals(List.of(), RunSpecValidator.validate(rl));
     RunSpec pin = RunDefaults.apply(RunSpecYaml.parse("method: pin\n" + yaml));
     assertEquals(1f, pin.getShaping().getScale());

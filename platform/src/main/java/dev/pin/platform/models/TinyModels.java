@@ -2,6 +2,8 @@ package dev.pin.platform.models;
 
 import dev.pin.platform.models.importer.BertModelWriter;
 import dev.pin.platform.models.importer.ClipModelWriter;
+import dev.pin.platform.models.importer.EncoderModelWriter;
+import dev.pin.platform.models.importer.EncoderSpec;
 import dev.pin.platform.models.importer.Gpt2ModelWriter;
 import dev.pin.platform.models.importer.OptModelWriter;
 import dev.pin.platform.models.onnx.BertConfig;
@@ -10,6 +12,7 @@ import dev.pin.platform.models.onnx.ClipConfig;
 import dev.pin.platform.models.onnx.FloatTensor;
 import dev.pin.platform.models.onnx.Gpt2Config;
 import dev.pin.platform.models.onnx.OptConfig;
+import dev.pin.platform.models.onnx.SequenceClassifierGraph;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.tokenizer.ByteLevelBpe;
@@ -69,7 +72,11 @@ public final class TinyModels {
    * outputs depend visibly on the input (useful in numerical tests).
    */
   public static Map<String, FloatTensor> bertWeights(long seed) {
-    BertConfig c = BERT_CONFIG;
+    return encoderWeights(BERT_CONFIG, seed);
+  }
+
+  /** Random encoder + MLM-head weights under {@link BertNames} for any tiny config. */
+  public static Map<String, FloatTensor> encoderWeights(BertConfig c, long seed) {
     Random r = new Random(seed);
     Map<String, FloatTensor> w = new HashMap<>();
     int h = c.hiddenSize();
@@ -316,6 +323,196 @@ public final class TinyModels {
       int out) {
     w.put(scope + ".weight", gauss(r, (float) (1 / Math.sqrt(in)), 0, out, in));
     w.put(scope + ".bias", gauss(r, 0.1f, 0, out));
+  }
+
+  // ---- RoBERTa and sequence classifiers (encoders) ----
+
+  /** RoBERTa's padding_idx (its {@code <pad>} id), where position ids start counting. */
+  public static final int ROBERTA_PADDING_IDX = 1;
+
+  /** Words of the tiny RoBERTa that are single tokens after a space ({@code Ġgreat}). */
+  private static final String ROBERTA_WORDS = "the a an of to in is was it and or but not no"
+      + " this that what great good bad terrible movie film story acting plot love hate fun"
+      + " boring best worst very really capital france paris city store milk buy went i you he"
+      + " she we they my positive negative happy sad nice awful amazing fine ok so just . , ! ?";
+
+  /**
+   * The tiny RoBERTa vocabulary by id: {@code <s> <pad> </s> <unk>} (0-3, as in RoBERTa), the
+   * 256 byte symbols, every prefix {@code Ġw…} of the words above, and {@code <mask>} last.
+   */
+  public static List<String> robertaVocab() {
+    java.util.LinkedHashSet<String> v = new java.util.LinkedHashSet<>(
+        List.of("<s>", "<pad>", "</s>", "<unk>"));
+    v.addAll(ByteLevelBpe.byteSymbols());
+    String space = ByteLevelBpe.byteSymbols().get(' ');
+    for (String word : ROBERTA_WORDS.split(" ")) {
+      for (int n = 1; n <= word.length(); n++) {
+        v.add(space + word.substring(0, n));
+      }
+    }
+    v.add("<mask>");
+    return List.copyOf(v);
+  }
+
+  /** Hidden 32, 2 layers, 2 heads, feed-forward 64, 64 + 2 positions, 1 token type, eps 1e-5. */
+  public static final BertConfig ROBERTA_CONFIG =
+      new BertConfig(robertaVocab().size(), 32, 2, 2, 64, 64 + ROBERTA_PADDING_IDX + 1, 1, 1e-5f);
+
+  /**
+   * Writes the tiny RoBERTa's byte-level BPE {@code tokenizer.json}: the vocabulary above, one
+   * merge per prefix step ({@code "Ġgr e"} → {@code Ġgre}; every merge's left side starts with
+   * {@code Ġ}, so a word's merges apply in one chain), RoBERTa's added tokens ({@code <mask>} with
+   * lstrip, so {@code "x <mask>"} keeps the space out of the mask) and its post-processor.
+   */
+  public static void writeRobertaTokenizerJson(Path file) throws IOException {
+    List<String> vocab = robertaVocab();
+    com.google.gson.JsonObject root = new com.google.gson.JsonObject();
+    root.addProperty("version", "1.0");
+    root.add("truncation", null);
+    root.add("padding", null);
+    com.google.gson.JsonArray added = new com.google.gson.JsonArray();
+    for (String t : List.of("<s>", "<pad>", "</s>", "<unk>", "<mask>")) {
+      com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+      o.addProperty("id", vocab.indexOf(t));
+      o.addProperty("content", t);
+      o.addProperty("single_word", false);
+      o.addProperty("lstrip", t.equals("<mask>"));
+      o.addProperty("rstrip", false);
+      o.addProperty("normalized", !t.equals("<mask>"));
+      o.addProperty("special", true);
+      added.add(o);
+    }
+    root.add("added_tokens", added);
+    root.add("normalizer", null);
+    com.google.gson.JsonObject byteLevel = new com.google.gson.JsonObject();
+    byteLevel.addProperty("type", "ByteLevel");
+    byteLevel.addProperty("add_prefix_space", false);
+    byteLevel.addProperty("trim_offsets", true);
+    byteLevel.addProperty("use_regex", true);
+    root.add("pre_tokenizer", byteLevel);
+    com.google.gson.JsonObject post = new com.google.gson.JsonObject();
+    post.addProperty("type", "RobertaProcessing");
+    com.google.gson.JsonArray sep = new com.google.gson.JsonArray();
+    sep.add("</s>");
+    sep.add(vocab.indexOf("</s>"));
+    com.google.gson.JsonArray cls = new com.google.gson.JsonArray();
+    cls.add("<s>");
+    cls.add(vocab.indexOf("<s>"));
+    post.add("sep", sep);
+    post.add("cls", cls);
+    post.addProperty("trim_offsets", true);
+    post.addProperty("add_prefix_space", false);
+    root.add("post_processor", post);
+    root.add("decoder", byteLevel);
+    com.google.gson.JsonObject model = new com.google.gson.JsonObject();
+    model.addProperty("type", "BPE");
+    model.add("dropout", null);
+    model.add("unk_token", null);
+    model.addProperty("continuing_subword_prefix", "");
+    model.addProperty("end_of_word_suffix", "");
+    model.addProperty("fuse_unk", false);
+    model.addProperty("byte_fallback", false);
+    com.google.gson.JsonObject v = new com.google.gson.JsonObject();
+    com.google.gson.JsonArray merges = new com.google.gson.JsonArray();
+    for (int id = 0; id < vocab.size(); id++) {
+      String t = vocab.get(id);
+      v.addProperty(t, id);
+      String space = ByteLevelBpe.byteSymbols().get(' ');
+      if (t.startsWith(space) && t.length() > 1) {
+        merges.add(t.substring(0, t.length() - 1) + " " + t.substring(t.length() - 1));
+      }
+    }
+    model.add("vocab", v);
+    model.add("merges", merges);
+    root.add("model", model);
+    java.nio.file.Files.writeString(file, new com.google.gson.GsonBuilder().serializeNulls()
+        .disableHtmlEscaping().create().toJson(root), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Random RoBERTa encoder + LM-head weights for {@link #ROBERTA_CONFIG}, under BertNames. */
+  public static Map<String, FloatTensor> robertaWeights(long seed) {
+    return encoderWeights(ROBERTA_CONFIG, seed);
+  }
+
+  /** The spec of the tiny RoBERTa (its padding-offset positions). */
+  public static EncoderSpec robertaSpec() {
+    return new EncoderSpec(ROBERTA_CONFIG, ROBERTA_PADDING_IDX);
+  }
+
+  /** Writes a tiny random RoBERTa masked LM ({@code roberta-mlm}) into {@code dir}. */
+  public static ModelDir robertaMlm(Path dir, long seed) throws IOException {
+    java.nio.file.Files.createDirectories(dir);
+    Path tj = dir.resolve(BertModelWriter.TOKENIZER_FILE);
+    writeRobertaTokenizerJson(tj);
+    return EncoderModelWriter.writeRobertaMlm(dir, dir.getFileName().toString(), robertaSpec(),
+        lookup(robertaWeights(seed)), tj, Map.of("kind", "tiny-random", "seed",
+            Long.toString(seed)));
+  }
+
+  /**
+   * Random classifier-head weights: BERT's pooler + classifier, or RoBERTa's dense + out_proj
+   * ({@link SequenceClassifierGraph} names), from a generator of its own so the encoder weights
+   * stay those of {@link #encoderWeights}.
+   */
+  public static Map<String, FloatTensor> classifierHeadWeights(SequenceClassifierGraph.Head head,
+      int hidden, int labels, long seed) {
+    Random r = new Random(seed ^ 0x5eed_c1a55L);
+    Map<String, FloatTensor> w = new HashMap<>();
+    switch (head) {
+      case BERT_POOLER -> {
+        dense(w, r, SequenceClassifierGraph.POOLER, hidden, hidden);
+        dense(w, r, SequenceClassifierGraph.CLASSIFIER, hidden, labels);
+      }
+      case ROBERTA -> {
+        dense(w, r, SequenceClassifierGraph.ROBERTA_DENSE, hidden, hidden);
+        dense(w, r, SequenceClassifierGraph.ROBERTA_OUT_PROJ, hidden, labels);
+      }
+      case MEAN_POOL_LINEAR -> dense(w, r, SequenceClassifierGraph.CLASSIFIER, hidden, labels);
+      default -> throw new IllegalArgumentException(head.toString());
+    }
+    return w;
+  }
+
+  /** All weights of a tiny classifier: encoder (config's) + head. */
+  public static Map<String, FloatTensor> classifierWeights(boolean roberta,
+      SequenceClassifierGraph.Head head, int labels, long seed) {
+    BertConfig c = roberta ? ROBERTA_CONFIG : BERT_CONFIG;
+    Map<String, FloatTensor> w = new HashMap<>(encoderWeights(c, seed));
+    w.putAll(classifierHeadWeights(head, c.hiddenSize(), labels, seed));
+    return w;
+  }
+
+  /**
+   * Writes a tiny random sequence classifier into {@code dir}: BERT with its pooler head
+   * ({@code bert-cls}) or RoBERTa with its classification head ({@code roberta-cls}).
+   */
+  public static ModelDir sequenceClassifier(Path dir, boolean roberta, List<String> labels,
+      long seed) throws IOException {
+    java.nio.file.Files.createDirectories(dir);
+    SequenceClassifierGraph.Head head = roberta ? SequenceClassifierGraph.Head.ROBERTA
+        : SequenceClassifierGraph.Head.BERT_POOLER;
+    Map<String, FloatTensor> w = classifierWeights(roberta, head, labels.size(), seed);
+    EncoderModelWriter.TokenizerFiles tok;
+    if (roberta) {
+      Path tj = dir.resolve(BertModelWriter.TOKENIZER_FILE);
+      writeRobertaTokenizerJson(tj);
+      tok = EncoderModelWriter.TokenizerFiles.byteLevel(tj);
+    } else {
+      tok = EncoderModelWriter.TokenizerFiles.wordPiece(vocab(), true);
+    }
+    return EncoderModelWriter.writeClassifier(dir, dir.getFileName().toString(),
+        roberta ? robertaSpec() : new EncoderSpec(BERT_CONFIG, -1), lookup(w), head, labels, tok,
+        Map.of("kind", "tiny-random", "seed", Long.toString(seed)));
+  }
+
+  private static dev.pin.platform.models.onnx.Weights lookup(Map<String, FloatTensor> w) {
+    return name -> {
+      FloatTensor t = w.get(name);
+      if (t == null) {
+        throw new IllegalArgumentException("no tiny weight " + name);
+      }
+      return t;
+    };
   }
 
   private static void gpt2Dense(Map<String, FloatTensor> w, Random r, String scope, int in,

@@ -9,14 +9,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A masked task LM over ONNX Runtime (§6.1): each text is encoded as {@code [CLS] text [SEP]} and
- * the MLM head runs at its single [MASK] only (the graph takes the positions to project), so a
+ * A masked task LM over ONNX Runtime (§6.1), BERT or RoBERTa: each text is encoded as {@code [CLS]
+ * text [SEP]} (RoBERTa: {@code <s> text </s>}, mask {@code <mask>}) and the MLM head runs at its
+ * single [MASK] only (the graph takes the positions to project), so a
  * batch costs one encoder pass and B × |V| logits, not B × length × |V|.
  */
 final class OrtMaskedTaskModel implements TaskLanguageModel {
   private final String name;
   private final MaskedLm lm;
-  private final WordPieceTaskTokenizer tokenizer;
+  private final EncoderTaskTokenizer tokenizer;
   private final int maskId;
   private final int maxPositions;
 
@@ -25,7 +26,7 @@ final class OrtMaskedTaskModel implements TaskLanguageModel {
     this.lm = lm;
     this.maskId = lm.manifest().specialId("mask");
     this.maxPositions = lm.manifest().maxPositions();
-    this.tokenizer = new WordPieceTaskTokenizer(lm.tokenizer(),
+    this.tokenizer = new EncoderTaskTokenizer(lm.textTokenizer(),
         lm.manifest().specialTokens().get("mask").token());
   }
 
@@ -49,7 +50,7 @@ final class OrtMaskedTaskModel implements TaskLanguageModel {
     List<int[]> inputs = new ArrayList<>(texts.size());
     int[] positions = new int[texts.size()];
     for (int i = 0; i < texts.size(); i++) {
-      int[] ids = lm.tokenizer().encode(texts.get(i));
+      int[] ids = lm.textTokenizer().encode(texts.get(i));
       int mask = -1;
       for (int t = 0; t < ids.length; t++) {
         if (ids[t] == maskId) {
@@ -95,7 +96,7 @@ final class OrtMaskedTaskModel implements TaskLanguageModel {
     return -1;
   }
 
-  /** [CLS] + the window of {@code max − 2} body tokens that keeps the mask + [SEP]. */
+  /** [CLS] + the window of {@code max − 2} body tokens that keeps the mask + [SEP] (<s>, </s>). */
   static int[] truncateAround(int[] ids, int mask, int max) {
     int body = max - 2;
     int start = Math.max(1, Math.min(mask - body / 2, ids.length - 1 - body));

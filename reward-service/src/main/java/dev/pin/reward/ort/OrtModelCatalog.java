@@ -9,10 +9,13 @@ import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.store.ModelStore;
+import dev.pin.platform.models.ort.SequenceEncoder;
 import dev.pin.reward.backend.ClipModel;
 import dev.pin.reward.backend.ModelCatalog;
+import dev.pin.reward.backend.SequenceClassifier;
 import dev.pin.reward.backend.TaskLanguageModel;
 import dev.pin.reward.backend.TextGenerator;
+import dev.pin.reward.backend.TokenEmbedder;
 import dev.pin.v1.ModelPrecision;
 import dev.pin.v1.ModelRef;
 import java.io.IOException;
@@ -23,11 +26,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The reward service's models, from the model store through ONNX Runtime: one session per (model,
- * precision), shared by every task that names it. Masked LMs (bert-mlm) serve classification;
- * causal LMs (gpt2-clm, opt-clm) serve causal classification and are style-transfer generators;
- * CLIP models (clip) serve image inversion and the EmbedText/EmbedImage RPCs. Roles whose
- * architecture the model store does not hold (the classifier role, until it lands) resolve to
- * empty and registration answers FAILED_PRECONDITION naming the model.
+ * precision), shared by every task that names it. Masked LMs (bert-mlm, roberta-mlm) serve
+ * classification; causal LMs (gpt2-clm, opt-clm) serve causal classification and are
+ * style-transfer generators; sequence classifiers (bert-cls, roberta-cls) serve as style and
+ * fluency classifiers and every BERT-family encoder as BERTScore's content model (§6.2); CLIP
+ * models (clip) serve image inversion and the EmbedText/EmbedImage RPCs. Roles whose
+ * architecture the model store does not hold resolve to empty and registration answers
+ * FAILED_PRECONDITION naming the model.
  */
 public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
   private final ModelStore store;
@@ -47,7 +52,7 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
     if (dir.isPresent() && CausalLm.isCausal(dir.get().manifest().architecture())) {
       return Optional.of(causalTaskModel(ref, dir.get()));
     }
-    if (dir.isEmpty() || !ModelManifest.ARCH_BERT_MLM.equals(dir.get().manifest().architecture())) {
+    if (dir.isEmpty() || !isMaskedLm(dir.get().manifest())) {
       return Optional.empty();
     }
     return Optional.of(languageModels.computeIfAbsent(ref, r -> {
@@ -58,6 +63,11 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
         throw new UncheckedIOException("cannot load " + r.getName() + ": " + e.getMessage(), e);
       }
     }));
+  }
+
+  private static boolean isMaskedLm(ModelManifest m) {
+    return ModelManifest.ARCH_BERT_MLM.equals(m.architecture())
+        || ModelManifest.ARCH_ROBERTA_MLM.equals(m.architecture());
   }
 
   // ---- causal LMs (gpt2-clm, opt-clm): the style-transfer generator, §6.2 ----
@@ -152,12 +162,63 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
     }
   }
 
+  // ---- Encoders for style transfer (§6.2): sequence classifiers and BERTScore embedders ----
+
+  /**
+   * Sequences per encoder forward of a classifier or embedder: the default reward.max-batch-size,
+   * large enough to amortise a call and small enough that BERT-base activations of a batch of
+   * short sentences stay in the tens of MB.
+   */
+  static final int ENCODER_BATCH = 64;
+
+  private final Map<String, SequenceClassifier> classifiers = new ConcurrentHashMap<>();
+  private final Map<String, TokenEmbedder> embedders = new ConcurrentHashMap<>();
+
+  /** A {@code bert-cls} / {@code roberta-cls} model of the store; empty for other models. */
+  @Override
+  public Optional<SequenceClassifier> classifier(ModelRef ref) {
+    Optional<ModelDir> dir = store.find(ref.getName());
+    if (dir.isEmpty() || !isClassifier(dir.get().manifest())) {
+      return Optional.empty();
+    }
+    return Optional.of(classifiers.computeIfAbsent(ref.getName(), n -> {
+      try {
+        return new OrtSequenceClassifier(n,
+            SequenceEncoder.classifier(dir.get(), ort.withPrecision(Precision.FP32), sessions),
+            ENCODER_BATCH);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot load " + n + ": " + e.getMessage(), e);
+      }
+    }));
+  }
+
+  /**
+   * Any BERT-family model of the store (masked LM or classifier) as a BERTScore encoder; its
+   * layer graphs are built on first use.
+   */
+  @Override
+  public Optional<TokenEmbedder> embedder(ModelRef ref) {
+    Optional<ModelDir> dir = store.find(ref.getName());
+    if (dir.isEmpty() || !dir.get().manifest().isEncoder()) {
+      return Optional.empty();
+    }
+    return Optional.of(embedders.computeIfAbsent(ref.getName(), n -> new OrtTokenEmbedder(n,
+        dir.get(), ort.withPrecision(Precision.FP32), sessions, ENCODER_BATCH)));
+  }
+
+  private static boolean isClassifier(ModelManifest m) {
+    return ModelManifest.ARCH_BERT_CLS.equals(m.architecture())
+        || ModelManifest.ARCH_ROBERTA_CLS.equals(m.architecture());
+  }
+
   @Override
   public void close() {
     generators.clear();
     causalTokenizers.values().forEach(CausalTaskTokenizer::close);
     causalTokenizers.clear();
     languageModels.clear();
+    classifiers.clear();
+    embedders.clear();
     clips.values().forEach(OrtClipModel::close);
     clips.clear();
     sessions.close();

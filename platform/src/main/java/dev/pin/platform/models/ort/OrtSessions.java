@@ -6,6 +6,8 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
@@ -54,12 +56,62 @@ public final class OrtSessions implements AutoCloseable {
     }
   }
 
+  private final Map<String, OrtSession> derived = new ConcurrentHashMap<>();
+
+  /**
+   * The session of a graph built in memory (e.g. an encoder cut at a layer, derived from a stored
+   * model), created from {@code build}'s bytes on first use of {@code key} under {@code config}.
+   *
+   * @throws IOException when the graph cannot be built or ORT cannot load it
+   */
+  public OrtSession derivedSession(String key, OrtConfig config, ModelBytes build)
+      throws IOException {
+    String k = key + "|" + config;
+    OrtSession s = derived.get(k);
+    if (s != null) {
+      return s;
+    }
+    synchronized (derived) {
+      s = derived.get(k);
+      if (s == null) {
+        byte[] bytes = build.get();
+        try {
+          long t0 = System.nanoTime();
+          s = env().createSession(bytes, options(k, config));
+          LOG.info(String.format("built and loaded %s on %s in %.1f s", key, config.device(),
+              (System.nanoTime() - t0) / 1e9));
+        } catch (OrtException e) {
+          throw new IOException("ONNX Runtime cannot load " + key + ": " + e.getMessage(), e);
+        }
+        derived.put(k, s);
+      }
+      return s;
+    }
+  }
+
+  /** Produces a serialised ONNX model. */
+  @FunctionalInterface
+  public interface ModelBytes {
+    /** The model's protobuf bytes. */
+    byte[] get() throws IOException;
+  }
+
   /** Whether this ONNX Runtime build has the CUDA execution provider. */
   public static boolean cudaAvailable() {
     return OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
   }
 
   private static OrtSession create(Path model, OrtConfig config) throws OrtException {
+    OrtSession.SessionOptions opts = options(model, config);
+    long t0 = System.nanoTime();
+    OrtSession s = env().createSession(model.toString(), opts);
+    LOG.info(String.format("loaded %s on %s in %.1f s", model.getFileName(), config.device(),
+        (System.nanoTime() - t0) / 1e9));
+    return s;
+  }
+
+  private static OrtSession.SessionOptions options(Object model, OrtConfig config)
+      throws OrtException {
     OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
     opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
     if (config.intraOpThreads() > 0) {
@@ -78,17 +130,16 @@ public final class OrtSessions implements AutoCloseable {
             + " for GPU inference.");
       }
     }
-    long t0 = System.nanoTime();
-    OrtSession s = env().createSession(model.toString(), opts);
-    LOG.info(String.format("loaded %s on %s in %.1f s", model.getFileName(), config.device(),
-        (System.nanoTime() - t0) / 1e9));
-    return s;
+    return opts;
   }
 
   /** Closes every session. */
   @Override
   public void close() {
-    for (OrtSession s : sessions.values()) {
+    List<OrtSession> all = new ArrayList<>(sessions.values());
+    all.addAll(derived.values());
+    derived.clear();
+    for (OrtSession s : all) {
       try {
         s.close();
       } catch (OrtException e) {

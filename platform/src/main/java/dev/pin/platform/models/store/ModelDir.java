@@ -2,6 +2,8 @@ package dev.pin.platform.models.store;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.pin.platform.models.onnx.Precision;
+import dev.pin.platform.models.tokenizer.ByteLevelBpeTokenizer;
+import dev.pin.platform.models.tokenizer.TextTokenizer;
 import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,6 +94,20 @@ public record ModelDir(Path dir, ModelManifest manifest) {
         .optTokenizerPath(dir.resolve(manifest.file("tokenizer")))
         .optAddSpecialTokens(false)
         .build();
+  }
+
+  /**
+   * The tokenizer of a BERT-family encoder: WordPiece for BERT ({@code vocab} file), byte-level
+   * BPE framed by the {@code cls}/{@code sep} special tokens ({@code <s>}, {@code </s>}) for
+   * RoBERTa. A byte-level tokenizer holds a native handle; it lives as long as the JVM (models
+   * are opened once per process).
+   */
+  public TextTokenizer textTokenizer() throws IOException {
+    if (manifest.files().containsKey("vocab")) {
+      return tokenizer();
+    }
+    return ByteLevelBpeTokenizer.open(dir.resolve(manifest.file("tokenizer")),
+        manifest.specialTokens().get("cls").token(), manifest.specialTokens().get("sep").token());
   }
 
   /** Whether the model file's SHA-256 matches the manifest. */

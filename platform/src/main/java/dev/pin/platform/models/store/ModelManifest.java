@@ -37,6 +37,7 @@ import java.util.Map;
  * @param source where the weights came from and how they were converted
  * @param imagePreprocessing for {@code clip} models, the vision tower's input preprocessing
  *     (HF's {@code preprocessor_config.json}); null for text-only models
+ * @param labels class names in logit order, for sequence classifiers (null otherwise)
  */
 public record ModelManifest(
     int formatVersion,
@@ -55,12 +56,24 @@ public record ModelManifest(
     Map<String, String> files,
     String modelSha256,
     Map<String, String> source,
-    ImagePreprocessing imagePreprocessing) {
+    ImagePreprocessing imagePreprocessing,
+    List<String> labels) {
 
   public static final int FORMAT_VERSION = 1;
   public static final String FILE_NAME = "manifest.json";
   public static final String ARCH_BERT_MLM = "bert-mlm";
   public static final String ARCH_GPT2_CLM = "gpt2-clm";
+  /** RoBERTa masked LM: byte-level BPE, {@code <s> … </s>}, mask {@code <mask>}. */
+  public static final String ARCH_ROBERTA_MLM = "roberta-mlm";
+  /** BERT encoder + classification head, output {@code logits [batch, labels]}. */
+  public static final String ARCH_BERT_CLS = "bert-cls";
+  /** RoBERTa encoder + classification head, output {@code logits [batch, labels]}. */
+  public static final String ARCH_ROBERTA_CLS = "roberta-cls";
+  /** Role of a model that classifies sequences (a style or fluency classifier, §6.2). */
+  public static final String ROLE_SEQUENCE_CLASSIFIER = "sequence-classifier";
+  /** Role of a model whose token embeddings feed BERTScore (§6.2). */
+  public static final String ROLE_TOKEN_EMBEDDER = "token-embedder";
+
   /** OPT causal LM ({@code OPTForCausalLM}), either layer-norm layout (ALGORITHMS.md §6.2). */
   public static final String ARCH_OPT_CLM = "opt-clm";
 
@@ -90,7 +103,7 @@ public record ModelManifest(
   public record ImagePreprocessing(int imageSize, int resizeShortestEdge, int cropSize,
       int resample, float rescaleFactor, float[] imageMean, float[] imageStd) {}
 
-  /** A manifest without image preprocessing (every text-only architecture). */
+  /** A manifest without image preprocessing or labels (every text-only, non-classifier model). */
   public ModelManifest(int formatVersion, String name, String architecture, List<String> roles,
       int hiddenSize, int vocabSize, int numLayers, int numHeads, int maxPositions,
       boolean doLowerCase, Map<String, SpecialToken> specialTokens, List<String> inputs,
@@ -98,7 +111,29 @@ public record ModelManifest(
       Map<String, String> source) {
     this(formatVersion, name, architecture, roles, hiddenSize, vocabSize, numLayers, numHeads,
         maxPositions, doLowerCase, specialTokens, inputs, outputs, files, modelSha256, source,
-        null);
+        null, null);
+  }
+
+  /** A CLIP manifest: image preprocessing, no labels. */
+  public ModelManifest(int formatVersion, String name, String architecture, List<String> roles,
+      int hiddenSize, int vocabSize, int numLayers, int numHeads, int maxPositions,
+      boolean doLowerCase, Map<String, SpecialToken> specialTokens, List<String> inputs,
+      Map<String, String> outputs, Map<String, String> files, String modelSha256,
+      Map<String, String> source, ImagePreprocessing imagePreprocessing) {
+    this(formatVersion, name, architecture, roles, hiddenSize, vocabSize, numLayers, numHeads,
+        maxPositions, doLowerCase, specialTokens, inputs, outputs, files, modelSha256, source,
+        imagePreprocessing, null);
+  }
+
+  /** A sequence classifier's manifest: labels, no image preprocessing. */
+  public ModelManifest(int formatVersion, String name, String architecture, List<String> roles,
+      int hiddenSize, int vocabSize, int numLayers, int numHeads, int maxPositions,
+      boolean doLowerCase, Map<String, SpecialToken> specialTokens, List<String> inputs,
+      Map<String, String> outputs, Map<String, String> files, String modelSha256,
+      Map<String, String> source, List<String> labels) {
+    this(formatVersion, name, architecture, roles, hiddenSize, vocabSize, numLayers, numHeads,
+        maxPositions, doLowerCase, specialTokens, inputs, outputs, files, modelSha256, source,
+        null, labels);
   }
 
   private static final Gson GSON = new GsonBuilder()
@@ -114,6 +149,16 @@ public record ModelManifest(
    * @param id its vocabulary id
    */
   public record SpecialToken(String token, int id) {}
+
+  /** Whether the model's encoder is RoBERTa's (byte-level BPE, padding-offset positions). */
+  public boolean isRoberta() {
+    return ARCH_ROBERTA_MLM.equals(architecture) || ARCH_ROBERTA_CLS.equals(architecture);
+  }
+
+  /** Whether this is a BERT-family encoder (masked LM or classifier). */
+  public boolean isEncoder() {
+    return isRoberta() || ARCH_BERT_MLM.equals(architecture) || ARCH_BERT_CLS.equals(architecture);
+  }
 
   /** The id of special token {@code role} (cls, sep, mask, pad, unk). */
   public int specialId(String role) {

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * <p>Special tokens written literally in the text (e.g. {@code [MASK]}) are kept whole, as the
  * HuggingFace pipeline does. Immutable and thread-safe.
  */
-public final class WordPieceTokenizer {
+public final class WordPieceTokenizer implements TextTokenizer {
   /** Longest word WordPiece attempts before giving up with {@code [UNK]} (Google's value). */
   static final int MAX_CHARS_PER_WORD = 100;
 

@@ -3,7 +3,10 @@
  * lower-casing and accent stripping for uncased models, CJK and punctuation splitting) followed by
  * greedy longest-match WordPiece with {@code ##} continuations, as Google's {@code tokenization.py}
  * and HuggingFace's {@code BertTokenizer} do. It can also write the equivalent HuggingFace
- * {@code tokenizer.json} for tools that prefer it.
+ * {@code tokenizer.json} for tools that prefer it. {@link
+ * dev.pin.platform.models.tokenizer.ByteLevelBpeTokenizer} wraps RoBERTa's byte-level BPE
+ * {@code tokenizer.json} (DJL's bundled HuggingFace tokenizers); both implement {@link
+ * dev.pin.platform.models.tokenizer.TextTokenizer}.
  *
  * <p>{@link dev.pin.platform.models.tokenizer.ClipTokenizer} is CLIP's BPE: DJL's HuggingFace
  * {@code tokenizers} (bundled native, offline) runs the normalizer, regex pre-tokenizer and

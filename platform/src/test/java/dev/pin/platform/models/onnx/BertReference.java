@@ -9,10 +9,18 @@ import java.util.Map;
 final class BertReference {
   private final BertConfig c;
   private final Map<String, FloatTensor> w;
+  /** Position id of the first token: 0 for BERT, padding_idx + 1 for RoBERTa (unpadded input). */
+  private final int positionOffset;
 
   BertReference(BertConfig c, Map<String, FloatTensor> w) {
+    this(c, w, 0);
+  }
+
+  /** A reference whose token t sits at position {@code positionOffset + t} (RoBERTa: pad + 1). */
+  BertReference(BertConfig c, Map<String, FloatTensor> w, int positionOffset) {
     this.c = c;
     this.w = w;
+    this.positionOffset = positionOffset;
   }
 
   private float[] p(String name) {
@@ -21,6 +29,11 @@ final class BertReference {
 
   /** Final hidden states [seq][hidden] of one unpadded sequence (all-ones attention mask). */
   float[][] hidden(int[] ids) {
+    return hidden(ids, c.numLayers());
+  }
+
+  /** Hidden states after {@code layers} encoder layers (0 = the embeddings' LayerNorm). */
+  float[][] hidden(int[] ids, int layers) {
     int n = ids.length;
     int h = c.hiddenSize();
     float[] word = p(BertNames.WORD_EMBEDDINGS);
@@ -29,11 +42,11 @@ final class BertReference {
     float[][] x = new float[n][h];
     for (int t = 0; t < n; t++) {
       for (int j = 0; j < h; j++) {
-        x[t][j] = word[ids[t] * h + j] + pos[t * h + j] + type[j];
+        x[t][j] = word[ids[t] * h + j] + pos[(positionOffset + t) * h + j] + type[j];
       }
     }
     x = layerNorm(x, BertNames.EMBEDDINGS_LN);
-    for (int l = 0; l < c.numLayers(); l++) {
+    for (int l = 0; l < layers; l++) {
       String pre = BertNames.layer(l);
       float[][] q = dense(x, pre + "/attention/self/query");
       float[][] k = dense(x, pre + "/attention/self/key");
@@ -89,6 +102,20 @@ final class BertReference {
       out[v] = (float) s;
     }
     return out;
+  }
+
+  /** One vector through dense layer {@code scope} (kernel [in, out] + bias). */
+  float[] dense(float[] x, String scope) {
+    return dense(new float[][] {x}, scope)[0];
+  }
+
+  /** Element-wise tanh. */
+  static float[] tanh(float[] x) {
+    float[] y = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      y[i] = (float) Math.tanh(x[i]);
+    }
+    return y;
   }
 
   private float[][] dense(float[][] x, String scope) {

@@ -1,17 +1,21 @@
 package dev.pin.reward.ort;
 
-import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
+import dev.pin.platform.models.tokenizer.TextTokenizer;
 import dev.pin.reward.backend.TaskTokenizer;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
-/** BERT's WordPiece tokenizer as the reward service sees it (no leading-space convention). */
-final class WordPieceTaskTokenizer implements TaskTokenizer {
-  private final WordPieceTokenizer tokenizer;
+/**
+ * An encoder's tokenizer as the reward service sees it: BERT's WordPiece (no leading-space
+ * convention) or RoBERTa's byte-level BPE, where {@code tokenize(" great")} is {@code ["Ġgreat"]}
+ * — the form a label word takes after the template's space (§6.1).
+ */
+final class EncoderTaskTokenizer implements TaskTokenizer {
+  private final TextTokenizer tokenizer;
   private final String maskToken;
 
-  WordPieceTaskTokenizer(WordPieceTokenizer tokenizer, String maskToken) {
+  EncoderTaskTokenizer(TextTokenizer tokenizer, String maskToken) {
     this.tokenizer = tokenizer;
     this.maskToken = maskToken;
   }
@@ -44,6 +48,6 @@ final class WordPieceTaskTokenizer implements TaskTokenizer {
 
   @Override
   public int specialTokenCount() {
-    return 2; // [CLS] … [SEP]
+    return 2; // [CLS] … [SEP] or <s> … </s>
   }
 }
