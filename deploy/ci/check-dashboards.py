@@ -13,7 +13,7 @@ JSON chart specs in <script id="chart-specs">). For each one:
      endpoints (the services themselves, not Prometheus, so a typo cannot hide behind a series that
      happens to exist), apart from `up`, which Prometheus makes itself;
   2. Prometheus must accept it and return at least one series (a panel with no data is a panel
-     nobody can read);
+     nobody can read), unless it has a negative matcher (errors: statusCode!="OK" may be none);
   3. every label its legend names (Grafana `{{label}}`, the console's label list) must be on the
      series it returns;
   4. with --run, a legend keyed by `run` must show that run.
@@ -145,7 +145,10 @@ def main():
         if not names:
             problems.append(f"{where}: selects no metric: {expr}")
         for n in sorted(names - exported - SYNTHETIC):
-            problems.append(f"{where}: metric {n} is not exported by any service: {expr}")
+            stem = re.sub(r"_(total|count|sum|bucket|max)$", "", n)
+            near = sorted(e for e in exported if e.startswith(stem))[:4]
+            problems.append(f"{where}: metric {n} is not exported by any service"
+                            + (f" (exported: {', '.join(near)})" if near else "") + f": {expr}")
         if not runnable:
             continue
         try:
@@ -154,7 +157,10 @@ def main():
             problems.append(f"{where}: Prometheus rejects it ({e}): {expr}")
             continue
         if not series:
-            problems.append(f"{where}: no data in Prometheus: {expr}")
+            # A negative matcher (statusCode!="OK") selects the exceptional case: no errors is
+            # no data, not a wrong metric (whose name check above still applies).
+            if not re.search(r"!=|!~", expr):
+                problems.append(f"{where}: no data in Prometheus: {expr}")
             continue
         for label in labels:
             if not any(label in s for s in series):

