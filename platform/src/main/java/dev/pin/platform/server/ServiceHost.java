@@ -222,12 +222,28 @@ public final class ServiceHost implements ServiceLauncher.Startable {
         Thread.currentThread().interrupt();
       }
     }
-    try {
-      module.close();
-    } catch (RuntimeException e) {
-      log.warn(module.name() + ": error while releasing resources", e);
-    }
+    // A cancelled call's handler may still be inside a native inference call (ONNX Runtime,
+    // PyTorch) that cancellation cannot interrupt; closing the models under it would crash the
+    // JVM. So the calls being over, handlers waiting in Java are interrupted, native code gets a
+    // bounded moment to return, and the models are released only once every handler has.
     handlers.shutdownNow();
+    boolean handlersDone;
+    try {
+      handlersDone = handlers.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      handlersDone = false;
+      Thread.currentThread().interrupt();
+    }
+    if (handlersDone) {
+      try {
+        module.close();
+      } catch (RuntimeException e) {
+        log.warn(module.name() + ": error while releasing resources", e);
+      }
+    } else {
+      log.warn(module.name() + ": handlers still running model code after the grace period;"
+          + " leaving the models to the process exit rather than closing them under a call");
+    }
     if (metrics != null) {
       metrics.close();
     }
