@@ -262,18 +262,16 @@ echo "ok: $(python3 deploy/ci/check-grafana.py --queries deploy/grafana/dashboar
 wait_for 30 "console template /consoles/pin.html renders and shows 1 reward replica" console_shows 1
 
 # --- 5. A training run over gRPC -----------------------------------------------------------------
-# One reward replica: with several, the orchestrator's task handle is registered on one of them
-# and Score calls round-robin onto replicas that do not hold it (NOT_FOUND, then a recovery that
-# restarts the run), so a run with --scale reward-service=3 does not get past its first steps
-# (deploy/README.md, "Not done yet"). The load balancing itself is checked in step 6.
-log "training run over gRPC: pin train --json deploy/ci/tiny-run.yaml (PIN, 4 steps)"
-train_start=$(date +%s)
-set +e
-timeout "$(remaining)" java -cp "$CP" dev.pin.cli.Pin train --json \
-  --address "localhost:$PIN_ORCHESTRATOR_HOST_PORT" deploy/ci/tiny-run.yaml >"$WORK/train.jsonl"
-train_rc=$?
-set -e
-python3 - "$WORK/train.jsonl" <<'PY' || fail "the training run did not complete (pin train exit status $train_rc)"
+# First on one reward replica; step 6 trains again over three (the task then reaches every
+# replica through re-registration on NOT_FOUND).
+train_run() {  # train_run OUT.jsonl: pin train --json deploy/ci/tiny-run.yaml, checked to COMPLETED
+  local out=$1 train_rc
+  set +e
+  timeout "$(remaining)" java -cp "$CP" dev.pin.cli.Pin train --json \
+    --address "localhost:$PIN_ORCHESTRATOR_HOST_PORT" deploy/ci/tiny-run.yaml >"$out"
+  train_rc=$?
+  set -e
+  python3 - "$out" <<'PY' || fail "the training run did not complete (pin train exit status $train_rc)"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 if not lines:
@@ -295,7 +293,11 @@ print(f"run {run['id']}: {run.get('state')} after {run.get('step', 0)} steps; be
                   for b in run.get("bestPrompts", [])))
 sys.exit(0 if run.get("state") == "RUN_STATE_COMPLETED" and int(run.get("step", 0)) == 4 else 1)
 PY
-[ "$train_rc" -eq 0 ] || fail "pin train exit status $train_rc"
+  [ "$train_rc" -eq 0 ] || fail "pin train exit status $train_rc"
+}
+log "training run over gRPC: pin train --json deploy/ci/tiny-run.yaml (PIN, 4 steps)"
+train_start=$(date +%s)
+train_run "$WORK/train.jsonl"
 RUN_ID=$(python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["id"])' "$WORK/train.jsonl")
 echo "ok: run $RUN_ID COMPLETED over gRPC in $(( $(date +%s) - train_start ))s"
 
@@ -364,5 +366,20 @@ if command -v javac >/dev/null; then
 else
   echo "(no javac: skipping the round-robin check)"
 fi
+
+# A run over the 3 replicas: the orchestrator is restarted so that its channel resolves all of
+# them (DNS is re-resolved on reconnects), then trains; Score calls that land on a replica without
+# the task re-register it there instead of failing the run.
+log "training run over 3 reward replicas"
+dc restart orchestrator
+wait_for 240 "orchestrator healthy again" all_healthy $(( ${#SERVICES[@]} + 2 ))
+train_start=$(date +%s)
+train_run "$WORK/train-3.jsonl"
+echo "ok: a run over 3 reward replicas COMPLETED in $(( $(date +%s) - train_start ))s"
+replicas_registered() {
+  [ "$(query 'sum by (instance) (grpc_server_processing_duration_seconds_count{component="reward", method="RegisterTask", statusCode="OK"}) > 0' | wc -l)" -ge 2 ]
+}
+wait_for 60 "the task was registered on more than one reward replica" replicas_registered
+query 'sum by (instance, method, statusCode) (grpc_server_processing_duration_seconds_count{component="reward", method=~"RegisterTask|Score|Evaluate"})'
 
 log "compose-test passed"

@@ -48,6 +48,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,8 @@ import org.slf4j.LoggerFactory;
  */
 final class EpisodeLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EpisodeLoop.class);
+  /** Rounds of re-registration before a NOT_FOUND task counts as a failure (replicas + slack). */
+  private static final int MAX_TASK_ATTEMPTS = 16;
 
   private final String runId;
   private final RunStore store;
@@ -83,6 +86,7 @@ final class EpisodeLoop implements Runnable {
 
   private RunSpec spec;
   private String handle;
+  private TaskSpec inlineTask; // the task with its examples, kept for re-registrations
   private long step;
   private final long startedNanos = System.nanoTime();
   private double bestDev = Double.NEGATIVE_INFINITY;
@@ -188,9 +192,30 @@ final class EpisodeLoop implements Runnable {
   }
 
   private void registerTask() throws IOException {
-    TaskSpec inline = TaskDataLoader.load(spec.getTask(), dataBase);
-    handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inline).build())
-        .getHandle();
+    inlineTask = TaskDataLoader.load(spec.getTask(), dataBase);
+    handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inlineTask)
+        .build()).getHandle();
+  }
+
+  /**
+   * A Reward call on the run's task handle. Behind round-robin over several reward replicas, a
+   * call can land on a replica the task was never registered with (registration reached another
+   * one), which answers NOT_FOUND. Registration is idempotent by content hash, so the task is
+   * registered again — on the next replica in the rotation — and the same call retried, without
+   * rolling the run back; after a few rounds every replica knows the task.
+   */
+  private <T> T onTask(Function<String, T> call) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return call.apply(handle);
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.NOT_FOUND || attempt >= MAX_TASK_ATTEMPTS) {
+          throw e;
+        }
+        handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder()
+            .setTask(inlineTask).build()).getHandle();
+      }
+    }
   }
 
   private PolicyConfig policyConfig() {
@@ -276,9 +301,9 @@ final class EpisodeLoop implements Runnable {
       prompts.add(warm); // scored on the same examples, so it joins the step's z-score (§5)
     }
 
-    ScoreRequest.Builder score = ScoreRequest.newBuilder().setHandle(handle)
-        .setSplit(Split.SPLIT_TRAIN).addAllPrompts(prompts);
-    List<PromptScore> scores = peers.reward().score(score.build()).getScoresList();
+    List<PromptScore> scores = onTask(h -> peers.reward().score(ScoreRequest.newBuilder()
+        .setHandle(h).setSplit(Split.SPLIT_TRAIN).addAllPrompts(prompts).build()))
+        .getScoresList();
     double[] raw = new double[prompts.size()];
     double[] accuracy = new double[prompts.size()];
     for (PromptScore s : scores) {
@@ -356,8 +381,8 @@ final class EpisodeLoop implements Runnable {
 
   /** Scores a prompt on dev, records the evaluation at this step and keeps the best prompts. */
   private void evaluateOnDev(Prompt prompt) {
-    PromptEvaluation dev = peers.reward().evaluate(EvaluateRequest.newBuilder()
-        .setHandle(handle).setSplit(Split.SPLIT_DEV).addPrompts(prompt).build())
+    PromptEvaluation dev = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
+        .setHandle(h).setSplit(Split.SPLIT_DEV).addPrompts(prompt).build()))
         .getEvaluations(0);
     double devScore = devScore(dev);
     ScoredPrompt.Builder scored = ScoredPrompt.newBuilder().setPrompt(prompt).setStep(step)
@@ -450,8 +475,8 @@ final class EpisodeLoop implements Runnable {
     }
     List<ScoredPrompt> tested = new ArrayList<>();
     for (ScoredPrompt p : candidates) {
-      PromptEvaluation test = peers.reward().evaluate(EvaluateRequest.newBuilder()
-          .setHandle(handle).setSplit(Split.SPLIT_TEST).addPrompts(p.getPrompt()).build())
+      PromptEvaluation test = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
+          .setHandle(h).setSplit(Split.SPLIT_TEST).addPrompts(p.getPrompt()).build()))
           .getEvaluations(0);
       ScoredPrompt withTest = p.toBuilder().setTestScore(devScore(test)).setTested(true).build();
       tested.add(withTest);
