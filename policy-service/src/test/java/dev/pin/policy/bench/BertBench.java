@@ -305,6 +305,16 @@ final class BertBench {
       }
 
       @Override
+      public NDArray logitsAt(NDArray x, NDArray ids) {
+        long start = System.nanoTime();
+        try {
+          return inner.logitsAt(x, ids);
+        } finally {
+          headNanos += System.nanoTime() - start;
+        }
+      }
+
+      @Override
       public void close() {
         // The wrapped backbone owns the weights.
       }
