@@ -1,7 +1,7 @@
 package dev.pin.policy;
 
 import dev.pin.policy.algorithm.PromptPolicy;
-import dev.pin.policy.ort.OrtBertBackbone;
+import dev.pin.policy.ort.OrtBackbone;
 import dev.pin.v1.PolicyConfig;
 import io.grpc.Status;
 import java.util.LinkedHashMap;
@@ -13,7 +13,7 @@ import java.util.Map;
  */
 final class PolicyRegistry implements AutoCloseable {
   /** A run's policy with what the service needs around it. */
-  record Entry(String runId, PolicyConfig config, PromptPolicy policy, OrtBertBackbone backbone) {}
+  record Entry(String runId, PolicyConfig config, PromptPolicy policy, OrtBackbone backbone) {}
 
   private final int maxPolicies;
   private final Map<String, Entry> entries = new LinkedHashMap<>();

@@ -1,7 +1,7 @@
 package dev.pin.policy;
 
 import dev.pin.platform.config.ServerSettings;
-import dev.pin.platform.models.ort.OrtConfig;
+import dev.pin.policy.ort.OrtBackbone;
 import dev.pin.platform.models.store.ModelStore;
 import dev.pin.platform.server.ServiceModule;
 import io.grpc.BindableService;
@@ -21,8 +21,9 @@ public final class PolicyServer implements ServiceModule {
 
   public PolicyServer(PolicySettings settings, MeterRegistry registry) {
     this.settings = settings;
-    // The backbone forward shares the two cores with PyTorch; ORT's default pool is one per core.
-    this.backbones = new Backbones(new ModelStore(settings.modelsHome()), OrtConfig.defaults());
+    // The backbone forward shares the cores with PyTorch; ORT's default pool is one per core.
+    this.backbones = new Backbones(new ModelStore(settings.modelsHome()),
+        OrtBackbone.defaultConfig());
     this.policies = new PolicyRegistry(settings.maxPolicies());
     this.service = new PolicyService(settings, backbones, policies, registry);
     Gauge.builder("pin.train.policies", policies, PolicyRegistry::size)

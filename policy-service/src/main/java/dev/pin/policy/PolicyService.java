@@ -1,7 +1,7 @@
 package dev.pin.policy;
 
+import ai.djl.engine.Engine;
 import dev.pin.platform.grpc.FieldErrors;
-import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import dev.pin.policy.algorithm.LossDiagnostics;
 import dev.pin.policy.algorithm.PolicyCheckpoint;
 import dev.pin.policy.algorithm.PolicyHyperparameters;
@@ -9,7 +9,7 @@ import dev.pin.policy.algorithm.PromptPolicy;
 import dev.pin.policy.algorithm.RewardedTokens;
 import dev.pin.policy.algorithm.SampleBatch;
 import dev.pin.policy.algorithm.UpdateResult;
-import dev.pin.policy.ort.OrtBertBackbone;
+import dev.pin.policy.ort.OrtBackbone;
 import dev.pin.v1.CheckpointRef;
 import dev.pin.v1.ComputeLossRequest;
 import dev.pin.v1.ComputeLossResponse;
@@ -94,12 +94,9 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
 
   /** Builds (but does not register) a run's policy from its config. */
   private PolicyRegistry.Entry build(String runId, PolicyConfig requested) {
-    String device = requested.getDevice().isEmpty() ? settings.device() : requested.getDevice();
-    if (!device.equals("cpu")) {
-      throw Status.FAILED_PRECONDITION.withDescription("device " + device + " was requested, but "
-          + "this policy service carries DJL's CPU PyTorch natives; use device cpu or deploy the "
-          + "CUDA image").asRuntimeException();
-    }
+    PolicyDevice device = PolicyDevice.resolve(
+        requested.getDevice().isEmpty() ? settings.device() : requested.getDevice(),
+        Engine.getEngine("PyTorch").getGpuCount());
     PolicyHyperparameters hp;
     try {
       hp = PolicyHyperparameters.fromProto(requested, requested.getTaskType());
@@ -107,12 +104,12 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
       throw Status.INVALID_ARGUMENT.withDescription("config: " + e.getMessage())
           .asRuntimeException();
     }
-    OrtBertBackbone backbone = backbones.get(requested.getBackbone().getName(),
-        requested.getMaskedHead());
-    PromptPolicy policy = PromptPolicy.create(hp, backbone);
+    OrtBackbone backbone = backbones.get(requested.getBackbone().getName(),
+        requested.getMaskedHead(), device);
+    PromptPolicy policy = PromptPolicy.create(hp, backbone, device.device());
     PolicyConfig effective = hp.toProto(policy.actionSpaceSize()).toBuilder()
         .setBackbone(requested.getBackbone())
-        .setDevice(device)
+        .setDevice(device.name())
         .setTaskType(requested.getTaskType())
         .setMaskedHead(requested.getMaskedHead() == MaskedHead.MASKED_HEAD_FULL
             ? MaskedHead.MASKED_HEAD_FULL : MaskedHead.MASKED_HEAD_TIED_DECODER)
@@ -165,14 +162,14 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     boolean greedy = request.getMode() == DecodeMode.DECODE_MODE_GREEDY;
     SampleBatch batch = sampleTime.record(
         () -> entry.policy().sample(request.getBatchSize(), greedy));
-    WordPieceTokenizer tokenizer = entry.backbone().tokenizer();
+    OrtBackbone backbone = entry.backbone();
     SampleResponse.Builder out = SampleResponse.newBuilder()
         .setMeanEntropy((float) batch.meanEntropy())
         .setMeanSupportSize((float) batch.meanSupportSize());
     for (SampleBatch.SampledPrompt p : batch.prompts()) {
       SampledPrompt.Builder sp = SampledPrompt.newBuilder()
           .setSampleId(p.sampleId())
-          .setPrompt(prompt(tokenizer, p.tokenIds()));
+          .setPrompt(prompt(backbone, p.tokenIds()));
       for (float q : p.qValues()) {
         sp.addQValues(q);
       }
@@ -185,10 +182,10 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   }
 
   /** Token ids with their vocabulary spellings and the decoded text. */
-  static Prompt prompt(WordPieceTokenizer tokenizer, int[] ids) {
-    Prompt.Builder prompt = Prompt.newBuilder().setText(tokenizer.decode(ids));
+  static Prompt prompt(OrtBackbone backbone, int[] ids) {
+    Prompt.Builder prompt = Prompt.newBuilder().setText(backbone.decode(ids));
     for (int id : ids) {
-      prompt.addTokenIds(id).addTokens(tokenizer.token(id));
+      prompt.addTokenIds(id).addTokens(backbone.token(id));
     }
     return prompt.build();
   }

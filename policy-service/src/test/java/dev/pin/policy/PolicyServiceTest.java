@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.engine.Engine;
 
 import dev.pin.platform.config.Config;
 import dev.pin.platform.models.TinyModels;
@@ -17,8 +20,10 @@ import dev.pin.v1.DecodeMode;
 import dev.pin.v1.DropPolicyRequest;
 import dev.pin.v1.FloatRow;
 import dev.pin.v1.GetPolicyRequest;
+import dev.pin.v1.LmFilterConfig;
 import dev.pin.v1.LoadCheckpointRequest;
 import dev.pin.v1.ModelRef;
+import dev.pin.v1.PinLoss;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.PolicyGrpc;
 import dev.pin.v1.PolicyInfo;
@@ -40,9 +45,14 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -157,13 +167,74 @@ class PolicyServiceTest {
   }
 
   @Test
-  void missingModelsAndDevicesAreFailedPreconditions() {
+  void missingModelsAreFailedPreconditions() {
     StatusRuntimeException missing = fails(Status.Code.FAILED_PRECONDITION,
         () -> stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("x").setConfig(
             pin(1).toBuilder().setBackbone(ModelRef.newBuilder().setName("bert-large"))).build()));
     assertTrue(missing.getStatus().getDescription().contains("pin models import bert-large"));
-    fails(Status.Code.FAILED_PRECONDITION, () -> stub.createPolicy(CreatePolicyRequest
-        .newBuilder().setRunId("x").setConfig(pin(1).toBuilder().setDevice("cuda:0")).build()));
+  }
+
+  @Test
+  void cudaWithoutAGpuFallsBackToTheCpuWithAWarning() {
+    // What this checks only holds where DJL's PyTorch sees no GPU (the CPU natives we ship).
+    assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0, "a GPU is visible");
+    List<LogRecord> warnings = new ArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (record.getLevel() == Level.WARNING) {
+          warnings.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger logger = Logger.getLogger(PolicyDevice.class.getName());
+    logger.addHandler(capture);
+    try {
+      PolicyInfo info = stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("gpu")
+          .setConfig(pin(1).toBuilder().setDevice("cuda:0")).build());
+      assertEquals("cpu", info.getDevice(), "the policy reports where it really runs");
+      assertEquals("cpu", info.getConfig().getDevice());
+      assertEquals(1, warnings.size(), "one warning for the fallback");
+      assertTrue(warnings.get(0).getMessage().contains("cuda:0"), warnings.get(0).getMessage());
+      SampleResponse sampled = stub.sample(SampleRequest.newBuilder().setRunId("gpu")
+          .setBatchSize(2).build());
+      assertEquals(2, sampled.getPromptsCount());
+    } finally {
+      logger.removeHandler(capture);
+    }
+  }
+
+  @Test
+  void aCausalBackboneIsPickedByItsManifest() throws Exception {
+    TinyModels.gpt2Clm(home.resolve("models").resolve("tiny-gpt2"), 4);
+    PolicyInfo info = stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("clm")
+        .setConfig(PolicyConfig.newBuilder()
+            .setBackbone(ModelRef.newBuilder().setName("tiny-gpt2"))
+            .setMlpHiddenSize(32)
+            .setSeed(3)
+            .setSoftQ(SoftQLearningConfig.getDefaultInstance()))
+        .build());
+    assertEquals(256, info.getActionSpaceSize(), "257 ids minus <|endoftext|>");
+    SampleResponse sampled = stub.sample(SampleRequest.newBuilder().setRunId("clm")
+        .setBatchSize(4).build());
+    UpdateRequest.Builder update = UpdateRequest.newBuilder().setRunId("clm");
+    for (SampledPrompt p : sampled.getPromptsList()) {
+      assertEquals(5, p.getPrompt().getTokenIdsCount());
+      for (int id : p.getPrompt().getTokenIdsList()) {
+        assertTrue(id >= 0 && id < 256, "special or out-of-vocabulary id " + id);
+      }
+      update.addPrompts(RewardedPrompt.newBuilder().setSampleId(p.getSampleId())
+          .setReward(p.getPrompt().getTokenIds(0) % 3));
+    }
+    UpdateResponse stepped = stub.update(update.build());
+    assertTrue(stepped.getUpdated(), "SQL is on-policy: every update takes a step");
+    assertTrue(Float.isFinite(stepped.getLoss()));
   }
 
   @Test
@@ -238,5 +309,29 @@ class PolicyServiceTest {
     assertEquals(1, r.getPerPromptLossCount());
     // V(s0) = log(e^0.5 + e^1.5)
     assertEquals(Math.log(Math.exp(0.5) + Math.exp(1.5)), r.getValues(0), 1e-5);
+  }
+
+  @Test
+  void computeLossOfTheReadmeExample() {
+    // policy-service/README.md, "Checking the losses": PIN v1 with F_I (k = 2), T = 2, |V| = 3.
+    // (v1 reads no target Q.) y_t = r = 1, so loss = (1 − 1)² + (0.9 − 1)² = 0.01. F_I keeps tokens {0, 1} at s_0 and
+    // {1, 2} at s_1: V_sp(s_0) = spmax(1, 0.5) = 1.0625 (τ = 0.25), V_sp(s_1) = spmax(0.9, 0.1)
+    // = 0.91 (τ = 0).
+    QTrajectory t = QTrajectory.newBuilder().setReward(1f).addActions(0).addActions(1)
+        .addQ(FloatRow.newBuilder().addValues(1f).addValues(0.5f).addValues(0f))
+        .addQ(FloatRow.newBuilder().addValues(0.2f).addValues(0.9f).addValues(0.1f))
+        .addTargetQ(FloatRow.newBuilder().addValues(0f).addValues(0f).addValues(0f))
+        .addTargetQ(FloatRow.newBuilder().addValues(0f).addValues(0f).addValues(0f))
+        .addLmLogits(FloatRow.newBuilder().addValues(3f).addValues(2f).addValues(1f))
+        .addLmLogits(FloatRow.newBuilder().addValues(1f).addValues(3f).addValues(2f))
+        .build();
+    ComputeLossResponse r = stub.computeLoss(ComputeLossRequest.newBuilder()
+        .setConfig(PolicyConfig.newBuilder().setPromptLength(2)
+            .setSparseTsallis(SparseTsallisConfig.newBuilder().setLoss(PinLoss.PIN_LOSS_V1)
+                .setLmFilter(LmFilterConfig.newBuilder().setTopK(2))))
+        .addBatch(t).build());
+    assertEquals(0.01, r.getLoss(), 1e-6);
+    assertEquals(1.0625, r.getValues(0), 1e-6);
+    assertEquals(0.91, r.getValues(1), 1e-6);
   }
 }

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * What both algorithms share and neither defines: the Q-network and its optimiser, the seeded RNG,
@@ -66,13 +67,12 @@ final class PolicyCore implements AutoCloseable {
   /** A batch as tensors: hidden [N,T,d], actions [N,T] int64, rewards [N]. */
   record Tensors(NDArray hidden, NDArray actions, NDArray rewards) {}
 
-  PolicyCore(PolicyHyperparameters hp, Backbone backbone) {
+  PolicyCore(PolicyHyperparameters hp, Backbone backbone, Device device) {
     this.hp = hp;
     this.backbone = backbone;
     this.actionSpace = new ActionSpace(backbone.vocabSize(), backbone.specialTokenIds());
-    // CPU: the heads of the backbones we ship live on the CPU, and every operand must share a
-    // device.
-    this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    // The backbone's heads must live on the same device: every operand of an op shares one.
+    this.manager = NDManager.newBaseManager(device, "PyTorch");
     this.allowed = actionSpace.mask(manager);
     this.allowedMask = actionSpace.mask();
     this.qnet = new QNetwork(manager, backbone.head(), hp.mlpHiddenSize(), hp.initGain(),
@@ -97,6 +97,37 @@ final class PolicyCore implements AutoCloseable {
           + tokens.length + " prefixes");
     }
     return h;
+  }
+
+  /**
+   * One rollout of B prompts, token by token (§1: s_t = the prefix z_0 … z_{t−1}): at each t the
+   * backbone encodes every row's prefix in one batch, {@code policyAt} turns those hidden states
+   * into the state's token chooser (the algorithm's distribution and its draw or argmax), and the
+   * choices extend the prefixes. The hidden states are cached for the update.
+   */
+  SampleBatch rollout(int batchSize, Function<float[][], IntFunction<Choice>> policyAt) {
+    int steps = hp.promptLength();
+    int d = qnet.hiddenSize();
+    int[][] tokens = new int[batchSize][steps];
+    float[][] hidden = new float[batchSize][steps * d];
+    float[][] qValues = new float[batchSize][steps];
+    float[][] logProbs = new float[batchSize][steps];
+    double entropySum = 0;
+    double supportSum = 0;
+    for (int t = 0; t < steps; t++) {
+      float[][] h = hiddenStates(tokens, t);
+      IntFunction<Choice> choose = policyAt.apply(h);
+      for (int b = 0; b < batchSize; b++) {
+        System.arraycopy(h[b], 0, hidden[b], t * d, d);
+        Choice c = choose.apply(b);
+        tokens[b][t] = c.token();
+        qValues[b][t] = c.q();
+        logProbs[b][t] = c.logProb();
+        entropySum += c.entropy();
+        supportSum += c.support();
+      }
+    }
+    return finish(tokens, hidden, qValues, logProbs, entropySum, supportSum);
   }
 
   /** Rows as one [rows, d] array in the current scope. */
@@ -127,7 +158,7 @@ final class PolicyCore implements AutoCloseable {
   }
 
   /** Caches the rollouts' hidden states under fresh sample ids and packs the answer. */
-  SampleBatch finish(int[][] tokens, float[][] hidden, float[][] qValues, float[][] logProbs,
+  private SampleBatch finish(int[][] tokens, float[][] hidden, float[][] qValues, float[][] logProbs,
       double entropySum, double supportSum) {
     List<SampleBatch.SampledPrompt> prompts = new ArrayList<>(tokens.length);
     for (int b = 0; b < tokens.length; b++) {
@@ -178,11 +209,23 @@ final class PolicyCore implements AutoCloseable {
         tokens[j] = prompts.get(missing.get(j)).tokenIds().clone();
       }
       int d = qnet.hiddenSize();
+      // Every prefix of every prompt is known up front, so all N·T states go to the backbone in
+      // one batch rather than one call per step t.
+      List<int[]> prefixes = new ArrayList<>(tokens.length * steps);
+      for (int[] row : tokens) {
+        for (int t = 0; t < steps; t++) {
+          prefixes.add(java.util.Arrays.copyOf(row, t));
+        }
+      }
+      float[][] h = backbone.hiddenStates(prefixes);
+      if (h.length != prefixes.size()) {
+        throw new IllegalStateException("backbone returned " + h.length + " hidden states for "
+            + prefixes.size() + " prefixes");
+      }
       float[][] hidden = new float[tokens.length][steps * d];
-      for (int t = 0; t < steps; t++) {
-        float[][] h = hiddenStates(tokens, t);
-        for (int j = 0; j < tokens.length; j++) {
-          System.arraycopy(h[j], 0, hidden[j], t * d, d);
+      for (int j = 0; j < tokens.length; j++) {
+        for (int t = 0; t < steps; t++) {
+          System.arraycopy(h[j * steps + t], 0, hidden[j], t * d, d);
         }
       }
       for (int j = 0; j < tokens.length; j++) {

@@ -1,5 +1,6 @@
 package dev.pin.policy.algorithm;
 
+import ai.djl.Device;
 import dev.pin.policy.qnet.Backbone;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,12 +16,21 @@ import java.util.List;
 public interface PromptPolicy extends AutoCloseable {
 
   /**
-   * Creates the policy {@code hp.algorithm()} names, on {@code backbone} (which it does not close).
+   * Creates the policy {@code hp.algorithm()} names, on {@code backbone} (which it does not close),
+   * on the CPU.
    */
   static PromptPolicy create(PolicyHyperparameters hp, Backbone backbone) {
+    return create(hp, backbone, Device.cpu());
+  }
+
+  /**
+   * Creates the policy on {@code device}, which must be where the backbone's heads live (every
+   * operand of a PyTorch op shares one device).
+   */
+  static PromptPolicy create(PolicyHyperparameters hp, Backbone backbone, Device device) {
     return switch (hp.algorithm()) {
-      case SOFT_Q -> new SoftQLearning(hp, backbone);
-      case SPARSE_TSALLIS -> new SparseTsallisQLearning(hp, backbone);
+      case SOFT_Q -> new SoftQLearning(hp, backbone, device);
+      case SPARSE_TSALLIS -> new SparseTsallisQLearning(hp, backbone, device);
     };
   }
 

@@ -1,12 +1,10 @@
 package dev.pin.policy.algorithm;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import dev.pin.policy.qnet.Backbone;
 import dev.pin.policy.replay.Episode;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.List;
 
 /**
@@ -18,50 +16,30 @@ import java.util.List;
  * the very prompts just sampled. Each update: Polyak-sync the target MLP, compute target Q, the
  * loss, one Adam step with gradient-norm clipping.
  */
-public final class SoftQLearning implements PromptPolicy {
+public final class SoftQLearning extends PolicyBase {
 
-  private final PolicyHyperparameters hp;
-  private final PolicyCore core;
-
-  /** A fresh policy on {@code backbone} (not closed by this policy). */
+  /** A fresh policy on {@code backbone} (not closed by this policy), on the CPU. */
   public SoftQLearning(PolicyHyperparameters hp, Backbone backbone) {
-    if (hp.algorithm() != PolicyHyperparameters.Algorithm.SOFT_Q) {
-      throw new IllegalArgumentException("SoftQLearning needs algorithm SOFT_Q");
-    }
-    this.hp = hp;
-    this.core = new PolicyCore(hp, backbone);
+    this(hp, backbone, Device.cpu());
+  }
+
+  /** A fresh policy on {@code device}, where the backbone's heads must live. */
+  public SoftQLearning(PolicyHyperparameters hp, Backbone backbone, Device device) {
+    super(hp, PolicyHyperparameters.Algorithm.SOFT_Q, backbone, device);
   }
 
   // ---- 1. sample: z_t ~ softmax(top-k(Q(s_t,·))/α), token by token ----
 
   @Override
   public synchronized SampleBatch sample(int batchSize, boolean greedy) {
-    int steps = hp.promptLength();
     int vocab = core.actionSpace.vocabSize();
-    int d = core.qnet.hiddenSize();
-    int[][] tokens = new int[batchSize][steps];
-    float[][] hidden = new float[batchSize][steps * d];
-    float[][] qValues = new float[batchSize][steps];
-    float[][] logProbs = new float[batchSize][steps];
-    double entropySum = 0;
-    double supportSum = 0;
-    for (int t = 0; t < steps; t++) {
-      float[][] h = core.hiddenStates(tokens, t);
+    return core.rollout(batchSize, h -> {
       float[] q;
       try (NDScope scope = new NDScope()) {
         q = qValues(core.qnet.q(core.toNd(h))).toFloatArray();
       }
-      for (int b = 0; b < batchSize; b++) {
-        System.arraycopy(h[b], 0, hidden[b], t * d, d);
-        PolicyCore.Choice c = choose(q, b * vocab, greedy);
-        tokens[b][t] = c.token();
-        qValues[b][t] = c.q();
-        logProbs[b][t] = c.logProb();
-        entropySum += c.entropy();
-        supportSum += c.support();
-      }
-    }
-    return core.finish(tokens, hidden, qValues, logProbs, entropySum, supportSum);
+      return b -> choose(q, b * vocab, greedy);
+    });
   }
 
   /** One state's token: the top-k softmax distribution, then a draw from it or its argmax. */
@@ -155,50 +133,4 @@ public final class SoftQLearning implements PromptPolicy {
     return hp.logitBias() == 0 ? q : q.add(hp.logitBias());
   }
 
-  // ---- bookkeeping ----
-
-  /** Native arrays alive under this policy (for leak tests). */
-  synchronized int liveArrays() {
-    return core.liveArrays();
-  }
-
-  @Override
-  public PolicyHyperparameters hyperparameters() {
-    return hp;
-  }
-
-  @Override
-  public synchronized long step() {
-    return core.step();
-  }
-
-  @Override
-  public synchronized int replaySize() {
-    return core.replaySize();
-  }
-
-  @Override
-  public int actionSpaceSize() {
-    return core.actionSpace.size();
-  }
-
-  @Override
-  public long trainableParameters() {
-    return core.qnet.trainableParameters();
-  }
-
-  @Override
-  public synchronized void save(OutputStream out) throws IOException {
-    core.save(out);
-  }
-
-  @Override
-  public synchronized void load(InputStream in) throws IOException {
-    core.load(in);
-  }
-
-  @Override
-  public synchronized void close() {
-    core.close();
-  }
 }

@@ -41,7 +41,18 @@ public final class SparseTsallisLoss {
    */
   public static LossTerms compute(Kind kind, NDArray q, NDArray qTarget, NDArray keep,
       float ignoredValue, NDArray actions, NDArray rewards, double alpha, double gamma) {
-    NDArray qTaken = SoftValues.taken(q, actions);
+    return compute(kind, SoftValues.taken(q, actions), q, qTarget, keep, ignoredValue, rewards,
+        alpha, gamma);
+  }
+
+  /**
+   * The same with Q_θ(s_t, a_t) given apart: {@code qTaken [B,T]} carries the gradient of v1,
+   * which reads nothing else of Q_θ, so for v1 {@code q} may come without gradient (it then only
+   * gives the reported V_sp). For v2, v3 and Algorithm 1 the gradient also flows through V_sp, so
+   * {@code q} must be the differentiable Q_θ that {@code qTaken} was read from.
+   */
+  public static LossTerms compute(Kind kind, NDArray qTaken, NDArray q, NDArray qTarget,
+      NDArray keep, float ignoredValue, NDArray rewards, double alpha, double gamma) {
     NDArray qFiltered = keep == null ? q : LmFilter.apply(q, keep, ignoredValue);
     // v1 does not use V_sp; it is still reported, computed without a gradient.
     NDArray vSp = NdSparsemax.spmax(kind == Kind.V1 ? qFiltered.stopGradient() : qFiltered, alpha);

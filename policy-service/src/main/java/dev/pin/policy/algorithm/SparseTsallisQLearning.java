@@ -1,12 +1,11 @@
 package dev.pin.policy.algorithm;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import dev.pin.policy.qnet.Backbone;
+import dev.pin.policy.qnet.QNetwork;
 import dev.pin.policy.replay.Episode;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.List;
 
 /**
@@ -19,19 +18,18 @@ import java.util.List;
  * replacement, Polyak-syncs the target MLP, recomputes online and target filtered Q from the stored
  * hidden states, and takes one Adam step on the §4.3 loss (default v1, {@link SparseTsallisLoss}).
  */
-public final class SparseTsallisQLearning implements PromptPolicy {
+public final class SparseTsallisQLearning extends PolicyBase {
 
-  private final PolicyHyperparameters hp;
-  private final PolicyCore core;
   private final int filterTopK;
 
-  /** A fresh policy on {@code backbone} (not closed by this policy). */
+  /** A fresh policy on {@code backbone} (not closed by this policy), on the CPU. */
   public SparseTsallisQLearning(PolicyHyperparameters hp, Backbone backbone) {
-    if (hp.algorithm() != PolicyHyperparameters.Algorithm.SPARSE_TSALLIS) {
-      throw new IllegalArgumentException("SparseTsallisQLearning needs algorithm SPARSE_TSALLIS");
-    }
-    this.hp = hp;
-    this.core = new PolicyCore(hp, backbone);
+    this(hp, backbone, Device.cpu());
+  }
+
+  /** A fresh policy on {@code device}, where the backbone's heads must live. */
+  public SparseTsallisQLearning(PolicyHyperparameters hp, Backbone backbone, Device device) {
+    super(hp, PolicyHyperparameters.Algorithm.SPARSE_TSALLIS, backbone, device);
     this.filterTopK = hp.effectiveFilterTopK(core.actionSpace.size());
   }
 
@@ -39,17 +37,8 @@ public final class SparseTsallisQLearning implements PromptPolicy {
 
   @Override
   public synchronized SampleBatch sample(int batchSize, boolean greedy) {
-    int steps = hp.promptLength();
     int vocab = core.actionSpace.vocabSize();
-    int d = core.qnet.hiddenSize();
-    int[][] tokens = new int[batchSize][steps];
-    float[][] hidden = new float[batchSize][steps * d];
-    float[][] qValues = new float[batchSize][steps];
-    float[][] logProbs = new float[batchSize][steps];
-    double entropySum = 0;
-    double supportSum = 0;
-    for (int t = 0; t < steps; t++) {
-      float[][] h = core.hiddenStates(tokens, t);
+    return core.rollout(batchSize, h -> {
       float[] q;
       boolean[] keep;
       try (NDScope scope = new NDScope()) {
@@ -57,17 +46,8 @@ public final class SparseTsallisQLearning implements PromptPolicy {
         q = core.qnet.q(hNd).toFloatArray();
         keep = keepMask(hNd).toBooleanArray();
       }
-      for (int b = 0; b < batchSize; b++) {
-        System.arraycopy(h[b], 0, hidden[b], t * d, d);
-        PolicyCore.Choice c = choose(q, keep, b * vocab, greedy);
-        tokens[b][t] = c.token();
-        qValues[b][t] = c.q();
-        logProbs[b][t] = c.logProb();
-        entropySum += c.entropy();
-        supportSum += c.support();
-      }
-    }
-    return core.finish(tokens, hidden, qValues, logProbs, entropySum, supportSum);
+      return b -> choose(q, keep, b * vocab, greedy);
+    });
   }
 
   /**
@@ -153,60 +133,24 @@ public final class SparseTsallisQLearning implements PromptPolicy {
   /** The §4.3 loss; online and target Q are filtered by the same F_I inside it. */
   private LossTerms loss(PolicyCore.Tensors x, List<NDArray> theta, NDArray qTarget,
       NDArray keep) {
+    if (hp.pinLoss() == SparseTsallisLoss.Kind.V1) {
+      // v1's gradient flows through Q_θ(s_t, a_t) = W_LM[a_t]·MLP_θ(h_t) alone: that takes d
+      // numbers per state, while the full Q over |V| (the reported V_sp) needs no gradient.
+      NDArray mlp = QNetwork.mlp(x.hidden(), theta);
+      NDArray qTaken = core.qnet.head().logitsAt(mlp, x.actions());
+      NDArray q = core.qnet.head().logits(mlp.stopGradient());
+      return SparseTsallisLoss.compute(hp.pinLoss(), qTaken, q, qTarget, keep,
+          (float) hp.ignoredValue(), x.rewards(), hp.alpha(), hp.gamma());
+    }
     NDArray q = core.qnet.q(x.hidden(), theta);
     return SparseTsallisLoss.compute(hp.pinLoss(), q, qTarget, keep, (float) hp.ignoredValue(),
         x.actions(), x.rewards(), hp.alpha(), hp.gamma());
   }
 
-  // ---- bookkeeping ----
+  // ---- settings ----
 
   /** k of the LM filter after resolving the default against the action space. */
   public int filterTopK() {
     return filterTopK;
-  }
-
-  /** Native arrays alive under this policy (for leak tests). */
-  synchronized int liveArrays() {
-    return core.liveArrays();
-  }
-
-  @Override
-  public PolicyHyperparameters hyperparameters() {
-    return hp;
-  }
-
-  @Override
-  public synchronized long step() {
-    return core.step();
-  }
-
-  @Override
-  public synchronized int replaySize() {
-    return core.replaySize();
-  }
-
-  @Override
-  public int actionSpaceSize() {
-    return core.actionSpace.size();
-  }
-
-  @Override
-  public long trainableParameters() {
-    return core.qnet.trainableParameters();
-  }
-
-  @Override
-  public synchronized void save(OutputStream out) throws IOException {
-    core.save(out);
-  }
-
-  @Override
-  public synchronized void load(InputStream in) throws IOException {
-    core.load(in);
-  }
-
-  @Override
-  public synchronized void close() {
-    core.close();
   }
 }

@@ -9,7 +9,6 @@ import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.models.ort.OrtSessions;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
-import dev.pin.policy.qnet.Backbone;
 import dev.pin.policy.qnet.MlmHead;
 import dev.pin.policy.qnet.OutputHead;
 import dev.pin.policy.qnet.TiedLinearHead;
@@ -34,7 +33,7 @@ import java.util.Set;
  * decoder E and no bias — the shape of a causal LM's tied head, where initial Q ≈ 0 as §2
  * intends — while the LM-prior filter still ranks the full MLM logits E·h′_t + b.
  */
-public final class OrtBertBackbone implements Backbone {
+public final class OrtBertBackbone implements OrtBackbone {
   private final MaskedLm lm;
   private final OutputHead head;
   private final OutputHead priorHead;
@@ -48,13 +47,23 @@ public final class OrtBertBackbone implements Backbone {
   /** dense → GELU(erf) → LayerNorm of BERT's MLM head, in Java (a few MFLOP per batch). */
   record Transform(float[] kernel, float[] bias, float[] gamma, float[] beta, int d) {
     float[] apply(float[] h) {
+      // The kernel is [in, out]: walk it row by row (contiguous) and keep d running sums, rather
+      // than one sum per output striding d floats per step. Each sum adds the same terms in the
+      // same order as before, so the result is bit-for-bit the same.
+      double[] acc = new double[d];
+      for (int out = 0; out < d; out++) {
+        acc[out] = bias[out];
+      }
+      for (int in = 0; in < d; in++) {
+        float hIn = h[in];
+        int row = in * d;
+        for (int out = 0; out < d; out++) {
+          acc[out] += hIn * kernel[row + out];
+        }
+      }
       float[] y = new float[d];
       for (int out = 0; out < d; out++) {
-        double acc = bias[out];
-        for (int in = 0; in < d; in++) {
-          acc += h[in] * kernel[in * d + out];
-        }
-        y[out] = (float) (0.5 * acc * (1 + erf(acc / Math.sqrt(2))));
+        y[out] = (float) (0.5 * acc[out] * (1 + erf(acc[out] / Math.sqrt(2))));
       }
       double mean = 0;
       for (float v : y) {
@@ -152,6 +161,16 @@ public final class OrtBertBackbone implements Backbone {
   /** The backbone's tokenizer, to turn sampled ids into text. */
   public WordPieceTokenizer tokenizer() {
     return lm.tokenizer();
+  }
+
+  @Override
+  public String token(int id) {
+    return lm.tokenizer().token(id);
+  }
+
+  @Override
+  public String decode(int[] ids) {
+    return lm.tokenizer().decode(ids);
   }
 
   @Override

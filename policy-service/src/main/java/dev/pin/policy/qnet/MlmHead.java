@@ -66,12 +66,21 @@ public final class MlmHead implements OutputHead {
 
   @Override
   public NDArray logits(NDArray x) {
+    return transform(x).matMul(embeddingsT).add(decoderBias);
+  }
+
+  @Override
+  public NDArray logitsAt(NDArray x, NDArray ids) {
+    return TiedLinearHead.rowDot(transform(x), embeddingsT, decoderBias, ids);
+  }
+
+  /** LayerNorm(GELU(dense(x))), the head's transform before the tied decoder. */
+  private NDArray transform(NDArray x) {
     NDArray y = Activation.gelu(x.matMul(denseWeightT).add(denseBias));
     NDArray mean = y.mean(new int[] {-1}, true);
     NDArray centred = y.sub(mean);
     NDArray variance = centred.square().mean(new int[] {-1}, true);
-    NDArray normed = centred.div(variance.add(lnEpsilon).sqrt()).mul(lnGamma).add(lnBeta);
-    return normed.matMul(embeddingsT).add(decoderBias);
+    return centred.div(variance.add(lnEpsilon).sqrt()).mul(lnGamma).add(lnBeta);
   }
 
   @Override

@@ -21,6 +21,17 @@ public interface OutputHead extends AutoCloseable {
    */
   NDArray logits(NDArray x);
 
+  /**
+   * One logit per row, {@code logits(x)[..., ids]}: {@code x [..., d]} and int64 {@code ids [...]}
+   * to {@code [...]}, differentiable in x. The same numbers as gathering from {@link #logits}; a
+   * head whose last layer is linear (W_LM = E) overrides it to dot x with the rows E[ids] only, so
+   * a loss that reads Q(s_t, a_t) alone (PIN's v1, §4.3) back-propagates through d numbers per
+   * state instead of |V|.
+   */
+  default NDArray logitsAt(NDArray x, NDArray ids) {
+    return logits(x).gather(ids.expandDims(-1), -1).squeeze(-1);
+  }
+
   /** Frees the head's weights. */
   @Override
   void close();

@@ -54,6 +54,30 @@ public final class TiedLinearHead implements OutputHead {
   }
 
   @Override
+  public NDArray logitsAt(NDArray x, NDArray ids) {
+    return rowDot(x, embeddingsT, bias, ids);
+  }
+
+  /**
+   * {@code Σ_j x[..., j]·E[ids, j] (+ b[ids])}: the logits of a tied linear head at the given ids
+   * only, from {@code embeddingsT} = Eᵀ [d, V].
+   */
+  static NDArray rowDot(NDArray x, NDArray embeddingsT, NDArray bias, NDArray ids) {
+    long d = embeddingsT.getShape().get(0);
+    NDArray flat = ids.reshape(-1, 1);
+    NDArray index = flat.broadcast(new Shape(flat.getShape().get(0), d));
+    // E[ids] as rows [N, d]: gather along the vocabulary axis of Eᵀ's transposed view.
+    NDArray rows = embeddingsT.transpose().gather(index, 0);
+    long[] shape = x.getShape().getShape();
+    NDArray out = x.reshape(-1, d).mul(rows).sum(new int[] {-1});
+    if (bias != null) {
+      out = out.add(bias.gather(ids.reshape(-1), 0));
+    }
+    long[] lead = java.util.Arrays.copyOf(shape, shape.length - 1);
+    return out.reshape(new Shape(lead));
+  }
+
+  @Override
   public void close() {
     manager.close();
   }

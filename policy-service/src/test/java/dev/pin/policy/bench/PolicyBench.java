@@ -29,12 +29,16 @@ import java.util.SplittableRandom;
  *   <li>sparsemax threshold, expected-O(n) pivot vs sort, over 30 522 logits (BERT's vocabulary);
  *   <li>one sample + update round, B = 16, T = 5, on the tiny backbone, for both algorithms;
  *   <li>with {@code --bert-shapes}: the same at BERT-base shapes (|V| = 30 522, d = 768, H = 2048;
- *       hidden states are random, so the backbone forward is not counted).
+ *       hidden states are random, so the backbone forward is not counted);
+ *   <li>through the real BERT-base backbone (ONNX Runtime encoder, §2 masked policy LM) when it is
+ *       in the model store: sample and update for B = 16, T = 5, SQL on-policy and PIN with the
+ *       §4.4 replay batch of 256 (warm-up rounds, which take no gradient step, reported apart),
+ *       each with where its time goes (backbone forward, head products, the rest) and as a ratio
+ *       to the bare backbone forward of the same prefixes.
  * </ol>
  *
- * <p>Run: {@code mvn -o -q -pl policy-service test-compile} then {@code java -cp
- * policy-service/target/test-classes:policy-service/target/classes:<deps>
- * dev.pin.policy.bench.PolicyBench [--bert-shapes]}.
+ * <p>Run: {@code ./bench policy-service dev.pin.policy.bench.PolicyBench [--rounds N]
+ * [--bert-shapes] [--no-tiny] [--no-bert] [--no-sql] [--no-pin]}.
  */
 public final class PolicyBench {
 
@@ -43,14 +47,22 @@ public final class PolicyBench {
   /** Entry point. */
   public static void main(String[] args) {
     System.setProperty("ai.djl.offline", "true");
+    List<String> flags = List.of(args);
     sparsemax();
-    try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        TinyBackbone tiny = new TinyBackbone(manager, 200, 32, 8, 1)) {
-      System.out.println("tiny backbone: |V| = 200, d = 32, MLP hidden 2048, B = 16, T = 5");
-      rounds(PolicyHyperparameters.Algorithm.SOFT_Q, tiny, 16, 30, 100);
-      rounds(PolicyHyperparameters.Algorithm.SPARSE_TSALLIS, tiny, 16, 30, 100);
+    if (!flags.contains("--no-tiny")) {
+      try (NDManager manager = NDManager.newBaseManager("PyTorch");
+          TinyBackbone tiny = new TinyBackbone(manager, 200, 32, 8, 1)) {
+        System.out.println("tiny backbone: |V| = 200, d = 32, MLP hidden 2048, B = 16, T = 5");
+        rounds(PolicyHyperparameters.Algorithm.SOFT_Q, tiny, 16, 30, 100);
+        rounds(PolicyHyperparameters.Algorithm.SPARSE_TSALLIS, tiny, 16, 30, 100);
+      }
     }
-    if (List.of(args).contains("--bert-shapes")) {
+    int rounds = flags.contains("--rounds")
+        ? Integer.parseInt(flags.get(flags.indexOf("--rounds") + 1)) : 3;
+    if (!flags.contains("--no-bert")) {
+      BertBench.run(rounds, !flags.contains("--no-sql"), !flags.contains("--no-pin"));
+    }
+    if (flags.contains("--bert-shapes")) {
       try (NDManager manager = NDManager.newBaseManager("PyTorch");
           RandomBackbone bert = new RandomBackbone(manager, 30_522, 768)) {
         System.out.println("BERT-base shapes: |V| = 30 522, d = 768, MLP hidden 2048, B = 16,"
