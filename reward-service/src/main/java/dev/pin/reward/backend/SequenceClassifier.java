@@ -18,6 +18,16 @@ public interface SequenceClassifier {
   }
 
   /**
+   * How many labels the classifier has, when known without running it (registration checks a
+   * task's target label against it).
+   *
+   * @return the label count, or 0 when unknown
+   */
+  default int labelCount() {
+    return 0;
+  }
+
+  /**
    * Class probabilities (softmax over the classifier's labels).
    *
    * @param texts inputs

@@ -36,6 +36,11 @@ final class OrtSequenceClassifier implements SequenceClassifier {
   }
 
   @Override
+  public int labelCount() {
+    return labels().size();
+  }
+
+  @Override
   public float[][] probabilities(List<String> texts) {
     int max = encoder.model().manifest().maxPositions();
     List<int[]> ids = new ArrayList<>(texts.size());

@@ -18,15 +18,45 @@ public final class ModelNotFoundException extends IllegalStateException {
    * @param what what the model is needed as, e.g. "a masked or causal language model"
    */
   public ModelNotFoundException(String path, String model, String what) {
-    super(
+    this(
+        path,
+        model,
         path
             + ": model '"
             + model
             + "' is not in the reward service's model store (needed as "
             + what
-            + "); import it (pin models import) or name another model");
+            + "); import it (pin models import) or name another model",
+        false);
+  }
+
+  /** The {@code unused} flag only tells this constructor apart from the public one. */
+  private ModelNotFoundException(String path, String model, String message, boolean unused) {
+    super(message);
     this.path = path;
     this.model = model;
+  }
+
+  /**
+   * The model is in the store but cannot serve the role the field gives it (e.g. a masked LM
+   * named as a style classifier).
+   *
+   * @param path the field naming the model
+   * @param model the model name
+   * @param what the role, e.g. "a sequence classifier (bert-cls, roberta-cls)"
+   * @return the exception
+   */
+  public static ModelNotFoundException wrongKind(String path, String model, String what) {
+    return new ModelNotFoundException(
+        path,
+        model,
+        path
+            + ": model '"
+            + model
+            + "' is in the model store but is not "
+            + what
+            + " (see `pin models list` for each model's architecture); name another model",
+        false);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.pin.reward.task;
 
 import dev.pin.reward.backend.ModelCatalog;
+import dev.pin.reward.backend.SequenceClassifier;
 import dev.pin.reward.backend.TaskLanguageModel;
 import dev.pin.reward.classification.PromptTemplate;
 import dev.pin.reward.classification.Verbalizers;
@@ -369,6 +370,30 @@ public final class TaskRegistry {
     requireModel(s.getContentModel(), path + ".content_model", "an encoder for BERTScore");
     if (s.hasFluencyClassifier() && !s.getFluencyClassifier().getName().isBlank()) {
       requireModel(s.getFluencyClassifier(), path + ".fluency_classifier", "a fluency classifier");
+    }
+    // Present is not enough: each model must serve its role, or the task could never be scored
+    // and every Score would fail after a successful registration (§6.2 needs all three).
+    if (catalog.generator(s.getGenerator()).isEmpty()) {
+      throw ModelNotFoundException.wrongKind(path + ".generator", s.getGenerator().getName(),
+          "a causal LM generator (gpt2-clm, opt-clm)");
+    }
+    SequenceClassifier style = catalog.classifier(s.getStyleClassifier()).orElseThrow(
+        () -> ModelNotFoundException.wrongKind(path + ".style_classifier",
+            s.getStyleClassifier().getName(), "a sequence classifier (bert-cls, roberta-cls)"));
+    if (catalog.embedder(s.getContentModel()).isEmpty()) {
+      throw ModelNotFoundException.wrongKind(path + ".content_model",
+          s.getContentModel().getName(), "a BERT-family encoder for BERTScore");
+    }
+    if (s.hasFluencyClassifier() && !s.getFluencyClassifier().getName().isBlank()
+        && catalog.classifier(s.getFluencyClassifier()).isEmpty()) {
+      throw ModelNotFoundException.wrongKind(path + ".fluency_classifier",
+          s.getFluencyClassifier().getName(), "a sequence classifier (bert-cls, roberta-cls)");
+    }
+    if (style.labelCount() > 0 && s.getTargetLabel() >= style.labelCount()) {
+      throw new TaskValidationException(List.of(new FieldError(path + ".target_label",
+          s.getTargetLabel() + " is not a label of style classifier '"
+              + s.getStyleClassifier().getName() + "', which has " + style.labelCount()
+              + " (0-" + (style.labelCount() - 1) + ")")));
     }
     return new RegisteredTask(
         TaskHandles.handleOf(canonical),

@@ -294,19 +294,22 @@ class RewardEngineTest {
   }
 
   @Test
-  void aModelOfTheWrongKindFailsThePromptWithFailedPrecondition() {
-    String handle =
-        engine
-            .tasks()
-            .register(
-                TaskSpec.newBuilder()
-                    .setStyleTransfer(
-                        styleTask()
-                            .setContentModel(ModelRef.newBuilder().setName("unloadable-encoder")))
-                    .build())
-            .handle();
-    CompletableFuture<PromptScore> f = engine.score(request(handle, "p").build()).get(0);
-    CompletionException e = assertThrows(CompletionException.class, f::join);
+  void aModelOfTheWrongKindIsRejectedAtRegistrationWithFailedPrecondition() {
+    // In the store, but not an encoder: the task could never be scored, so it is not registered.
+    ModelNotFoundException e =
+        assertThrows(
+            ModelNotFoundException.class,
+            () ->
+                engine
+                    .tasks()
+                    .register(
+                        TaskSpec.newBuilder()
+                            .setStyleTransfer(
+                                styleTask()
+                                    .setContentModel(
+                                        ModelRef.newBuilder().setName("unloadable-encoder")))
+                            .build()));
+    assertEquals("task.style_transfer.content_model", e.path());
     assertEquals(Status.Code.FAILED_PRECONDITION, RewardStatuses.fromThrowable(e).getCode());
   }
 

@@ -13,6 +13,7 @@ import dev.pin.reward.classification.LogitsSource;
 import dev.pin.reward.custom.RewardFunctionRegistry;
 import dev.pin.reward.testing.CueWordModel;
 import dev.pin.reward.testing.MapModelCatalog;
+import dev.pin.reward.testing.TinyModels;
 import dev.pin.reward.testing.VocabTokenizer;
 import dev.pin.v1.ClassificationTask;
 import dev.pin.v1.CustomTask;
@@ -56,8 +57,9 @@ class TaskRegistryTest {
           .withLanguageModel("tiny-bert", bert)
           .withLanguageModel("tiny-gpt", gpt)
           .withModel("tiny-clip")
-          .withModel("style-clf")
-          .withModel("encoder");
+          .withGenerator("tiny-gpt", new TinyModels.AlternatingGenerator())
+          .withClassifier("style-clf", TinyModels.greatDetector())
+          .withEmbedder("encoder", TinyModels.oneHotWords());
   private final TaskRegistry registry =
       new TaskRegistry(catalog, RewardFunctionRegistry.discover(), 100);
 
