@@ -73,7 +73,7 @@ import org.slf4j.LoggerFactory;
  */
 final class EpisodeLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EpisodeLoop.class);
-  /** Rounds of re-registration before a NOT_FOUND task counts as a failure (replicas + slack). */
+  /** Retries of one call whose task its replica lacks, and the most registrations per retry. */
   private static final int MAX_TASK_ATTEMPTS = 16;
 
   private final String runId;
@@ -87,6 +87,7 @@ final class EpisodeLoop implements Runnable {
   private RunSpec spec;
   private String handle;
   private TaskSpec inlineTask; // the task with its examples, kept for re-registrations
+  private int taskMisses; // Reward calls that found no task on their replica (see onTask)
   private long step;
   private final long startedNanos = System.nanoTime();
   private double bestDev = Double.NEGATIVE_INFINITY;
@@ -201,8 +202,11 @@ final class EpisodeLoop implements Runnable {
    * A Reward call on the run's task handle. Behind round-robin over several reward replicas, a
    * call can land on a replica the task was never registered with (registration reached another
    * one), which answers NOT_FOUND. Registration is idempotent by content hash, so the task is
-   * registered again — on the next replica in the rotation — and the same call retried, without
-   * rolling the run back; after a few rounds every replica knows the task.
+   * registered again and the same call retried, without rolling the run back. Registering once
+   * per miss can lock step with the rotation (two replicas: the registration always lands on the
+   * replica that has the task, the retry on the one that does not), so the n-th miss of the run
+   * registers n times in a row: after at most as many misses as there are replicas, every replica
+   * holds the task.
    */
   private <T> T onTask(Function<String, T> call) {
     for (int attempt = 1; ; attempt++) {
@@ -212,8 +216,11 @@ final class EpisodeLoop implements Runnable {
         if (e.getStatus().getCode() != Status.Code.NOT_FOUND || attempt >= MAX_TASK_ATTEMPTS) {
           throw e;
         }
-        handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder()
-            .setTask(inlineTask).build()).getHandle();
+        taskMisses++;
+        for (int i = 0; i < Math.min(taskMisses, MAX_TASK_ATTEMPTS); i++) {
+          handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder()
+              .setTask(inlineTask).build()).getHandle();
+        }
       }
     }
   }
