@@ -1,14 +1,10 @@
 package dev.pin.cli;
 
 import dev.pin.v1.ModelRef;
-import dev.pin.v1.OrchestratorGrpc;
 import dev.pin.v1.ReportAsset;
 import dev.pin.v1.ReportRequest;
 import dev.pin.v1.ReportResponse;
 import dev.pin.v1.Run;
-import dev.pin.v1.ScorerGrpc;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -52,13 +49,8 @@ final class ReportCommand implements Callable<Integer> {
       description = "The LM of the readability columns (default: the scorer's model).")
   String model;
 
-  @Option(names = "--address", defaultValue = "localhost:50050", paramLabel = "HOST:PORT",
-      description = "The orchestrator (default: ${DEFAULT-VALUE}; start one with pin up).")
-  String address;
-
-  @Option(names = "--scorer-address", defaultValue = "localhost:50053", paramLabel = "HOST:PORT",
-      description = "The scorer (default: ${DEFAULT-VALUE}).")
-  String scorerAddress;
+  @Mixin
+  EnsembleConnection connection;
 
   @Option(names = "--timeout", defaultValue = "300", paramLabel = "SECONDS",
       description = "Deadline of each call (default: ${DEFAULT-VALUE}).")
@@ -66,11 +58,7 @@ final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ManagedChannel orchestratorChannel = EnsembleClients.open(address);
-    ManagedChannel scorerChannel = EnsembleClients.open(scorerAddress);
-    try {
-      OrchestratorGrpc.OrchestratorBlockingStub orchestrator =
-          OrchestratorGrpc.newBlockingStub(orchestratorChannel);
+    return connection.run("report", out, (orchestrator, scorer) -> {
       ReportRequest.Builder request = ReportRequest.newBuilder().setTitle(title);
       if (model != null) {
         request.setModel(ModelRef.newBuilder().setName(model));
@@ -81,25 +69,15 @@ final class ReportCommand implements Callable<Integer> {
         request.addRuns(EnsembleClients.reportRun(run,
             EnsembleClients.history(orchestrator, id, timeout)));
       }
-      ReportResponse report = ScorerGrpc.newBlockingStub(scorerChannel)
-          .withDeadlineAfter(timeout, TimeUnit.SECONDS).report(request.build());
+      ReportResponse report =
+          scorer.withDeadlineAfter(timeout, TimeUnit.SECONDS).report(request.build());
       Path file = write(report, out, format);
       System.out.println("report: " + file.toAbsolutePath());
       for (ReportAsset a : report.getAssetsList()) {
         System.out.println("  " + out.resolve(a.getName()).toAbsolutePath());
       }
       return 0;
-    } catch (StatusRuntimeException e) {
-      System.err.println("pin report: " + e.getStatus().getCode() + ": "
-          + e.getStatus().getDescription());
-      return 1;
-    } catch (IOException e) {
-      System.err.println("pin report: cannot write " + out + ": " + e.getMessage());
-      return 1;
-    } finally {
-      EnsembleClients.close(orchestratorChannel);
-      EnsembleClients.close(scorerChannel);
-    }
+    });
   }
 
   /** Writes {@code report.md} or {@code report.html} and every asset; returns the document. */

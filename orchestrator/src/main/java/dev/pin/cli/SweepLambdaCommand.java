@@ -6,7 +6,6 @@ import dev.pin.scorer.report.TradeOffChart;
 import dev.pin.v1.ModelRef;
 import dev.pin.v1.NaturalnessRequest;
 import dev.pin.v1.NaturalnessResponse;
-import dev.pin.v1.OrchestratorGrpc;
 import dev.pin.v1.PenaltyFunction;
 import dev.pin.v1.PerplexityPenalty;
 import dev.pin.v1.Prompt;
@@ -17,8 +16,6 @@ import dev.pin.v1.RunState;
 import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.ScorerGrpc;
 import dev.pin.v1.StartRunRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,6 +26,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -61,13 +59,8 @@ final class SweepLambdaCommand implements Callable<Integer> {
       description = "Folder for sweep.md and tradeoff.png (created if missing).")
   Path out;
 
-  @Option(names = "--address", defaultValue = "localhost:50050", paramLabel = "HOST:PORT",
-      description = "The orchestrator (default: ${DEFAULT-VALUE}; start one with pin up).")
-  String address;
-
-  @Option(names = "--scorer-address", defaultValue = "localhost:50053", paramLabel = "HOST:PORT",
-      description = "The scorer (default: ${DEFAULT-VALUE}).")
-  String scorerAddress;
+  @Mixin
+  EnsembleConnection connection;
 
   @Option(names = "--run-timeout", defaultValue = "86400", paramLabel = "SECONDS",
       description = "Longest wait for one run (default: ${DEFAULT-VALUE}).")
@@ -110,11 +103,7 @@ final class SweepLambdaCommand implements Callable<Integer> {
         return Pin.ExitCodes.USAGE;
       }
     }
-    ManagedChannel orchestratorChannel = EnsembleClients.open(address);
-    ManagedChannel scorerChannel = EnsembleClients.open(scorerAddress);
-    try {
-      OrchestratorGrpc.OrchestratorBlockingStub orchestrator =
-          OrchestratorGrpc.newBlockingStub(orchestratorChannel);
+    return connection.run("sweep-lambda", out, (orchestrator, scorer) -> {
       List<Row> rows = new ArrayList<>();
       for (double lambda : lambdas) {
         Run started = orchestrator.withDeadlineAfter(300, TimeUnit.SECONDS).startRun(
@@ -130,8 +119,7 @@ final class SweepLambdaCommand implements Callable<Integer> {
         rows.add(new Row(lambda, done, best, null));
       }
       ModelRef model = base.getShaping().getPerplexityPenalty().getModel();
-      rows = withNaturalness(rows, ScorerGrpc.newBlockingStub(scorerChannel)
-          .withDeadlineAfter(300, TimeUnit.SECONDS), model);
+      rows = withNaturalness(rows, scorer.withDeadlineAfter(300, TimeUnit.SECONDS), model);
       Files.createDirectories(out);
       String title = "λ sweep of " + base.getName() + " (g = " + g + ")";
       Path table = out.resolve("sweep.md");
@@ -149,17 +137,7 @@ final class SweepLambdaCommand implements Callable<Integer> {
       System.out.println("trade-off curve: " + png.toAbsolutePath());
       return rows.stream().allMatch(r -> r.run().getState() == RunState.RUN_STATE_COMPLETED)
           ? 0 : 1;
-    } catch (StatusRuntimeException e) {
-      System.err.println("pin sweep-lambda: " + e.getStatus().getCode() + ": "
-          + e.getStatus().getDescription());
-      return 1;
-    } catch (IOException e) {
-      System.err.println("pin sweep-lambda: cannot write " + out + ": " + e.getMessage());
-      return 1;
-    } finally {
-      EnsembleClients.close(orchestratorChannel);
-      EnsembleClients.close(scorerChannel);
-    }
+    });
   }
 
   /** The spec with R′ = R − λ·g(PPL); the name says which λ. */

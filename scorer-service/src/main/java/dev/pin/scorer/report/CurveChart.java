@@ -7,16 +7,11 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
 
 /**
  * Draws training curves as a PNG with plain Java2D (no chart dependency): one panel per curve,
@@ -55,29 +50,14 @@ public final class CurveChart {
     BufferedImage image = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
-      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-      g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
-          RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-      g.setColor(Color.WHITE);
-      g.fillRect(0, 0, WIDTH, height);
-      g.setColor(Color.BLACK);
-      g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-      g.drawString(title, LEFT, 20);
+      Charts.canvas(g, WIDTH, height, title, LEFT, 20);
       for (int i = 0; i < curves.size(); i++) {
         panel(g, curves.get(i), 28 + i * PANEL_HEIGHT, PALETTE[i % PALETTE.length]);
       }
     } finally {
       g.dispose();
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      if (!ImageIO.write(image, "png", out)) {
-        throw new IllegalStateException("this JRE has no PNG writer");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    return Charts.png(image);
   }
 
   private static void panel(Graphics2D g, Curve curve, int y0, Color color) {
@@ -94,11 +74,7 @@ public final class CurveChart {
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
     g.setColor(Color.BLACK);
     g.drawString(curve.getName() + "  (" + points.size() + " points)", plotX, y0 + 20);
-    g.setColor(new Color(0xf7f7f7));
-    g.fillRect(plotX, plotY, plotW, plotH);
-    g.setColor(Color.GRAY);
-    g.drawRect(plotX, plotY, plotW, plotH);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    Charts.plotArea(g, plotX, plotY, plotW, plotH);
     if (points.isEmpty()) {
       g.drawString("no finite values", plotX + plotW / 2 - 40, plotY + plotH / 2);
       return;
@@ -119,23 +95,8 @@ public final class CurveChart {
     double x1 = xTicks[xTicks.length - 1];
     double ylo = yTicks[0];
     double yhi = yTicks[yTicks.length - 1];
+    Charts.grid(g, plotX, plotY, plotW, plotH, xTicks, t -> Ticks.label(t, xTicks), yTicks);
     FontMetrics fm = g.getFontMetrics();
-    for (double t : yTicks) {
-      int py = plotY + plotH - (int) Math.round((t - ylo) / (yhi - ylo) * plotH);
-      g.setColor(new Color(0xdddddd));
-      g.drawLine(plotX, py, plotX + plotW, py);
-      g.setColor(Color.DARK_GRAY);
-      String label = Ticks.label(t, yTicks);
-      g.drawString(label, plotX - 6 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
-    }
-    for (double t : xTicks) {
-      int px = plotX + (int) Math.round((t - x0) / (x1 - x0) * plotW);
-      g.setColor(new Color(0xdddddd));
-      g.drawLine(px, plotY, px, plotY + plotH);
-      g.setColor(Color.DARK_GRAY);
-      String label = Ticks.label(t, xTicks);
-      g.drawString(label, px - fm.stringWidth(label) / 2, plotY + plotH + fm.getAscent() + 4);
-    }
     g.drawString("step", plotX + plotW / 2 - fm.stringWidth("step") / 2, plotY + plotH + 32);
     Path2D.Double line = new Path2D.Double();
     for (int i = 0; i < points.size(); i++) {

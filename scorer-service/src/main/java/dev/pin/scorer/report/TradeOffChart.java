@@ -5,16 +5,11 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
 
 /**
  * The trade-off curve of a perplexity-regularisation sweep (ALGORITHMS.md §7.2): one labelled point
@@ -57,37 +52,18 @@ public final class TradeOffChart {
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
-      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-      g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
-          RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-      g.setColor(Color.WHITE);
-      g.fillRect(0, 0, WIDTH, HEIGHT);
-      g.setColor(Color.BLACK);
-      g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-      g.drawString(title, LEFT, 24);
+      Charts.canvas(g, WIDTH, HEIGHT, title, LEFT, 24);
       draw(g, xLabel, yLabel, points);
     } finally {
       g.dispose();
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      if (!ImageIO.write(image, "png", out)) {
-        throw new IllegalStateException("this JRE has no PNG writer");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    return Charts.png(image);
   }
 
   private static void draw(Graphics2D g, String xLabel, String yLabel, List<Point> points) {
     int plotW = WIDTH - LEFT - RIGHT;
     int plotH = HEIGHT - TOP - BOTTOM;
-    g.setColor(new Color(0xf7f7f7));
-    g.fillRect(LEFT, TOP, plotW, plotH);
-    g.setColor(Color.GRAY);
-    g.drawRect(LEFT, TOP, plotW, plotH);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    Charts.plotArea(g, LEFT, TOP, plotW, plotH);
     FontMetrics fm = g.getFontMetrics();
     List<Point> drawn = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
@@ -124,23 +100,9 @@ public final class TradeOffChart {
     double x1 = xTicks[xTicks.length - 1];
     double y0 = yTicks[0];
     double y1 = yTicks[yTicks.length - 1];
-    for (double t : yTicks) {
-      int py = TOP + plotH - (int) Math.round((t - y0) / (y1 - y0) * plotH);
-      g.setColor(new Color(0xdddddd));
-      g.drawLine(LEFT, py, LEFT + plotW, py);
-      g.setColor(Color.DARK_GRAY);
-      String label = Ticks.label(t, yTicks);
-      g.drawString(label, LEFT - 6 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
-    }
-    for (double t : xTicks) {
-      int px = LEFT + (int) Math.round((t - x0) / (x1 - x0) * plotW);
-      g.setColor(new Color(0xdddddd));
-      g.drawLine(px, TOP, px, TOP + plotH);
-      g.setColor(Color.DARK_GRAY);
-      // Tick t sits at perplexity 10^t.
-      String label = Ticks.format(Math.pow(10, t));
-      g.drawString(label, px - fm.stringWidth(label) / 2, TOP + plotH + fm.getAscent() + 4);
-    }
+    // Tick t sits at perplexity 10^t.
+    Charts.grid(g, LEFT, TOP, plotW, plotH, xTicks, t -> Ticks.format(Math.pow(10, t)),
+        yTicks);
     g.setColor(Color.BLACK);
     g.drawString(xLabel + " (log scale)", LEFT + plotW / 2 - fm.stringWidth(xLabel) / 2,
         TOP + plotH + 36);

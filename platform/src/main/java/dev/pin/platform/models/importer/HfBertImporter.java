@@ -1,8 +1,11 @@
 package dev.pin.platform.models.importer;
 
+import static dev.pin.platform.models.importer.HfConfigs.json;
+import static dev.pin.platform.models.importer.HfConfigs.num;
+import static dev.pin.platform.models.importer.HfConfigs.str;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.pin.platform.models.onnx.BertConfig;
 import dev.pin.platform.models.onnx.BertNames;
 import dev.pin.platform.models.onnx.FloatTensor;
@@ -45,7 +48,7 @@ public final class HfBertImporter {
    */
   public ModelDir importModel(Path source, String name, ImportProgress progress)
       throws IOException {
-    JsonObject config = readJson(require(source, "config.json"));
+    JsonObject config = json(require(source, "config.json"));
     String type = str(config, "model_type", "");
     if (!type.equals("bert")) {
       throw new IOException(source + "/config.json has model_type '" + type
@@ -148,7 +151,7 @@ public final class HfBertImporter {
     }
     Path tj = source.resolve("tokenizer.json");
     if (Files.isRegularFile(tj)) {
-      JsonObject model = readJson(tj).getAsJsonObject("model");
+      JsonObject model = json(tj).getAsJsonObject("model");
       if (model == null || !"WordPiece".equals(str(model, "type", ""))) {
         throw new IOException(tj + " is not a WordPiece tokenizer");
       }
@@ -167,7 +170,7 @@ public final class HfBertImporter {
   static boolean readLowerCase(Path source) throws IOException {
     Path tc = source.resolve("tokenizer_config.json");
     if (Files.isRegularFile(tc)) {
-      JsonObject o = readJson(tc);
+      JsonObject o = json(tc);
       if (o.has("do_lower_case")) {
         return o.get("do_lower_case").getAsBoolean();
       }
@@ -181,25 +184,5 @@ public final class HfBertImporter {
       throw new IOException(dir + " lacks " + file);
     }
     return p;
-  }
-
-  private static JsonObject readJson(Path p) throws IOException {
-    try {
-      return JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8))
-          .getAsJsonObject();
-    } catch (RuntimeException e) {
-      throw new IOException("malformed JSON in " + p + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static String str(JsonObject o, String key, String def) {
-    return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsString() : def;
-  }
-
-  private static int num(JsonObject o, String key) throws IOException {
-    if (!o.has(key)) {
-      throw new IOException("config.json lacks " + key);
-    }
-    return o.get(key).getAsInt();
   }
 }

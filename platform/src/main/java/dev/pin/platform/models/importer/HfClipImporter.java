@@ -1,8 +1,12 @@
 package dev.pin.platform.models.importer;
 
+import static dev.pin.platform.models.importer.HfConfigs.flt;
+import static dev.pin.platform.models.importer.HfConfigs.json;
+import static dev.pin.platform.models.importer.HfConfigs.num;
+import static dev.pin.platform.models.importer.HfConfigs.str;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.pin.platform.models.onnx.ClipConfig;
 import dev.pin.platform.models.onnx.Weights;
 import dev.pin.platform.models.store.ModelDir;
@@ -10,7 +14,6 @@ import dev.pin.platform.models.store.ModelManifest.ImagePreprocessing;
 import dev.pin.platform.models.store.ModelStore;
 import dev.pin.platform.models.tokenizer.ClipTokenizer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -211,47 +214,7 @@ public final class HfClipImporter {
   }
 
   private static int tokenId(JsonObject tj, Path file, String token) throws IOException {
-    if (tj.has("added_tokens")) {
-      for (JsonElement e : tj.getAsJsonArray("added_tokens")) {
-        JsonObject t = e.getAsJsonObject();
-        if (token.equals(t.get("content").getAsString())) {
-          return t.get("id").getAsInt();
-        }
-      }
-    }
-    JsonObject vocab = tj.has("model") ? tj.getAsJsonObject("model").getAsJsonObject("vocab")
-        : null;
-    if (vocab != null && vocab.has(token)) {
-      return vocab.get(token).getAsInt();
-    }
-    throw new IOException(file + " has no " + token + " token; is it a CLIP tokenizer?");
-  }
-
-  private static JsonObject json(Path p) throws IOException {
-    if (!Files.isRegularFile(p)) {
-      throw new IOException("missing " + p);
-    }
-    try {
-      return JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8))
-          .getAsJsonObject();
-    } catch (RuntimeException e) {
-      throw new IOException("malformed JSON in " + p + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static boolean present(JsonObject o, String key) {
-    return o.has(key) && !o.get(key).isJsonNull();
-  }
-
-  private static int num(JsonObject o, String key, int fallback) {
-    return present(o, key) ? o.get(key).getAsInt() : fallback;
-  }
-
-  private static float flt(JsonObject o, String key, float fallback) {
-    return present(o, key) ? o.get(key).getAsFloat() : fallback;
-  }
-
-  private static String str(JsonObject o, String key, String fallback) {
-    return present(o, key) ? o.get(key).getAsString() : fallback;
+    return HfConfigs.tokenId(tj, token).orElseThrow(() -> new IOException(
+        file + " has no " + token + " token; is it a CLIP tokenizer?"));
   }
 }

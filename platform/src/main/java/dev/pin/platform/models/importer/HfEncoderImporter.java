@@ -1,8 +1,10 @@
 package dev.pin.platform.models.importer;
 
+import static dev.pin.platform.models.importer.HfConfigs.json;
+import static dev.pin.platform.models.importer.HfConfigs.num;
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.pin.platform.models.onnx.BertConfig;
 import dev.pin.platform.models.onnx.BertNames;
 import dev.pin.platform.models.onnx.SequenceClassifierGraph;
@@ -10,7 +12,6 @@ import dev.pin.platform.models.onnx.Weights;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelStore;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -56,7 +57,7 @@ public final class HfEncoderImporter {
 
   /** The first entry of {@code config.json}'s {@code architectures}. */
   public static String architecture(Path source) throws IOException {
-    JsonObject config = readJson(source.resolve("config.json"));
+    JsonObject config = json(source.resolve("config.json"));
     if (!config.has("architectures") || config.getAsJsonArray("architectures").isEmpty()) {
       throw new IOException(source + "/config.json names no architectures");
     }
@@ -79,7 +80,7 @@ public final class HfEncoderImporter {
           + " supported; importable encoders: " + ARCHITECTURES);
     }
     boolean roberta = arch.startsWith("Roberta");
-    JsonObject config = readJson(source.resolve("config.json"));
+    JsonObject config = json(source.resolve("config.json"));
     String act = config.has("hidden_act") ? config.get("hidden_act").getAsString() : "gelu";
     if (!act.equals("gelu")) {
       throw new IOException("hidden_act '" + act + "' is not supported (the graph uses exact"
@@ -183,24 +184,5 @@ public final class HfEncoderImporter {
           + byId);
     }
     return new ArrayList<>(byId.values());
-  }
-
-  private static JsonObject readJson(Path p) throws IOException {
-    if (!Files.isRegularFile(p)) {
-      throw new IOException("missing " + p);
-    }
-    try {
-      return JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8))
-          .getAsJsonObject();
-    } catch (RuntimeException e) {
-      throw new IOException("malformed JSON in " + p + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static int num(JsonObject o, String key) throws IOException {
-    if (!o.has(key)) {
-      throw new IOException("config.json lacks " + key);
-    }
-    return o.get(key).getAsInt();
   }
 }

@@ -1,15 +1,15 @@
 package dev.pin.platform.models.importer;
 
-import com.google.gson.JsonElement;
+import static dev.pin.platform.models.importer.HfConfigs.json;
+import static dev.pin.platform.models.importer.HfConfigs.num;
+
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.pin.platform.models.onnx.Gpt2Config;
 import dev.pin.platform.models.onnx.Weights;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelStore;
 import dev.pin.platform.models.tokenizer.ByteLevelBpe;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -93,39 +93,7 @@ public final class HfGpt2Importer {
   }
 
   static int endOfTextId(Path tokenizer) throws IOException {
-    JsonObject tj = json(tokenizer);
-    if (tj.has("added_tokens")) {
-      for (JsonElement e : tj.getAsJsonArray("added_tokens")) {
-        JsonObject t = e.getAsJsonObject();
-        if (ByteLevelBpe.END_OF_TEXT.equals(t.get("content").getAsString())) {
-          return t.get("id").getAsInt();
-        }
-      }
-    }
-    JsonObject vocab = tj.has("model") ? tj.getAsJsonObject("model").getAsJsonObject("vocab")
-        : null;
-    if (vocab != null && vocab.has(ByteLevelBpe.END_OF_TEXT)) {
-      return vocab.get(ByteLevelBpe.END_OF_TEXT).getAsInt();
-    }
-    throw new IOException(tokenizer + " has no " + ByteLevelBpe.END_OF_TEXT + " token");
-  }
-
-  private static JsonObject json(Path p) throws IOException {
-    if (!Files.isRegularFile(p)) {
-      throw new IOException("missing " + p);
-    }
-    try {
-      return JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8))
-          .getAsJsonObject();
-    } catch (RuntimeException e) {
-      throw new IOException("malformed JSON in " + p + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static int num(JsonObject o, String key) throws IOException {
-    if (!o.has(key)) {
-      throw new IOException("config.json lacks " + key);
-    }
-    return o.get(key).getAsInt();
+    return HfConfigs.tokenId(json(tokenizer), ByteLevelBpe.END_OF_TEXT).orElseThrow(
+        () -> new IOException(tokenizer + " has no " + ByteLevelBpe.END_OF_TEXT + " token"));
   }
 }

@@ -1,13 +1,16 @@
 package dev.pin.platform.models.importer;
 
+import static dev.pin.platform.models.importer.HfConfigs.bool;
+import static dev.pin.platform.models.importer.HfConfigs.json;
+import static dev.pin.platform.models.importer.HfConfigs.num;
+import static dev.pin.platform.models.importer.HfConfigs.str;
+
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.pin.platform.models.onnx.OptConfig;
 import dev.pin.platform.models.onnx.Weights;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelStore;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -102,32 +105,5 @@ public final class HfOptImporter {
         EasyBertImporter.deleteRecursively(staging);
       }
     }
-  }
-
-  static JsonObject json(Path p) throws IOException {
-    if (!Files.isRegularFile(p)) {
-      throw new IOException("missing " + p);
-    }
-    try {
-      return JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8))
-          .getAsJsonObject();
-    } catch (RuntimeException e) {
-      throw new IOException("malformed JSON in " + p + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static int num(JsonObject o, String key) throws IOException {
-    if (!o.has(key)) {
-      throw new IOException("config.json lacks " + key);
-    }
-    return o.get(key).getAsInt();
-  }
-
-  private static boolean bool(JsonObject o, String key, boolean dflt) {
-    return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsBoolean() : dflt;
-  }
-
-  private static String str(JsonObject o, String key, String dflt) {
-    return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsString() : dflt;
   }
 }

@@ -91,7 +91,7 @@ public final class OptimumImporter {
    */
   public ModelDir importModel(Path source, String name, ImportProgress progress)
       throws IOException {
-    JsonObject config = HfOptImporter.json(source.resolve("config.json"));
+    JsonObject config = HfConfigs.json(source.resolve("config.json"));
     String arch = architecture(config);
     Path onnx = source.resolve(BertModelWriter.MODEL_FILE);
     Path tokenizer = source.resolve(BertModelWriter.TOKENIZER_FILE);

@@ -268,22 +268,7 @@ final class CausalRunner {
 
   /** Padded length: the longest sequence rounded up to the bucket, capped at max positions. */
   private int paddedLength(List<int[]> tokenIds) {
-    if (tokenIds.isEmpty()) {
-      throw new IllegalArgumentException("empty batch");
-    }
-    int max = 0;
-    for (int[] ids : tokenIds) {
-      if (ids.length == 0) {
-        throw new IllegalArgumentException("empty sequence in batch");
-      }
-      max = Math.max(max, ids.length);
-    }
-    if (max > maxPositions) {
-      throw new IllegalArgumentException("sequence of " + max + " tokens exceeds the model's "
-          + maxPositions + " positions");
-    }
-    int bucket = config.lengthBucket();
-    return Math.min(maxPositions, (max + bucket - 1) / bucket * bucket);
+    return PaddedBatch.length(tokenIds, maxPositions, config.lengthBucket());
   }
 
   /** Right-padded full forward; returns {@code output} flattened and the padded length. */

@@ -11,7 +11,6 @@ import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.tokenizer.ClipTokenizer;
 import java.io.IOException;
 import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,32 +107,11 @@ public final class ClipEncoder implements AutoCloseable {
     }
     int bucket = config.lengthBucket();
     int len = Math.min(manifest().maxPositions(), (max + bucket - 1) / bucket * bucket);
-    long[] ids = new long[batch * len];
-    long[] mask = new long[batch * len];
-    int pad = tokenizer.endId();
-    int vocab = manifest().vocabSize();
-    for (int b = 0; b < batch; b++) {
-      int[] seq = tokenIds.get(b);
-      for (int t = 0; t < len; t++) {
-        if (t < seq.length) {
-          if (seq[t] < 0 || seq[t] >= vocab) {
-            throw new IllegalArgumentException("token id " + seq[t] + " outside vocabulary of "
-                + vocab);
-          }
-          ids[b * len + t] = seq[t];
-          mask[b * len + t] = 1;
-        } else {
-          ids[b * len + t] = pad;
-        }
-      }
-    }
-    long[] shape = {batch, len};
+    PaddedBatch padded = PaddedBatch.of(tokenIds, len, tokenizer.endId(),
+        manifest().vocabSize());
     Map<String, OnnxTensor> inputs = new HashMap<>();
     try {
-      var env = OrtSessions.env();
-      inputs.put(ClipGraph.INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-      inputs.put(ClipGraph.ATTENTION_MASK,
-          OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
+      padded.putInputs(inputs, ClipGraph.INPUT_IDS, ClipGraph.ATTENTION_MASK);
       return rows(run(text, inputs, ClipGraph.TEXT_EMBEDS), batch);
     } catch (OrtException e) {
       throw new IOException("CLIP text tower of " + model.name() + " failed: " + e.getMessage(),

@@ -42,22 +42,7 @@ final class LmRunner {
 
   /** Padded length: the longest sequence rounded up to the bucket, capped at max positions. */
   int paddedLength(List<int[]> tokenIds) {
-    if (tokenIds.isEmpty()) {
-      throw new IllegalArgumentException("empty batch");
-    }
-    int max = 0;
-    for (int[] ids : tokenIds) {
-      if (ids.length == 0) {
-        throw new IllegalArgumentException("empty sequence in batch");
-      }
-      max = Math.max(max, ids.length);
-    }
-    if (max > maxPositions) {
-      throw new IllegalArgumentException("sequence of " + max + " tokens exceeds the model's "
-          + maxPositions + " positions");
-    }
-    int bucket = config.lengthBucket();
-    return Math.min(maxPositions, (max + bucket - 1) / bucket * bucket);
+    return PaddedBatch.length(tokenIds, maxPositions, config.lengthBucket());
   }
 
   static void checkPositions(List<int[]> tokenIds, int[] positions) {
@@ -135,30 +120,12 @@ final class LmRunner {
   float[] run(List<int[]> tokenIds, long[][] positions, String output) throws IOException {
     int batch = tokenIds.size();
     int len = paddedLength(tokenIds);
-    long[] ids = new long[batch * len];
-    long[] mask = new long[batch * len];
-    for (int b = 0; b < batch; b++) {
-      int[] seq = tokenIds.get(b);
-      for (int t = 0; t < len; t++) {
-        if (t < seq.length) {
-          if (seq[t] < 0 || seq[t] >= vocabSize) {
-            throw new IllegalArgumentException("token id " + seq[t] + " outside vocabulary of "
-                + vocabSize);
-          }
-          ids[b * len + t] = seq[t];
-          mask[b * len + t] = 1;
-        } else {
-          ids[b * len + t] = padId;
-        }
-      }
-    }
-    long[] shape = {batch, len};
+    PaddedBatch padded = PaddedBatch.of(tokenIds, len, padId, vocabSize);
+    long[] shape = padded.shape;
     Map<String, OnnxTensor> inputs = new HashMap<>();
     try {
       var env = OrtSessions.env();
-      inputs.put(BertMlmGraph.INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-      inputs.put(BertMlmGraph.ATTENTION_MASK,
-          OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
+      padded.putInputs(inputs, BertMlmGraph.INPUT_IDS, BertMlmGraph.ATTENTION_MASK);
       if (tokenTypes) {
         inputs.put(BertMlmGraph.TOKEN_TYPE_IDS,
             OnnxTensor.createTensor(env, LongBuffer.wrap(new long[batch * len]), shape));

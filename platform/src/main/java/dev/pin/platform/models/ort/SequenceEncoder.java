@@ -132,23 +132,7 @@ public final class SequenceEncoder {
   }
 
   int paddedLength(List<int[]> tokenIds) {
-    if (tokenIds.isEmpty()) {
-      throw new IllegalArgumentException("empty batch");
-    }
-    int max = 0;
-    for (int[] ids : tokenIds) {
-      if (ids.length == 0) {
-        throw new IllegalArgumentException("empty sequence in batch");
-      }
-      max = Math.max(max, ids.length);
-    }
-    int limit = model.manifest().maxPositions();
-    if (max > limit) {
-      throw new IllegalArgumentException("sequence of " + max + " tokens exceeds the model's "
-          + limit + " positions");
-    }
-    int bucket = config.lengthBucket();
-    return Math.min(limit, (max + bucket - 1) / bucket * bucket);
+    return PaddedBatch.length(tokenIds, model.manifest().maxPositions(), config.lengthBucket());
   }
 
   private float[] run(List<int[]> tokenIds) throws IOException {
@@ -156,30 +140,12 @@ public final class SequenceEncoder {
     int len = paddedLength(tokenIds);
     int padId = model.manifest().specialId("pad");
     int vocab = model.manifest().vocabSize();
-    long[] ids = new long[batch * len];
-    long[] mask = new long[batch * len];
-    for (int b = 0; b < batch; b++) {
-      int[] seq = tokenIds.get(b);
-      for (int t = 0; t < len; t++) {
-        if (t < seq.length) {
-          if (seq[t] < 0 || seq[t] >= vocab) {
-            throw new IllegalArgumentException("token id " + seq[t] + " outside vocabulary of "
-                + vocab);
-          }
-          ids[b * len + t] = seq[t];
-          mask[b * len + t] = 1;
-        } else {
-          ids[b * len + t] = padId;
-        }
-      }
-    }
-    long[] shape = {batch, len};
+    PaddedBatch padded = PaddedBatch.of(tokenIds, len, padId, vocab);
+    long[] shape = padded.shape;
     Map<String, OnnxTensor> inputs = new HashMap<>();
     try {
       var env = OrtSessions.env();
-      inputs.put(BertMlmGraph.INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-      inputs.put(BertMlmGraph.ATTENTION_MASK,
-          OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
+      padded.putInputs(inputs, BertMlmGraph.INPUT_IDS, BertMlmGraph.ATTENTION_MASK);
       inputs.put(BertMlmGraph.TOKEN_TYPE_IDS,
           OnnxTensor.createTensor(env, LongBuffer.wrap(new long[batch * len]), shape));
       try (OrtSession.Result r = session.run(inputs, Set.of(output))) {
