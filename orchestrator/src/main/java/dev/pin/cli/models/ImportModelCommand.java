@@ -37,8 +37,9 @@ final class ImportModelCommand implements Callable<Integer> {
   String name;
 
   @CommandLine.Option(names = "--from", paramLabel = "DIR",
-      description = "A HuggingFace BertForMaskedLM, GPT2LMHeadModel or OPTForCausalLM directory"
-          + " to convert, or an optimum ONNX export (model.onnx) to import as it is.")
+      description = "A HuggingFace BertForMaskedLM, RobertaForMaskedLM, GPT2LMHeadModel,"
+          + " OPTForCausalLM, CLIPModel or Bert/RobertaForSequenceClassification directory to"
+          + " convert, or an optimum ONNX export (model.onnx) to import as it is.")
   java.nio.file.Path from;
 
   @CommandLine.Option(names = "--name", paramLabel = "NAME",
@@ -49,8 +50,9 @@ final class ImportModelCommand implements Callable<Integer> {
   boolean force;
 
   @CommandLine.Option(names = "--int8",
-      description = "Also write the int8 dynamically quantized graph (model-int8.onnx): about"
-          + " 2.5x faster on CPU, probabilities shift (see the models README).")
+      description = "Also write the int8 dynamically quantized graph (model-int8.onnx): faster"
+          + " only on CPUs with int8 dot-product units (VNNI/AMX; 1.1x on an AVX2-only CPU), and"
+          + " probabilities shift (./bench platform dev.pin.platform.bench.MlmBenchmark).")
   boolean int8;
 
   @CommandLine.Option(names = "--offline",
