@@ -50,44 +50,9 @@ public final class ByteLevelBpe {
    * value) plus {@code <|endoftext|>} (id 256) and no merges.
    */
   public static void writeByteTokenizerJson(Path file) throws IOException {
-    JsonObject root = new JsonObject();
-    root.addProperty("version", "1.0");
-    root.add("truncation", null);
-    root.add("padding", null);
-    JsonArray added = new JsonArray();
-    JsonObject eot = new JsonObject();
-    eot.addProperty("id", 256);
-    eot.addProperty("content", END_OF_TEXT);
-    eot.addProperty("single_word", false);
-    eot.addProperty("lstrip", false);
-    eot.addProperty("rstrip", false);
-    eot.addProperty("normalized", true);
-    eot.addProperty("special", true);
-    added.add(eot);
-    root.add("added_tokens", added);
-    root.add("normalizer", null);
-    root.add("pre_tokenizer", byteLevel());
-    root.add("post_processor", byteLevel());
-    root.add("decoder", byteLevel());
-    JsonObject model = new JsonObject();
-    model.addProperty("type", "BPE");
-    model.add("dropout", null);
-    model.add("unk_token", null);
-    model.addProperty("continuing_subword_prefix", "");
-    model.addProperty("end_of_word_suffix", "");
-    model.addProperty("fuse_unk", false);
-    model.addProperty("byte_fallback", false);
-    JsonObject vocab = new JsonObject();
-    List<String> symbols = byteSymbols();
-    for (int b = 0; b < 256; b++) {
-      vocab.addProperty(symbols.get(b), b);
-    }
-    vocab.addProperty(END_OF_TEXT, 256);
-    model.add("vocab", vocab);
-    model.add("merges", new JsonArray());
-    root.add("model", model);
-    Files.writeString(file, new GsonBuilder().serializeNulls().disableHtmlEscaping().create()
-        .toJson(root), StandardCharsets.UTF_8);
+    List<String> vocab = new ArrayList<>(byteSymbols());
+    vocab.add(END_OF_TEXT);
+    writeTokenizerJson(file, vocab, List.of(END_OF_TEXT));
   }
 
   /** OPT's special tokens in id order 0-3 (facebook/opt-*: bos and eos are both {@code </s>}). */
@@ -98,15 +63,23 @@ public final class ByteLevelBpe {
    * {@link #OPT_SPECIALS}), then the 256 bytes (id = n + byte value), and no merges.
    */
   public static void writeByteTokenizerJson(Path file, List<String> specials) throws IOException {
+    List<String> vocab = new ArrayList<>(specials);
+    vocab.addAll(byteSymbols());
+    writeTokenizerJson(file, vocab, specials);
+  }
+
+  /** {@code vocab} in id order, of which {@code specials} are added special tokens; no merges. */
+  private static void writeTokenizerJson(Path file, List<String> vocab, List<String> specials)
+      throws IOException {
     JsonObject root = new JsonObject();
     root.addProperty("version", "1.0");
     root.add("truncation", null);
     root.add("padding", null);
     JsonArray added = new JsonArray();
-    for (int i = 0; i < specials.size(); i++) {
+    for (String special : specials) {
       JsonObject t = new JsonObject();
-      t.addProperty("id", i);
-      t.addProperty("content", specials.get(i));
+      t.addProperty("id", vocab.indexOf(special));
+      t.addProperty("content", special);
       t.addProperty("single_word", false);
       t.addProperty("lstrip", false);
       t.addProperty("rstrip", false);
@@ -127,15 +100,11 @@ public final class ByteLevelBpe {
     model.addProperty("end_of_word_suffix", "");
     model.addProperty("fuse_unk", false);
     model.addProperty("byte_fallback", false);
-    JsonObject vocab = new JsonObject();
-    for (int i = 0; i < specials.size(); i++) {
-      vocab.addProperty(specials.get(i), i);
+    JsonObject ids = new JsonObject();
+    for (int i = 0; i < vocab.size(); i++) {
+      ids.addProperty(vocab.get(i), i);
     }
-    List<String> symbols = byteSymbols();
-    for (int b = 0; b < 256; b++) {
-      vocab.addProperty(symbols.get(b), specials.size() + b);
-    }
-    model.add("vocab", vocab);
+    model.add("vocab", ids);
     model.add("merges", new JsonArray());
     root.add("model", model);
     Files.writeString(file, new GsonBuilder().serializeNulls().disableHtmlEscaping().create()
