@@ -53,8 +53,9 @@ final class DemoCommand implements Callable<Integer> {
   /** The classic manual prompt of the sentiment template "{sentence} {prompt} [MASK] .". */
   static final String MANUAL_PROMPT = "it was";
 
-  @Option(names = "--minutes", defaultValue = "8",
-      description = "Training time budget in minutes (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--minutes", defaultValue = "0",
+      description = "Stop training after this many minutes (default: none; the demo's budget is "
+          + "its steps, so that every machine learns the same prompt).")
   int minutes;
 
   @Option(names = "--steps", defaultValue = "0",
@@ -112,8 +113,10 @@ final class DemoCommand implements Callable<Integer> {
     try (InputStream in = DemoCommand.class.getResourceAsStream("/demo/demo-pin.yaml")) {
       RunSpec spec = RunSpecYaml.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
       RunSpec.Builder b = spec.toBuilder();
-      b.getBudgetBuilder().setMaxDuration(com.google.protobuf.Duration.newBuilder()
-          .setSeconds(minutes * 60L));
+      if (minutes > 0) {
+        b.getBudgetBuilder().setMaxDuration(com.google.protobuf.Duration.newBuilder()
+            .setSeconds(minutes * 60L));
+      }
       if (steps > 0) {
         b.getBudgetBuilder().setMaxSteps(steps);
       }
@@ -128,8 +131,9 @@ final class DemoCommand implements Callable<Integer> {
     EvaluatePromptResponse manual = evaluate(orchestrator, spec, MANUAL_PROMPT);
 
     Run run = orchestrator.startRun(StartRunRequest.newBuilder().setSpec(spec).build());
-    System.out.printf(Locale.ROOT, "training PIN (run %s): up to %d steps or %d minutes%n",
-        run.getId(), run.getSpec().getBudget().getMaxSteps(), minutes);
+    System.out.printf(Locale.ROOT, "training PIN (run %s): %d steps%s%n", run.getId(),
+        run.getSpec().getBudget().getMaxSteps(),
+        minutes > 0 ? " or " + minutes + " minutes" : "");
     List<RunEvent> events = new ArrayList<>();
     RunProgress progress = new RunProgress(System.out, false,
         run.getSpec().getBudget().getMaxSteps());
@@ -181,7 +185,7 @@ final class DemoCommand implements Callable<Integer> {
   /** Mean step reward and dev accuracy by step. */
   private static List<Curve> curves(List<RunEvent> events) {
     Curve.Builder reward = Curve.newBuilder().setName("reward (mean of the step's prompts)");
-    Curve.Builder dev = Curve.newBuilder().setName("dev accuracy % (greedy prompt)");
+    Curve.Builder dev = Curve.newBuilder().setName("dev accuracy % (evaluated prompts)");
     for (RunEvent e : events) {
       if (e.hasStep()) {
         reward.addPoints(CurvePoint.newBuilder().setStep(e.getStep().getStep())

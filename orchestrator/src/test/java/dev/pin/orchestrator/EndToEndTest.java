@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pin.orchestrator.data.TaskDataLoader;
 import dev.pin.platform.config.Config;
 import dev.pin.platform.testing.Await;
 import dev.pin.v1.CancelRunRequest;
@@ -18,11 +19,15 @@ import dev.pin.v1.Method;
 import dev.pin.v1.OrchestratorGrpc;
 import dev.pin.v1.PolicyGrpc;
 import dev.pin.v1.PolicyInfo;
+import dev.pin.v1.Prompt;
+import dev.pin.v1.RegisterTaskRequest;
 import dev.pin.v1.ResumeRunRequest;
+import dev.pin.v1.RewardGrpc;
 import dev.pin.v1.Run;
 import dev.pin.v1.RunEvent;
 import dev.pin.v1.RunSpec;
 import dev.pin.v1.RunState;
+import dev.pin.v1.ScoreRequest;
 import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.Split;
 import dev.pin.v1.StartRunRequest;
@@ -216,6 +221,48 @@ class EndToEndTest {
         .getTo(), rlEvents.toString());
     assertEquals(warm, rlEvents.stream().filter(RunEvent::hasBestPrompt).findFirst()
         .orElseThrow().getBestPrompt().getPrompt().getText());
+  }
+
+  @Test
+  void alsoBestSampledDevScoresEachWindowsTopRewardPromptBesideTheGreedyOne() throws Exception {
+    RunSpec base = spec(Method.METHOD_RLPROMPT, 12);
+    RunSpec spec = base.toBuilder().setEvaluation(base.getEvaluation().toBuilder()
+        .setAlsoBestSampled(true)).build();
+    Run started = orchestrator.startRun(StartRunRequest.newBuilder().setSpec(spec).build());
+    List<RunEvent> events = watch(started.getId());
+    assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
+        events.toString());
+
+    // The Reward service's train reward of a prompt, to compare with the steps' reward_max.
+    ManagedChannel rewardChannel = InProcessChannelBuilder
+        .forName(ensemble.inProcessName("reward")).build();
+    channels.add(rewardChannel);
+    RewardGrpc.RewardBlockingStub reward = RewardGrpc.newBlockingStub(rewardChannel);
+    String handle = reward.registerTask(RegisterTaskRequest.newBuilder()
+        .setTask(TaskDataLoader.load(started.getSpec().getTask(), home)).build()).getHandle();
+
+    int withTwo = 0;
+    for (long evalStep : List.of(4L, 8L, 12L)) {
+      List<ScoredPrompt> dev = events.stream()
+          .filter(e -> e.hasEvaluation() && e.getEvaluation().getSplit() == Split.SPLIT_DEV
+              && e.getEvaluation().getStep() == evalStep)
+          .map(e -> e.getEvaluation().getPrompt()).toList();
+      assertTrue(dev.size() == 1 || dev.size() == 2, evalStep + ": " + dev);
+      if (dev.size() == 1) {
+        continue; // the window's best prompt was the greedy one
+      }
+      withTwo++;
+      double windowMax = events.stream()
+          .filter(e -> e.hasStep() && e.getStep().getStep() > evalStep - 4
+              && e.getStep().getStep() <= evalStep)
+          .mapToDouble(e -> e.getStep().getRewardMax()).max().orElseThrow();
+      Prompt candidate = dev.get(1).getPrompt();
+      double trainReward = reward.score(ScoreRequest.newBuilder().setHandle(handle)
+          .setSplit(Split.SPLIT_TRAIN).addPrompts(candidate).build()).getScores(0).getReward();
+      assertEquals(windowMax, trainReward, 1e-4, "step " + evalStep + ": " + candidate.getText()
+          + " is the window's top-reward sample");
+    }
+    assertTrue(withTwo > 0, "a random tiny policy's samples differ from its greedy prompt");
   }
 
   @Test

@@ -93,6 +93,8 @@ final class EpisodeLoop implements Runnable {
   private double bestDev = Double.NEGATIVE_INFINITY;
   private int evaluationsSinceBest;
   private ScoredPrompt bestSampled;
+  /** The best prompt sampled since the last evaluation, by the reward the run optimises. */
+  private ScoredPrompt windowBest;
   private boolean naturalnessUnavailable;
   private long lastEvaluatedStep = -1;
   /** The warm-start prompt until the first Update of a fresh policy has learned from it. */
@@ -149,6 +151,7 @@ final class EpisodeLoop implements Runnable {
     spec = run.getSpec();
     registerTask();
     bestSampled = null;
+    windowBest = null;
     for (ScoredPrompt p : run.getBestPromptsList()) {
       bestDev = Math.max(bestDev, p.getDevScore());
     }
@@ -182,12 +185,26 @@ final class EpisodeLoop implements Runnable {
         .anyMatch(e -> e.getStep() == 0 && e.getSplit() == Split.SPLIT_DEV);
   }
 
+  /** Evaluations (steps with dev results; one may hold two prompts) since the last new best. */
   private int evaluationsSinceBest(Run run) {
     int since = 0;
+    long current = -1;
+    boolean improvedAtCurrent = false;
     for (EvaluationResult e : store.readEvaluations(runId)) {
-      if (e.getSplit() == Split.SPLIT_DEV) {
-        since = e.getImproved() ? 0 : since + 1;
+      if (e.getSplit() != Split.SPLIT_DEV) {
+        continue;
       }
+      if (e.getStep() != current) {
+        if (current >= 0) {
+          since = improvedAtCurrent ? 0 : since + 1;
+        }
+        current = e.getStep();
+        improvedAtCurrent = false;
+      }
+      improvedAtCurrent |= e.getImproved();
+    }
+    if (current >= 0) {
+      since = improvedAtCurrent ? 0 : since + 1;
     }
     return since;
   }
@@ -336,6 +353,7 @@ final class EpisodeLoop implements Runnable {
 
     step++;
     trackBestSampled(prompts, raw);
+    trackWindowBest(prompts.subList(0, policySamples), penalised);
     double[] ownRaw = Arrays.copyOf(raw, policySamples);
     double meanAccuracy = Arrays.stream(accuracy, 0, policySamples).average().orElse(0);
     StepMetrics metrics = RewardStats.summarize(ownRaw, Arrays.copyOf(shaped, policySamples))
@@ -376,18 +394,41 @@ final class EpisodeLoop implements Runnable {
     }
   }
 
+  /** The dev candidate of {@code evaluation.also_best_sampled}: the window's top reward. */
+  private void trackWindowBest(List<Prompt> prompts, double[] reward) {
+    for (int i = 0; i < prompts.size(); i++) {
+      if (windowBest == null || reward[i] > windowBest.getDevScore()) {
+        windowBest = ScoredPrompt.newBuilder().setPrompt(prompts.get(i)).setStep(step)
+            .setDevScore(reward[i]).build();
+      }
+    }
+  }
+
   // ---- evaluation and checkpoints ----------------------------------------------------------------
 
-  /** Scores the greedy prompt on dev (accuracy %, §6.1) and keeps the best prompts. */
+  /**
+   * Scores the greedy prompt on dev (accuracy %, §6.1), and the best prompt sampled since the last
+   * evaluation when the run asks for it, and keeps the best prompts.
+   */
   private void evaluate() {
     lastEvaluatedStep = step;
     Prompt greedy = peers.policy().sample(SampleRequest.newBuilder().setRunId(runId)
         .setBatchSize(1).setMode(DecodeMode.DECODE_MODE_GREEDY).build()).getPrompts(0).getPrompt();
-    evaluateOnDev(greedy);
+    boolean improved = evaluateOnDev(greedy);
+    if (spec.getEvaluation().getAlsoBestSampled() && windowBest != null
+        && !windowBest.getPrompt().getText().equals(greedy.getText())) {
+      improved |= evaluateOnDev(windowBest.getPrompt());
+    }
+    windowBest = null;
+    evaluationsSinceBest = improved ? 0 : evaluationsSinceBest + 1;
   }
 
-  /** Scores a prompt on dev, records the evaluation at this step and keeps the best prompts. */
-  private void evaluateOnDev(Prompt prompt) {
+  /**
+   * Scores a prompt on dev, records the evaluation at this step and keeps the best prompts.
+   *
+   * @return whether its dev score is a new best
+   */
+  private boolean evaluateOnDev(Prompt prompt) {
     PromptEvaluation dev = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
         .setHandle(h).setSplit(Split.SPLIT_DEV).addPrompts(prompt).build()))
         .getEvaluations(0);
@@ -398,9 +439,6 @@ final class EpisodeLoop implements Runnable {
     boolean improved = devScore > bestDev;
     if (improved) {
       bestDev = devScore;
-      evaluationsSinceBest = 0;
-    } else {
-      evaluationsSinceBest++;
     }
     ScoredPrompt result = scored.build();
     store.recordEvaluation(runId, EvaluationResult.newBuilder().setStep(step)
@@ -412,6 +450,7 @@ final class EpisodeLoop implements Runnable {
       List<ScoredPrompt> best = mergeBest(run.getBestPromptsList(), result, keep);
       run.clearBestPrompts().addAllBestPrompts(best);
     }, events);
+    return improved;
   }
 
   /** Accuracy for classification, J for style transfer, CLIP score for image inversion. */

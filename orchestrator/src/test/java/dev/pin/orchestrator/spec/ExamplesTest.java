@@ -33,6 +33,8 @@ class ExamplesTest {
             "classification-sst2-rlprompt.yaml",
             "demo-pin.yaml",
             "image-inversion-pin.yaml",
+            "report-sst2-pin.yaml",
+            "report-sst2-rlprompt.yaml",
             "style-transfer-yelp-pin.yaml"),
         files.stream().map(p -> p.getFileName().toString()).toList());
     for (Path f : files) {
