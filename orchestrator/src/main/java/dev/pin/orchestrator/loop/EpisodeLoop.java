@@ -538,13 +538,17 @@ final class EpisodeLoop implements Runnable {
 
   /**
    * A peer failed mid-step. Transient failures (UNAVAILABLE, a policy or task the peer forgot after
-   * a restart) are retried for {@code recoveryWindow}: the task is re-registered and the policy
-   * reloaded from the last checkpoint. Anything else ends the run as FAILED.
+   * a restart, a deadline, or a call the peer cancelled — as a server does when the deadline it
+   * was sent expires first, or when it shuts down) are retried for {@code recoveryWindow}: the task
+   * is re-registered and the policy reloaded from the last checkpoint. Anything else, and a call
+   * cancelled because this thread was interrupted, ends the run as FAILED.
    */
   private void recover(StatusRuntimeException failure) throws IOException {
     Status.Code code = failure.getStatus().getCode();
+    boolean peerCancelled =
+        code == Status.Code.CANCELLED && !Thread.currentThread().isInterrupted();
     if (code != Status.Code.UNAVAILABLE && code != Status.Code.NOT_FOUND
-        && code != Status.Code.DEADLINE_EXCEEDED) {
+        && code != Status.Code.DEADLINE_EXCEEDED && !peerCancelled) {
       throw failure;
     }
     long deadline = System.nanoTime() + recoveryWindow.toNanos();
