@@ -418,6 +418,7 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
       for (int c = 0; c < run.getCurvesCount(); c++) {
         errors.required(p + ".curves[" + c + "].name", run.getCurves(c).getName());
       }
+      model(errors, p + ".policy_model", run.getPolicyModel());
       for (int i = 0; i < run.getPromptsCount(); i++) {
         ReportPrompt prompt = run.getPrompts(i);
         String field = p + ".prompts[" + i + "].prompt.text";
@@ -430,6 +431,12 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     }
     errors.range("runs[*].prompts (in all)", promptCount, 0, MAX_PROMPTS);
     errors.throwIfAny();
+    if (faithfulness == null
+        && request.getRunsList().stream().anyMatch(r -> !r.getTaskHandle().isEmpty())) {
+      throw Status.FAILED_PRECONDITION.withDescription("a run has task_handle set, but this"
+          + " scorer was built without a Reward client, which the round-trip and R(text) − R(ids)"
+          + " columns need; leave runs[*].task_handle empty").asRuntimeException();
+    }
     NaturalnessScorer scorer = models.scorer(request.getModel());
     WordList words = dictionary.get();
     int k = PriorTopK.defaultFor(scorer.vocabSize());
@@ -441,8 +448,13 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     int next = 0;
     for (ReportRun run : request.getRunsList()) {
       List<ReadabilityRow> runRows = new ArrayList<>();
+      List<Prompt> prompts = run.getPromptsList().stream().map(ReportPrompt::getPrompt).toList();
+      Faithfulness f = run.getTaskHandle().isEmpty() || prompts.isEmpty()
+          ? Faithfulness.none(prompts.size())
+          : faithfulness(run.getTaskHandle(), run.getPolicyModel(), prompts, Split.SPLIT_TRAIN);
       for (int i = 0; i < run.getPromptsCount(); i++) {
-        runRows.add(readability(results.get(next++), scorer, words));
+        runRows.add(readability(results.get(next++), scorer, words)
+            .withFaithfulness(f.roundTrip()[i], f.gap()[i]));
       }
       rows.add(runRows);
     }

@@ -21,6 +21,10 @@ import dev.pin.v1.Prompt;
 import dev.pin.v1.PromptInterpretability;
 import dev.pin.v1.PromptScore;
 import dev.pin.v1.RegisterTaskRequest;
+import dev.pin.v1.ReportPrompt;
+import dev.pin.v1.ReportRequest;
+import dev.pin.v1.ReportResponse;
+import dev.pin.v1.ReportRun;
 import dev.pin.v1.RewardGrpc;
 import dev.pin.v1.ScoreRequest;
 import dev.pin.v1.ScorerGrpc;
@@ -255,6 +259,27 @@ class ScorerFaithfulnessServiceTest {
     assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
     assertTrue(e.getStatus().getDescription().contains("no-such-model"),
         e.getStatus().getDescription());
+  }
+
+  @Test
+  void reportRowsShowRoundTripAndTheGapNextToIt() {
+    Prompt roundTrips = prompt("the movie was", tokenizer.ids("the movie was"));
+    Prompt pieces = prompt("the", id("t"), id("##h"), id("##e"));
+    ReportResponse report = scorer.report(ReportRequest.newBuilder()
+        .addRuns(ReportRun.newBuilder().setRunId("run-1").setTaskHandle(task)
+            .setPolicyModel(ModelRef.newBuilder().setName("tiny-bert"))
+            .addPrompts(ReportPrompt.newBuilder().setLabel("a").setPrompt(roundTrips))
+            .addPrompts(ReportPrompt.newBuilder().setLabel("b").setPrompt(pieces)))
+        .build());
+    List<PromptInterpretability> r = scorer.interpretability(InterpretabilityRequest.newBuilder()
+        .addPrompts(roundTrips).addPrompts(pieces).setTaskHandle(task).build()).getResultsList();
+    String md = report.getMarkdown();
+    assertTrue(md.contains("| round trip | R(text) − R(ids) |"), md);
+    assertTrue(md.contains(" | 1 | 0 |\n"), "round trip 1, gap 0: " + md);
+    double gap = r.get(1).getTextVsIdsRewardGap();
+    String formatted = new java.math.BigDecimal(Float.toString((float) gap))
+        .round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
+    assertTrue(md.contains(" | 0 | " + formatted + " |\n"), formatted + " in " + md);
   }
 
   @Test

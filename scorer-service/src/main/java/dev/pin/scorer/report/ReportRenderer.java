@@ -15,8 +15,9 @@ import java.util.TreeSet;
 /**
  * Renders a {@link ReportRequest} as Markdown and HTML: per run, a table with one row per {@link
  * ReportPrompt} (label, prompt text, every task score, pseudo-perplexity, dictionary-word share,
- * prior top-k share, repetition) and the run's training curves as a PNG asset that both documents
- * reference by file name. Pure: the readability numbers are computed by the caller.
+ * prior top-k share, repetition and, for a run with a task handle, round trip and R(text) −
+ * R(ids)) and the run's training curves as a PNG asset that both documents reference by file
+ * name. Pure: the readability and faithfulness numbers are computed by the caller.
  */
 public final class ReportRenderer {
   /**
@@ -121,6 +122,10 @@ public final class ReportRenderer {
     header.addAll(scoreNames);
     header.addAll(List.of(pplColumn(provenance), "dictionary share", "prior top-k share",
         "repetition"));
+    boolean faithfulness = !run.getTaskHandle().isEmpty();
+    if (faithfulness) {
+      header.addAll(List.of("round trip", "R(text) − R(ids)"));
+    }
     md.append('|');
     html.append("<table>\n<thead><tr>");
     for (String h : header) {
@@ -145,6 +150,10 @@ public final class ReportRenderer {
       text.add(share(row.dictionaryWordShare()));
       text.add(share(row.priorTopKShare()));
       text.add(share(row.repetition()));
+      if (faithfulness) {
+        text.add(Ticks.format(row.roundTripAgreement()));
+        text.add(Ticks.format(row.textVsIdsRewardGap()));
+      }
       md.append('|');
       html.append("<tr>");
       for (int c = 0; c < text.size(); c++) {
