@@ -30,6 +30,7 @@ import dev.pin.v1.Split;
 import dev.pin.v1.TokenPlausibility;
 import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -445,21 +446,37 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     List<NaturalnessResult> results = texts.isEmpty() ? List.of()
         : score("Report", scorer, convention, texts, fields, k);
     List<List<ReadabilityRow>> rows = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
     int next = 0;
     for (ReportRun run : request.getRunsList()) {
       List<ReadabilityRow> runRows = new ArrayList<>();
       List<Prompt> prompts = run.getPromptsList().stream().map(ReportPrompt::getPrompt).toList();
-      Faithfulness f = run.getTaskHandle().isEmpty() || prompts.isEmpty()
-          ? Faithfulness.none(prompts.size())
-          : faithfulness(run.getTaskHandle(), run.getPolicyModel(), prompts, Split.SPLIT_TRAIN);
+      Faithfulness f = Faithfulness.none(prompts.size());
+      String note = "";
+      if (!run.getTaskHandle().isEmpty() && !prompts.isEmpty()) {
+        try {
+          f = faithfulness(run.getTaskHandle(), run.getPolicyModel(), prompts, Split.SPLIT_TRAIN);
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+            throw e;
+          }
+          // Reports read finished runs, often after the Reward service restarted and forgot
+          // their tasks; the rest of the report still stands, so say what is missing and why.
+          note = "Round trip and R(text) − R(ids) not measured: " + e.getStatus().getDescription()
+              + " (the Reward service no longer holds this run's task; resuming the run"
+              + " registers it again).";
+        }
+      }
       for (int i = 0; i < run.getPromptsCount(); i++) {
         runRows.add(readability(results.get(next++), scorer, words)
             .withFaithfulness(f.roundTrip()[i], f.gap()[i]));
       }
       rows.add(runRows);
+      notes.add(note);
     }
-    ReportResponse response = ReportRenderer.render(request, rows, new ReportRenderer.Provenance(
-        scorer.name(), convention.description(), k, words.source().toString()));
+    ReportResponse response = ReportRenderer.render(request, rows, notes,
+        new ReportRenderer.Provenance(scorer.name(), convention.description(), k,
+            words.source().toString()));
     metrics.report();
     out.onNext(response);
     out.onCompleted();

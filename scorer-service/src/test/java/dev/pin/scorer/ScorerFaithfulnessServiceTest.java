@@ -280,6 +280,15 @@ class ScorerFaithfulnessServiceTest {
     String formatted = new java.math.BigDecimal(Float.toString((float) gap))
         .round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
     assertTrue(md.contains(" | 0 | " + formatted + " |\n"), formatted + " in " + md);
+
+    // A run whose task the Reward service no longer holds still gets its report, saying why the
+    // faithfulness columns are empty; any other Reward failure fails the call.
+    String stale = scorer.report(ReportRequest.newBuilder()
+        .addRuns(ReportRun.newBuilder().setRunId("run-2").setTaskHandle("task-0000")
+            .addPrompts(ReportPrompt.newBuilder().setLabel("a").setPrompt(roundTrips)))
+        .build()).getMarkdown();
+    assertTrue(stale.contains("not measured: Reward/DescribeTask"), stale);
+    assertTrue(stale.contains(" | – | – |\n"), stale);
   }
 
   @Test

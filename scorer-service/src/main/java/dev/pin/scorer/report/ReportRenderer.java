@@ -41,6 +41,21 @@ public final class ReportRenderer {
    */
   public static ReportResponse render(ReportRequest request, List<List<ReadabilityRow>> rows,
       Provenance provenance) {
+    return render(request, rows, java.util.Collections.nCopies(request.getRunsCount(), ""),
+        provenance);
+  }
+
+  /**
+   * Renders the report with a note under each run's heading.
+   *
+   * @param request the runs (validated: every run has an id)
+   * @param rows {@code rows.get(r).get(p)} is the readability of {@code runs[r].prompts[p]}
+   * @param notes {@code notes.get(r)} is printed under run r's heading ("" for none), e.g. why
+   *     its faithfulness columns are empty
+   * @param provenance what measured the readability columns
+   */
+  public static ReportResponse render(ReportRequest request, List<List<ReadabilityRow>> rows,
+      List<String> notes, Provenance provenance) {
     String title = request.getTitle().isBlank() ? "pin report" : request.getTitle();
     List<String> assetNames = assetNames(request.getRunsList());
     StringBuilder md = new StringBuilder();
@@ -66,6 +81,10 @@ public final class ReportRenderer {
       html.append("<h2>").append(htmlText(heading)).append("</h2>\n<p>Run <code>")
           .append(htmlText(run.getRunId())).append("</code>, method ").append(method(run))
           .append(".</p>\n");
+      if (!notes.get(r).isEmpty()) {
+        md.append(mdText(notes.get(r))).append("\n\n");
+        html.append("<p>").append(htmlText(notes.get(r))).append("</p>\n");
+      }
       table(run, rows.get(r), provenance, md, html);
       if (run.getCurvesCount() > 0) {
         String name = assetNames.get(r);
