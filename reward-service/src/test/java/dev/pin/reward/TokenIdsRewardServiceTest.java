@@ -12,6 +12,7 @@ import dev.pin.platform.models.ort.CausalLm;
 import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.models.store.ModelDir;
+import dev.pin.platform.models.tokenizer.TextTokenizer;
 import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import dev.pin.platform.server.Metrics;
 import dev.pin.platform.server.ServiceHost;
@@ -58,18 +59,23 @@ class TokenIdsRewardServiceTest {
 
   private ModelDir bert;
   private ModelDir gpt2;
+  private ModelDir roberta;
+  private TextTokenizer bpe;
   private WordPieceTokenizer wordPiece;
   private ServiceHost host;
   private ManagedChannel channel;
   private RewardGrpc.RewardBlockingStub stub;
   private String masked;
   private String causal;
+  private String robertaTask;
 
   @BeforeAll
   void start(@TempDir Path home) throws Exception {
     bert = TinyModels.bertMlm(home.resolve("models").resolve("tiny-bert"), 11);
     gpt2 = TinyModels.gpt2Clm(home.resolve("models").resolve("tiny-gpt2"), 12);
+    roberta = TinyModels.robertaMlm(home.resolve("models").resolve("tiny-roberta"), 5);
     wordPiece = bert.tokenizer();
+    bpe = roberta.textTokenizer();
     RewardSettings settings = RewardSettings.read(Config.of(Map.of(
         "models.home", home.resolve("models").toString(), "reward.metrics-port", "-1",
         "reward.max-batch-size", "4")));
@@ -83,6 +89,7 @@ class TokenIdsRewardServiceTest {
     masked = register(classification("tiny-bert", "", "terrible", "great"));
     // The causal test's template of CausalRewardServiceTest: the label is the byte after a space.
     causal = register(classification("tiny-gpt2", "{sentence} {prompt} ", "n", "y"));
+    robertaTask = register(classification("tiny-roberta", "", "terrible", "great"));
   }
 
   @AfterAll
@@ -152,6 +159,27 @@ class TokenIdsRewardServiceTest {
     return sum / TRAIN.size();
   }
 
+  /**
+   * The RoBERTa reward of prompt ids placed by hand: {@code <s> ids(x) promptIds ids(" <mask> .")
+   * </s>} (byte-level BPE; {@code <mask>} strips the space before it), §6.1, the mean.
+   */
+  private double robertaReference(int[] promptIds) throws Exception {
+    MaskedLm lm = MaskedLm.open(roberta, OrtConfig.defaults());
+    int mask = roberta.manifest().specialId("mask");
+    double sum = 0;
+    for (int i = 0; i < TRAIN.size(); i++) {
+      int[] input = IntStream.concat(IntStream.concat(IntStream.concat(IntStream.concat(
+          IntStream.of(bpe.id("<s>")), IntStream.of(bpe.ids(TRAIN.get(i)))),
+          IntStream.of(promptIds)), IntStream.of(bpe.ids(" <mask> ."))),
+          IntStream.of(bpe.id("</s>"))).toArray();
+      int at = IntStream.range(0, input.length).filter(t -> input[t] == mask).findFirst()
+          .orElseThrow();
+      float[] logits = lm.logitsAt(List.of(input), new int[] {at})[0];
+      sum += reward(logits[bpe.id("Ġterrible")], logits[bpe.id("Ġgreat")], LABELS[i]);
+    }
+    return sum / TRAIN.size();
+  }
+
   private static int[] bytes(String s) {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     return IntStream.range(0, b.length).map(i -> b[i] & 0xff).toArray();
@@ -185,6 +213,14 @@ class TokenIdsRewardServiceTest {
     // GPT-2: the ids of " it was" carry the space the template puts before {prompt}.
     Prompt c = prompt("it was", bytes(" it was"));
     assertEquals(score(causal, c, false).getReward(), score(causal, c, true).getReward(), 0f);
+
+    // RoBERTa likewise: " this movie was" is Ġthis Ġmovie Ġwas, as in the rendered text.
+    Prompt r = prompt("this movie was", bpe.ids(" this movie was"));
+    assertEquals(3, r.getTokenIdsCount());
+    PromptScore rText = score(robertaTask, r, false);
+    PromptScore rIds = score(robertaTask, r, true);
+    assertEquals(rText.getReward(), rIds.getReward(), 0f);
+    assertEquals(rText.getClassificationList(), rIds.getClassificationList());
   }
 
   @Test
@@ -209,6 +245,15 @@ class TokenIdsRewardServiceTest {
     float fromIds = score(causal, prompt("it was", noSpace), true).getReward();
     assertEquals(causalReference(noSpace), fromIds, 1e-4);
     assertNotEquals(score(causal, prompt("it was"), false).getReward(), fromIds);
+
+    // RoBERTa: "this" without its leading space is four byte tokens glued to the sentence.
+    int[] glued = bpe.ids("this movie");
+    float robertaIds = score(robertaTask, prompt("this movie", glued), true).getReward();
+    assertEquals(robertaReference(glued), robertaIds, 1e-4);
+    assertEquals(robertaReference(bpe.ids(" this movie")),
+        score(robertaTask, prompt("this movie"), false).getReward(), 1e-4, "text path");
+    assertTrue(Math.abs(robertaIds
+        - score(robertaTask, prompt("this movie"), false).getReward()) > 1e-4);
   }
 
   @Test
