@@ -211,6 +211,15 @@ class ReportAndSweepCommandTest {
       assertTrue(doc.contains("dev_score") || doc.contains("dev\\_score"),
           "task score columns in\n" + doc);
       assertTrue(doc.contains("pseudo-PPL"), "readability columns");
+      assertTrue(doc.contains("round trip") && doc.contains("R(text) − R(ids)"),
+          "faithfulness columns from the runs' task handles in\n" + doc);
+      if (format.equals("md")) {
+        // The policy's prompts carry their ids: each run's best prompt has a measured round trip
+        // (0 or 1) and gap in the last two columns.
+        java.util.regex.Matcher rows = java.util.regex.Pattern
+            .compile("(?m)^\\| best 1 .* \\| [01] \\| -?[0-9][0-9.E-]* \\|$").matcher(doc);
+        assertEquals(runs.size(), rows.results().count(), doc);
+      }
     }
     Result missing = run("report", "run-nope", "--out", reportOut.toString(),
         "--address", orchestratorAddress, "--scorer-address", scorerAddress);

@@ -50,6 +50,14 @@ final class RewardRequests {
       errors.check(r.getExampleIndices(i) >= 0, "example_indices[" + i + "]",
           "must be a non-negative example index, got %d", r.getExampleIndices(i));
     }
+    if (r.getReadTokenIds()) {
+      // The vocabulary bound needs the task model; the engine checks it.
+      for (int i = 0; i < r.getPromptsCount(); i++) {
+        errors.check(r.getPrompts(i).getTokenIdsCount() > 0, "prompts[" + i + "].token_ids",
+            "must hold the prompt's ids in the task model's vocabulary when read_token_ids is set"
+                + " (the task model reads them instead of the text)");
+      }
+    }
     errors.throwIfAny();
   }
 

@@ -30,6 +30,7 @@ import dev.pin.v1.Split;
 import dev.pin.v1.TokenPlausibility;
 import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -74,12 +75,16 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
   }
 
   private static void model(FieldErrors errors, ModelRef model) {
+    model(errors, "model", model);
+  }
+
+  private static void model(FieldErrors errors, String field, ModelRef model) {
     String name = model.getName();
     errors.check(name.isEmpty() || (!name.isBlank() && !name.contains("/")
-        && !name.contains("\\") && !name.startsWith(".")), "model.name",
+        && !name.contains("\\") && !name.startsWith(".")), field + ".name",
         "must be a model store name as `pin models list` shows it, got '%s'", name);
-    errors.check(ModelPrecision.forNumber(model.getPrecisionValue()) != null, "model.precision",
-        "must be a ModelPrecision, got %d", model.getPrecisionValue());
+    errors.check(ModelPrecision.forNumber(model.getPrecisionValue()) != null,
+        field + ".precision", "must be a ModelPrecision, got %d", model.getPrecisionValue());
   }
 
   /**
@@ -245,6 +250,7 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     FieldErrors errors = new FieldErrors();
     prompts(errors, request.getPromptsList());
     model(errors, request.getModel());
+    model(errors, "policy_model", request.getPolicyModel());
     errors.check(request.getTransferTaskHandle().isEmpty() || !request.getTaskHandle().isEmpty(),
         "transfer_task_handle", "needs task_handle too (the gain is relative to that task)");
     errors.check(Split.forNumber(request.getSplitValue()) != null, "split",
@@ -263,18 +269,16 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     List<NaturalnessResult> results = score("Interpretability", scorer,
         scorer.defaultConvention(), texts(request.getPromptsList()),
         fields("prompts", request.getPromptsCount()), k);
-    double[] roundTrip = nans(results.size());
-    double[] gain = nans(results.size());
+    Faithfulness f = faithful
+        ? faithfulness(request.getTaskHandle(), request.getPolicyModel(),
+            request.getPromptsList(), request.getSplit())
+        : Faithfulness.none(results.size());
     double[] transferGain = nans(results.size());
-    if (faithful) {
-      roundTrip = perPrompt("roundTrip", faithfulness.roundTrip(
-          request.getTaskHandle(), request.getPromptsList()), results.size());
-      gain = perPrompt("gains", faithfulness.gains(request.getTaskHandle(),
-          request.getPromptsList(), request.getSplit()), results.size());
-      if (!request.getTransferTaskHandle().isEmpty()) {
-        transferGain = perPrompt("gains", faithfulness.gains(request.getTransferTaskHandle(),
-            request.getPromptsList(), request.getSplit()), results.size());
-      }
+    if (faithful && !request.getTransferTaskHandle().isEmpty()) {
+      TaskFaithfulness.TaskRewards transfer = checked(faithfulness.rewards(
+          request.getTransferTaskHandle(), request.getPromptsList(), request.getSplit(), false),
+          results.size());
+      transferGain = minus(transfer.text(), transfer.empty());
     }
     InterpretabilityResponse.Builder response = InterpretabilityResponse.newBuilder();
     for (int i = 0; i < results.size(); i++) {
@@ -288,14 +292,59 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
           .setDictionaryWordShare((float) row.dictionaryWordShare())
           .setPriorTopKShare((float) row.priorTopKShare())
           .setRepetition((float) row.repetition())
-          .setRoundTripAgreement((float) roundTrip[i])
-          .setTaskGain((float) gain[i])
+          .setRoundTripAgreement((float) f.roundTrip()[i])
+          .setTaskGain((float) f.gain()[i])
           .setTransferGain((float) transferGain[i])
-          .setGainTransfer((float) gainTransfer(gain[i], transferGain[i])));
+          .setGainTransfer((float) gainTransfer(f.gain()[i], transferGain[i]))
+          .setTokenIdsReward((float) f.idsReward()[i])
+          .setTextVsIdsRewardGap((float) f.gap()[i]));
     }
-    response.setRoundTripShare((float) mean(roundTrip));
+    response.setRoundTripShare((float) mean(f.roundTrip()))
+        .setSharedVocabulary(f.sharedVocabulary());
     out.onNext(response.build());
     out.onCompleted();
+  }
+
+  /**
+   * The faithfulness of prompts on one task (definitions in the README): round trip under the
+   * policy tokenizer, gain over the empty prompt, R(ids) and R(text) − R(ids); NaN where not
+   * measured.
+   */
+  record Faithfulness(double[] roundTrip, double[] gain, double[] idsReward, double[] gap,
+      boolean sharedVocabulary) {
+    static Faithfulness none(int n) {
+      return new Faithfulness(nans(n), nans(n), nans(n), nans(n), false);
+    }
+  }
+
+  private Faithfulness faithfulness(String task, ModelRef policy, List<Prompt> prompts,
+      Split split) {
+    int n = prompts.size();
+    double[] roundTrip = perPrompt("roundTrip", faithfulness.roundTrip(task, policy, prompts), n);
+    // Ids of another vocabulary name other tokens in the task model's: R(ids) would be noise.
+    boolean shared = faithfulness.sharedVocabulary(task, policy);
+    TaskFaithfulness.TaskRewards r = checked(faithfulness.rewards(task, prompts, split, shared),
+        n);
+    double[] gap = new double[n];
+    for (int i = 0; i < n; i++) {
+      gap[i] = r.text()[i] - r.ids()[i];
+    }
+    return new Faithfulness(roundTrip, minus(r.text(), r.empty()), r.ids(), gap, shared);
+  }
+
+  private static TaskFaithfulness.TaskRewards checked(TaskFaithfulness.TaskRewards r,
+      int prompts) {
+    perPrompt("rewards", r.text(), prompts);
+    perPrompt("rewards", r.ids(), prompts);
+    return r;
+  }
+
+  private static double[] minus(double[] values, double minus) {
+    double[] out = new double[values.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values[i] - minus;
+    }
+    return out;
   }
 
   private static double[] nans(int n) {
@@ -370,6 +419,7 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
       for (int c = 0; c < run.getCurvesCount(); c++) {
         errors.required(p + ".curves[" + c + "].name", run.getCurves(c).getName());
       }
+      model(errors, p + ".policy_model", run.getPolicyModel());
       for (int i = 0; i < run.getPromptsCount(); i++) {
         ReportPrompt prompt = run.getPrompts(i);
         String field = p + ".prompts[" + i + "].prompt.text";
@@ -382,6 +432,12 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     }
     errors.range("runs[*].prompts (in all)", promptCount, 0, MAX_PROMPTS);
     errors.throwIfAny();
+    if (faithfulness == null
+        && request.getRunsList().stream().anyMatch(r -> !r.getTaskHandle().isEmpty())) {
+      throw Status.FAILED_PRECONDITION.withDescription("a run has task_handle set, but this"
+          + " scorer was built without a Reward client, which the round-trip and R(text) − R(ids)"
+          + " columns need; leave runs[*].task_handle empty").asRuntimeException();
+    }
     NaturalnessScorer scorer = models.scorer(request.getModel());
     WordList words = dictionary.get();
     int k = PriorTopK.defaultFor(scorer.vocabSize());
@@ -390,16 +446,37 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     List<NaturalnessResult> results = texts.isEmpty() ? List.of()
         : score("Report", scorer, convention, texts, fields, k);
     List<List<ReadabilityRow>> rows = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
     int next = 0;
     for (ReportRun run : request.getRunsList()) {
       List<ReadabilityRow> runRows = new ArrayList<>();
+      List<Prompt> prompts = run.getPromptsList().stream().map(ReportPrompt::getPrompt).toList();
+      Faithfulness f = Faithfulness.none(prompts.size());
+      String note = "";
+      if (!run.getTaskHandle().isEmpty() && !prompts.isEmpty()) {
+        try {
+          f = faithfulness(run.getTaskHandle(), run.getPolicyModel(), prompts, Split.SPLIT_TRAIN);
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+            throw e;
+          }
+          // Reports read finished runs, often after the Reward service restarted and forgot
+          // their tasks; the rest of the report still stands, so say what is missing and why.
+          note = "Round trip and R(text) − R(ids) not measured: " + e.getStatus().getDescription()
+              + " (the Reward service no longer holds this run's task; resuming the run"
+              + " registers it again).";
+        }
+      }
       for (int i = 0; i < run.getPromptsCount(); i++) {
-        runRows.add(readability(results.get(next++), scorer, words));
+        runRows.add(readability(results.get(next++), scorer, words)
+            .withFaithfulness(f.roundTrip()[i], f.gap()[i]));
       }
       rows.add(runRows);
+      notes.add(note);
     }
-    ReportResponse response = ReportRenderer.render(request, rows, new ReportRenderer.Provenance(
-        scorer.name(), convention.description(), k, words.source().toString()));
+    ReportResponse response = ReportRenderer.render(request, rows, notes,
+        new ReportRenderer.Provenance(scorer.name(), convention.description(), k,
+            words.source().toString()));
     metrics.report();
     out.onNext(response);
     out.onCompleted();

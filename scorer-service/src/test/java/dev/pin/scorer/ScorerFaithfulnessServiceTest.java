@@ -1,6 +1,7 @@
 package dev.pin.scorer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,10 @@ import dev.pin.v1.Prompt;
 import dev.pin.v1.PromptInterpretability;
 import dev.pin.v1.PromptScore;
 import dev.pin.v1.RegisterTaskRequest;
+import dev.pin.v1.ReportPrompt;
+import dev.pin.v1.ReportRequest;
+import dev.pin.v1.ReportResponse;
+import dev.pin.v1.ReportRun;
 import dev.pin.v1.RewardGrpc;
 import dev.pin.v1.ScoreRequest;
 import dev.pin.v1.ScorerGrpc;
@@ -67,6 +72,8 @@ class ScorerFaithfulnessServiceTest {
     Path store = dir.resolve("models");
     tokenizer = TinyModels.bertMlm(store.resolve("tiny-bert"), 11).tokenizer();
     TinyModels.bertMlm(store.resolve("tiny-bert-b"), 12);
+    // A policy backbone of another vocabulary (bytes), as a GPT-2 policy with a BERT task model.
+    TinyModels.gpt2Clm(store.resolve("tiny-gpt2"), 13);
     Path words = dir.resolve("words.txt");
     Files.write(words, List.of("the", "movie", "was", "great"), StandardCharsets.UTF_8);
     String rewardName = InProcessServerBuilder.generateName();
@@ -173,6 +180,115 @@ class ScorerFaithfulnessServiceTest {
     assertTrue(Float.isFinite(alone.getTaskGain()));
     assertTrue(Float.isNaN(alone.getTransferGain()));
     assertTrue(Float.isNaN(alone.getGainTransfer()));
+  }
+
+  /** The task reward of each prompt's token ids read in place of its text (read_token_ids). */
+  private double[] idsRewards(String handle, Split split, Prompt... prompts) {
+    double[] out = new double[prompts.length];
+    for (PromptScore s : reward.score(ScoreRequest.newBuilder().setHandle(handle).setSplit(split)
+        .addAllPrompts(List.of(prompts)).setReadTokenIds(true).build()).getScoresList()) {
+      out[s.getPromptIndex()] = s.getReward();
+    }
+    return out;
+  }
+
+  private static int[] bytes(String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    int[] out = new int[b.length];
+    for (int i = 0; i < b.length; i++) {
+      out[i] = b[i] & 0xff;
+    }
+    return out;
+  }
+
+  @Test
+  void textVsIdsGapIsZeroForARoundTripAndMeasuredOtherwise() {
+    Prompt roundTrips = prompt("the movie was", tokenizer.ids("the movie was"));
+    Prompt pieces = prompt("the", id("t"), id("##h"), id("##e"));
+    // The task model itself, and another store entry with the same vocabulary: names differ,
+    // tokens under every id do not, so the ids are read.
+    for (String policy : List.of("tiny-bert", "tiny-bert-b")) {
+      InterpretabilityResponse response = scorer.interpretability(InterpretabilityRequest
+          .newBuilder().addAllPrompts(List.of(roundTrips, pieces, prompt("great fun")))
+          .setTaskHandle(task).setPolicyModel(ModelRef.newBuilder().setName(policy)).build());
+      assertTrue(response.getSharedVocabulary(), policy);
+      List<PromptInterpretability> r = response.getResultsList();
+      double[] text = rewards(task, Split.SPLIT_TRAIN, "the movie was", "the");
+      double[] ids = idsRewards(task, Split.SPLIT_TRAIN, roundTrips, pieces);
+      assertEquals(1f, r.get(0).getRoundTripAgreement());
+      assertEquals(0f, r.get(0).getTextVsIdsRewardGap(), 0f, "same input ids, same reward");
+      assertEquals(text[0], r.get(0).getTokenIdsReward(), 1e-6);
+      assertEquals(0f, r.get(1).getRoundTripAgreement());
+      assertEquals(ids[1], r.get(1).getTokenIdsReward(), 1e-6, "R(t ##h ##e) from the Reward");
+      assertEquals(text[1] - ids[1], r.get(1).getTextVsIdsRewardGap(), 1e-5);
+      assertTrue(Math.abs(r.get(1).getTextVsIdsRewardGap()) > 1e-3,
+          "the pieces drive the model otherwise than \"the\": " + r.get(1));
+      assertTrue(Float.isNaN(r.get(2).getTokenIdsReward()), "no ids");
+      assertTrue(Float.isNaN(r.get(2).getTextVsIdsRewardGap()), "no ids");
+    }
+  }
+
+  @Test
+  void aPolicyOfAnotherVocabularyRoundTripsUnderItsOwnTokenizerAndHasNoGap() {
+    // The byte-level policy's ids of "the movie" are its bytes; under the task model's WordPiece
+    // they would name other tokens altogether.
+    Prompt bytePrompt = prompt("the movie", bytes("the movie"));
+    Prompt wordPiecePrompt = prompt("the movie", tokenizer.ids("the movie"));
+    InterpretabilityResponse response = scorer.interpretability(InterpretabilityRequest
+        .newBuilder().addPrompts(bytePrompt).addPrompts(wordPiecePrompt).setTaskHandle(task)
+        .setPolicyModel(ModelRef.newBuilder().setName("tiny-gpt2")).build());
+    assertFalse(response.getSharedVocabulary());
+    List<PromptInterpretability> r = response.getResultsList();
+    assertEquals(1f, r.get(0).getRoundTripAgreement(), "bytes round-trip under the policy's BPE");
+    assertEquals(0f, r.get(1).getRoundTripAgreement(), "WordPiece ids do not");
+    for (PromptInterpretability p : r) {
+      assertTrue(Float.isNaN(p.getTokenIdsReward()), "ids of another vocabulary are not read");
+      assertTrue(Float.isNaN(p.getTextVsIdsRewardGap()));
+      assertTrue(Float.isFinite(p.getTaskGain()), "the text is still scored");
+    }
+    // The same ids under the default policy model (the task model) are WordPiece's.
+    InterpretabilityResponse byDefault = scorer.interpretability(InterpretabilityRequest
+        .newBuilder().addPrompts(wordPiecePrompt).setTaskHandle(task).build());
+    assertEquals(1f, byDefault.getResults(0).getRoundTripAgreement());
+    assertTrue(byDefault.getSharedVocabulary());
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> scorer.interpretability(InterpretabilityRequest.newBuilder()
+            .addPrompts(bytePrompt).setTaskHandle(task)
+            .setPolicyModel(ModelRef.newBuilder().setName("no-such-model")).build()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("no-such-model"),
+        e.getStatus().getDescription());
+  }
+
+  @Test
+  void reportRowsShowRoundTripAndTheGapNextToIt() {
+    Prompt roundTrips = prompt("the movie was", tokenizer.ids("the movie was"));
+    Prompt pieces = prompt("the", id("t"), id("##h"), id("##e"));
+    ReportResponse report = scorer.report(ReportRequest.newBuilder()
+        .addRuns(ReportRun.newBuilder().setRunId("run-1").setTaskHandle(task)
+            .setPolicyModel(ModelRef.newBuilder().setName("tiny-bert"))
+            .addPrompts(ReportPrompt.newBuilder().setLabel("a").setPrompt(roundTrips))
+            .addPrompts(ReportPrompt.newBuilder().setLabel("b").setPrompt(pieces)))
+        .build());
+    List<PromptInterpretability> r = scorer.interpretability(InterpretabilityRequest.newBuilder()
+        .addPrompts(roundTrips).addPrompts(pieces).setTaskHandle(task).build()).getResultsList();
+    String md = report.getMarkdown();
+    assertTrue(md.contains("| round trip | R(text) − R(ids) |"), md);
+    assertTrue(md.contains(" | 1 | 0 |\n"), "round trip 1, gap 0: " + md);
+    double gap = r.get(1).getTextVsIdsRewardGap();
+    String formatted = new java.math.BigDecimal(Float.toString((float) gap))
+        .round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
+    assertTrue(md.contains(" | 0 | " + formatted + " |\n"), formatted + " in " + md);
+
+    // A run whose task the Reward service no longer holds still gets its report, saying why the
+    // faithfulness columns are empty; any other Reward failure fails the call.
+    String stale = scorer.report(ReportRequest.newBuilder()
+        .addRuns(ReportRun.newBuilder().setRunId("run-2").setTaskHandle("task-0000")
+            .addPrompts(ReportPrompt.newBuilder().setLabel("a").setPrompt(roundTrips)))
+        .build()).getMarkdown();
+    assertTrue(stale.contains("not measured: Reward/DescribeTask"), stale);
+    assertTrue(stale.contains(" | – | – |\n"), stale);
   }
 
   @Test

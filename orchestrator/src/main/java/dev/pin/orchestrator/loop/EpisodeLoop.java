@@ -213,6 +213,9 @@ final class EpisodeLoop implements Runnable {
     inlineTask = TaskDataLoader.load(spec.getTask(), dataBase);
     handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inlineTask)
         .build()).getHandle();
+    // The handle is the task's content hash: `pin report` hands it to the scorer, which measures
+    // the best prompts' round trip and R(text) − R(ids) on the run's own task (§7.2).
+    store.updateRun(runId, b -> b.putProvenance("task_handle", handle));
   }
 
   /**

@@ -42,4 +42,17 @@ public interface TaskLanguageModel {
    * @return {@code [texts.size()][vocabIds.length]} raw (pre-softmax) logits
    */
   float[][] logitsAt(List<String> texts, int[] vocabIds);
+
+  /**
+   * {@link #logitsAt} for inputs given as token ids, as {@link TaskTokenizer#encode} gives them
+   * (no special tokens: the model adds {@code [CLS]}/{@code [SEP]}, {@code <s>}/{@code </s>} or
+   * OPT's {@code </s>} as it does for text). {@code logitsAt(texts)} equals {@code
+   * logitsAtTokens(encode(texts))}; this is how a prompt's own token ids reach the model.
+   *
+   * @param tokenIds one sequence of ids per input (masked LM: exactly one mask id each), each id
+   *     in {@code [0, tokenizer().vocabSize())}
+   * @param vocabIds the vocabulary ids to read
+   * @return {@code [tokenIds.size()][vocabIds.length]} raw (pre-softmax) logits
+   */
+  float[][] logitsAtTokens(List<int[]> tokenIds, int[] vocabIds);
 }

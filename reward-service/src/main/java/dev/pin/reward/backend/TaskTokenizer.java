@@ -49,6 +49,14 @@ public interface TaskTokenizer {
   OptionalInt tokenToId(String token);
 
   /**
+   * The number of ids the model reads: every id in {@code [0, vocabSize())} is a row of its
+   * embedding matrix.
+   *
+   * @return the vocabulary size
+   */
+  int vocabSize();
+
+  /**
    * The literal mask token a masked LM reads, e.g. {@code "[MASK]"} or {@code "<mask>"}.
    *
    * @return the mask token, or empty for tokenizers of causal LMs

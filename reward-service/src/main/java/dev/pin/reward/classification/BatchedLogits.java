@@ -22,13 +22,14 @@ import java.util.concurrent.CompletableFuture;
 public final class BatchedLogits implements LogitsSource, AutoCloseable {
 
   /**
-   * One text and the ids its caller wants.
+   * One model input and the ids its caller wants.
    *
-   * @param text the rendered model input
+   * @param text the rendered model input, or null when the input is given as {@code tokenIds}
+   * @param tokenIds the input as token ids without special tokens, or null for {@code text}
    * @param vocabIds the ids to read
-   * @param length the text's length in tokens, for the length buckets
+   * @param length the input's length in tokens, for the length buckets
    */
-  public record Query(String text, int[] vocabIds, int length) {}
+  public record Query(String text, int[] tokenIds, int[] vocabIds, int length) {}
 
   private final TaskLanguageModel model;
   private final DynamicBatcher<Query, float[]> batcher;
@@ -54,15 +55,33 @@ public final class BatchedLogits implements LogitsSource, AutoCloseable {
   static BatchFunction<Query, float[]> batchFunction(TaskLanguageModel model) {
     return batch -> {
       Map<Integer, Integer> column = new LinkedHashMap<>();
-      List<String> texts = new ArrayList<>(batch.size());
-      for (Query q : batch) {
-        texts.add(q.text());
+      // Texts go to logitsAt, token-id inputs (read_token_ids) to logitsAtTokens: a batch that
+      // mixes both, which only faithfulness measurements cause, costs two model calls.
+      List<Integer> textRows = new ArrayList<>();
+      List<Integer> tokenRows = new ArrayList<>();
+      for (int i = 0; i < batch.size(); i++) {
+        Query q = batch.get(i);
+        (q.text() != null ? textRows : tokenRows).add(i);
         for (int id : q.vocabIds()) {
           column.putIfAbsent(id, column.size());
         }
       }
       int[] union = column.keySet().stream().mapToInt(Integer::intValue).toArray();
-      float[][] all = model.logitsAt(texts, union);
+      float[][] all = new float[batch.size()][];
+      if (!textRows.isEmpty()) {
+        float[][] rows = model.logitsAt(
+            textRows.stream().map(i -> batch.get(i).text()).toList(), union);
+        for (int k = 0; k < rows.length; k++) {
+          all[textRows.get(k)] = rows[k];
+        }
+      }
+      if (!tokenRows.isEmpty()) {
+        float[][] rows = model.logitsAtTokens(
+            tokenRows.stream().map(i -> batch.get(i).tokenIds()).toList(), union);
+        for (int k = 0; k < rows.length; k++) {
+          all[tokenRows.get(k)] = rows[k];
+        }
+      }
       List<float[]> out = new ArrayList<>(batch.size());
       for (int i = 0; i < batch.size(); i++) {
         int[] ids = batch.get(i).vocabIds();
@@ -81,7 +100,17 @@ public final class BatchedLogits implements LogitsSource, AutoCloseable {
     int special = model.tokenizer().specialTokenCount();
     List<Query> queries = new ArrayList<>(texts.size());
     for (String t : texts) {
-      queries.add(new Query(t, vocabIds, model.tokenizer().encode(t).length + special));
+      queries.add(new Query(t, null, vocabIds, model.tokenizer().encode(t).length + special));
+    }
+    return batcher.submitAll(queries).thenApply(rows -> rows.toArray(new float[0][]));
+  }
+
+  @Override
+  public CompletableFuture<float[][]> tokenLogits(List<int[]> tokenIds, int[] vocabIds) {
+    int special = model.tokenizer().specialTokenCount();
+    List<Query> queries = new ArrayList<>(tokenIds.size());
+    for (int[] ids : tokenIds) {
+      queries.add(new Query(null, ids, vocabIds, ids.length + special));
     }
     return batcher.submitAll(queries).thenApply(rows -> rows.toArray(new float[0][]));
   }

@@ -144,7 +144,32 @@ public final class PromptTemplate {
    * @return the model input
    */
   public String render(String sentence, String prompt, String maskToken) {
-    String strippedPrompt = prompt.strip();
+    return String.join("", render(sentence, prompt.strip(), maskToken, false));
+  }
+
+  /**
+   * Renders the template around the prompt, for a task model that reads the prompt's token ids
+   * instead of its text: the text before the first {@code {prompt}}, between occurrences, and
+   * after the last, so that the model input is {@code ids(pieces[0]) + promptIds +
+   * ids(pieces[1]) + …}. The single space just before each {@code {prompt}} is left out: it
+   * belongs to the prompt's first token (byte-level BPE spells it {@code Ġgreat}; WordPiece
+   * ignores spaces between words), so for a prompt whose text tokenises to exactly its ids in
+   * this position the ids give the same model input as {@link #render}.
+   *
+   * @param sentence the input sentence
+   * @param maskToken the task model's literal mask token, or "" for a causal LM
+   * @return {@code count(PROMPT) + 1} pieces of text
+   */
+  public List<String> renderAroundPrompt(String sentence, String maskToken) {
+    return render(sentence, null, maskToken, true);
+  }
+
+  /**
+   * One pass over the pieces. With {@code split}, each {@code {prompt}} ends a piece (minus one
+   * trailing space) and the prompt itself, never empty there, is left out.
+   */
+  private List<String> render(String sentence, String prompt, String maskToken, boolean split) {
+    List<String> parts = new ArrayList<>();
     StringBuilder out = new StringBuilder(source.length() + sentence.length() + 64);
     boolean skipLeadingSpace = false;
     for (Piece p : pieces) {
@@ -157,10 +182,20 @@ public final class PromptTemplate {
         out.append(text);
         continue;
       }
+      if (split && p.text().equals(PROMPT)) {
+        int last = out.length() - 1;
+        if (last >= 0 && out.charAt(last) == ' ') {
+          out.setLength(last);
+        }
+        parts.add(out.toString());
+        out.setLength(0);
+        skipLeadingSpace = false;
+        continue;
+      }
       String value =
           switch (p.text()) {
             case SENTENCE -> sentence;
-            case PROMPT -> strippedPrompt;
+            case PROMPT -> prompt;
             default -> maskToken;
           };
       if (value.isEmpty()) {
@@ -176,7 +211,8 @@ public final class PromptTemplate {
         out.append(value);
       }
     }
-    return out.toString();
+    parts.add(out.toString());
+    return parts;
   }
 
   @Override

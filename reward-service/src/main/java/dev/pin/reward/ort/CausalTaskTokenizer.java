@@ -28,6 +28,7 @@ final class CausalTaskTokenizer implements TaskTokenizer, AutoCloseable {
   private final Map<String, Integer> vocab;
   private final String[] tokens;
   private final int bos;
+  private final int vocabSize;
 
   /**
    * Opens the tokenizer of {@code model}.
@@ -43,6 +44,7 @@ final class CausalTaskTokenizer implements TaskTokenizer, AutoCloseable {
     this.tokens = new String[size];
     vocab.forEach((t, id) -> tokens[id] = t);
     this.bos = bos;
+    this.vocabSize = model.manifest().vocabSize();
   }
 
   private static Map<String, Integer> readVocab(Path file) throws IOException {
@@ -81,7 +83,11 @@ final class CausalTaskTokenizer implements TaskTokenizer, AutoCloseable {
 
   /** {@link #encode} with the model's BOS in front when its tokenizer adds one (OPT). */
   int[] modelInput(String text) {
-    int[] ids = encode(text);
+    return modelInput(encode(text));
+  }
+
+  /** Token ids with the model's BOS in front when its tokenizer adds one (OPT). */
+  int[] modelInput(int[] ids) {
     if (bos < 0) {
       return ids;
     }
@@ -109,6 +115,11 @@ final class CausalTaskTokenizer implements TaskTokenizer, AutoCloseable {
   /** The vocabulary spelling of {@code id} (e.g. {@code Ġgreat}), or null for a gap. */
   String token(int id) {
     return id >= 0 && id < tokens.length ? tokens[id] : null;
+  }
+
+  @Override
+  public int vocabSize() {
+    return vocabSize;
   }
 
   @Override

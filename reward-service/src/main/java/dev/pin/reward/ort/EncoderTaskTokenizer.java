@@ -42,6 +42,11 @@ final class EncoderTaskTokenizer implements TaskTokenizer {
   }
 
   @Override
+  public int vocabSize() {
+    return tokenizer.vocabSize();
+  }
+
+  @Override
   public Optional<String> maskToken() {
     return Optional.of(maskToken);
   }

@@ -45,9 +45,18 @@ final class OrtCausalTaskModel implements TaskLanguageModel {
 
   @Override
   public float[][] logitsAt(List<String> texts, int[] vocabIds) {
-    List<int[]> inputs = new ArrayList<>(texts.size());
-    for (int i = 0; i < texts.size(); i++) {
-      int[] ids = tokenizer.modelInput(texts.get(i));
+    List<int[]> bodies = new ArrayList<>(texts.size());
+    for (String text : texts) {
+      bodies.add(tokenizer.encode(text));
+    }
+    return logitsAtTokens(bodies, vocabIds);
+  }
+
+  @Override
+  public float[][] logitsAtTokens(List<int[]> tokenIds, int[] vocabIds) {
+    List<int[]> inputs = new ArrayList<>(tokenIds.size());
+    for (int i = 0; i < tokenIds.size(); i++) {
+      int[] ids = tokenizer.modelInput(tokenIds.get(i));
       if (ids.length == 0) {
         throw new IllegalArgumentException("input " + i + " is empty");
       }
@@ -69,7 +78,7 @@ final class OrtCausalTaskModel implements TaskLanguageModel {
     } catch (IOException e) {
       throw new UncheckedIOException("task model " + name + " failed", e);
     }
-    float[][] out = new float[texts.size()][];
+    float[][] out = new float[tokenIds.size()][];
     for (int i = 0; i < out.length; i++) {
       float[] row = full[i];
       out[i] = new float[vocabIds.length];

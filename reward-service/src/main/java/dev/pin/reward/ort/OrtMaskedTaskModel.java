@@ -19,12 +19,16 @@ final class OrtMaskedTaskModel implements TaskLanguageModel {
   private final MaskedLm lm;
   private final EncoderTaskTokenizer tokenizer;
   private final int maskId;
+  private final int clsId;
+  private final int sepId;
   private final int maxPositions;
 
   OrtMaskedTaskModel(String name, MaskedLm lm) {
     this.name = name;
     this.lm = lm;
     this.maskId = lm.manifest().specialId("mask");
+    this.clsId = lm.manifest().specialId("cls");
+    this.sepId = lm.manifest().specialId("sep");
     this.maxPositions = lm.manifest().maxPositions();
     this.tokenizer = new EncoderTaskTokenizer(lm.textTokenizer(),
         lm.manifest().specialTokens().get("mask").token());
@@ -47,10 +51,24 @@ final class OrtMaskedTaskModel implements TaskLanguageModel {
 
   @Override
   public float[][] logitsAt(List<String> texts, int[] vocabIds) {
-    List<int[]> inputs = new ArrayList<>(texts.size());
-    int[] positions = new int[texts.size()];
-    for (int i = 0; i < texts.size(); i++) {
-      int[] ids = lm.textTokenizer().encode(texts.get(i));
+    List<int[]> bodies = new ArrayList<>(texts.size());
+    for (String text : texts) {
+      bodies.add(tokenizer.encode(text));
+    }
+    return logitsAtTokens(bodies, vocabIds);
+  }
+
+  @Override
+  public float[][] logitsAtTokens(List<int[]> tokenIds, int[] vocabIds) {
+    List<int[]> inputs = new ArrayList<>(tokenIds.size());
+    int[] positions = new int[tokenIds.size()];
+    for (int i = 0; i < tokenIds.size(); i++) {
+      // [CLS] body [SEP] (<s> body </s>), as the tokenizer's encode(text) frames text.
+      int[] body = tokenIds.get(i);
+      int[] ids = new int[body.length + 2];
+      ids[0] = clsId;
+      System.arraycopy(body, 0, ids, 1, body.length);
+      ids[ids.length - 1] = sepId;
       int mask = -1;
       for (int t = 0; t < ids.length; t++) {
         if (ids[t] == maskId) {
@@ -61,7 +79,8 @@ final class OrtMaskedTaskModel implements TaskLanguageModel {
         }
       }
       if (mask < 0) {
-        throw new IllegalArgumentException("input " + i + " has no mask token: " + texts.get(i));
+        throw new IllegalArgumentException("input " + i + " has no mask token: "
+            + tokenizer.decode(body));
       }
       if (ids.length > maxPositions) {
         // Keep the mask: drop tokens from the far side of it (long inputs are rare in few-shot
@@ -78,7 +97,7 @@ final class OrtMaskedTaskModel implements TaskLanguageModel {
     } catch (IOException e) {
       throw new UncheckedIOException("task model " + name + " failed", e);
     }
-    float[][] out = new float[texts.size()][vocabIds.length];
+    float[][] out = new float[tokenIds.size()][vocabIds.length];
     for (int i = 0; i < out.length; i++) {
       for (int c = 0; c < vocabIds.length; c++) {
         out[i][c] = full[i][vocabIds[c]];

@@ -3,6 +3,7 @@ package dev.pin.reward.scoring;
 import dev.pin.reward.backend.ClipModel;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.TaskLanguageModel;
+import dev.pin.reward.backend.TaskTokenizer;
 import dev.pin.reward.cache.RewardCache;
 import dev.pin.reward.cache.RewardCacheKey;
 import dev.pin.reward.classification.BatchedLogits;
@@ -20,6 +21,7 @@ import dev.pin.reward.task.ModelNotFoundException;
 import dev.pin.reward.task.RegisteredTask;
 import dev.pin.reward.task.TaskRegistry;
 import dev.pin.reward.task.TaskValidationException;
+import dev.pin.reward.task.UnsupportedTaskRequestException;
 import dev.pin.v1.ClassificationDetail;
 import dev.pin.v1.EmbedImageRequest;
 import dev.pin.v1.EmbedResponse;
@@ -47,6 +49,7 @@ import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -151,20 +154,24 @@ public final class RewardEngine implements AutoCloseable {
     Split split =
         request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_TRAIN : request.getSplit();
     List<Integer> indices = request.getExampleIndicesList();
-    PromptComputer computer = computer(task, split, indices);
+    boolean readIds = request.getReadTokenIds();
+    if (readIds) {
+      checkTokenIds(task, request.getPromptsList());
+    }
+    PromptComputer computer = computer(task, split, indices, readIds);
     List<CompletableFuture<PromptScore>> out = new ArrayList<>(request.getPromptsCount());
     for (int i = 0; i < request.getPromptsCount(); i++) {
-      String text = request.getPrompts(i).getText();
+      Prompt prompt = request.getPrompts(i);
       CompletableFuture<PromptScore> full;
       boolean cached;
       if (request.getSkipCache()) {
-        full = computer.compute(text);
+        full = computer.compute(prompt);
         cached = false;
       } else {
-        RewardCache.Lookup<PromptScore> lookup =
-            cache.get(
-                RewardCacheKey.of(task.handle(), split, indices, text),
-                k -> computer.compute(text));
+        RewardCacheKey key = readIds
+            ? RewardCacheKey.ofTokenIds(task.handle(), split, indices, prompt.getTokenIdsList())
+            : RewardCacheKey.of(task.handle(), split, indices, prompt.getText());
+        RewardCache.Lookup<PromptScore> lookup = cache.get(key, k -> computer.compute(prompt));
         full = lookup.value();
         cached = lookup.cached();
       }
@@ -426,25 +433,69 @@ public final class RewardEngine implements AutoCloseable {
 
   // ---- per task type ----
 
+  /**
+   * {@code read_token_ids}: only classification reads prompts as ids (FAILED_PRECONDITION for the
+   * other types, whose models read text or, for custom rewards, are given text), and every id
+   * must be a row of the task model's embeddings and not its mask token (INVALID_ARGUMENT).
+   */
+  private static void checkTokenIds(RegisteredTask task, List<Prompt> prompts) {
+    if (task.type() != TaskType.TASK_TYPE_CLASSIFICATION) {
+      throw new UnsupportedTaskRequestException("read_token_ids: task " + task.handle() + " is a "
+          + task.type() + " task; only classification tasks (masked or causal task LM) can read"
+          + " a prompt's token ids, the other task types read its text");
+    }
+    TaskTokenizer tokenizer = task.taskModel().orElseThrow().tokenizer();
+    int vocab = tokenizer.vocabSize();
+    OptionalInt mask = tokenizer.maskToken().isPresent()
+        ? tokenizer.tokenToId(tokenizer.maskToken().get()) : OptionalInt.empty();
+    List<FieldError> errors = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      List<Integer> ids = prompts.get(i).getTokenIdsList();
+      for (int t = 0; t < ids.size(); t++) {
+        int id = ids.get(t);
+        String field = "prompts[" + i + "].token_ids[" + t + "]";
+        if (id < 0 || id >= vocab) {
+          errors.add(new FieldError(field, "must be an id of the task model's vocabulary (0 to "
+              + (vocab - 1) + "), got " + id + "; token_ids must be in the task model's"
+              + " vocabulary for read_token_ids"));
+          break;
+        }
+        if (mask.isPresent() && id == mask.getAsInt()) {
+          errors.add(new FieldError(field, "is the task model's mask token (" + id + "), which"
+              + " the template places itself"));
+          break;
+        }
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new TaskValidationException(errors);
+    }
+  }
+
   /** Computes full (detailed) prompt scores; batch types defer work until flush(). */
   private interface PromptComputer {
-    CompletableFuture<PromptScore> compute(String promptText);
+    CompletableFuture<PromptScore> compute(Prompt prompt);
 
     default void flush() {}
   }
 
-  private PromptComputer computer(RegisteredTask task, Split split, List<Integer> indices) {
+  private PromptComputer computer(
+      RegisteredTask task, Split split, List<Integer> indices, boolean readIds) {
     return switch (task.type()) {
       case TASK_TYPE_CLASSIFICATION -> {
         List<LabeledText> examples = task.labeledExamples(split, indices);
         ClassificationScorer scorer = classificationScorer(task);
-        yield text -> scorer.score(text, examples).thenApply(RewardEngine::classificationScore);
+        yield p -> (readIds
+                ? scorer.scoreTokenIds(
+                    p.getTokenIdsList().stream().mapToInt(Integer::intValue).toArray(), examples)
+                : scorer.score(p.getText(), examples))
+            .thenApply(RewardEngine::classificationScore);
       }
       case TASK_TYPE_STYLE_TRANSFER -> {
         List<StyleExample> examples = task.styleExamples(split, indices);
-        yield text ->
+        yield p ->
             CompletableFuture.supplyAsync(
-                () -> styleScore(styleScorer(task).score(text, examples)), scoringPool);
+                () -> styleScore(styleScorer(task).score(p.getText(), examples)), scoringPool);
       }
       case TASK_TYPE_IMAGE_INVERSION -> {
         if (!indices.isEmpty()) {
@@ -476,9 +527,9 @@ public final class RewardEngine implements AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<PromptScore> compute(String promptText) {
+    public CompletableFuture<PromptScore> compute(Prompt prompt) {
       int k = texts.size();
-      texts.add(promptText);
+      texts.add(prompt.getText());
       return results.thenApply(r -> PromptScore.newBuilder().setReward(r[k]).build());
     }
 

@@ -6,6 +6,7 @@ import dev.pin.reward.custom.InvalidParameterException;
 import dev.pin.reward.task.ModelNotFoundException;
 import dev.pin.reward.task.TaskValidationException;
 import dev.pin.reward.task.UnknownTaskException;
+import dev.pin.reward.task.UnsupportedTaskRequestException;
 import io.grpc.Status;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -29,7 +30,7 @@ public final class RewardStatuses {
     if (e instanceof UnknownTaskException) {
       return Status.NOT_FOUND.withDescription(e.getMessage());
     }
-    if (e instanceof ModelNotFoundException) {
+    if (e instanceof ModelNotFoundException || e instanceof UnsupportedTaskRequestException) {
       return Status.FAILED_PRECONDITION.withDescription(e.getMessage());
     }
     if (e instanceof QueueFullException) {

@@ -136,7 +136,8 @@ public final class RegisteredTask {
         verbalizerIds,
         ClassificationReward.Multipliers.orDefault(
             c.getCorrectMultiplier(), c.getIncorrectMultiplier()),
-        source);
+        source,
+        taskModel.tokenizer());
   }
 
   /**

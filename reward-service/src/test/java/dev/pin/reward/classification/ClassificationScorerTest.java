@@ -1,5 +1,6 @@
 package dev.pin.reward.classification;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.pin.reward.batching.BatcherConfig;
@@ -11,6 +12,7 @@ import dev.pin.v1.LabeledText;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +42,8 @@ class ClassificationScorerTest {
             "[MASK]",
             new int[] {terrible, great},
             Multipliers.DEFAULT,
-            LogitsSource.direct(model));
+            LogitsSource.direct(model),
+            tokenizer);
     PromptResult r = scorer.score("very", examples).join();
     // Example 1: logits (0,1): p1 = e/(1+e); gap = (e-1)/(e+1) correct.
     double g = (Math.E - 1) / (Math.E + 1);
@@ -64,7 +67,8 @@ class ClassificationScorerTest {
             "[MASK]",
             new int[] {terrible, great},
             Multipliers.DEFAULT,
-            LogitsSource.direct(model));
+            LogitsSource.direct(model),
+            tokenizer);
     CueWordModel counted =
         new CueWordModel(tokenizer, Map.of("good", great, "bad", terrible), true);
     BatcherConfig config =
@@ -76,7 +80,8 @@ class ClassificationScorerTest {
               "[MASK]",
               new int[] {terrible, great},
               Multipliers.DEFAULT,
-              batched);
+              batched,
+              tokenizer);
       List<String> prompts = List.of("very", "good", "bad", "good very");
       List<CompletableFuture<PromptResult>> futures = new ArrayList<>();
       for (String p : prompts) {
@@ -99,11 +104,40 @@ class ClassificationScorerTest {
     List<float[]> out =
         fn.apply(
             List.of(
-                new BatchedLogits.Query("good [MASK]", new int[] {terrible, great}, 4),
-                new BatchedLogits.Query("good [MASK]", new int[] {great}, 4)));
+                new BatchedLogits.Query("good [MASK]", null, new int[] {terrible, great}, 4),
+                new BatchedLogits.Query("good [MASK]", null, new int[] {great}, 4)));
     assertEquals(2, out.get(0).length);
     assertEquals(1f, out.get(0)[1], 0f);
     assertEquals(1, out.get(1).length);
     assertEquals(1f, out.get(1)[0], 0f);
+  }
+
+  @Test
+  void splicedIdsOfARoundTrippingPromptAreTheEncodedText() {
+    // WordPiece ignores the space before the prompt; byte-level BPE spells it on the prompt's
+    // first token ("Ġvery"), so those ids are the text's with its leading space.
+    VocabTokenizer bpe = VocabTokenizer.bpe(List.of("Ġa", "Ġgood", "Ġfilm", "Ġvery", "Ġ."));
+    for (VocabTokenizer tok : List.of(tokenizer, bpe)) {
+      String mask = tok.maskToken().orElseThrow();
+      ClassificationScorer scorer =
+          new ClassificationScorer(
+              PromptTemplate.parse(PromptTemplate.DEFAULT_MASKED),
+              mask,
+              new int[] {1, 2},
+              Multipliers.DEFAULT,
+              LogitsSource.direct(model),
+              tok);
+      int[] promptIds = tok.encode(" very good");
+      List<int[]> spliced = scorer.spliceTokenIds(promptIds, examples);
+      List<String> rendered = scorer.render("very good", examples);
+      for (int i = 0; i < examples.size(); i++) {
+        assertArrayEquals(tok.encode(rendered.get(i)), spliced.get(i), rendered.get(i));
+      }
+      // Ids the text would not give are kept as they are.
+      int[] odd = {promptIds[1], promptIds[0]};
+      int[] first = scorer.spliceTokenIds(odd, examples).get(0);
+      int before = tok.encode("a good film").length;
+      assertArrayEquals(odd, Arrays.copyOfRange(first, before, before + 2));
+    }
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PromptTemplateTest {
@@ -62,5 +63,23 @@ class PromptTemplateTest {
     assertFalse(PromptTemplate.parse("{sentence} {prompt}{mask}").labelWordFollowsSpace(true));
     assertTrue(PromptTemplate.parse(PromptTemplate.DEFAULT_CAUSAL).labelWordFollowsSpace(false));
     assertFalse(PromptTemplate.parse("{sentence} {prompt} ").labelWordFollowsSpace(false));
+  }
+
+  @Test
+  void rendersAroundThePromptWithoutTheSpaceItsFirstTokenCarries() {
+    assertEquals(List.of("a fine film", " [MASK] ."),
+        PromptTemplate.parse(PromptTemplate.DEFAULT_MASKED)
+            .renderAroundPrompt("a fine film", "[MASK]"));
+    assertEquals(List.of("<mask>", " Wall St."),
+        PromptTemplate.parse(PromptTemplate.AG_NEWS).renderAroundPrompt("Wall St.", "<mask>"));
+    assertEquals(List.of("x", ""),
+        PromptTemplate.parse(PromptTemplate.DEFAULT_CAUSAL).renderAroundPrompt("x", ""));
+    assertEquals(List.of("", " x", " [MASK]"),
+        PromptTemplate.parse("{prompt} {sentence} {prompt} {mask}")
+            .renderAroundPrompt("x", "[MASK]"));
+    // Joining the pieces with " " + prompt gives back the text rendering.
+    PromptTemplate t = PromptTemplate.parse("{sentence} {prompt} {mask} .");
+    assertEquals(t.render("x", "it was", "[MASK]"),
+        String.join(" it was", t.renderAroundPrompt("x", "[MASK]")));
   }
 }

@@ -51,6 +51,17 @@ public final class CueWordModel implements TaskLanguageModel {
   @Override
   public float[][] logitsAt(List<String> texts, int[] vocabIds) {
     calls.incrementAndGet();
+    return cueLogits(texts, vocabIds);
+  }
+
+  /** The same rule on the decoded ids, so a prompt read as ids cues as its tokens spell it. */
+  @Override
+  public float[][] logitsAtTokens(List<int[]> tokenIds, int[] vocabIds) {
+    calls.incrementAndGet();
+    return cueLogits(tokenIds.stream().map(tokenizer::decode).toList(), vocabIds);
+  }
+
+  private float[][] cueLogits(List<String> texts, int[] vocabIds) {
     float[][] out = new float[texts.size()][vocabIds.length];
     for (int i = 0; i < texts.size(); i++) {
       String text = texts.get(i);

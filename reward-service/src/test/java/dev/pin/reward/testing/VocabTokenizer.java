@@ -147,6 +147,11 @@ public final class VocabTokenizer implements TaskTokenizer {
   }
 
   @Override
+  public int vocabSize() {
+    return vocab.size();
+  }
+
+  @Override
   public Optional<String> maskToken() {
     return Optional.of(mask);
   }

@@ -15,8 +15,9 @@ import java.util.TreeSet;
 /**
  * Renders a {@link ReportRequest} as Markdown and HTML: per run, a table with one row per {@link
  * ReportPrompt} (label, prompt text, every task score, pseudo-perplexity, dictionary-word share,
- * prior top-k share, repetition) and the run's training curves as a PNG asset that both documents
- * reference by file name. Pure: the readability numbers are computed by the caller.
+ * prior top-k share, repetition and, for a run with a task handle, round trip and R(text) −
+ * R(ids)) and the run's training curves as a PNG asset that both documents reference by file
+ * name. Pure: the readability and faithfulness numbers are computed by the caller.
  */
 public final class ReportRenderer {
   /**
@@ -40,6 +41,21 @@ public final class ReportRenderer {
    */
   public static ReportResponse render(ReportRequest request, List<List<ReadabilityRow>> rows,
       Provenance provenance) {
+    return render(request, rows, java.util.Collections.nCopies(request.getRunsCount(), ""),
+        provenance);
+  }
+
+  /**
+   * Renders the report with a note under each run's heading.
+   *
+   * @param request the runs (validated: every run has an id)
+   * @param rows {@code rows.get(r).get(p)} is the readability of {@code runs[r].prompts[p]}
+   * @param notes {@code notes.get(r)} is printed under run r's heading ("" for none), e.g. why
+   *     its faithfulness columns are empty
+   * @param provenance what measured the readability columns
+   */
+  public static ReportResponse render(ReportRequest request, List<List<ReadabilityRow>> rows,
+      List<String> notes, Provenance provenance) {
     String title = request.getTitle().isBlank() ? "pin report" : request.getTitle();
     List<String> assetNames = assetNames(request.getRunsList());
     StringBuilder md = new StringBuilder();
@@ -65,6 +81,10 @@ public final class ReportRenderer {
       html.append("<h2>").append(htmlText(heading)).append("</h2>\n<p>Run <code>")
           .append(htmlText(run.getRunId())).append("</code>, method ").append(method(run))
           .append(".</p>\n");
+      if (!notes.get(r).isEmpty()) {
+        md.append(mdText(notes.get(r))).append("\n\n");
+        html.append("<p>").append(htmlText(notes.get(r))).append("</p>\n");
+      }
       table(run, rows.get(r), provenance, md, html);
       if (run.getCurvesCount() > 0) {
         String name = assetNames.get(r);
@@ -121,6 +141,10 @@ public final class ReportRenderer {
     header.addAll(scoreNames);
     header.addAll(List.of(pplColumn(provenance), "dictionary share", "prior top-k share",
         "repetition"));
+    boolean faithfulness = !run.getTaskHandle().isEmpty();
+    if (faithfulness) {
+      header.addAll(List.of("round trip", "R(text) − R(ids)"));
+    }
     md.append('|');
     html.append("<table>\n<thead><tr>");
     for (String h : header) {
@@ -145,6 +169,10 @@ public final class ReportRenderer {
       text.add(share(row.dictionaryWordShare()));
       text.add(share(row.priorTopKShare()));
       text.add(share(row.repetition()));
+      if (faithfulness) {
+        text.add(Ticks.format(row.roundTripAgreement()));
+        text.add(Ticks.format(row.textVsIdsRewardGap()));
+      }
       md.append('|');
       html.append("<tr>");
       for (int c = 0; c < text.size(); c++) {

@@ -101,6 +101,33 @@ class ReportRendererTest {
   }
 
   @Test
+  void aRunWithATaskHandleGetsRoundTripAndTextVsIdsColumns() {
+    ReportRequest request = ReportRequest.newBuilder()
+        .addRuns(ReportRun.newBuilder().setRunId("run-1").setTaskHandle("task-1")
+            .addPrompts(prompt("best 1", "great movie", 80))
+            .addPrompts(prompt("best 2", "the", 70))
+            .addPrompts(prompt("best 3", "manual", 60)))
+        .addRuns(ReportRun.newBuilder().setRunId("run-2")
+            .addPrompts(prompt("best 1", "fun", 50)))
+        .build();
+    ReportResponse r = ReportRenderer.render(request, List.of(
+        List.of(new ReadabilityRow(10, 1, 1, 0).withFaithfulness(1, 0),
+            new ReadabilityRow(20, 1, 1, 0).withFaithfulness(0, -12.34567),
+            new ReadabilityRow(30, 1, 1, 0).withFaithfulness(Double.NaN, Double.NaN)),
+        List.of(new ReadabilityRow(40, 1, 1, 0))), PROVENANCE);
+    String md = r.getMarkdown();
+    assertTrue(md.contains("| repetition | round trip | R(text) − R(ids) |\n"), md);
+    assertTrue(md.contains("| great movie | 80 | 10 | 1.00 | 1.00 | 0.00 | 1 | 0 |"), md);
+    assertTrue(md.contains("| the | 70 | 20 | 1.00 | 1.00 | 0.00 | 0 | -12.35 |"), md);
+    assertTrue(md.contains("| manual | 60 | 30 | 1.00 | 1.00 | 0.00 | – | – |"), md);
+    // Without a task handle the run's table has no faithfulness columns.
+    String second = md.substring(md.indexOf("## run-2"));
+    assertFalse(second.contains("round trip"), second);
+    assertTrue(second.contains("| fun | 50 | 40 | 1.00 | 1.00 | 0.00 |\n"), second);
+    assertTrue(r.getHtml().contains("<th>R(text) − R(ids)</th>"), r.getHtml());
+  }
+
+  @Test
   void assetNamesAreSafeAndUnique() {
     List<String> names = ReportRenderer.assetNames(List.of(
         ReportRun.newBuilder().setRunId("run/1").build(),
