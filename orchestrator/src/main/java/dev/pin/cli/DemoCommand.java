@@ -185,16 +185,19 @@ final class DemoCommand implements Callable<Integer> {
   /** Mean step reward and dev accuracy by step. */
   private static List<Curve> curves(List<RunEvent> events) {
     Curve.Builder reward = Curve.newBuilder().setName("reward (mean of the step's prompts)");
-    Curve.Builder dev = Curve.newBuilder().setName("dev accuracy % (evaluated prompts)");
+    Curve.Builder dev = Curve.newBuilder().setName("dev accuracy % (greedy prompt)");
+    Curve.Builder sampled = Curve.newBuilder()
+        .setName("dev accuracy % (best prompt sampled since the previous evaluation)");
     for (RunEvent e : events) {
       if (e.hasStep()) {
         reward.addPoints(CurvePoint.newBuilder().setStep(e.getStep().getStep())
             .setValue(e.getStep().getRewardMean()));
       } else if (e.hasEvaluation() && e.getEvaluation().getSplit() == Split.SPLIT_DEV) {
-        dev.addPoints(CurvePoint.newBuilder().setStep(e.getEvaluation().getStep())
+        (e.getEvaluation().getBestSampled() ? sampled : dev).addPoints(CurvePoint.newBuilder()
+            .setStep(e.getEvaluation().getStep())
             .setValue(e.getEvaluation().getPrompt().getDevScore()));
       }
     }
-    return List.of(reward.build(), dev.build());
+    return List.of(reward.build(), dev.build(), sampled.build());
   }
 }

@@ -94,8 +94,9 @@ final class RunProgress {
     }
     String naturalness = p.hasNaturalness()
         ? String.format(Locale.ROOT, ", pseudo-PPL %.1f", p.getNaturalness().getPerplexity()) : "";
-    line(String.format(Locale.ROOT, "%s at step %d: \"%s\" %s %.1f%s%s",
-        r.getSplit() == Split.SPLIT_TEST ? "test" : "dev", r.getStep(), p.getPrompt().getText(),
+    line(String.format(Locale.ROOT, "%s at step %d%s: \"%s\" %s %.1f%s%s",
+        r.getSplit() == Split.SPLIT_TEST ? "test" : "dev", r.getStep(),
+        r.getBestSampled() ? " (best sampled)" : "", p.getPrompt().getText(),
         r.getSplit() == Split.SPLIT_TEST ? "test" : "dev",
         r.getSplit() == Split.SPLIT_TEST ? p.getTestScore() : p.getDevScore(), naturalness,
         r.getImproved() ? " (new best)" : ""));

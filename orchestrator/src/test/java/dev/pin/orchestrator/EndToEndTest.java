@@ -12,6 +12,7 @@ import dev.pin.v1.CancelRunRequest;
 import dev.pin.v1.DropPolicyRequest;
 import dev.pin.v1.EvaluatePromptRequest;
 import dev.pin.v1.EvaluatePromptResponse;
+import dev.pin.v1.EvaluationResult;
 import dev.pin.v1.GetPolicyRequest;
 import dev.pin.v1.GetRunRequest;
 import dev.pin.v1.ListRunsRequest;
@@ -243,10 +244,10 @@ class EndToEndTest {
 
     int withTwo = 0;
     for (long evalStep : List.of(4L, 8L, 12L)) {
-      List<ScoredPrompt> dev = events.stream()
+      List<EvaluationResult> dev = events.stream()
           .filter(e -> e.hasEvaluation() && e.getEvaluation().getSplit() == Split.SPLIT_DEV
               && e.getEvaluation().getStep() == evalStep)
-          .map(e -> e.getEvaluation().getPrompt()).toList();
+          .map(RunEvent::getEvaluation).toList();
       assertTrue(dev.size() == 1 || dev.size() == 2, evalStep + ": " + dev);
       if (dev.size() == 1) {
         continue; // the window's best prompt was the greedy one
@@ -256,7 +257,9 @@ class EndToEndTest {
           .filter(e -> e.hasStep() && e.getStep().getStep() > evalStep - 4
               && e.getStep().getStep() <= evalStep)
           .mapToDouble(e -> e.getStep().getRewardMax()).max().orElseThrow();
-      Prompt candidate = dev.get(1).getPrompt();
+      assertFalse(dev.get(0).getBestSampled(), "the greedy prompt comes first");
+      assertTrue(dev.get(1).getBestSampled());
+      Prompt candidate = dev.get(1).getPrompt().getPrompt();
       double trainReward = reward.score(ScoreRequest.newBuilder().setHandle(handle)
           .setSplit(Split.SPLIT_TRAIN).addPrompts(candidate).build()).getScores(0).getReward();
       assertEquals(windowMax, trainReward, 1e-4, "step " + evalStep + ": " + candidate.getText()

@@ -168,7 +168,7 @@ final class EpisodeLoop implements Runnable {
       store.appendEvent(runId, message("warm start from \"" + demonstration.getText()
           + "\" (token ids " + demonstration.getTokenIdsList() + "): the first update learns "
           + "from it, and it is the first best prompt"));
-      evaluateOnDev(demonstration);
+      evaluateOnDev(demonstration, false);
     }
   }
 
@@ -417,10 +417,10 @@ final class EpisodeLoop implements Runnable {
     lastEvaluatedStep = step;
     Prompt greedy = peers.policy().sample(SampleRequest.newBuilder().setRunId(runId)
         .setBatchSize(1).setMode(DecodeMode.DECODE_MODE_GREEDY).build()).getPrompts(0).getPrompt();
-    boolean improved = evaluateOnDev(greedy);
+    boolean improved = evaluateOnDev(greedy, false);
     if (spec.getEvaluation().getAlsoBestSampled() && windowBest != null
         && !windowBest.getPrompt().getText().equals(greedy.getText())) {
-      improved |= evaluateOnDev(windowBest.getPrompt());
+      improved |= evaluateOnDev(windowBest.getPrompt(), true);
     }
     windowBest = null;
     evaluationsSinceBest = improved ? 0 : evaluationsSinceBest + 1;
@@ -429,9 +429,10 @@ final class EpisodeLoop implements Runnable {
   /**
    * Scores a prompt on dev, records the evaluation at this step and keeps the best prompts.
    *
+   * @param bestSampled whether {@code prompt} is the window's top-reward sample
    * @return whether its dev score is a new best
    */
-  private boolean evaluateOnDev(Prompt prompt) {
+  private boolean evaluateOnDev(Prompt prompt, boolean bestSampled) {
     PromptEvaluation dev = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
         .setHandle(h).setSplit(Split.SPLIT_DEV).addPrompts(prompt).build()))
         .getEvaluations(0);
@@ -445,7 +446,8 @@ final class EpisodeLoop implements Runnable {
     }
     ScoredPrompt result = scored.build();
     store.recordEvaluation(runId, EvaluationResult.newBuilder().setStep(step)
-        .setSplit(Split.SPLIT_DEV).setPrompt(result).setImproved(improved).build());
+        .setSplit(Split.SPLIT_DEV).setPrompt(result).setImproved(improved)
+        .setBestSampled(bestSampled).build());
     int keep = spec.getEvaluation().getTopPrompts();
     List<RunEvent> events = improved
         ? List.of(RunEvent.newBuilder().setBestPrompt(result).build()) : List.of();
