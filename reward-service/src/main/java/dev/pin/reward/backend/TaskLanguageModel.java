@@ -1,5 +1,6 @@
 package dev.pin.reward.backend;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -41,7 +42,13 @@ public interface TaskLanguageModel {
    * @param vocabIds the vocabulary ids to read, e.g. the verbalizer ids
    * @return {@code [texts.size()][vocabIds.length]} raw (pre-softmax) logits
    */
-  float[][] logitsAt(List<String> texts, int[] vocabIds);
+  default float[][] logitsAt(List<String> texts, int[] vocabIds) {
+    List<int[]> ids = new ArrayList<>(texts.size());
+    for (String text : texts) {
+      ids.add(tokenizer().encode(text));
+    }
+    return logitsAtTokens(ids, vocabIds);
+  }
 
   /**
    * {@link #logitsAt} for inputs given as token ids, as {@link TaskTokenizer#encode} gives them

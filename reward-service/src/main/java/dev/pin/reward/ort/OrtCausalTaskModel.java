@@ -44,15 +44,6 @@ final class OrtCausalTaskModel implements TaskLanguageModel {
   }
 
   @Override
-  public float[][] logitsAt(List<String> texts, int[] vocabIds) {
-    List<int[]> bodies = new ArrayList<>(texts.size());
-    for (String text : texts) {
-      bodies.add(tokenizer.encode(text));
-    }
-    return logitsAtTokens(bodies, vocabIds);
-  }
-
-  @Override
   public float[][] logitsAtTokens(List<int[]> tokenIds, int[] vocabIds) {
     List<int[]> inputs = new ArrayList<>(tokenIds.size());
     for (int i = 0; i < tokenIds.size(); i++) {

@@ -50,15 +50,6 @@ final class OrtMaskedTaskModel implements TaskLanguageModel {
   }
 
   @Override
-  public float[][] logitsAt(List<String> texts, int[] vocabIds) {
-    List<int[]> bodies = new ArrayList<>(texts.size());
-    for (String text : texts) {
-      bodies.add(tokenizer.encode(text));
-    }
-    return logitsAtTokens(bodies, vocabIds);
-  }
-
-  @Override
   public float[][] logitsAtTokens(List<int[]> tokenIds, int[] vocabIds) {
     List<int[]> inputs = new ArrayList<>(tokenIds.size());
     int[] positions = new int[tokenIds.size()];
