@@ -281,6 +281,8 @@ public final class JdbcRunStore implements RunStore {
                     b.setState(to);
                     if (to == RunState.RUN_STATE_FAILED) {
                       b.setError(reason);
+                    } else {
+                      b.clearError(); // a resumed run's old failure is history, not its state
                     }
                   },
                   List.of(event));

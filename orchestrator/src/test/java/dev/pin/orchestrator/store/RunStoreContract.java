@@ -107,6 +107,10 @@ abstract class RunStoreContract {
     assertEquals(
         List.of(3L), store.readEvents(id, 3, 10).stream().map(RunEvent::getSequence).toList());
     assertEquals(
+        "",
+        store.transition(id, RunState.RUN_STATE_RUNNING, "resumed").run().getError(),
+        "resuming clears the error, which is the failed state's");
+    assertEquals(
         List.of(2L), store.readEvents(id, 2, 1).stream().map(RunEvent::getSequence).toList());
   }
 
