@@ -6,8 +6,6 @@ import dev.pin.orchestrator.spec.RunSpecYaml;
 import dev.pin.platform.config.Config;
 import dev.pin.platform.models.store.ModelStore;
 import dev.pin.scorer.report.CurveChart;
-import dev.pin.v1.Curve;
-import dev.pin.v1.CurvePoint;
 import dev.pin.v1.EvaluatePromptRequest;
 import dev.pin.v1.EvaluatePromptResponse;
 import dev.pin.v1.GetRunRequest;
@@ -145,7 +143,7 @@ final class DemoCommand implements Callable<Integer> {
     Run done = orchestrator.getRun(GetRunRequest.newBuilder().setRunId(run.getId()).build());
     Path png = out.resolve("curve-" + run.getId() + ".png");
     Files.write(png, CurveChart.png("PIN on the demo sentiment task (" + run.getId() + ")",
-        curves(events)));
+        EnsembleClients.curves(events)));
     Files.writeString(out.resolve(run.getId() + ".json"), RunProgress.toJson(done));
 
     System.out.println();
@@ -180,24 +178,5 @@ final class DemoCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "%-9s %-32s %-14s %s%n", label,
         "\"" + RunProgress.abbreviate(text, 30) + "\"",
         String.format(Locale.ROOT, "%.1f%%", accuracy), ppl);
-  }
-
-  /** Mean step reward and dev accuracy by step. */
-  private static List<Curve> curves(List<RunEvent> events) {
-    Curve.Builder reward = Curve.newBuilder().setName("reward (mean of the step's prompts)");
-    Curve.Builder dev = Curve.newBuilder().setName("dev accuracy % (greedy prompt)");
-    Curve.Builder sampled = Curve.newBuilder()
-        .setName("dev accuracy % (best prompt sampled since the previous evaluation)");
-    for (RunEvent e : events) {
-      if (e.hasStep()) {
-        reward.addPoints(CurvePoint.newBuilder().setStep(e.getStep().getStep())
-            .setValue(e.getStep().getRewardMean()));
-      } else if (e.hasEvaluation() && e.getEvaluation().getSplit() == Split.SPLIT_DEV) {
-        (e.getEvaluation().getBestSampled() ? sampled : dev).addPoints(CurvePoint.newBuilder()
-            .setStep(e.getEvaluation().getStep())
-            .setValue(e.getEvaluation().getPrompt().getDevScore()));
-      }
-    }
-    return List.of(reward.build(), dev.build(), sampled.build());
   }
 }

@@ -107,11 +107,16 @@ final class EnsembleClients {
     return r.build();
   }
 
-  /** The run's curves by step; empty series are left out. */
+  /**
+   * The run's curves by step, from its event history; empty series are left out. A run that rolled
+   * back (to a checkpoint, or to step 0 without one) repeats steps: as in the run store's step
+   * table, the later records replace the earlier ones from the repeated step on.
+   */
   static List<Curve> curves(List<RunEvent> events) {
     Map<String, Curve.Builder> curves = new LinkedHashMap<>();
     for (String name : List.of("reward/mean", "reward/max", "shaped_reward/mean",
-        "train_accuracy %", "loss", "dev_score (greedy prompt)")) {
+        "train_accuracy %", "loss", "dev_score (greedy prompt)",
+        "dev_score (best prompt sampled since the previous evaluation)")) {
       curves.put(name, Curve.newBuilder().setName(name));
     }
     for (RunEvent e : events) {
@@ -123,8 +128,10 @@ final class EnsembleClients {
         point(curves.get("train_accuracy %"), s.getStep(), s.getTrainAccuracy());
         point(curves.get("loss"), s.getStep(), s.getLoss());
       } else if (e.hasEvaluation() && e.getEvaluation().getSplit() == Split.SPLIT_DEV) {
-        point(curves.get("dev_score (greedy prompt)"), e.getEvaluation().getStep(),
-            e.getEvaluation().getPrompt().getDevScore());
+        point(curves.get(e.getEvaluation().getBestSampled()
+                ? "dev_score (best prompt sampled since the previous evaluation)"
+                : "dev_score (greedy prompt)"),
+            e.getEvaluation().getStep(), e.getEvaluation().getPrompt().getDevScore());
       }
     }
     List<Curve> out = new ArrayList<>();
@@ -137,6 +144,10 @@ final class EnsembleClients {
   }
 
   private static void point(Curve.Builder curve, long step, double value) {
+    while (curve.getPointsCount() > 0
+        && curve.getPoints(curve.getPointsCount() - 1).getStep() >= step) {
+      curve.removePoints(curve.getPointsCount() - 1);
+    }
     curve.addPoints(CurvePoint.newBuilder().setStep(step).setValue(value));
   }
 
