@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -88,21 +87,11 @@ public final class HfBertImporter {
           MavenArtifacts.digest(source.resolve("model.safetensors"), "SHA-256"));
       provenance.put("converted_by", HfBertImporter.class.getName());
       provenance.put("imported_at", Instant.now().toString());
-      Files.createDirectories(store.home());
-      Path staging = store.home().resolve(".import-" + name + "-" + ProcessHandle.current().pid());
-      EasyBertImporter.deleteRecursively(staging);
-      try {
+      return StagedImport.install(store, name, progress, staging -> {
         progress.stage(String.format("writing %s: %d layers, hidden %d, %d heads, vocab %d", name,
             cfg.numLayers(), cfg.hiddenSize(), cfg.numHeads(), cfg.vocabSize()));
         BertModelWriter.write(staging, name, cfg, weights, vocab, lowerCase, provenance);
-        Path target = store.dir(name);
-        EasyBertImporter.deleteRecursively(target);
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        progress.stage("imported " + name + " into " + target);
-        return ModelDir.open(target);
-      } finally {
-        EasyBertImporter.deleteRecursively(staging);
-      }
+      });
     }
   }
 

@@ -16,9 +16,6 @@ import dev.pin.platform.models.tokenizer.ClipTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -79,17 +76,9 @@ public final class HfClipImporter {
     progress.stage("reading " + file);
     try (SafeTensors st = SafeTensors.open(file)) {
       Weights weights = st::get;
-      Map<String, String> provenance = new LinkedHashMap<>();
-      provenance.put("kind", "huggingface-safetensors");
-      provenance.put("path", source.toAbsolutePath().toString());
-      provenance.put("safetensors_sha256", MavenArtifacts.digest(file, "SHA-256"));
-      provenance.put("converted_by", HfClipImporter.class.getName());
-      provenance.put("imported_at", Instant.now().toString());
-      Files.createDirectories(store.home());
-      Path staging = store.home().resolve(".import-" + name + "-" + ProcessHandle.current().pid());
-      EasyBertImporter.deleteRecursively(staging);
-      Files.createDirectories(staging);
-      try {
+      Map<String, String> provenance =
+          StagedImport.safetensorsProvenance(source, file, HfClipImporter.class);
+      return StagedImport.install(store, name, progress, staging -> {
         Files.copy(tokenizer, staging.resolve(BertModelWriter.TOKENIZER_FILE));
         Files.copy(source.resolve(PREPROCESSOR_FILE), staging.resolve(PREPROCESSOR_FILE));
         progress.stage(String.format("writing %s: text %d layers × %d, vision %d layers × %d"
@@ -97,14 +86,7 @@ public final class HfClipImporter {
             cfg.text().hiddenSize(), cfg.vision().numLayers(), cfg.vision().hiddenSize(),
             cfg.vision().imageSize(), cfg.vision().patchSize(), cfg.projectionDim()));
         ClipModelWriter.write(staging, name, cfg, weights, start, end, image, provenance);
-        Path target = store.dir(name);
-        EasyBertImporter.deleteRecursively(target);
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        progress.stage("imported " + name + " into " + target);
-        return ModelDir.open(target);
-      } finally {
-        EasyBertImporter.deleteRecursively(staging);
-      }
+      });
     }
   }
 

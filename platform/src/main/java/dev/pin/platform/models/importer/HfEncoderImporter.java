@@ -14,7 +14,6 @@ import dev.pin.platform.models.store.ModelStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -122,10 +121,7 @@ public final class HfEncoderImporter {
       provenance.put("safetensors_sha256", MavenArtifacts.digest(file, "SHA-256"));
       provenance.put("converted_by", HfEncoderImporter.class.getName());
       provenance.put("imported_at", Instant.now().toString());
-      Files.createDirectories(store.home());
-      Path staging = store.home().resolve(".import-" + name + "-" + ProcessHandle.current().pid());
-      EasyBertImporter.deleteRecursively(staging);
-      try {
+      return StagedImport.install(store, name, progress, staging -> {
         progress.stage(String.format("writing %s: %s, %d layers, hidden %d, %d heads, vocab %d",
             name, arch, cfg.numLayers(), cfg.hiddenSize(), cfg.numHeads(), cfg.vocabSize()));
         if (arch.equals("RobertaForMaskedLM")) {
@@ -144,14 +140,7 @@ public final class HfEncoderImporter {
               roberta ? SequenceClassifierGraph.Head.ROBERTA
                   : SequenceClassifierGraph.Head.BERT_POOLER, labels, tok, provenance);
         }
-        Path target = store.dir(name);
-        EasyBertImporter.deleteRecursively(target);
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        progress.stage("imported " + name + " into " + target);
-        return ModelDir.open(target);
-      } finally {
-        EasyBertImporter.deleteRecursively(staging);
-      }
+      });
     }
   }
 

@@ -12,9 +12,6 @@ import dev.pin.platform.models.tokenizer.ByteLevelBpe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -66,29 +63,14 @@ public final class HfGpt2Importer {
     try (SafeTensors st = SafeTensors.open(file)) {
       String prefix = st.contains("transformer.wte.weight") ? "transformer." : "";
       Weights weights = n -> st.get(prefix + n);
-      Map<String, String> provenance = new LinkedHashMap<>();
-      provenance.put("kind", "huggingface-safetensors");
-      provenance.put("path", source.toAbsolutePath().toString());
-      provenance.put("safetensors_sha256", MavenArtifacts.digest(file, "SHA-256"));
-      provenance.put("converted_by", HfGpt2Importer.class.getName());
-      provenance.put("imported_at", Instant.now().toString());
-      Files.createDirectories(store.home());
-      Path staging = store.home().resolve(".import-" + name + "-" + ProcessHandle.current().pid());
-      EasyBertImporter.deleteRecursively(staging);
-      Files.createDirectories(staging);
-      try {
+      Map<String, String> provenance =
+          StagedImport.safetensorsProvenance(source, file, HfGpt2Importer.class);
+      return StagedImport.install(store, name, progress, staging -> {
         Files.copy(tokenizer, staging.resolve(BertModelWriter.TOKENIZER_FILE));
         progress.stage(String.format("writing %s: %d layers, hidden %d, %d heads, vocab %d", name,
             cfg.numLayers(), cfg.hiddenSize(), cfg.numHeads(), cfg.vocabSize()));
         Gpt2ModelWriter.write(staging, name, cfg, weights, eot, provenance);
-        Path target = store.dir(name);
-        EasyBertImporter.deleteRecursively(target);
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        progress.stage("imported " + name + " into " + target);
-        return ModelDir.open(target);
-      } finally {
-        EasyBertImporter.deleteRecursively(staging);
-      }
+      });
     }
   }
 

@@ -17,7 +17,6 @@ import dev.pin.platform.models.store.ModelStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -182,11 +181,7 @@ public final class OptimumImporter {
     provenance.put("converted_by", OptimumImporter.class.getName());
     provenance.put("imported_at", Instant.now().toString());
 
-    Files.createDirectories(store.home());
-    Path staging = store.home().resolve(".import-" + name + "-" + ProcessHandle.current().pid());
-    EasyBertImporter.deleteRecursively(staging);
-    Files.createDirectories(staging);
-    try {
+    return StagedImport.install(store, name, progress, staging -> {
       progress.stage(String.format("copying %s (%s: %d layers, %d heads, vocab %d; inputs %s)",
           name, arch, layers, heads, vocab, inputs));
       Files.copy(onnx, staging.resolve(BertModelWriter.MODEL_FILE));
@@ -198,14 +193,7 @@ public final class OptimumImporter {
           hidden, vocab, layers, heads, positions, false, specials, inputs, outputs, files,
           ModelDir.sha256(staging.resolve(BertModelWriter.MODEL_FILE)), provenance)
           .write(staging);
-      Path target = store.dir(name);
-      EasyBertImporter.deleteRecursively(target);
-      Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-      progress.stage("imported " + name + " into " + target);
-      return ModelDir.open(target);
-    } finally {
-      EasyBertImporter.deleteRecursively(staging);
-    }
+    });
   }
 
   private static int num(JsonObject o, String key) throws IOException {
