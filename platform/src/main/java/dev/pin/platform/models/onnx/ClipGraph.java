@@ -5,7 +5,6 @@ import static dev.pin.platform.models.onnx.GraphBuilder.attrs;
 import static dev.pin.platform.models.onnx.GraphBuilder.valueInfo;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.io.IOException;
 import java.util.Arrays;
@@ -131,7 +130,7 @@ public final class ClipGraph {
         transposed("text_projection.weight", h, config.projectionDim())});
     renameLast(TEXT_EMBEDS);
     gp.addOutput(valueInfo(TEXT_EMBEDS, DataType.FLOAT, "batch", config.projectionDim()));
-    return model(docString);
+    return g.model(docString);
   }
 
   private ModelProto emitVision(String docString) throws IOException {
@@ -172,18 +171,7 @@ public final class ClipGraph {
         transposed("visual_projection.weight", h, config.projectionDim())});
     renameLast(IMAGE_EMBEDS);
     gp.addOutput(valueInfo(IMAGE_EMBEDS, DataType.FLOAT, "batch", config.projectionDim()));
-    return model(docString);
-  }
-
-  private ModelProto model(String docString) {
-    return ModelProto.newBuilder()
-        .setIrVersion(BertMlmGraph.IR_VERSION)
-        .setProducerName("pin")
-        .setDocString(docString)
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("")
-            .setVersion(BertMlmGraph.OPSET))
-        .setGraph(g.proto())
-        .build();
+    return g.model(docString);
   }
 
   /** (1 − lowerTriangle[s, s] · padding[b, 1, 1, s]) · −10000 → [b, 1, s, s]. */

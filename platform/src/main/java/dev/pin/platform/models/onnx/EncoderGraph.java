@@ -9,7 +9,6 @@ import static dev.pin.platform.models.onnx.GraphBuilder.attrs;
 import static dev.pin.platform.models.onnx.GraphBuilder.valueInfo;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -82,14 +81,7 @@ final class EncoderGraph {
 
   /** The finished model proto. */
   ModelProto model(String docString) {
-    return ModelProto.newBuilder()
-        .setIrVersion(BertMlmGraph.IR_VERSION)
-        .setProducerName("pin")
-        .setDocString(docString)
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("")
-            .setVersion(BertMlmGraph.OPSET))
-        .setGraph(g.proto())
-        .build();
+    return g.model(docString);
   }
 
   /** Renames the last node's output to a graph output name. */

@@ -5,7 +5,6 @@ import static dev.pin.platform.models.onnx.GraphBuilder.attrs;
 import static dev.pin.platform.models.onnx.GraphBuilder.valueInfo;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.io.IOException;
 import java.util.Arrays;
@@ -138,14 +137,7 @@ public final class Gpt2Graph {
       gp.addOutput(valueInfo(LOGITS, DataType.FLOAT, "batch", "sequence", config.vocabSize()));
     }
     CausalLayout.addPresentOutputs(gp, config.numLayers(), config.numHeads(), config.headSize());
-    return ModelProto.newBuilder()
-        .setIrVersion(BertMlmGraph.IR_VERSION)
-        .setProducerName("pin")
-        .setDocString(docString)
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("")
-            .setVersion(BertMlmGraph.OPSET))
-        .setGraph(gp)
-        .build();
+    return g.model(docString);
   }
 
   private String block(int i, String x, String mask) throws IOException {

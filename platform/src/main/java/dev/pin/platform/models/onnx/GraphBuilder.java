@@ -3,7 +3,9 @@ package dev.pin.platform.models.onnx;
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
@@ -28,6 +30,18 @@ public final class GraphBuilder {
   /** The underlying protobuf builder, for inputs, outputs and value infos. */
   public GraphProto.Builder proto() {
     return graph;
+  }
+
+  /** The finished model: this graph at the project's IR version and opset. */
+  public ModelProto model(String docString) {
+    return ModelProto.newBuilder()
+        .setIrVersion(BertMlmGraph.IR_VERSION)
+        .setProducerName("pin")
+        .setDocString(docString)
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("")
+            .setVersion(BertMlmGraph.OPSET))
+        .setGraph(graph)
+        .build();
   }
 
   /**

@@ -4,7 +4,6 @@ import static dev.pin.platform.models.onnx.GraphBuilder.attr;
 import static dev.pin.platform.models.onnx.GraphBuilder.valueInfo;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.io.IOException;
 import java.util.Arrays;
@@ -118,14 +117,7 @@ public final class OptGraph {
           "sequence", e));
     }
     CausalLayout.addPresentOutputs(gp, config.numLayers(), config.numHeads(), config.headSize());
-    return ModelProto.newBuilder()
-        .setIrVersion(BertMlmGraph.IR_VERSION)
-        .setProducerName("pin")
-        .setDocString(docString)
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("")
-            .setVersion(BertMlmGraph.OPSET))
-        .setGraph(gp)
-        .build();
+    return g.model(docString);
   }
 
   private String layer(int i, String x, String mask) throws IOException {
