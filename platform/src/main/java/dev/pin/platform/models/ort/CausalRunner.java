@@ -274,18 +274,10 @@ final class CausalRunner {
   /** Right-padded full forward; returns {@code output} flattened and the padded length. */
   private float[] full(List<int[]> tokenIds, long[][] pos, String output, int len)
       throws IOException {
-    int batch = tokenIds.size();
-    long[] ids = new long[batch * len];
-    long[] mask = new long[batch * len];
-    for (int b = 0; b < batch; b++) {
-      int[] seq = tokenIds.get(b);
-      for (int t = 0; t < len; t++) {
-        ids[b * len + t] = t < seq.length ? seq[t] : padId;
-        mask[b * len + t] = t < seq.length ? 1 : 0;
-      }
-    }
+    PaddedBatch padded = PaddedBatch.of(tokenIds, len, padId, vocabSize);
     Set<String> outs = new HashSet<>(Set.of(output));
-    try (OrtSession.Result r = run(ids, mask, batch, len, pos, null, outs)) {
+    try (OrtSession.Result r =
+        run(padded.ids, padded.mask, tokenIds.size(), len, pos, null, outs)) {
       return floats(r, output);
     }
   }
