@@ -74,6 +74,8 @@ public final class PolicyRequests {
     errors.range(p + "replay.capacity", replay.getCapacity(), 0, 10_000_000);
     errors.range(p + "replay.warmup", replay.getWarmup(), 0, 10_000_000);
     errors.range(p + "replay.batch_size", replay.getBatchSize(), 0, 1_000_000);
+    errors.range(p + "replay.updates_per_step", replay.getUpdatesPerStep(), 0, 64);
+    errors.range(p + "prior_weight", c.getPriorWeight(), 0.0, 100.0);
     if (replay.getCapacity() > 0) {
       errors.check(replay.getWarmup() <= replay.getCapacity(), p + "replay.warmup",
           "must not exceed replay.capacity (%d), got %d", replay.getCapacity(),

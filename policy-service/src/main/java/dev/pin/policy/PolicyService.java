@@ -165,7 +165,8 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     OrtBackbone backbone = entry.backbone();
     SampleResponse.Builder out = SampleResponse.newBuilder()
         .setMeanEntropy((float) batch.meanEntropy())
-        .setMeanSupportSize((float) batch.meanSupportSize());
+        .setMeanSupportSize((float) batch.meanSupportSize())
+        .setMeanQSpread((float) batch.meanQSpread());
     for (SampleBatch.SampledPrompt p : batch.prompts()) {
       SampledPrompt.Builder sp = SampledPrompt.newBuilder()
           .setSampleId(p.sampleId())

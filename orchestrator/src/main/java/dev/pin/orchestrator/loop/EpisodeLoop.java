@@ -43,10 +43,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -99,6 +96,8 @@ final class EpisodeLoop implements Runnable {
   private long lastEvaluatedStep = -1;
   /** The warm-start prompt until the first Update of a fresh policy has learned from it. */
   private Prompt demonstration;
+  /** Token ids of every prompt this attempt has sampled, for the resampled-share diagnostic. */
+  private final java.util.Set<List<Integer>> sampledBefore = new java.util.HashSet<>();
 
   EpisodeLoop(String runId, RunStore store, Peers peers, Path dataBase, ModelStore models,
       Duration recoveryWindow) {
@@ -153,7 +152,7 @@ final class EpisodeLoop implements Runnable {
     bestSampled = null;
     windowBest = null;
     for (ScoredPrompt p : run.getBestPromptsList()) {
-      bestDev = Math.max(bestDev, p.getDevScore());
+      bestDev = Math.max(bestDev, BestPrompts.selectionScore(p));
     }
     evaluationsSinceBest = evaluationsSinceBest(run);
     if (run.hasCheckpoint() && !run.getCheckpoint().getUri().isEmpty()) {
@@ -359,8 +358,19 @@ final class EpisodeLoop implements Runnable {
     trackWindowBest(prompts.subList(0, policySamples), penalised);
     double[] ownRaw = Arrays.copyOf(raw, policySamples);
     double meanAccuracy = Arrays.stream(accuracy, 0, policySamples).average().orElse(0);
+    java.util.Set<List<Integer>> distinct = new java.util.HashSet<>();
+    int resampled = 0;
+    for (int i = 0; i < policySamples; i++) {
+      List<Integer> ids = prompts.get(i).getTokenIdsList();
+      distinct.add(ids);
+      resampled += sampledBefore.contains(ids) ? 1 : 0;
+    }
+    sampledBefore.addAll(distinct);
     StepMetrics metrics = RewardStats.summarize(ownRaw, Arrays.copyOf(shaped, policySamples))
         .setStep(step)
+        .setDistinctPromptShare(policySamples == 0 ? 0 : distinct.size() / (double) policySamples)
+        .setResampledShare(policySamples == 0 ? 0 : resampled / (double) policySamples)
+        .setQSpread(sampled.getMeanQSpread())
         .setLoss(updated.getLoss())
         .setEntropy(sampled.getMeanEntropy())
         .setSupportSize(sampled.getMeanSupportSize())
@@ -439,10 +449,21 @@ final class EpisodeLoop implements Runnable {
     double devScore = devScore(dev);
     ScoredPrompt.Builder scored = ScoredPrompt.newBuilder().setPrompt(prompt).setStep(step)
         .setDevScore(devScore);
+    double selection = devScore;
+    if (spec.getEvaluation().getSelectOnTrainAndDev()) {
+      // Dev and training examples together, weighted by their counts: half the noise of 32.
+      PromptEvaluation train = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
+          .setHandle(h).setSplit(Split.SPLIT_TRAIN).addPrompts(prompt).build()))
+          .getEvaluations(0);
+      int n = dev.getExamples() + train.getExamples();
+      selection = n == 0 ? devScore
+          : (devScore * dev.getExamples() + devScore(train) * train.getExamples()) / n;
+      scored.setSelectionScore(selection);
+    }
     naturalness(prompt).ifPresent(scored::setNaturalness);
-    boolean improved = devScore > bestDev;
+    boolean improved = selection > bestDev;
     if (improved) {
-      bestDev = devScore;
+      bestDev = selection;
     }
     ScoredPrompt result = scored.build();
     store.recordEvaluation(runId, EvaluationResult.newBuilder().setStep(step)
@@ -452,7 +473,7 @@ final class EpisodeLoop implements Runnable {
     List<RunEvent> events = improved
         ? List.of(RunEvent.newBuilder().setBestPrompt(result).build()) : List.of();
     store.update(runId, run -> {
-      List<ScoredPrompt> best = mergeBest(run.getBestPromptsList(), result, keep);
+      List<ScoredPrompt> best = BestPrompts.merge(run.getBestPromptsList(), result, keep);
       run.clearBestPrompts().addAllBestPrompts(best);
     }, events);
     return improved;
@@ -466,23 +487,6 @@ final class EpisodeLoop implements Runnable {
       case CUSTOM -> e.getReward();
       default -> e.getAccuracy();
     };
-  }
-
-  /** The best {@code keep} prompts by dev score, one entry per prompt text, best first. */
-  static List<ScoredPrompt> mergeBest(List<ScoredPrompt> current, ScoredPrompt candidate,
-      int keep) {
-    Map<String, ScoredPrompt> byText = new LinkedHashMap<>();
-    for (ScoredPrompt p : current) {
-      byText.put(p.getPrompt().getText(), p);
-    }
-    ScoredPrompt old = byText.get(candidate.getPrompt().getText());
-    if (old == null || candidate.getDevScore() > old.getDevScore()) {
-      byText.put(candidate.getPrompt().getText(), candidate);
-    }
-    List<ScoredPrompt> all = new ArrayList<>(byText.values());
-    all.sort(Comparator.comparingDouble(ScoredPrompt::getDevScore).reversed()
-        .thenComparingLong(ScoredPrompt::getStep));
-    return all.subList(0, Math.min(keep, all.size()));
   }
 
   /** Naturalness from the Scorer, if the run wants it and the Scorer can give it. */

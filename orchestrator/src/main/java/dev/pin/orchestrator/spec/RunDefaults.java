@@ -302,6 +302,9 @@ public final class RunDefaults {
         replay.setBatchSize(256);
       }
     }
+    if (replay.getUpdatesPerStep() == 0) {
+      replay.setUpdatesPerStep(1);
+    }
     p.setReplay(replay);
     if (p.getSeed() == 0) {
       p.setSeed(spec.getSeed());

@@ -405,11 +405,16 @@ public final class RunSpecValidator {
       error(
           path + ".target_polyak", "must be in (0, 1] (default 0.001), got " + p.getTargetPolyak());
     }
+    if (!(p.getPriorWeight() >= 0 && p.getPriorWeight() <= 100)) {
+      error(path + ".prior_weight", "must be in [0, 100] (default 0, the papers), got "
+          + p.getPriorWeight());
+    }
     ReplayConfig r = p.getReplay();
     if (r.getEnabled()) {
       String rp = path + ".replay";
       range(rp + ".capacity", r.getCapacity(), 1, 10_000_000);
       range(rp + ".batch_size", r.getBatchSize(), 1, 1_000_000);
+      range(rp + ".updates_per_step", r.getUpdatesPerStep(), 0, 64);
       if (r.getWarmup() < 1 || (r.getCapacity() > 0 && r.getWarmup() > r.getCapacity())) {
         error(
             rp + ".warmup",

@@ -62,7 +62,7 @@ final class PolicyCore implements AutoCloseable {
   private long step;
 
   /** One token choice at one state. */
-  record Choice(int token, float q, float logProb, double entropy, int support) {}
+  record Choice(int token, float q, float logProb, double entropy, int support, double qSpread) {}
 
   /** A batch as tensors: hidden [N,T,d], actions [N,T] int64, rewards [N]. */
   record Tensors(NDArray hidden, NDArray actions, NDArray rewards) {}
@@ -114,6 +114,7 @@ final class PolicyCore implements AutoCloseable {
     float[][] logProbs = new float[batchSize][steps];
     double entropySum = 0;
     double supportSum = 0;
+    double spreadSum = 0;
     for (int t = 0; t < steps; t++) {
       float[][] h = hiddenStates(tokens, t);
       IntFunction<Choice> choose = policyAt.apply(h);
@@ -125,9 +126,10 @@ final class PolicyCore implements AutoCloseable {
         logProbs[b][t] = c.logProb();
         entropySum += c.entropy();
         supportSum += c.support();
+        spreadSum += c.qSpread();
       }
     }
-    return finish(tokens, hidden, qValues, logProbs, entropySum, supportSum);
+    return finish(tokens, hidden, qValues, logProbs, entropySum, supportSum, spreadSum);
   }
 
   /** Rows as one [rows, d] array in the current scope. */
@@ -159,7 +161,7 @@ final class PolicyCore implements AutoCloseable {
 
   /** Caches the rollouts' hidden states under fresh sample ids and packs the answer. */
   private SampleBatch finish(int[][] tokens, float[][] hidden, float[][] qValues, float[][] logProbs,
-      double entropySum, double supportSum) {
+      double entropySum, double supportSum, double spreadSum) {
     List<SampleBatch.SampledPrompt> prompts = new ArrayList<>(tokens.length);
     for (int b = 0; b < tokens.length; b++) {
       long id = nextSampleId++;
@@ -167,7 +169,21 @@ final class PolicyCore implements AutoCloseable {
       prompts.add(new SampleBatch.SampledPrompt(id, tokens[b].clone(), qValues[b], logProbs[b]));
     }
     double states = (double) tokens.length * hp.promptLength();
-    return new SampleBatch(prompts, entropySum / states, supportSum / states);
+    return new SampleBatch(prompts, entropySum / states, supportSum / states, spreadSum / states);
+  }
+
+  /** Population standard deviation of the Q values a state's policy chose among. */
+  static double spread(double[] q) {
+    double mean = 0;
+    for (double v : q) {
+      mean += v;
+    }
+    mean /= Math.max(1, q.length);
+    double var = 0;
+    for (double v : q) {
+      var += (v - mean) * (v - mean);
+    }
+    return Math.sqrt(var / Math.max(1, q.length));
   }
 
   // ---- updates ----
@@ -255,6 +271,14 @@ final class PolicyCore implements AutoCloseable {
       return null;
     }
     return replay.sample(hp.replayBatchSize(), rng::nextInt);
+  }
+
+  /**
+   * The batch of a further gradient step in the same Update ({@code replay.updates_per_step}): a
+   * fresh draw from the replay buffer, or on-policy the same episodes again.
+   */
+  List<Episode> redraw(List<Episode> episodes) {
+    return replay == null ? episodes : replay.sample(hp.replayBatchSize(), rng::nextInt);
   }
 
   /** The batch as tensors in the current NDScope. */

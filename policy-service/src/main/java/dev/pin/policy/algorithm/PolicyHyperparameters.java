@@ -40,6 +40,9 @@ import dev.pin.v1.TaskType;
  * @param replayCapacity buffer capacity in prompts (default 64 000)
  * @param replayWarmup no gradient step until the buffer holds this many prompts (default 256)
  * @param replayBatchSize prompts drawn uniformly with replacement per step (default 256)
+ * @param updatesPerStep gradient steps per Update once the replay buffer is warm (default 1)
+ * @param priorWeight β of the LM prior in the policy's scores, Q/α + β·log p_LM (default 0, the
+ *     papers: π from Q alone)
  * @param seed seeds MLP initialisation, sampling and replay draws (default 0)
  */
 public record PolicyHyperparameters(
@@ -67,6 +70,8 @@ public record PolicyHyperparameters(
     int replayCapacity,
     int replayWarmup,
     int replayBatchSize,
+    int updatesPerStep,
+    double priorWeight,
     long seed) {
 
   /** The two learning algorithms. */
@@ -92,6 +97,8 @@ public record PolicyHyperparameters(
     require(replayCapacity >= 1 && replayWarmup >= 0 && replayBatchSize >= 1,
         "replay capacity/batch must be ≥ 1, warm-up ≥ 0");
     require(replayWarmup <= replayCapacity, "replay warm-up cannot exceed its capacity");
+    require(updatesPerStep >= 1, "updatesPerStep must be ≥ 1");
+    require(priorWeight >= 0 && Double.isFinite(priorWeight), "priorWeight must be ≥ 0");
     java.util.Objects.requireNonNull(algorithm, "algorithm");
     java.util.Objects.requireNonNull(sqlLoss, "sqlLoss");
     java.util.Objects.requireNonNull(pinLoss, "pinLoss");
@@ -152,6 +159,8 @@ public record PolicyHyperparameters(
         orInt(replay.getCapacity(), 64_000),
         orInt(replay.getWarmup(), 256),
         orInt(replay.getBatchSize(), 256),
+        orInt(replay.getUpdatesPerStep(), 1),
+        c.getPriorWeight(),
         c.getSeed());
   }
 
@@ -178,7 +187,9 @@ public record PolicyHyperparameters(
             .setEnabled(replayEnabled)
             .setCapacity(replayCapacity)
             .setWarmup(replayWarmup)
-            .setBatchSize(replayBatchSize))
+            .setBatchSize(replayBatchSize)
+            .setUpdatesPerStep(updatesPerStep))
+        .setPriorWeight((float) priorWeight)
         .setSeed(seed);
     if (algorithm == Algorithm.SPARSE_TSALLIS) {
       b.setSparseTsallis(SparseTsallisConfig.newBuilder()
@@ -220,7 +231,8 @@ public record PolicyHyperparameters(
     return new PolicyHyperparameters(algorithm, promptLength, mlpHiddenSize, initGain, initBias,
         alpha, gamma, sqlLoss, samplingTopK, logitBias, pinLoss, filterEnabled, filterTopK,
         ignoredValue, learningRate, maxGradNorm, beta1, beta2, epsilon, targetPolyak,
-        replayEnabled, replayCapacity, replayWarmup, replayBatchSize, newSeed);
+        replayEnabled, replayCapacity, replayWarmup, replayBatchSize, updatesPerStep, priorWeight,
+        newSeed);
   }
 
   /** A copy with another LM-filter k (0 = auto). */
@@ -228,7 +240,8 @@ public record PolicyHyperparameters(
     return new PolicyHyperparameters(algorithm, promptLength, mlpHiddenSize, initGain, initBias,
         alpha, gamma, sqlLoss, samplingTopK, logitBias, pinLoss, filterEnabled, k,
         ignoredValue, learningRate, maxGradNorm, beta1, beta2, epsilon, targetPolyak,
-        replayEnabled, replayCapacity, replayWarmup, replayBatchSize, seed);
+        replayEnabled, replayCapacity, replayWarmup, replayBatchSize, updatesPerStep, priorWeight,
+        seed);
   }
 
   private static SoftQLoss.Kind sqlLoss(SqlLoss loss) {

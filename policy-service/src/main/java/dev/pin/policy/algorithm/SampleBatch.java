@@ -8,9 +8,10 @@ import java.util.List;
  * @param prompts the B prompts
  * @param meanEntropy mean Shannon entropy of the policy per step (nats)
  * @param meanSupportSize mean number of tokens with non-zero probability per step
+ * @param meanQSpread mean over states of the standard deviation of Q over the candidates
  */
 public record SampleBatch(List<SampledPrompt> prompts, double meanEntropy,
-    double meanSupportSize) {
+    double meanSupportSize, double meanQSpread) {
 
   /**
    * One prompt.

@@ -28,29 +28,43 @@ public final class SoftQLearning extends PolicyBase {
     super(hp, PolicyHyperparameters.Algorithm.SOFT_Q, backbone, device);
   }
 
-  // ---- 1. sample: z_t ~ softmax(top-k(Q(s_t,·))/α), token by token ----
+  // ---- 1. sample: z_t ~ softmax(top-k(Q(s_t,·)/α + β·ℓ(s_t,·))), token by token ----
 
   @Override
   public synchronized SampleBatch sample(int batchSize, boolean greedy) {
     int vocab = core.actionSpace.vocabSize();
     return core.rollout(batchSize, h -> {
       float[] q;
+      float[] prior = null;
       try (NDScope scope = new NDScope()) {
-        q = qValues(core.qnet.q(core.toNd(h))).toFloatArray();
+        NDArray hNd = core.toNd(h);
+        q = qValues(core.qnet.q(hNd)).toFloatArray();
+        if (hp.priorWeight() > 0) {
+          prior = core.backbone.priorHead().logits(hNd).toFloatArray();
+        }
       }
-      return b -> choose(q, b * vocab, greedy);
+      float[] lmPrior = prior;
+      return b -> choose(q, lmPrior, b * vocab, greedy);
     });
   }
 
-  /** One state's token: the top-k softmax distribution, then a draw from it or its argmax. */
-  private PolicyCore.Choice choose(float[] q, int offset, boolean greedy) {
+  /**
+   * One state's token: the top-k softmax distribution, then a draw from it or its argmax. The
+   * scores are Q/α, plus β·ℓ with the prior weight β ({@code policy.prior_weight}, 0 in the paper:
+   * softmax(Q/α + β·log p_LM), the optimal policy under a KL penalty towards the LM; ℓ stands for
+   * log p_LM because softmax ignores a constant added to every score). Top-k ranks the scores.
+   */
+  private PolicyCore.Choice choose(float[] q, float[] prior, int offset, boolean greedy) {
     int vocab = core.actionSpace.vocabSize();
     float[] row = new float[vocab];
-    System.arraycopy(q, offset, row, 0, vocab);
+    for (int a = 0; a < vocab; a++) {
+      row[a] = (float) (q[offset + a] / hp.alpha()
+          + (prior == null ? 0 : hp.priorWeight() * prior[offset + a]));
+    }
     boolean[] allowed = core.allowedMask;
     int k = Math.min(hp.samplingTopK(), core.actionSpace.size());
     float kth = TopK.kthLargest(row, allowed, k);
-    // Candidates: every Q above the k-th, then ties at it in id order until there are k.
+    // Candidates: every score above the k-th, then ties at it in id order until there are k.
     int[] candidates = new int[k];
     int n = 0;
     for (int a = 0; a < vocab && n < k; a++) {
@@ -63,15 +77,17 @@ public final class SoftQLearning extends PolicyBase {
         candidates[n++] = a;
       }
     }
-    // π = softmax(Q/α) over the candidates.
+    // π = softmax over the candidates' scores.
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < k; i++) {
-      max = Math.max(max, row[candidates[i]] / hp.alpha());
+      max = Math.max(max, row[candidates[i]]);
     }
     double[] p = new double[k];
+    double[] qCandidates = new double[k];
     double sum = 0;
     for (int i = 0; i < k; i++) {
-      p[i] = Math.exp(row[candidates[i]] / hp.alpha() - max);
+      p[i] = Math.exp(row[candidates[i]] - max);
+      qCandidates[i] = q[offset + candidates[i]];
       sum += p[i];
     }
     double entropy = 0;
@@ -92,7 +108,8 @@ public final class SoftQLearning extends PolicyBase {
         prob = p[i];
       }
     }
-    return new PolicyCore.Choice(token, row[token], (float) Math.log(prob), entropy, support);
+    return new PolicyCore.Choice(token, q[offset + token], (float) Math.log(prob), entropy,
+        support, PolicyCore.spread(qCandidates));
   }
 
   // ---- 2. rewards come from outside; 3. update: sync target → target Q → loss → Adam step ----
@@ -103,12 +120,19 @@ public final class SoftQLearning extends PolicyBase {
     if (batch == null) {
       return core.skipped();
     }
-    try (NDScope scope = new NDScope()) {
-      syncTarget();
-      PolicyCore.Tensors x = core.tensors(batch);
-      NDArray qTarget = targetQ(x.hidden());
-      return core.gradientStep(theta -> loss(x, theta, qTarget));
+    UpdateResult result = null;
+    for (int u = 0; u < hp.updatesPerStep(); u++) { // replay.updates_per_step, default 1
+      if (u > 0) {
+        batch = core.redraw(batch);
+      }
+      try (NDScope scope = new NDScope()) {
+        syncTarget();
+        PolicyCore.Tensors x = core.tensors(batch);
+        NDArray qTarget = targetQ(x.hidden());
+        result = core.gradientStep(theta -> loss(x, theta, qTarget));
+      }
     }
+    return result;
   }
 
   /** θ̄ ← (1−ρ)·θ̄ + ρ·θ, before every gradient step (§2). */

@@ -33,7 +33,7 @@ public final class SparseTsallisQLearning extends PolicyBase {
     this.filterTopK = hp.effectiveFilterTopK(core.actionSpace.size());
   }
 
-  // ---- 1. sample: z_t ~ sparsemax(F_I[Q(s_t,·)]/α), token by token ----
+  // ---- 1. sample: z_t ~ sparsemax(F_I[Q(s_t,·)/α + β·ℓ(s_t,·)]), token by token ----
 
   @Override
   public synchronized SampleBatch sample(int batchSize, boolean greedy) {
@@ -41,35 +41,49 @@ public final class SparseTsallisQLearning extends PolicyBase {
     return core.rollout(batchSize, h -> {
       float[] q;
       boolean[] keep;
+      float[] prior = null;
       try (NDScope scope = new NDScope()) {
         NDArray hNd = core.toNd(h);
         q = core.qnet.q(hNd).toFloatArray();
-        keep = keepMask(hNd).toBooleanArray();
+        NDArray logits = needsPrior() ? core.backbone.priorHead().logits(hNd) : null;
+        keep = keepMask(hNd, logits).toBooleanArray();
+        if (hp.priorWeight() > 0) {
+          prior = logits.toFloatArray();
+        }
       }
-      return b -> choose(q, keep, b * vocab, greedy);
+      float[] lmPrior = prior;
+      return b -> choose(q, keep, lmPrior, b * vocab, greedy);
     });
+  }
+
+  /** Whether sampling needs the frozen LM's own logits ℓ (for F_I, or for the prior weight). */
+  private boolean needsPrior() {
+    return hp.filterEnabled() || hp.priorWeight() > 0;
   }
 
   /**
    * F_I's keep mask for hidden states {@code [..., d]}: the frozen LM's own logits ℓ (its prior
-   * head on h, no MLP), top-k over the allowed tokens with ties kept (§4.2); just the action mask when the filter
-   * is off.
+   * head on h, no MLP), top-k over the allowed tokens with ties kept (§4.2); just the action mask
+   * when the filter is off. {@code logits} are ℓ when the caller has them already, else null.
    */
-  private NDArray keepMask(NDArray hidden) {
+  private NDArray keepMask(NDArray hidden, NDArray logits) {
     if (!hp.filterEnabled()) {
       long[] shape = hidden.getShape().getShape();
       shape[shape.length - 1] = core.actionSpace.vocabSize();
       return core.allowed.broadcast(new ai.djl.ndarray.types.Shape(shape));
     }
-    NDArray logits = core.backbone.priorHead().logits(hidden);
-    return LmFilter.keep(logits, filterTopK, core.allowed);
+    NDArray l = logits != null ? logits : core.backbone.priorHead().logits(hidden);
+    return LmFilter.keep(l, filterTopK, core.allowed);
   }
 
   /**
    * One state's token: sparsemax over the kept entries only (the filtered ones sit at −1000 and are
-   * never in the support), then a draw from it, or argmax F_I[Q].
+   * never in the support), then a draw from it, or its argmax. The scores are Q/α, plus β·ℓ with
+   * the prior weight β ({@code policy.prior_weight}; ℓ rather than log p_LM because sparsemax, like
+   * softmax, is unchanged by a constant added to every score).
    */
-  private PolicyCore.Choice choose(float[] q, boolean[] keep, int offset, boolean greedy) {
+  private PolicyCore.Choice choose(float[] q, boolean[] keep, float[] prior, int offset,
+      boolean greedy) {
     int vocab = core.actionSpace.vocabSize();
     int n = 0;
     for (int a = 0; a < vocab; a++) {
@@ -77,11 +91,14 @@ public final class SparseTsallisQLearning extends PolicyBase {
     }
     int[] candidates = new int[n];
     double[] z = new double[n];
+    double[] qKept = new double[n];
     int best = 0;
     for (int a = 0, i = 0; a < vocab; a++) {
       if (keep[offset + a]) {
         candidates[i] = a;
-        z[i] = q[offset + a] / hp.alpha();
+        qKept[i] = q[offset + a];
+        z[i] = q[offset + a] / hp.alpha()
+            + (prior == null ? 0 : hp.priorWeight() * prior[offset + a]);
         if (z[i] > z[best]) {
           best = i;
         }
@@ -103,7 +120,7 @@ public final class SparseTsallisQLearning extends PolicyBase {
       }
     }
     return new PolicyCore.Choice(token, q[offset + token], (float) Math.log(prob), entropy,
-        support);
+        support, PolicyCore.spread(qKept));
   }
 
   // ---- 2. rewards come from outside; 3. update: replay → sync → target Q → loss → step ----
@@ -114,15 +131,23 @@ public final class SparseTsallisQLearning extends PolicyBase {
     if (batch == null) {
       return core.skipped(); // replay buffer still warming up
     }
-    try (NDScope scope = new NDScope()) {
-      syncTarget();
-      PolicyCore.Tensors x = core.tensors(batch);
-      NDArray keep = keepMask(x.hidden()); // from the stored hidden states: the LM is frozen
-      // v1 regresses on Monte-Carlo returns and never reads Q_θ̄: skip that forward pass.
-      NDArray qTarget = hp.pinLoss() == SparseTsallisLoss.Kind.V1 ? null
-          : core.qnet.qTarget(x.hidden()).stopGradient();
-      return core.gradientStep(theta -> loss(x, theta, qTarget, keep));
+    UpdateResult result = null;
+    for (int u = 0; u < hp.updatesPerStep(); u++) { // replay.updates_per_step, default 1 (§4.4)
+      if (u > 0) {
+        batch = core.redraw(batch);
+      }
+      try (NDScope scope = new NDScope()) {
+        syncTarget();
+        PolicyCore.Tensors x = core.tensors(batch);
+        // F_I from the stored hidden states: the LM is frozen.
+        NDArray keep = keepMask(x.hidden(), null);
+        // v1 regresses on Monte-Carlo returns and never reads Q_θ̄: skip that forward pass.
+        NDArray qTarget = hp.pinLoss() == SparseTsallisLoss.Kind.V1 ? null
+            : core.qnet.qTarget(x.hidden()).stopGradient();
+        result = core.gradientStep(theta -> loss(x, theta, qTarget, keep));
+      }
     }
+    return result;
   }
 
   /** θ̄ ← (1−ρ)·θ̄ + ρ·θ, before every gradient step (§2). */
