@@ -10,6 +10,7 @@ import dev.pin.platform.config.Config;
 import dev.pin.platform.testing.Await;
 import dev.pin.v1.CancelRunRequest;
 import dev.pin.v1.DropPolicyRequest;
+import dev.pin.v1.EvaluateRequest;
 import dev.pin.v1.EvaluatePromptRequest;
 import dev.pin.v1.EvaluatePromptResponse;
 import dev.pin.v1.EvaluationResult;
@@ -32,6 +33,8 @@ import dev.pin.v1.ScoreRequest;
 import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.Split;
 import dev.pin.v1.StartRunRequest;
+import dev.pin.v1.StepMetrics;
+import dev.pin.v1.TaskSpec;
 import dev.pin.v1.WatchRunRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -306,5 +309,104 @@ class EndToEndTest {
     assertEquals(Status.Code.INVALID_ARGUMENT, data.getStatus().getCode());
     assertTrue(data.getStatus().getDescription().contains("train.tsv:2"),
         data.getStatus().getDescription());
+  }
+
+  /** A PIN spec with every short-run option of issue #13 on. */
+  private static RunSpec shortRunSpec(long steps) {
+    RunSpec base = spec(Method.METHOD_PIN, steps);
+    return base.toBuilder()
+        .setPolicy(base.getPolicy().toBuilder().setPriorWeight(0.5f)
+            .setReplay(base.getPolicy().getReplay().toBuilder().setUpdatesPerStep(2)))
+        .setEvaluation(base.getEvaluation().toBuilder().setAlsoBestSampled(true)
+            .setSelectOnTrainAndDev(true))
+        .build();
+  }
+
+  @Test
+  void theSameSpecAndSeedTrainTheSamePromptsTwice() {
+    List<List<Double>> rewards = new ArrayList<>();
+    List<List<String>> best = new ArrayList<>();
+    for (int attempt = 0; attempt < 2; attempt++) {
+      Run started = orchestrator.startRun(StartRunRequest.newBuilder()
+          .setSpec(shortRunSpec(12)).build());
+      List<RunEvent> events = watch(started.getId());
+      assertEquals(RunState.RUN_STATE_COMPLETED,
+          events.get(events.size() - 1).getState().getTo(), events.toString());
+      rewards.add(events.stream().filter(RunEvent::hasStep)
+          .map(e -> e.getStep().getRewardMean()).toList());
+      best.add(get(started.getId()).getBestPromptsList().stream()
+          .map(p -> p.getPrompt().getText() + " " + p.getPrompt().getTokenIdsList()).toList());
+    }
+    assertEquals(12, rewards.get(0).size());
+    assertEquals(rewards.get(0), rewards.get(1), "per-step rewards");
+    assertEquals(best.get(0), best.get(1), "best prompts");
+  }
+
+  @Test
+  void stepsReportExplorationDiagnostics() {
+    Run started = orchestrator.startRun(StartRunRequest.newBuilder()
+        .setSpec(shortRunSpec(8)).build());
+    List<StepMetrics> steps = watch(started.getId()).stream().filter(RunEvent::hasStep)
+        .map(RunEvent::getStep).toList();
+    assertEquals(8, steps.size());
+    for (StepMetrics m : steps) {
+      assertTrue(m.getDistinctPromptShare() > 0 && m.getDistinctPromptShare() <= 1, m.toString());
+      assertTrue(m.getResampledShare() >= 0 && m.getResampledShare() <= 1, m.toString());
+      assertTrue(m.getQSpread() >= 0, m.toString());
+    }
+    assertEquals(0, steps.get(0).getResampledShare(), "nothing was sampled before step 1");
+  }
+
+  @Test
+  void selectOnTrainAndDevRanksPromptsByTheirAccuracyOverBothSplits() throws Exception {
+    // Train and dev differ here: dev is the first six sentences, train the last six.
+    Path dir = home.resolve("data-split");
+    Files.createDirectories(dir.resolve("16-1"));
+    StringBuilder dev = new StringBuilder("sentence\tlabel\n");
+    StringBuilder train = new StringBuilder("sentence\tlabel\n");
+    for (int i = 0; i < TinyRuns.SENTENCES.length; i++) {
+      String line = TinyRuns.SENTENCES[i][0] + "\t" + TinyRuns.SENTENCES[i][1] + "\n";
+      if (i < 6) {
+        dev.append(line);
+      }
+      if (i >= 2) {
+        train.append(line);
+      }
+    }
+    Files.writeString(dir.resolve("16-1/dev.tsv"), dev);
+    Files.writeString(dir.resolve("16-1/train.tsv"), train);
+    Files.writeString(dir.resolve("test.tsv"), dev);
+    RunSpec base = shortRunSpec(8);
+    TaskSpec.Builder task = base.getTask().toBuilder();
+    task.getClassificationBuilder().getDataBuilder().getFewShotBuilder().setDir("data-split");
+    Run started = orchestrator.startRun(StartRunRequest.newBuilder()
+        .setSpec(base.toBuilder().setTask(task)).build());
+    List<RunEvent> events = watch(started.getId());
+    assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
+        events.toString());
+
+    ManagedChannel rewardChannel = InProcessChannelBuilder
+        .forName(ensemble.inProcessName("reward")).build();
+    channels.add(rewardChannel);
+    RewardGrpc.RewardBlockingStub reward = RewardGrpc.newBlockingStub(rewardChannel);
+    String handle = reward.registerTask(RegisterTaskRequest.newBuilder()
+        .setTask(TaskDataLoader.load(started.getSpec().getTask(), home)).build()).getHandle();
+    List<ScoredPrompt> evaluated = events.stream()
+        .filter(e -> e.hasEvaluation() && e.getEvaluation().getSplit() == Split.SPLIT_DEV)
+        .map(e -> e.getEvaluation().getPrompt()).toList();
+    assertFalse(evaluated.isEmpty());
+    for (ScoredPrompt p : evaluated) {
+      double trainAccuracy = reward.evaluate(EvaluateRequest.newBuilder().setHandle(handle)
+          .setSplit(Split.SPLIT_TRAIN).addPrompts(p.getPrompt()).build())
+          .getEvaluations(0).getAccuracy();
+      assertTrue(p.hasSelectionScore());
+      assertEquals((6 * p.getDevScore() + 6 * trainAccuracy) / 12, p.getSelectionScore(), 1e-4,
+          p.getPrompt().getText());
+    }
+    ScoredPrompt output = get(started.getId()).getBestPrompts(0);
+    for (ScoredPrompt p : evaluated) {
+      assertTrue(output.getSelectionScore() >= p.getSelectionScore(), "the output prompt ranks "
+          + "first by selection score: " + output + " vs " + p);
+    }
   }
 }

@@ -218,7 +218,7 @@ public final class LearningCurve {
           m.getDistinctPromptShare(), m.getResampledShare(), m.getQSpread(), m.getLoss(),
           m.getStepTime().getSeconds() + m.getStepTime().getNanos() / 1e9);
       // A rolled-back run records a step again; the later record replaces the earlier one.
-      steps.removeIf(m -> m.getStep() == e.getStep().getStep());
+      steps.removeIf(old -> old.getStep() == m.getStep());
       steps.add(e.getStep());
     }
   }
