@@ -60,6 +60,11 @@ final class DemoCommand implements Callable<Integer> {
       description = "Training steps (default: the demo spec's).")
   long steps;
 
+  @Option(names = "--seed", defaultValue = "0",
+      description = "Seed of the run (default: the demo spec's, 7). The same seed on the same "
+          + "machine trains the same prompts; README.md shows five seeds.")
+  long seed;
+
   @Option(names = "--out", defaultValue = "pin-demo", paramLabel = "DIR",
       description = "Where the curve PNG and the run's JSON go (default: ${DEFAULT-VALUE}).")
   Path out;
@@ -118,6 +123,9 @@ final class DemoCommand implements Callable<Integer> {
       if (steps > 0) {
         b.getBudgetBuilder().setMaxSteps(steps);
       }
+      if (seed != 0) {
+        b.setSeed(seed);
+      }
       return b.build();
     }
   }
@@ -129,8 +137,8 @@ final class DemoCommand implements Callable<Integer> {
     EvaluatePromptResponse manual = evaluate(orchestrator, spec, MANUAL_PROMPT);
 
     Run run = orchestrator.startRun(StartRunRequest.newBuilder().setSpec(spec).build());
-    System.out.printf(Locale.ROOT, "training PIN (run %s): %d steps%s%n", run.getId(),
-        run.getSpec().getBudget().getMaxSteps(),
+    System.out.printf(Locale.ROOT, "training PIN (run %s, seed %d): %d steps%s%n", run.getId(),
+        run.getSpec().getSeed(), run.getSpec().getBudget().getMaxSteps(),
         minutes > 0 ? " or " + minutes + " minutes" : "");
     List<RunEvent> events = new ArrayList<>();
     RunProgress progress = new RunProgress(System.out, false,
@@ -147,6 +155,10 @@ final class DemoCommand implements Callable<Integer> {
     Files.writeString(out.resolve(run.getId() + ".json"), RunProgress.toJson(done));
 
     System.out.println();
+    System.out.printf(Locale.ROOT, "seed %d, %d steps, %.1f s a step on average%n",
+        done.getSpec().getSeed(), done.getStep(), events.stream().filter(RunEvent::hasStep)
+            .mapToDouble(e -> e.getStep().getStepTime().getSeconds()
+                + e.getStep().getStepTime().getNanos() / 1e9).average().orElse(Double.NaN));
     System.out.printf(Locale.ROOT, "%-9s %-32s %-14s %s%n", "prompt", "text", "test accuracy",
         "pseudo-perplexity (BERT-base)");
     row("empty", "", empty.getScore(), null);

@@ -7,7 +7,9 @@ import ai.djl.ndarray.NDArray;
  *
  * @param perPrompt each prompt's loss, the per-step errors summed over t: [B]
  * @param qTaken Q_θ(s_t, a_t): [B,T]
- * @param values the online V_θ(s_t) under the algorithm's value (log-sum-exp or spmax): [B,T]
+ * @param values the online V_θ(s_t) under the algorithm's value (log-sum-exp or spmax): [B,T];
+ *     null where a loss that never reads it skipped computing it (PIN v1 before the last of
+ *     several updates)
  */
 public record LossTerms(NDArray perPrompt, NDArray qTaken, NDArray values) {
 

@@ -323,7 +323,8 @@ final class PolicyCore implements AutoCloseable {
       double gradNorm = adam.step(qnet.parameters(), grads);
       step++;
       return new UpdateResult(step, true, loss.getFloat(), gradNorm,
-          terms.qTaken().mean().getFloat(), terms.values().mean().getFloat(), replaySize());
+          terms.qTaken().mean().getFloat(),
+          terms.values() == null ? Double.NaN : terms.values().mean().getFloat(), replaySize());
     } finally {
       AUTOGRAD.unlock();
     }

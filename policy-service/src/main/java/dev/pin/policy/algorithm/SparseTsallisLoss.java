@@ -58,7 +58,7 @@ public final class SparseTsallisLoss {
     NDArray vSp = NdSparsemax.spmax(kind == Kind.V1 ? qFiltered.stopGradient() : qFiltered, alpha);
     long steps = qTaken.getShape().get(1);
     NDArray perStep = switch (kind) {
-      case V1 -> qTaken.sub(SoftValues.discountedReward(rewards, steps, gamma)).square();
+      case V1 -> monteCarloErrors(qTaken, rewards, gamma);
       case V2 -> {
         NDArray vTarget = targetValues(qTarget, keep, ignoredValue, alpha);
         NDArray qHat = SoftValues.bootstrap(vTarget, rewards, gamma);
@@ -77,6 +77,22 @@ public final class SparseTsallisLoss {
       }
     };
     return new LossTerms(perStep.sum(new int[] {1}), qTaken, vSp);
+  }
+
+  /**
+   * v1 alone, without the reported V_sp: the loss reads only Q_θ(s_t, a_t), so an update whose
+   * values nobody reads (all but the last of {@code replay.updates_per_step}) skips the filter
+   * and the spmax over the whole vocabulary, which cost more than the gradient step itself.
+   */
+  public static LossTerms monteCarlo(NDArray qTaken, NDArray rewards, double gamma) {
+    return new LossTerms(monteCarloErrors(qTaken, rewards, gamma).sum(new int[] {1}), qTaken,
+        null);
+  }
+
+  /** (Q_θ(s_t,a_t) − γ^{T−1−t}·r)² per step: [B,T]. */
+  private static NDArray monteCarloErrors(NDArray qTaken, NDArray rewards, double gamma) {
+    long steps = qTaken.getShape().get(1);
+    return qTaken.sub(SoftValues.discountedReward(rewards, steps, gamma)).square();
   }
 
   /** V̄_sp(s_t) = α·spmax(F_I[Q_θ̄(s_t,·)]/α), without gradient: [B,T]. */

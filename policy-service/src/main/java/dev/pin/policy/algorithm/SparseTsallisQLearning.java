@@ -136,9 +136,16 @@ public final class SparseTsallisQLearning extends PolicyBase {
       if (u > 0) {
         batch = core.redraw(batch);
       }
+      boolean reported = u == hp.updatesPerStep() - 1; // only the last update's values are read
       try (NDScope scope = new NDScope()) {
         syncTarget();
         PolicyCore.Tensors x = core.tensors(batch);
+        if (hp.pinLoss() == SparseTsallisLoss.Kind.V1 && !reported) {
+          result = core.gradientStep(theta -> SparseTsallisLoss.monteCarlo(
+              core.qnet.head().logitsAt(QNetwork.mlp(x.hidden(), theta), x.actions()),
+              x.rewards(), hp.gamma()));
+          continue;
+        }
         // F_I from the stored hidden states: the LM is frozen.
         NDArray keep = keepMask(x.hidden(), null);
         // v1 regresses on Monte-Carlo returns and never reads Q_θ̄: skip that forward pass.
