@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
-import java.util.function.IntFunction;
 
 /**
  * What both algorithms share and neither defines: the Q-network and its optimiser, the seeded RNG,
@@ -61,6 +60,27 @@ final class PolicyCore implements AutoCloseable {
   private long nextSampleId = 1;
   private long step;
 
+  /** A state's token chooser: row {@code b} of the batch, whose prompt so far is {@code prefix}. */
+  interface RowChooser {
+    Choice choose(int b, int[] prefix);
+  }
+
+  /**
+   * Whether the policy may take {@code token} after {@code prefix}: always, unless
+   * {@code policy.no_repeat_tokens} forbids a token the prefix holds.
+   */
+  boolean mayFollow(int[] prefix, int token) {
+    if (!hp.noRepeat()) {
+      return true;
+    }
+    for (int z : prefix) {
+      if (z == token) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** One token choice at one state. */
   record Choice(int token, float q, float logProb, double entropy, int support, double qSpread) {}
 
@@ -70,7 +90,7 @@ final class PolicyCore implements AutoCloseable {
   PolicyCore(PolicyHyperparameters hp, Backbone backbone, Device device) {
     this.hp = hp;
     this.backbone = backbone;
-    this.actionSpace = new ActionSpace(backbone.vocabSize(), backbone.specialTokenIds());
+    this.actionSpace = ActionSpace.of(backbone, hp.wordsOnly());
     // The backbone's heads must live on the same device: every operand of an op shares one.
     this.manager = NDManager.newBaseManager(device, "PyTorch");
     this.allowed = actionSpace.mask(manager);
@@ -105,7 +125,7 @@ final class PolicyCore implements AutoCloseable {
    * into the state's token chooser (the algorithm's distribution and its draw or argmax), and the
    * choices extend the prefixes. The hidden states are cached for the update.
    */
-  SampleBatch rollout(int batchSize, Function<float[][], IntFunction<Choice>> policyAt) {
+  SampleBatch rollout(int batchSize, Function<float[][], RowChooser> policyAt) {
     int steps = hp.promptLength();
     int d = qnet.hiddenSize();
     int[][] tokens = new int[batchSize][steps];
@@ -117,10 +137,10 @@ final class PolicyCore implements AutoCloseable {
     double spreadSum = 0;
     for (int t = 0; t < steps; t++) {
       float[][] h = hiddenStates(tokens, t);
-      IntFunction<Choice> choose = policyAt.apply(h);
+      RowChooser choose = policyAt.apply(h);
       for (int b = 0; b < batchSize; b++) {
         System.arraycopy(h[b], 0, hidden[b], t * d, d);
-        Choice c = choose.apply(b);
+        Choice c = choose.choose(b, java.util.Arrays.copyOf(tokens[b], t));
         tokens[b][t] = c.token();
         qValues[b][t] = c.q();
         logProbs[b][t] = c.logProb();

@@ -43,6 +43,8 @@ import dev.pin.v1.TaskType;
  * @param updatesPerStep gradient steps per Update once the replay buffer is warm (default 1)
  * @param priorWeight β of the LM prior in the policy's scores, Q/α + β·log p_LM (default 0, the
  *     papers: π from Q alone)
+ * @param wordsOnly act over whole words only (default false, the papers)
+ * @param noRepeat no token twice in one prompt (default false, the papers)
  * @param seed seeds MLP initialisation, sampling and replay draws (default 0)
  */
 public record PolicyHyperparameters(
@@ -72,6 +74,8 @@ public record PolicyHyperparameters(
     int replayBatchSize,
     int updatesPerStep,
     double priorWeight,
+    boolean wordsOnly,
+    boolean noRepeat,
     long seed) {
 
   /** The two learning algorithms. */
@@ -161,6 +165,8 @@ public record PolicyHyperparameters(
         orInt(replay.getBatchSize(), 256),
         orInt(replay.getUpdatesPerStep(), 1),
         c.getPriorWeight(),
+        c.getWordsOnly(),
+        c.getNoRepeatTokens(),
         c.getSeed());
   }
 
@@ -190,6 +196,8 @@ public record PolicyHyperparameters(
             .setBatchSize(replayBatchSize)
             .setUpdatesPerStep(updatesPerStep))
         .setPriorWeight((float) priorWeight)
+        .setWordsOnly(wordsOnly)
+        .setNoRepeatTokens(noRepeat)
         .setSeed(seed);
     if (algorithm == Algorithm.SPARSE_TSALLIS) {
       b.setSparseTsallis(SparseTsallisConfig.newBuilder()
@@ -232,7 +240,7 @@ public record PolicyHyperparameters(
         alpha, gamma, sqlLoss, samplingTopK, logitBias, pinLoss, filterEnabled, filterTopK,
         ignoredValue, learningRate, maxGradNorm, beta1, beta2, epsilon, targetPolyak,
         replayEnabled, replayCapacity, replayWarmup, replayBatchSize, updatesPerStep, priorWeight,
-        newSeed);
+        wordsOnly, noRepeat, newSeed);
   }
 
   /** A copy with another LM-filter k (0 = auto). */
@@ -241,7 +249,7 @@ public record PolicyHyperparameters(
         alpha, gamma, sqlLoss, samplingTopK, logitBias, pinLoss, filterEnabled, k,
         ignoredValue, learningRate, maxGradNorm, beta1, beta2, epsilon, targetPolyak,
         replayEnabled, replayCapacity, replayWarmup, replayBatchSize, updatesPerStep, priorWeight,
-        seed);
+        wordsOnly, noRepeat, seed);
   }
 
   private static SoftQLoss.Kind sqlLoss(SqlLoss loss) {

@@ -44,7 +44,7 @@ public final class SoftQLearning extends PolicyBase {
         }
       }
       float[] lmPrior = prior;
-      return b -> choose(q, lmPrior, b * vocab, greedy);
+      return (b, prefix) -> choose(q, lmPrior, b * vocab, prefix, greedy);
     });
   }
 
@@ -54,7 +54,8 @@ public final class SoftQLearning extends PolicyBase {
    * softmax(Q/α + β·log p_LM), the optimal policy under a KL penalty towards the LM; ℓ stands for
    * log p_LM because softmax ignores a constant added to every score). Top-k ranks the scores.
    */
-  private PolicyCore.Choice choose(float[] q, float[] prior, int offset, boolean greedy) {
+  private PolicyCore.Choice choose(float[] q, float[] prior, int offset, int[] prefix,
+      boolean greedy) {
     int vocab = core.actionSpace.vocabSize();
     float[] row = new float[vocab];
     for (int a = 0; a < vocab; a++) {
@@ -62,7 +63,15 @@ public final class SoftQLearning extends PolicyBase {
           + (prior == null ? 0 : hp.priorWeight() * prior[offset + a]));
     }
     boolean[] allowed = core.allowedMask;
-    int k = Math.min(hp.samplingTopK(), core.actionSpace.size());
+    int choices = core.actionSpace.size();
+    if (hp.noRepeat() && prefix.length > 0 && choices > prefix.length) {
+      allowed = allowed.clone(); // policy.no_repeat_tokens: not twice in one prompt
+      for (int a : prefix) {
+        choices -= allowed[a] ? 1 : 0;
+        allowed[a] = false;
+      }
+    }
+    int k = Math.min(hp.samplingTopK(), choices);
     float kth = TopK.kthLargest(row, allowed, k);
     // Candidates: every score above the k-th, then ties at it in id order until there are k.
     int[] candidates = new int[k];

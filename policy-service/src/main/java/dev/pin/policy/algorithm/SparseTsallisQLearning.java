@@ -52,7 +52,7 @@ public final class SparseTsallisQLearning extends PolicyBase {
         }
       }
       float[] lmPrior = prior;
-      return b -> choose(q, keep, lmPrior, b * vocab, greedy);
+      return (b, prefix) -> choose(q, keep, lmPrior, b * vocab, prefix, greedy);
     });
   }
 
@@ -83,11 +83,23 @@ public final class SparseTsallisQLearning extends PolicyBase {
    * softmax, is unchanged by a constant added to every score).
    */
   private PolicyCore.Choice choose(float[] q, boolean[] keep, float[] prior, int offset,
-      boolean greedy) {
+      int[] prefix, boolean greedy) {
     int vocab = core.actionSpace.vocabSize();
     int n = 0;
     for (int a = 0; a < vocab; a++) {
       n += keep[offset + a] ? 1 : 0;
+    }
+    int repeats = 0;
+    for (int a : prefix) {
+      repeats += keep[offset + a] && !core.mayFollow(prefix, a) ? 1 : 0;
+    }
+    if (repeats > 0 && repeats < n) { // policy.no_repeat_tokens, unless nothing else is kept
+      for (int a : prefix) {
+        if (keep[offset + a]) {
+          keep[offset + a] = false;
+          n--;
+        }
+      }
     }
     int[] candidates = new int[n];
     double[] z = new double[n];

@@ -24,6 +24,7 @@ public interface OrtBackbone extends Backbone {
   }
 
   /** The vocabulary entry of {@code id} as the tokenizer spells it. */
+  @Override
   String token(int id);
 
   /** The ids as text, the way the tokenizer decodes them. */

@@ -41,6 +41,14 @@ public interface Backbone extends AutoCloseable {
     return head();
   }
 
+  /**
+   * The vocabulary entry of {@code id} as the tokenizer spells it (e.g. {@code ##ing} or
+   * {@code Ġthe}), or null where the backbone has no tokenizer.
+   */
+  default String token(int id) {
+    return null;
+  }
+
   /** Frees the backbone's resources; the default does nothing. */
   @Override
   default void close() {}

@@ -77,6 +77,21 @@ public final class TinyBackbone implements Backbone {
     return SPECIAL.clone();
   }
 
+  /**
+   * A WordPiece-like spelling, so that whole-word action spaces can be tested: every fifth id is a
+   * continuation ({@code ##…}), every seventh a number, the rest words of letters.
+   */
+  @Override
+  public String token(int id) {
+    String letters = Integer.toString(id, 26).chars()
+        .mapToObj(c -> String.valueOf((char) ('a' + Character.digit(c, 26))))
+        .collect(java.util.stream.Collectors.joining());
+    if (id % 5 == 0) {
+      return "##" + letters;
+    }
+    return id % 7 == 0 ? Integer.toString(id) : letters;
+  }
+
   @Override
   public float[][] hiddenStates(List<int[]> prefixes) {
     List<float[]> rows = new ArrayList<>(prefixes.size());

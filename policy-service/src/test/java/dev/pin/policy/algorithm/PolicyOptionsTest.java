@@ -163,4 +163,52 @@ class PolicyOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> hp(config(true).setReplay(
         ReplayConfig.newBuilder().setEnabled(true).setUpdatesPerStep(-2))));
   }
+
+  @Test
+  void wordsOnlyActsOverWholeWordsOfLetters() {
+    ActionSpace all = ActionSpace.of(backbone, false);
+    ActionSpace words = ActionSpace.of(backbone, true);
+    for (int id = 0; id < 64; id++) {
+      boolean word = id >= 4 && id % 5 != 0 && id % 7 != 0;
+      assertEquals(word, words.allows(id), id + " spelled " + backbone.token(id));
+    }
+    assertTrue(words.size() < all.size());
+    // Vocabularies that mark word starts keep marked words only; WordPiece keeps unmarked ones.
+    assertTrue(ActionSpace.isWholeWord("\u0120great", true));
+    assertTrue(!ActionSpace.isWholeWord("great", true), "a BPE piece that continues a word");
+    assertTrue(!ActionSpace.isWholeWord("##ing", false));
+    assertTrue(!ActionSpace.isWholeWord("1999", false));
+    assertTrue(!ActionSpace.isWholeWord("\u4e2d", false), "letters, but not Latin ones");
+    assertTrue(ActionSpace.isWholeWord("café", false));
+    for (boolean pin : List.of(true, false)) {
+      try (PromptPolicy policy = PromptPolicy.create(hp(config(pin).setWordsOnly(true)),
+          backbone)) {
+        assertEquals(words.size(), policy.actionSpaceSize());
+        for (SampleBatch.SampledPrompt p : policy.sample(32, false).prompts()) {
+          for (int z : p.tokenIds()) {
+            assertTrue(words.allows(z), (pin ? "PIN" : "RLPrompt") + " sampled " + z);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void noRepeatTokensNeverPutATokenTwiceInAPrompt() {
+    for (boolean pin : List.of(true, false)) {
+      try (PromptPolicy policy = PromptPolicy.create(hp(config(pin).setNoRepeatTokens(true)
+          .setPriorWeight(50)), backbone)) {
+        // A dominant prior would repeat its favourite token; no prompt may hold one twice.
+        Bandit bandit = new Bandit(2, 7, 1.0);
+        for (int round = 0; round < 4; round++) {
+          SampleBatch batch = policy.sample(16, round % 2 == 1);
+          for (SampleBatch.SampledPrompt p : batch.prompts()) {
+            assertEquals(p.tokenIds().length, Arrays.stream(p.tokenIds()).distinct().count(),
+                (pin ? "PIN " : "RLPrompt ") + Arrays.toString(p.tokenIds()));
+          }
+          policy.update(bandit.reward(batch));
+        }
+      }
+    }
+  }
 }
