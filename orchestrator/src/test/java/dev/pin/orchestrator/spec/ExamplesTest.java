@@ -24,7 +24,7 @@ class ExamplesTest {
   @Test
   void everyExampleParsesAndValidates() throws IOException {
     List<Path> files;
-    try (Stream<Path> s = Files.list(EXAMPLES)) {
+    try (Stream<Path> s = Files.walk(EXAMPLES)) {
       files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
     assertEquals(
@@ -33,10 +33,12 @@ class ExamplesTest {
             "classification-sst2-rlprompt.yaml",
             "demo-pin.yaml",
             "image-inversion-pin.yaml",
+            "learning-curve/pin-laptop.yaml",
+            "learning-curve/rlprompt-laptop.yaml",
             "report-sst2-pin.yaml",
             "report-sst2-rlprompt.yaml",
             "style-transfer-yelp-pin.yaml"),
-        files.stream().map(p -> p.getFileName().toString()).toList());
+        files.stream().map(p -> EXAMPLES.relativize(p).toString()).toList());
     for (Path f : files) {
       RunSpec spec = RunDefaults.apply(RunSpecYaml.read(f));
       assertEquals(List.of(), RunSpecValidator.validate(spec), f.toString());

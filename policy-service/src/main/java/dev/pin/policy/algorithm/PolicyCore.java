@@ -65,22 +65,6 @@ final class PolicyCore implements AutoCloseable {
     Choice choose(int b, int[] prefix);
   }
 
-  /**
-   * Whether the policy may take {@code token} after {@code prefix}: always, unless
-   * {@code policy.no_repeat_tokens} forbids a token the prefix holds.
-   */
-  boolean mayFollow(int[] prefix, int token) {
-    if (!hp.noRepeat()) {
-      return true;
-    }
-    for (int z : prefix) {
-      if (z == token) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** One token choice at one state. */
   record Choice(int token, float q, float logProb, double entropy, int support, double qSpread) {}
 

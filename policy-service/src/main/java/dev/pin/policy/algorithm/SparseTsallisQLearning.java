@@ -89,16 +89,16 @@ public final class SparseTsallisQLearning extends PolicyBase {
     for (int a = 0; a < vocab; a++) {
       n += keep[offset + a] ? 1 : 0;
     }
-    int repeats = 0;
-    for (int a : prefix) {
-      repeats += keep[offset + a] && !core.mayFollow(prefix, a) ? 1 : 0;
-    }
-    if (repeats > 0 && repeats < n) { // policy.no_repeat_tokens, unless nothing else is kept
-      for (int a : prefix) {
-        if (keep[offset + a]) {
+    if (hp.noRepeat()) { // policy.no_repeat_tokens: not twice in one prompt
+      int repeats = 0;
+      for (int a : java.util.Arrays.stream(prefix).distinct().toArray()) {
+        repeats += keep[offset + a] ? 1 : 0;
+      }
+      if (repeats < n) { // unless the prefix holds every kept token
+        for (int a : prefix) {
           keep[offset + a] = false;
-          n--;
         }
+        n -= repeats;
       }
     }
     int[] candidates = new int[n];
