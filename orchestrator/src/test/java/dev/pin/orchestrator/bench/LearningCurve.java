@@ -134,9 +134,10 @@ public final class LearningCurve {
           data);
       bench.loadTestCache();
       List<RunResult> results = bench.loadRuns();
-      for (Path variant : variants) {
-        for (int split : splits) {
-          for (int seed : seeds) {
+      // Methods interleave, so that a benchmark stopped early has compared them on the same runs.
+      for (int split : splits) {
+        for (int seed : seeds) {
+          for (Path variant : variants) {
             String name = variantName(variant);
             if (results.stream().anyMatch(r -> r.variant().equals(name) && r.split() == split
                 && r.seed() == seed && r.prompts().size() >= points.size())) {
