@@ -105,9 +105,8 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
           + e.getMessage() + " (relative paths resolve against orchestrator.data-dir = "
           + dataDir + ")").asRuntimeException();
     }
-    runs.requireCapacity(); // before storing, so a refused run leaves no PENDING record behind
-    Run run = store.createRun(spec, provenance(spec));
-    runs.start(run.getId());
+    // Capacity, store and start under one lock: a refused run leaves no PENDING record behind.
+    Run run = runs.createAndStart(() -> store.createRun(spec, provenance(spec)));
     response.onNext(requireRun(run.getId()));
     response.onCompleted();
   }

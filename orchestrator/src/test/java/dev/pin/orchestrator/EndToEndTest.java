@@ -409,4 +409,47 @@ class EndToEndTest {
           + "first by selection score: " + output + " vs " + p);
     }
   }
+
+  @Test
+  void runsThatFailAtOnceFreeTheirSlotsAndRefusedRunsLeaveNoRecord() throws Exception {
+    // A custom reward nobody registered: the run fails in its first call to the Reward service.
+    RunSpec failing = spec(Method.METHOD_PIN, 4).toBuilder()
+        .setTask(TaskSpec.newBuilder().setCustom(dev.pin.v1.CustomTask.newBuilder()
+            .setRewardFunction("no-such-reward")
+            .addTrain(dev.pin.v1.LabeledText.newBuilder().setText("a great movie").setLabel(1))))
+        .build();
+    List<Thread> clients = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+    for (int i = 0; i < 4 * 6; i++) { // six times orchestrator.max-active-runs, 8 at a time
+      Thread t = new Thread(() -> {
+        try {
+          orchestrator.startRun(StartRunRequest.newBuilder().setSpec(failing).build());
+        } catch (StatusRuntimeException e) {
+          assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.toString());
+          refused.incrementAndGet();
+        }
+      });
+      clients.add(t);
+      t.start();
+      if (clients.size() % 8 == 0) {
+        for (Thread c : clients) {
+          c.join();
+        }
+      }
+    }
+    for (Thread c : clients) {
+      c.join();
+    }
+    // Every stored run ends FAILED (none PENDING), and the slots are free again.
+    Await.until("every stored run FAILED", Duration.ofSeconds(60), () -> orchestrator.listRuns(
+        ListRunsRequest.newBuilder().setPageSize(1000).build()).getRunsList().stream()
+        .allMatch(r -> r.getState() == RunState.RUN_STATE_FAILED));
+    int stored = orchestrator.listRuns(ListRunsRequest.newBuilder().setPageSize(1000).build())
+        .getRunsCount();
+    assertEquals(24, stored + refused.get(), "every StartRun either stored a run or was refused");
+    Run ok = orchestrator.startRun(StartRunRequest.newBuilder()
+        .setSpec(spec(Method.METHOD_RLPROMPT, 4)).build());
+    List<RunEvent> events = watch(ok.getId());
+    assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo());
+  }
 }

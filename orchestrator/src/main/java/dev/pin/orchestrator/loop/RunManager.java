@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -91,6 +93,17 @@ public final class RunManager implements AutoCloseable {
     }
   }
 
+  /**
+   * Stores a new run and starts driving it, atomically with the capacity check: concurrent
+   * StartRuns either get a slot or RESOURCE_EXHAUSTED, and a refused one leaves no PENDING record.
+   */
+  public synchronized Run createAndStart(java.util.function.Supplier<Run> create) {
+    requireCapacity();
+    Run run = create.get();
+    start(run.getId());
+    return run;
+  }
+
   /** Starts driving a stored run (new or resumed). */
   public synchronized void start(String runId) {
     if (active.containsKey(runId)) {
@@ -99,14 +112,25 @@ public final class RunManager implements AutoCloseable {
     }
     requireCapacity();
     EpisodeLoop loop = new EpisodeLoop(runId, store, peers, dataBase, models, recoveryWindow);
-    Future<?> future = executor.submit(() -> {
+    // The slot is taken before the loop can run: a loop that ends at once (a run that fails in
+    // its first call) then frees it, instead of finishing before it was registered and leaking it.
+    Active[] self = new Active[1];
+    FutureTask<Void> task = new FutureTask<>(() -> {
       try {
         loop.run();
       } finally {
-        active.remove(runId);
+        active.remove(runId, self[0]);
       }
-    });
-    active.put(runId, new Active(loop, future));
+    }, null);
+    self[0] = new Active(loop, task);
+    active.put(runId, self[0]);
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException e) {
+      active.remove(runId, self[0]);
+      throw Status.UNAVAILABLE.withDescription("the orchestrator is shutting down")
+          .asRuntimeException();
+    }
   }
 
   /** Whether this process drives the run now. */
