@@ -1,5 +1,6 @@
 package dev.pin.platform.grpc;
 
+import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -15,13 +16,24 @@ import org.slf4j.LoggerFactory;
  * Turns an exception escaping a handler into a status a caller can act on: a {@link
  * StatusRuntimeException} keeps its status; anything else is a bug and becomes INTERNAL with the
  * exception's message (gRPC's own default, UNKNOWN with no description, tells the caller nothing).
+ * Every status description leaving the server is cut to {@link #MAX_DESCRIPTION} bytes of UTF-8:
+ * it travels percent-encoded in an HTTP/2 header (8 KiB by default, up to three bytes per byte),
+ * and one that echoes a megabyte of the caller's input breaks the connection for every call on it.
  */
 public final class ExceptionStatusInterceptor implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(ExceptionStatusInterceptor.class);
+  /** Longest status description sent, in bytes of UTF-8. */
+  public static final int MAX_DESCRIPTION = 2048;
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
-      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      ServerCall<Q, R> serverCall, Metadata headers, ServerCallHandler<Q, R> next) {
+    ServerCall<Q, R> call = new ForwardingServerCall.SimpleForwardingServerCall<>(serverCall) {
+      @Override
+      public void close(Status status, Metadata trailers) {
+        super.close(truncate(status), trailers);
+      }
+    };
     ServerCall.Listener<Q> delegate = next.startCall(call, headers);
     return new SimpleForwardingServerCallListener<>(delegate) {
       @Override
@@ -54,6 +66,28 @@ public final class ExceptionStatusInterceptor implements ServerInterceptor {
         }
       }
     };
+  }
+
+  /** {@code status} with its description cut to {@link #MAX_DESCRIPTION} bytes of UTF-8. */
+  public static Status truncate(Status status) {
+    String d = status.getDescription();
+    if (d == null || d.length() <= MAX_DESCRIPTION / 4
+        || d.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_DESCRIPTION) {
+      return status;
+    }
+    int budget = MAX_DESCRIPTION - 64; // room for the note on what was cut
+    int end = 0;
+    while (end < d.length()) {
+      int cp = d.codePointAt(end);
+      int bytes = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      if (budget < bytes) {
+        break;
+      }
+      budget -= bytes;
+      end += Character.charCount(cp);
+    }
+    return status.withDescription(d.substring(0, end) + "… (" + (d.length() - end)
+        + " more characters)");
   }
 
   /** The status an exception stands for. */

@@ -54,6 +54,10 @@ class ServiceHostTest {
       if (text.equals("bad")) {
         throw Status.INVALID_ARGUMENT.withDescription("prompts[0]: bad").asRuntimeException();
       }
+      if (text.startsWith("echo")) { // a careless error message that quotes the whole input
+        throw Status.INVALID_ARGUMENT.withDescription("prompts[0]: not allowed: " + text)
+            .asRuntimeException();
+      }
       if (text.startsWith("slow")) {
         sleep(Long.parseLong(text.substring(4)));
       }
@@ -251,6 +255,36 @@ class ServiceHostTest {
       assertTrue(clientMetrics.scrape().contains("grpc_client_processing_duration_seconds"));
     } finally {
       Channels.close(tcp);
+    }
+  }
+
+  @Test
+  void anErrorThatEchoesAMegabyteOfInputIsCutAndTheConnectionKeepsWorking() throws Exception {
+    host = new ServiceHost(module(settings("5s")), Metrics.newRegistry("scorer"),
+        List.of(ServiceLauncher.tcp("127.0.0.1", 0)));
+    host.start();
+    modelsLoaded.countDown();
+    ManagedChannel tcp = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", host.port())
+        .usePlaintext().build();
+    try {
+      ScorerGrpc.ScorerBlockingStub stub = ScorerGrpc.newBlockingStub(tcp)
+          .withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS);
+      String huge = "echo" + "x".repeat(1 << 20) + "\u00e9".repeat(1000);
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> stub.naturalness(NaturalnessRequest.newBuilder()
+              .addPrompts(Prompt.newBuilder().setText(huge)).build()));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+      String d = e.getStatus().getDescription();
+      assertTrue(d.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+          <= dev.pin.platform.grpc.ExceptionStatusInterceptor.MAX_DESCRIPTION,
+          "description of " + d.length() + " characters");
+      assertTrue(d.startsWith("prompts[0]: not allowed: echoxxx") && d.endsWith("more characters)"),
+          d.substring(0, 60) + "…" + d.substring(d.length() - 40));
+      // The same connection still answers.
+      assertEquals(1, stub.naturalness(NaturalnessRequest.newBuilder()
+          .addPrompts(Prompt.newBuilder().setText("fine")).build()).getResultsCount());
+    } finally {
+      tcp.shutdownNow();
     }
   }
 }
