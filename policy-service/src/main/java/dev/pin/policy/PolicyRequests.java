@@ -169,7 +169,32 @@ public final class PolicyRequests {
         }
       }
       errors.check(Float.isFinite(t.getReward()), f + ".reward", "must be a finite number");
+      finiteRows(errors, f + ".q", t.getQList());
+      finiteRows(errors, f + ".target_q", t.getTargetQList());
+      finiteRows(errors, f + ".lm_logits", t.getLmLogitsList());
+    }
+    if (r.getConfig().hasSparseTsallis()) {
+      float ignored = r.getConfig().getSparseTsallis().getLmFilter().getIgnoredValue();
+      errors.check(Float.isFinite(ignored) && ignored <= 0,
+          "config.sparse_tsallis.lm_filter.ignored_value",
+          "must be a finite number ≤ 0 (default −1000; −∞ turns the losses into NaN), got %s",
+          ignored);
     }
     errors.throwIfAny();
+  }
+
+  /** NaN and ±∞ in Q tables make the losses NaN (or crash sparsemax): name the first such entry. */
+  private static void finiteRows(FieldErrors errors, String field,
+      java.util.List<dev.pin.v1.FloatRow> rows) {
+    for (int row = 0; row < rows.size(); row++) {
+      java.util.List<Float> values = rows.get(row).getValuesList();
+      for (int i = 0; i < values.size(); i++) {
+        if (!Float.isFinite(values.get(i))) {
+          errors.add(field + "[" + row + "].values[" + i + "]", "must be a finite number (use "
+              + "−1e9 for a token that can never be chosen), got " + values.get(i));
+          return;
+        }
+      }
+    }
   }
 }

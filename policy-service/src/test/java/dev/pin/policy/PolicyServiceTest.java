@@ -312,6 +312,25 @@ class PolicyServiceTest {
   }
 
   @Test
+  void computeLossRefusesNonFiniteQAndIgnoredValuesWithTheirFields() {
+    QTrajectory t = QTrajectory.newBuilder().setReward(1f).addActions(0)
+        .addQ(FloatRow.newBuilder().addValues(Float.NaN).addValues(0.5f))
+        .addTargetQ(FloatRow.newBuilder().addValues(0f).addValues(Float.NEGATIVE_INFINITY))
+        .build();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> stub.computeLoss(ComputeLossRequest.newBuilder()
+            .setConfig(PolicyConfig.newBuilder().setPromptLength(1)
+                .setSparseTsallis(SparseTsallisConfig.newBuilder().setLoss(PinLoss.PIN_LOSS_V2)
+                    .setLmFilter(dev.pin.v1.LmFilterConfig.newBuilder()
+                        .setIgnoredValue(Float.NEGATIVE_INFINITY))))
+            .addBatch(t).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    String d = e.getStatus().getDescription();
+    assertTrue(d.contains("batch[0].q[0].values[0]") && d.contains("batch[0].target_q[0].values[1]")
+        && d.contains("config.sparse_tsallis.lm_filter.ignored_value"), d);
+  }
+
+  @Test
   void computeLossOfTheReadmeExample() {
     // policy-service/README.md, "Checking the losses": PIN v1 with F_I (k = 2), T = 2, |V| = 3.
     // (v1 reads no target Q.) y_t = r = 1, so loss = (1 − 1)² + (0.9 − 1)² = 0.01. F_I keeps tokens {0, 1} at s_0 and
