@@ -146,6 +146,11 @@ public final class LearningCurve {
             RunResult r = bench.train(variant, split, seed, steps, points);
             bench.appendRun(r);
             results.add(r);
+            for (String prompt : r.prompts()) { // scored now, so a stopped benchmark keeps them
+              double[] t = bench.test(split, prompt);
+              System.out.printf(Locale.ROOT, "  test \"%s\": %.1f%% (pseudo-PPL %.1f)%n", prompt,
+                  t[0], t[1]);
+            }
           }
         }
       }
