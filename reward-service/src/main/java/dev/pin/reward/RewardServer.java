@@ -30,7 +30,10 @@ public final class RewardServer implements ServiceModule {
         ortConfig(settings.device()));
     BatcherConfig batching = new BatcherConfig("task-model", settings.maxBatchSize(),
         settings.maxBatchWait(), settings.maxQueuedSequences(), 1,
-        new int[] {16, 32, 64, 128, 256, 512}, Duration.ofSeconds(10));
+        // Buckets on the runner's padding multiple: a batch pads < 8 tokens a row (§6.1 inputs
+        // of one step differ only in their sentence, so lengths spread over 10-60 tokens).
+        BatcherConfig.alignedBuckets(ortConfig(settings.device()).lengthBucket()),
+        Duration.ofSeconds(10));
     this.engine = new RewardEngine(
         new TaskRegistry(catalog, RewardFunctionRegistry.discover(), MAX_TASKS), catalog,
         new RewardEngineConfig(batching, settings.cacheEntries(), 2), registry);
