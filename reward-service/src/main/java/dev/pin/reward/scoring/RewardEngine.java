@@ -587,10 +587,16 @@ public final class RewardEngine implements AutoCloseable {
             task.handle(),
             h -> {
               TaskLanguageModel model = task.taskModel().orElseThrow();
+              // By identity: one model name in two precisions is two models.
               BatchedLogits logits =
                   logitsByModel.computeIfAbsent(
-                      model.name(),
-                      name -> new BatchedLogits(model, config.batching().withName(name), meters));
+                      model.identity(),
+                      id ->
+                          new BatchedLogits(
+                              model,
+                              config.batching().withName(model.variant().isEmpty()
+                                  ? model.name() : model.name() + "-" + model.variant()),
+                              meters));
               return task.classificationScorer(logits);
             });
   }
