@@ -10,13 +10,11 @@ import dev.pin.platform.models.importer.HfOptImporter;
 import dev.pin.platform.models.importer.ImportProgress;
 import dev.pin.platform.models.importer.MavenArtifacts;
 import dev.pin.platform.models.importer.OptimumImporter;
-import dev.pin.platform.models.onnx.Int8Recipe;
 import dev.pin.platform.models.store.ModelDir;
 import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.store.ModelStore;
 import java.io.PrintWriter;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -146,26 +144,9 @@ final class ImportModelCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * Writes the int8 variant of a BERT masked LM when wanted ({@code --int8}, or by default on a
-   * CPU with VNNI) and missing or built by another recipe than {@link Int8Recipe#forCpu} (so a
-   * re-import replaces a 7-bit variant with the VNNI recipe).
-   */
+  /** The int8 variant: by default where the CPU has VNNI; rebuilt if made by another recipe. */
   private ModelDir int8Variant(ModelDir dir, ImportProgress progress) throws java.io.IOException {
-    CpuFeatures cpu = CpuFeatures.detect();
-    boolean wanted = int8 != null ? int8 : cpu.hasVnni();
-    if (!wanted || !ModelManifest.ARCH_BERT_MLM.equals(dir.manifest().architecture())) {
-      return dir;
-    }
-    Int8Recipe recipe = Int8Recipe.forCpu(cpu);
-    Optional<Int8Recipe> have = BertModelWriter.int8Recipe(dir.manifest());
-    if (have.isPresent() && have.get().equals(recipe)) {
-      return dir;
-    }
-    progress.stage((have.isPresent() ? "rebuilding the int8 variant (was recipe "
-        + have.get().id() + ")" : "writing the int8 variant") + " with recipe " + recipe.id()
-        + " for " + cpu.describe());
-    return BertModelWriter.addVariant(dir, recipe);
+    return BertModelWriter.ensureInt8Variant(dir, CpuFeatures.detect(), int8, progress);
   }
 
   /** Prints stages as lines and byte counts as a self-overwriting percentage line. */

@@ -73,13 +73,18 @@ public final class Int8RecipeSweep {
           double[] seconds = new double[1];
           float[] m = margins(q, test, prompts.get(i), seconds);
           int agree = 0;
+          double squares = 0;
           for (int k = 0; k < m.length; k++) {
             agree += (m[k] > 0) == (fp32.get(i)[k] > 0) ? 1 : 0;
+            squares += Math.pow(m[k] - fp32.get(i)[k], 2);
           }
+          // The margin error's RMS says more than the flips, which depend on how many fp32
+          // margins happen to sit near 0.
           System.out.printf(Locale.ROOT, "%-40s %-30s acc %5.1f%% (fp32 %5.1f%%) agree %5.1f%%"
-              + " (%d flips) %6.1f seq/s (built in %.0f s)%n", recipe.id(),
+              + " (%d flips) margin RMS error %.3f %6.1f seq/s (built in %.0f s)%n", recipe.id(),
               '"' + prompts.get(i) + '"', accuracy(m, test), accuracy(fp32.get(i), test),
-              100.0 * agree / m.length, m.length - agree, m.length / seconds[0], build);
+              100.0 * agree / m.length, m.length - agree, Math.sqrt(squares / m.length),
+              m.length / seconds[0], build);
         }
         own.close();
         deleteTree(dir.dir());

@@ -134,6 +134,32 @@ public final class BertModelWriter {
   }
 
   /**
+   * What an import does about the int8 variant of a {@code bert-mlm} model: when wanted ({@code
+   * asked}, or by default where {@code cpu} has VNNI) and missing or built by another recipe than
+   * {@link Int8Recipe#forCpu}, (re)builds it — so re-importing replaces an old 7-bit variant with
+   * the VNNI recipe. Other architectures and unwanted variants are left as they are.
+   *
+   * @param asked {@code --int8} (true), {@code --no-int8} (false), or null for the CPU's default
+   * @return the model directory, reopened if the variant was written
+   */
+  public static ModelDir ensureInt8Variant(ModelDir dir, CpuFeatures cpu, Boolean asked,
+      ImportProgress progress) throws IOException {
+    boolean wanted = asked != null ? asked : cpu.hasVnni();
+    if (!wanted || !ModelManifest.ARCH_BERT_MLM.equals(dir.manifest().architecture())) {
+      return dir;
+    }
+    Int8Recipe recipe = Int8Recipe.forCpu(cpu);
+    Optional<Int8Recipe> have = int8Recipe(dir.manifest());
+    if (have.isPresent() && have.get().equals(recipe)) {
+      return dir;
+    }
+    progress.stage((have.isPresent() ? "rebuilding the int8 variant (was recipe "
+        + have.get().id() + ")" : "writing the int8 variant") + " with recipe " + recipe.id()
+        + " for " + cpu.describe());
+    return addVariant(dir, recipe);
+  }
+
+  /**
    * The recipe of {@code model}'s int8 variant: the manifest's record, or
    * {@link Int8Recipe#REDUCED_RANGE} for a variant written before recipes were recorded; empty
    * when there is no int8 variant.

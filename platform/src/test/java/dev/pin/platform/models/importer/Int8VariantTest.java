@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,13 +63,45 @@ class Int8VariantTest {
     assumeTrue(CpuFeatures.detect().hasVnni(), "8-bit weights need VNNI (int32 dot products)");
     double old = relativeError(BertModelWriter.addVariant(
         TinyModels.bertMlm(tmp.resolve("old"), 3), Int8Recipe.REDUCED_RANGE));
-    for (String id : List.of(Int8Recipe.VNNI.id(), "w8-row", "w8-row-smooth", "w8-tensor-smooth",
-        "w8-row-smooth-fp32=output-last=1")) {
+    for (String id : List.of(Int8Recipe.VNNI.id(), "w8-row", "w8-row-a16", "w8-row-smooth",
+        "w8-tensor-smooth", "w8-row-smooth-fp32=output-last=1")) {
       ModelDir dir = BertModelWriter.addVariant(TinyModels.bertMlm(tmp.resolve(id), 3),
           Int8Recipe.parse(id));
       double rel = relativeError(dir);
       assertTrue(rel > 0 && rel < old, id + ": relative error " + rel + ", 7-bit " + old);
     }
+  }
+
+  /**
+   * Per-row scales make a sentence's int8 logits independent of the other sentences in its batch
+   * (per-tensor scales do not), so a cached reward does not depend on what it was batched with.
+   */
+  @Test
+  void perRowScalesKeepASentenceIndependentOfItsBatch() throws IOException {
+    ModelDir dir = BertModelWriter.addVariant(TinyModels.bertMlm(tmp.resolve("tiny"), 3),
+        Int8Recipe.parse("w7-row"));
+    try (OrtSessions sessions = new OrtSessions()) {
+      MaskedLm q = MaskedLm.open(dir, OrtConfig.cpu(1).withPrecision(Precision.INT8), sessions);
+      int[] a = q.tokenizer().encode("the capital of france is [MASK] .");
+      int[] b = q.tokenizer().encode("i went to the [MASK] to buy some milk and the capital of"
+          + " france is paris .");
+      int mask = q.manifest().specialId("mask");
+      float[] alone = q.logitsAt(List.of(a), new int[] {indexOf(a, mask)})[0];
+      float[] batched = q.logitsAt(List.of(a, b), new int[] {indexOf(a, mask),
+          indexOf(b, mask)})[0];
+      for (int v = 0; v < alone.length; v++) {
+        assertEquals(alone[v], batched[v], 1e-4f * (1 + Math.abs(alone[v])), "logit " + v);
+      }
+    }
+  }
+
+  private static int indexOf(int[] ids, int id) {
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] == id) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("no mask");
   }
 
   @Test
@@ -77,7 +110,11 @@ class Int8VariantTest {
     OnnxWeights w = OnnxWeights.read(tiny.modelFile());
     var config = BertModelWriter.configOf(tiny.manifest(), w);
     assertEquals(2, config.numLayers());
-    assertEquals(12, integerMatMuls(BertMlmGraph.build(config, w, "", Int8Recipe.VNNI)));
+    assertEquals(12, integerMatMuls(BertMlmGraph.build(config, w, "", Int8Recipe.parse("w8-row"))));
+    // Two activation planes: two integer products per dense.
+    assertEquals(24, integerMatMuls(BertMlmGraph.build(config, w, "", Int8Recipe.VNNI)));
+    assertEquals(14, integerMatMuls(BertMlmGraph.build(config, w, "",
+        Int8Recipe.parse("w8-row-a16=intermediate"))));
     // Layer 0 without its output dense (5), layer 1 in float32 (0).
     assertEquals(5, integerMatMuls(BertMlmGraph.build(config, w, "",
         Int8Recipe.parse("w8-row-smooth-fp32=output-last=1"))));
@@ -97,6 +134,30 @@ class Int8VariantTest {
     assertEquals(Optional.of(Int8Recipe.REDUCED_RANGE), BertModelWriter.int8Recipe(before));
     assertEquals(Optional.empty(), BertModelWriter.int8Recipe(
         TinyModels.bertMlm(tmp.resolve("plain"), 3).manifest()));
+  }
+
+  @Test
+  void importBuildsTheVariantWhereVnniAndRebuildsAnOldOne() throws IOException {
+    CpuFeatures vnni = new CpuFeatures("vnni", Set.of("avx2", "avx512_vnni"));
+    CpuFeatures avx2 = new CpuFeatures("avx2", Set.of("avx2"));
+    ModelDir plain = TinyModels.bertMlm(tmp.resolve("tiny"), 3);
+    // No VNNI, not asked: fp32 only.
+    assertEquals(Optional.empty(), BertModelWriter.int8Recipe(BertModelWriter.ensureInt8Variant(
+        plain, avx2, null, ImportProgress.NONE).manifest()));
+    // Asked without VNNI: the 7-bit recipe.
+    ModelDir old = BertModelWriter.ensureInt8Variant(plain, avx2, true, ImportProgress.NONE);
+    assertEquals(Optional.of(Int8Recipe.REDUCED_RANGE), BertModelWriter.int8Recipe(
+        old.manifest()));
+    // Re-imported on a VNNI CPU: the old variant is replaced by the VNNI recipe, by default.
+    ModelDir rebuilt = BertModelWriter.ensureInt8Variant(old, vnni, null, ImportProgress.NONE);
+    assertEquals(Optional.of(Int8Recipe.VNNI), BertModelWriter.int8Recipe(rebuilt.manifest()));
+    assertTrue(rebuilt.verifyChecksum(), "the float graph is untouched");
+    // Up to date: nothing is written; --no-int8 leaves an existing variant alone.
+    var written = Files.getLastModifiedTime(rebuilt.modelFile(Precision.INT8));
+    ModelDir again = BertModelWriter.ensureInt8Variant(rebuilt, vnni, null, ImportProgress.NONE);
+    assertEquals(written, Files.getLastModifiedTime(again.modelFile(Precision.INT8)));
+    assertEquals(Optional.of(Int8Recipe.VNNI), BertModelWriter.int8Recipe(
+        BertModelWriter.ensureInt8Variant(again, avx2, false, ImportProgress.NONE).manifest()));
   }
 
   private static long integerMatMuls(ModelProto model) {

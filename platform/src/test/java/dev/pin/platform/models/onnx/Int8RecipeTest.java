@@ -17,15 +17,19 @@ class Int8RecipeTest {
 
   @Test
   void idsRoundTrip() {
-    for (Int8Recipe r : new Int8Recipe[] {Int8Recipe.REDUCED_RANGE, Int8Recipe.VNNI,
-        new Int8Recipe(127, true, false, EnumSet.of(Dense.OUTPUT, Dense.ATTENTION_OUTPUT), 2),
-        new Int8Recipe(63, false, true, Set.of(), 1)}) {
+    Int8Recipe mixed =
+        new Int8Recipe(127, true, EnumSet.of(Dense.INTERMEDIATE), false,
+            EnumSet.of(Dense.OUTPUT, Dense.ATTENTION_OUTPUT), 2);
+    Int8Recipe smooth = new Int8Recipe(63, false, Set.of(), true, Set.of(), 1);
+    for (Int8Recipe r : new Int8Recipe[] {Int8Recipe.REDUCED_RANGE, Int8Recipe.VNNI, mixed,
+        smooth}) {
       assertEquals(r, Int8Recipe.parse(r.id()), r.id());
     }
     assertEquals("w7-tensor", Int8Recipe.REDUCED_RANGE.id());
-    assertEquals("w8-row-fp32=attention-output+output-last=2",
-        new Int8Recipe(127, true, false, EnumSet.of(Dense.OUTPUT, Dense.ATTENTION_OUTPUT), 2).id());
-    assertEquals("w7-tensor-smooth-last=1", new Int8Recipe(63, false, true, Set.of(), 1).id());
+    assertEquals("w8-row-a16=intermediate-fp32=attention-output+output-last=2", mixed.id());
+    assertEquals("w7-tensor-smooth-last=1", smooth.id());
+    assertThrows(IllegalArgumentException.class,
+        () -> new Int8Recipe(127, false, EnumSet.of(Dense.KEY), false, Set.of(), 0));
     assertThrows(IllegalArgumentException.class, () -> Int8Recipe.parse("w9-row"));
     assertThrows(IllegalArgumentException.class, () -> Int8Recipe.parse("w8-row-fp32=pooler"));
   }
@@ -41,7 +45,7 @@ class Int8RecipeTest {
 
   @Test
   void floatDensesAndLastLayersStayFloat() {
-    Int8Recipe r = new Int8Recipe(127, true, false, EnumSet.of(Dense.OUTPUT), 2);
+    Int8Recipe r = new Int8Recipe(127, true, Set.of(), false, EnumSet.of(Dense.OUTPUT), 2);
     assertTrue(r.quantizes(Dense.QUERY, 0, 12));
     assertFalse(r.quantizes(Dense.OUTPUT, 0, 12));
     assertTrue(r.quantizes(Dense.INTERMEDIATE, 9, 12));
