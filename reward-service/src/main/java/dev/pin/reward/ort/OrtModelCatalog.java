@@ -73,7 +73,8 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
       LOG.info("task model " + choice.identity());
       try {
         return new OrtMaskedTaskModel(r.getName(), choice.identity(),
-            choice.precision() == Precision.INT8 ? "int8" : "", MaskedLm.open(dir.get(), ort.withPrecision(choice.precision()), sessions));
+            choice.precision() == Precision.INT8 ? "int8" : "",
+            MaskedLm.open(dir.get(), ort.withPrecision(choice.precision()), sessions));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot load " + r.getName() + ": " + e.getMessage(), e);
       }
