@@ -4,6 +4,9 @@ import dev.pin.cli.models.ModelsCommand;
 import dev.pin.orchestrator.EmbeddedEnsemble;
 import dev.pin.orchestrator.spec.RunSpecYaml;
 import dev.pin.platform.config.Config;
+import dev.pin.platform.hardware.CpuFeatures;
+import dev.pin.platform.models.importer.BertModelWriter;
+import dev.pin.platform.models.onnx.Int8Recipe;
 import dev.pin.platform.models.store.ModelStore;
 import dev.pin.scorer.report.CurveChart;
 import dev.pin.v1.EvaluatePromptRequest;
@@ -30,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -75,8 +79,17 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (new ModelStore(ModelStore.defaultHome()).find("bert-base-uncased").isEmpty()) {
+    var model = new ModelStore(ModelStore.defaultHome()).find("bert-base-uncased");
+    if (model.isEmpty()) {
       System.out.println("importing bert-base-uncased from Maven Central (once) ...");
+      int imported = new CommandLine(new ModelsCommand()).execute("import", "bert-base-uncased");
+      if (imported != 0) {
+        return imported;
+      }
+    } else if (CpuFeatures.detect().hasVnni() && !BertModelWriter.int8Recipe(
+        model.get().manifest()).equals(Optional.of(Int8Recipe.VNNI))) {
+      // The reward runs int8 by default on this CPU once the accurate variant exists (issue #13).
+      System.out.println("building bert-base-uncased's int8 variant for this CPU (once) ...");
       int imported = new CommandLine(new ModelsCommand()).execute("import", "bert-base-uncased");
       if (imported != 0) {
         return imported;

@@ -1,12 +1,14 @@
 package dev.pin.reward;
 
 import dev.pin.platform.config.ServerSettings;
+import dev.pin.platform.hardware.CpuFeatures;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.models.store.ModelStore;
 import dev.pin.platform.server.ServiceModule;
 import dev.pin.reward.batching.BatcherConfig;
 import dev.pin.reward.custom.RewardFunctionRegistry;
 import dev.pin.reward.ort.OrtModelCatalog;
+import dev.pin.reward.ort.TaskModelPrecision;
 import dev.pin.reward.scoring.RewardEngine;
 import dev.pin.reward.scoring.RewardEngineConfig;
 import dev.pin.reward.task.TaskRegistry;
@@ -14,11 +16,13 @@ import io.grpc.BindableService;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.logging.Logger;
 
 /** The reward service as a {@link ServiceModule}, wired the same way in tests and production. */
 public final class RewardServer implements ServiceModule {
   /** Registered tasks held at once (each keeps its examples in memory). */
   private static final int MAX_TASKS = 1024;
+  private static final Logger LOG = Logger.getLogger(RewardServer.class.getName());
 
   private final RewardSettings settings;
   private final OrtModelCatalog catalog;
@@ -26,11 +30,17 @@ public final class RewardServer implements ServiceModule {
 
   public RewardServer(RewardSettings settings, MeterRegistry registry) {
     this.settings = settings;
+    TaskModelPrecision precision =
+        new TaskModelPrecision(settings.precision(), CpuFeatures.detect());
+    LOG.info("reward: " + precision.describe());
     this.catalog = new OrtModelCatalog(new ModelStore(settings.modelsHome()),
-        ortConfig(settings.device()));
+        ortConfig(settings.device()), precision);
     BatcherConfig batching = new BatcherConfig("task-model", settings.maxBatchSize(),
         settings.maxBatchWait(), settings.maxQueuedSequences(), 1,
-        new int[] {16, 32, 64, 128, 256, 512}, Duration.ofSeconds(10));
+        // Buckets on the runner's padding multiple: a batch pads < 8 tokens a row (§6.1 inputs
+        // of one step differ only in their sentence, so lengths spread over 10-60 tokens).
+        BatcherConfig.alignedBuckets(ortConfig(settings.device()).lengthBucket()),
+        Duration.ofSeconds(10));
     this.engine = new RewardEngine(
         new TaskRegistry(catalog, RewardFunctionRegistry.discover(), MAX_TASKS), catalog,
         new RewardEngineConfig(batching, settings.cacheEntries(), 2), registry);

@@ -4,6 +4,7 @@ import dev.pin.platform.config.Config;
 import dev.pin.platform.config.ConfigException;
 import dev.pin.platform.config.ModelsHome;
 import dev.pin.platform.config.ServerSettings;
+import dev.pin.reward.ort.TaskModelPrecision;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -25,6 +26,9 @@ import java.util.regex.Pattern;
  *     default 100 000; 0 turns it off)
  * @param preloadModels models loaded before health turns SERVING ({@code reward.preload-models},
  *     comma-separated names from the model store)
+ * @param precision precision of masked task LMs whose task leaves it unset ({@code
+ *     reward.precision}: {@code auto} (default: int8 where the CPU has VNNI and the model has the
+ *     accurate int8 variant, else fp32), {@code fp32} or {@code int8})
  * @param modelsHome the model store ({@code models.home})
  */
 public record RewardSettings(
@@ -35,6 +39,7 @@ public record RewardSettings(
     int maxQueuedSequences,
     int cacheEntries,
     List<String> preloadModels,
+    TaskModelPrecision.Setting precision,
     Path modelsHome) {
 
   private static final Pattern DEVICE = Pattern.compile("cpu|cuda:\\d+");
@@ -55,6 +60,8 @@ public record RewardSettings(
         config.integer("reward.max-queued-sequences", 65536, 1, 1 << 26),
         config.integer("reward.cache-entries", 100_000, 0, 100_000_000),
         Arrays.stream(preload.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
+        TaskModelPrecision.Setting.parse(
+            config.oneOf("reward.precision", "auto", List.of("auto", "fp32", "int8"))),
         ModelsHome.read(config));
   }
 }

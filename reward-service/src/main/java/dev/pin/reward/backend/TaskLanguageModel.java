@@ -21,6 +21,26 @@ public interface TaskLanguageModel {
   String name();
 
   /**
+   * What computes the logits: the name plus, where it varies, the precision and how it was
+   * chosen. Models of different identities give different rewards, so batches never mix them.
+   *
+   * @return e.g. {@code "bert-base-uncased int8 (recipe w8-row, …)"}; the name by default
+   */
+  default String identity() {
+    return name();
+  }
+
+  /**
+   * A short tag of the numeric variant, "" for the model's plain (fp32) graph; it names the
+   * batcher and its metrics apart from the same model's other variants.
+   *
+   * @return e.g. {@code "int8"}, or ""
+   */
+  default String variant() {
+    return "";
+  }
+
+  /**
    * Whether this is a masked LM (reads logits at the mask) or a causal LM (next-token logits).
    *
    * @return true for a masked LM

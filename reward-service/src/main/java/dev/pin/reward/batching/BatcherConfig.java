@@ -1,7 +1,9 @@
 package dev.pin.reward.batching;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -67,6 +69,29 @@ public record BatcherConfig(
         1,
         new int[] {16, 32, 64, 128, 256, 512},
         Duration.ofSeconds(10));
+  }
+
+  /**
+   * Length buckets that match a model runner which pads every batch up to a multiple of {@code
+   * align} tokens ({@code OrtConfig.lengthBucket}): multiples of {@code align} up to 128, then of
+   * 64 up to 512. A batch then pads at most {@code align − 1} tokens per row up to 128 tokens
+   * (few-shot inputs are shorter), where buckets of 16, 32, 64 … let a row of 33 tokens pad to 64.
+   *
+   * @param align the runner's padding multiple
+   * @return ascending boundaries
+   */
+  public static int[] alignedBuckets(int align) {
+    if (align < 1 || align > 64) {
+      throw new IllegalArgumentException("align must be in 1..64, got " + align);
+    }
+    List<Integer> out = new ArrayList<>();
+    for (int b = align; b <= 128; b += align) {
+      out.add(b);
+    }
+    for (int b = 192; b <= 512; b += 64) {
+      out.add(b);
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /**

@@ -16,6 +16,8 @@ import java.util.List;
  */
 final class OrtMaskedTaskModel implements TaskLanguageModel {
   private final String name;
+  private final String identity;
+  private final String variant;
   private final MaskedLm lm;
   private final EncoderTaskTokenizer tokenizer;
   private final int maskId;
@@ -23,8 +25,10 @@ final class OrtMaskedTaskModel implements TaskLanguageModel {
   private final int sepId;
   private final int maxPositions;
 
-  OrtMaskedTaskModel(String name, MaskedLm lm) {
+  OrtMaskedTaskModel(String name, String identity, String variant, MaskedLm lm) {
     this.name = name;
+    this.identity = identity;
+    this.variant = variant;
     this.lm = lm;
     this.maskId = lm.manifest().specialId("mask");
     this.clsId = lm.manifest().specialId("cls");
@@ -37,6 +41,16 @@ final class OrtMaskedTaskModel implements TaskLanguageModel {
   @Override
   public String name() {
     return name;
+  }
+
+  @Override
+  public String identity() {
+    return identity;
+  }
+
+  @Override
+  public String variant() {
+    return variant;
   }
 
   @Override

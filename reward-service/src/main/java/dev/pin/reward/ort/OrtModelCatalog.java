@@ -16,13 +16,13 @@ import dev.pin.reward.backend.SequenceClassifier;
 import dev.pin.reward.backend.TaskLanguageModel;
 import dev.pin.reward.backend.TextGenerator;
 import dev.pin.reward.backend.TokenEmbedder;
-import dev.pin.v1.ModelPrecision;
 import dev.pin.v1.ModelRef;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 
 /**
  * The reward service's models, from the model store through ONNX Runtime: one session per (model,
@@ -30,20 +30,32 @@ import java.util.concurrent.ConcurrentHashMap;
  * classification; causal LMs (gpt2-clm, opt-clm) serve causal classification and are
  * style-transfer generators; sequence classifiers (bert-cls, roberta-cls) serve as style and
  * fluency classifiers and every BERT-family encoder as BERTScore's content model (§6.2); CLIP
- * models (clip) serve image inversion and the EmbedText/EmbedImage RPCs. Roles whose
+ * models (clip) serve image inversion and the EmbedText/EmbedImage RPCs. A masked task LM runs
+ * the graph {@link TaskModelPrecision} picks (int8 on CPUs with VNNI by default, where the model
+ * has the accurate int8 variant); every other model runs fp32. Roles whose
  * architecture the model store does not hold resolve to empty and registration answers
  * FAILED_PRECONDITION naming the model.
  */
 public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(OrtModelCatalog.class.getName());
   private final ModelStore store;
   private final OrtConfig ort;
   private final OrtSessions sessions = new OrtSessions();
   private final Map<ModelRef, TaskLanguageModel> languageModels = new ConcurrentHashMap<>();
   private final Map<String, OrtClipModel> clips = new ConcurrentHashMap<>();
 
+  private final TaskModelPrecision precision;
+
+  /** A catalog whose task models follow {@link TaskModelPrecision#auto()}. */
   public OrtModelCatalog(ModelStore store, OrtConfig ort) {
+    this(store, ort, TaskModelPrecision.auto());
+  }
+
+  /** A catalog whose masked task models' graphs are chosen by {@code precision}. */
+  public OrtModelCatalog(ModelStore store, OrtConfig ort, TaskModelPrecision precision) {
     this.store = store;
     this.ort = ort;
+    this.precision = precision;
   }
 
   @Override
@@ -56,9 +68,13 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
       return Optional.empty();
     }
     return Optional.of(languageModels.computeIfAbsent(ref, r -> {
+      TaskModelPrecision.Choice choice = precision.choose(r.getName(), dir.get().manifest(),
+          r.getPrecision());
+      LOG.info("task model " + choice.identity());
       try {
-        return new OrtMaskedTaskModel(r.getName(),
-            MaskedLm.open(dir.get(), ort.withPrecision(precision(r.getPrecision())), sessions));
+        return new OrtMaskedTaskModel(r.getName(), choice.identity(),
+            choice.precision() == Precision.INT8 ? "int8" : "",
+            MaskedLm.open(dir.get(), ort.withPrecision(choice.precision()), sessions));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot load " + r.getName() + ": " + e.getMessage(), e);
       }
@@ -141,10 +157,6 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
             + e.getMessage(), e);
       }
     });
-  }
-
-  private static Precision precision(ModelPrecision p) {
-    return p == ModelPrecision.MODEL_PRECISION_INT8 ? Precision.INT8 : Precision.FP32;
   }
 
   @Override

@@ -47,7 +47,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Objects;
@@ -71,7 +73,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every run and step share model batches. Style-transfer, image and custom scoring run on a bounded
  * pool of {@code scoringThreads}. Results are cached by (handle, split, example subset, prompt
  * text) — rewards are deterministic because every model is frozen and style-transfer sampling seeds
- * derive from the prompt and the sentence.
+ * derive from the prompt and the sentence — and a prompt that occurs several times in one request
+ * is computed once (its copies report {@code cached}).
  *
  * <p>Metric: {@code pin.reward.prompts.scored} (tags {@code type}, {@code cached}).
  */
@@ -160,21 +163,28 @@ public final class RewardEngine implements AutoCloseable {
     }
     PromptComputer computer = computer(task, split, indices, readIds);
     List<CompletableFuture<PromptScore>> out = new ArrayList<>(request.getPromptsCount());
+    // A policy often samples the same prompt twice in one step; each distinct prompt is scored
+    // once per request, even with skip_cache (the in-flight sharing of the cache covers this only
+    // when the cache is used).
+    Map<RewardCacheKey, CompletableFuture<PromptScore>> inRequest = new HashMap<>();
     for (int i = 0; i < request.getPromptsCount(); i++) {
       Prompt prompt = request.getPrompts(i);
-      CompletableFuture<PromptScore> full;
+      RewardCacheKey key = readIds
+          ? RewardCacheKey.ofTokenIds(task.handle(), split, indices, prompt.getTokenIdsList())
+          : RewardCacheKey.of(task.handle(), split, indices, prompt.getText());
+      CompletableFuture<PromptScore> full = inRequest.get(key);
       boolean cached;
-      if (request.getSkipCache()) {
+      if (full != null) {
+        cached = true;
+      } else if (request.getSkipCache()) {
         full = computer.compute(prompt);
         cached = false;
       } else {
-        RewardCacheKey key = readIds
-            ? RewardCacheKey.ofTokenIds(task.handle(), split, indices, prompt.getTokenIdsList())
-            : RewardCacheKey.of(task.handle(), split, indices, prompt.getText());
         RewardCache.Lookup<PromptScore> lookup = cache.get(key, k -> computer.compute(prompt));
         full = lookup.value();
         cached = lookup.cached();
       }
+      inRequest.putIfAbsent(key, full);
       int index = i;
       Counter.builder("pin.reward.prompts.scored")
           .description("Prompts scored, by task type and whether the cache answered")
@@ -577,10 +587,16 @@ public final class RewardEngine implements AutoCloseable {
             task.handle(),
             h -> {
               TaskLanguageModel model = task.taskModel().orElseThrow();
+              // By identity: one model name in two precisions is two models.
               BatchedLogits logits =
                   logitsByModel.computeIfAbsent(
-                      model.name(),
-                      name -> new BatchedLogits(model, config.batching().withName(name), meters));
+                      model.identity(),
+                      id ->
+                          new BatchedLogits(
+                              model,
+                              config.batching().withName(model.variant().isEmpty()
+                                  ? model.name() : model.name() + "-" + model.variant()),
+                              meters));
               return task.classificationScorer(logits);
             });
   }

@@ -225,6 +225,7 @@ public final class RegisteredTask {
     for (int id : verbalizerIds) {
       b.addVerbalizerTokenIds(id);
     }
+    taskModel().ifPresent(m -> b.setTaskModelIdentity(m.identity()));
     return b.build();
   }
 

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -147,6 +148,40 @@ class DynamicBatcherTest {
         assertEquals(bucket, bucketOf(a.length), "mixed lengths in one batch");
       }
     }
+  }
+
+  @Test
+  void alignedBucketsLeaveLessThanOnePaddingStepPerRow() {
+    int[] buckets = BatcherConfig.alignedBuckets(8);
+    assertEquals(8, buckets[0]);
+    assertEquals(128, buckets[15]);
+    assertEquals(512, buckets[buckets.length - 1]);
+    DynamicBatcher<int[], Long> b =
+        batcher(
+            BatcherConfig.defaults("aligned")
+                .withMaxBatchSize(64)
+                .withMaxWait(Duration.ofMillis(30))
+                .withBucketBoundaries(buckets));
+    // One §6.1 step: the same sentences under 8 prompts, lengths 10-60 tokens.
+    Random random = new Random(7);
+    List<int[]> items = new ArrayList<>();
+    for (int i = 0; i < 256; i++) {
+      items.add(ones(10 + random.nextInt(51)));
+    }
+    b.submitAll(items).join();
+    long real = 0;
+    long padded = 0;
+    for (List<int[]> batch : batches) {
+      // The ORT runner pads a batch to its longest row rounded up to a multiple of 8.
+      int longest = batch.stream().mapToInt(a -> a.length).max().orElseThrow();
+      int width = (longest + 7) / 8 * 8;
+      for (int[] a : batch) {
+        assertTrue(width - a.length < 8, "row of " + a.length + " padded to " + width);
+        real += a.length;
+        padded += width;
+      }
+    }
+    assertTrue(padded < real * 1.2, "padding " + padded + " for " + real + " tokens");
   }
 
   private static int bucketOf(int length) {

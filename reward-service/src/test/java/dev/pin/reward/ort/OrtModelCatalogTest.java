@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pin.platform.hardware.CpuFeatures;
 import dev.pin.platform.models.TinyModels;
+import dev.pin.platform.models.importer.BertModelWriter;
+import dev.pin.platform.models.onnx.Int8Recipe;
 import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.models.ort.OrtSessions;
@@ -19,12 +22,14 @@ import dev.pin.reward.backend.TokenEmbedder;
 import dev.pin.reward.style.BertScore;
 import dev.pin.reward.classification.PromptTemplate;
 import dev.pin.reward.classification.Verbalizers;
+import dev.pin.v1.ModelPrecision;
 import dev.pin.v1.ModelRef;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,6 +62,26 @@ class OrtModelCatalogTest {
 
   static ModelRef ref(String name) {
     return ModelRef.newBuilder().setName(name).build();
+  }
+
+  /** The auto choice through the catalog: one model name, two precisions, two task models. */
+  @Test
+  void autoPrecisionRunsTheVnniVariantOnAVnniCpu() throws IOException {
+    ModelStore own = new ModelStore(home.resolve("int8-store"));
+    BertModelWriter.addVariant(TinyModels.bertMlm(own.dir("tiny-bert"), 5), Int8Recipe.VNNI);
+    CpuFeatures vnni = new CpuFeatures("test CPU", Set.of("avx2", "avx512_vnni"));
+    try (OrtModelCatalog c = new OrtModelCatalog(own, OrtConfig.cpu(1),
+        new TaskModelPrecision(TaskModelPrecision.Setting.AUTO, vnni))) {
+      TaskLanguageModel auto = c.languageModel(ref("tiny-bert")).orElseThrow();
+      TaskLanguageModel fp32 = c.languageModel(ModelRef.newBuilder().setName("tiny-bert")
+          .setPrecision(ModelPrecision.MODEL_PRECISION_FP32).build()).orElseThrow();
+      assertEquals("int8", auto.variant());
+      assertTrue(auto.identity().startsWith("tiny-bert int8 (recipe " + Int8Recipe.VNNI.id()),
+          auto.identity());
+      assertTrue(auto.identity().contains("avx512_vnni"), auto.identity());
+      assertEquals("", fp32.variant());
+      assertTrue(fp32.identity().startsWith("tiny-bert fp32"), fp32.identity());
+    }
   }
 
   @Test

@@ -148,6 +148,46 @@ class RewardEngineTest {
   }
 
   @Test
+  void identicalPromptsInOneRequestAreScoredOnce() {
+    String handle = registerSst2();
+    // skip_cache first (it neither reads nor fills the cache), then with the cache.
+    for (boolean skipCache : new boolean[] {true, false}) {
+      int before = model.rows.get();
+      List<PromptScore> scores =
+          engine.score(request(handle, "good", "film", "good", "good").setSkipCache(skipCache)
+                  .build())
+              .stream()
+              .map(CompletableFuture::join)
+              .toList();
+      // Two distinct prompts × two training examples.
+      assertEquals(4, model.rows.get() - before, "skipCache=" + skipCache);
+      assertEquals(scores.get(0).getReward(), scores.get(2).getReward());
+      assertEquals(scores.get(0).getReward(), scores.get(3).getReward());
+      assertEquals(List.of(0, 1, 2, 3), scores.stream().map(PromptScore::getPromptIndex).toList());
+      assertFalse(scores.get(0).getCached());
+      assertTrue(scores.get(2).getCached(), "a repeated prompt reuses the first one's work");
+      assertTrue(scores.get(3).getCached());
+    }
+  }
+
+  @Test
+  void rewardsAreReusedAcrossStepsByHandleAndPrompt() {
+    String handle = registerSst2();
+    engine.score(request(handle, "good", "film").build()).forEach(CompletableFuture::join);
+    int before = model.rows.get();
+    // The next step: one prompt seen before, one new; a task registered again (same content)
+    // gets the same handle, so its cache entries carry over too.
+    String again = registerSst2();
+    assertEquals(handle, again);
+    List<PromptScore> next =
+        engine.score(request(again, "film", "bad").build()).stream()
+            .map(CompletableFuture::join).toList();
+    assertTrue(next.get(0).getCached());
+    assertFalse(next.get(1).getCached());
+    assertEquals(2, model.rows.get() - before, "only the new prompt reaches the model");
+  }
+
+  @Test
   void evaluatesOnTheTestSplitByDefault() {
     String handle = registerSst2();
     EvaluateResponse r =

@@ -19,6 +19,8 @@ public final class CueWordModel implements TaskLanguageModel {
 
   /** Number of logitsAt calls. */
   public final AtomicInteger calls = new AtomicInteger();
+  /** Number of sequences read (forwards), over every call. */
+  public final AtomicInteger rows = new AtomicInteger();
 
   /**
    * Creates the model.
@@ -62,6 +64,7 @@ public final class CueWordModel implements TaskLanguageModel {
   }
 
   private float[][] cueLogits(List<String> texts, int[] vocabIds) {
+    rows.addAndGet(texts.size());
     float[][] out = new float[texts.size()][vocabIds.length];
     for (int i = 0; i < texts.size(); i++) {
       String text = texts.get(i);

@@ -1,9 +1,11 @@
 package dev.pin.platform.models.importer;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
+import dev.pin.platform.hardware.CpuFeatures;
 import dev.pin.platform.models.onnx.BertConfig;
 import dev.pin.platform.models.onnx.BertMlmGraph;
 import dev.pin.platform.models.onnx.BertNames;
+import dev.pin.platform.models.onnx.Int8Recipe;
 import dev.pin.platform.models.onnx.OnnxWeights;
 import dev.pin.platform.models.onnx.Precision;
 import dev.pin.platform.models.onnx.Weights;
@@ -19,6 +21,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -89,30 +92,84 @@ public final class BertModelWriter {
     return ModelDir.open(dir);
   }
 
+  /** Manifest {@code source} key naming the {@link Int8Recipe} of the int8 variant. */
+  public static final String INT8_RECIPE_KEY = "int8_recipe";
+
   /**
-   * Adds (or rewrites) the {@code precision} variant of an existing {@code bert-mlm} directory,
-   * rebuilt from the float32 graph's own initializers, and records it in the manifest.
+   * Adds (or rewrites) the {@code precision} variant of an existing {@code bert-mlm} directory;
+   * int8 uses the most accurate recipe this CPU runs correctly ({@link Int8Recipe#forCpu}).
    */
   public static ModelDir addVariant(ModelDir model, Precision precision) throws IOException {
     if (precision == Precision.FP32) {
       return model;
     }
+    return addVariant(model, Int8Recipe.forCpu(CpuFeatures.detect()));
+  }
+
+  /**
+   * Adds (or rewrites) the int8 variant of an existing {@code bert-mlm} directory, quantized by
+   * {@code recipe} from the float32 graph's own initializers, and records the file and the
+   * recipe (source key {@value #INT8_RECIPE_KEY}) in the manifest.
+   */
+  public static ModelDir addVariant(ModelDir model, Int8Recipe recipe) throws IOException {
+    Precision precision = Precision.INT8;
     ModelManifest m = model.manifest();
     OnnxWeights weights = OnnxWeights.read(model.modelFile());
     BertConfig config = configOf(m, weights);
     ModelProto proto = BertMlmGraph.build(config, weights,
-        "BERT masked LM '" + m.name() + "', " + precision, precision);
+        "BERT masked LM '" + m.name() + "', int8 recipe " + recipe.id(), recipe);
     Path tmp = model.dir().resolve(precision.fileName() + ".tmp");
     BertMlmGraph.write(proto, tmp);
     Files.move(tmp, model.dir().resolve(precision.fileName()),
         StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     Map<String, String> files = new TreeMap<>(m.files());
     files.put(precision.fileRole(), precision.fileName());
+    Map<String, String> source = new LinkedHashMap<>(m.source());
+    source.put(INT8_RECIPE_KEY, recipe.id());
     new ModelManifest(m.formatVersion(), m.name(), m.architecture(), m.roles(), m.hiddenSize(),
         m.vocabSize(), m.numLayers(), m.numHeads(), m.maxPositions(), m.doLowerCase(),
-        m.specialTokens(), m.inputs(), m.outputs(), files, m.modelSha256(), m.source())
+        m.specialTokens(), m.inputs(), m.outputs(), files, m.modelSha256(), source)
         .write(model.dir());
     return ModelDir.open(model.dir());
+  }
+
+  /**
+   * What an import does about the int8 variant of a {@code bert-mlm} model: when wanted ({@code
+   * asked}, or by default where {@code cpu} has VNNI) and missing or built by another recipe than
+   * {@link Int8Recipe#forCpu}, (re)builds it — so re-importing replaces an old 7-bit variant with
+   * the VNNI recipe. Other architectures and unwanted variants are left as they are.
+   *
+   * @param asked {@code --int8} (true), {@code --no-int8} (false), or null for the CPU's default
+   * @return the model directory, reopened if the variant was written
+   */
+  public static ModelDir ensureInt8Variant(ModelDir dir, CpuFeatures cpu, Boolean asked,
+      ImportProgress progress) throws IOException {
+    boolean wanted = asked != null ? asked : cpu.hasVnni();
+    if (!wanted || !ModelManifest.ARCH_BERT_MLM.equals(dir.manifest().architecture())) {
+      return dir;
+    }
+    Int8Recipe recipe = Int8Recipe.forCpu(cpu);
+    Optional<Int8Recipe> have = int8Recipe(dir.manifest());
+    if (have.isPresent() && have.get().equals(recipe)) {
+      return dir;
+    }
+    progress.stage((have.isPresent() ? "rebuilding the int8 variant (was recipe "
+        + have.get().id() + ")" : "writing the int8 variant") + " with recipe " + recipe.id()
+        + " for " + cpu.describe());
+    return addVariant(dir, recipe);
+  }
+
+  /**
+   * The recipe of {@code model}'s int8 variant: the manifest's record, or
+   * {@link Int8Recipe#REDUCED_RANGE} for a variant written before recipes were recorded; empty
+   * when there is no int8 variant.
+   */
+  public static Optional<Int8Recipe> int8Recipe(ModelManifest m) {
+    if (!m.files().containsKey(Precision.INT8.fileRole())) {
+      return Optional.empty();
+    }
+    String id = m.source() == null ? null : m.source().get(INT8_RECIPE_KEY);
+    return Optional.of(id == null ? Int8Recipe.REDUCED_RANGE : Int8Recipe.parse(id));
   }
 
   /** The BertConfig of a model, from its manifest and weight shapes. */

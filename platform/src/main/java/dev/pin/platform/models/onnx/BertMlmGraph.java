@@ -63,6 +63,13 @@ public final class BertMlmGraph {
         EncoderGraph.ABSOLUTE_POSITIONS)).emit(docString);
   }
 
+  /** Builds the int8 model proto quantized by {@code recipe} (see {@link Int8Recipe}). */
+  public static ModelProto build(BertConfig config, Weights weights, String docString,
+      Int8Recipe recipe) throws IOException {
+    return new BertMlmGraph(new EncoderGraph("bert_mlm", config, weights, recipe,
+        EncoderGraph.ABSOLUTE_POSITIONS)).emit(docString);
+  }
+
   /**
    * Builds RoBERTa's masked LM ({@code RobertaForMaskedLM}) in {@code precision}: the same
    * encoder and head with RoBERTa's position ids, which start at {@code paddingIdx + 1} and skip

@@ -3,11 +3,11 @@ package dev.pin.platform.models.onnx;
 /**
  * Numeric precision of a BERT graph's encoder dense layers.
  *
- * <p>{@link #INT8} is ONNX Runtime's dynamic quantization pattern, emitted directly: weights are
- * int8 with one symmetric scale per output column, activations are quantized to uint8 per call
- * ({@code DynamicQuantizeLinear → MatMulInteger → Cast → Mul}), which ORT fuses into
- * {@code DynamicQuantizeMatMul} and runs on VNNI/AMX int8 units. Attention score products, the
- * embeddings, LayerNorms and the MLM head stay float32.
+ * <p>{@link #INT8} runs the layers' dense products on int8 weights with one symmetric scale per
+ * output column and activations quantized to uint8 per call ({@code MatMulInteger}, on VNNI/AMX
+ * int8 units where the CPU has them); how activations are scaled and what stays float32 is the
+ * {@link Int8Recipe} the variant was built by (recorded in the model's manifest). Attention score
+ * products, the embeddings, LayerNorms and the MLM head stay float32.
  */
 public enum Precision {
   FP32("model", "model.onnx"),
