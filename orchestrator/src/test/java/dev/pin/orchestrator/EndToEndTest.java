@@ -105,6 +105,20 @@ class EndToEndTest {
     return events;
   }
 
+  /** A client of the ensemble's Reward service, to recompute what a run was told. */
+  private RewardGrpc.RewardBlockingStub rewardStub() {
+    ManagedChannel rewardChannel = InProcessChannelBuilder
+        .forName(ensemble.inProcessName("reward")).build();
+    channels.add(rewardChannel);
+    return RewardGrpc.newBlockingStub(rewardChannel);
+  }
+
+  /** The handle of a run's task (registration is idempotent: the run's own). */
+  private String registerTask(RewardGrpc.RewardBlockingStub reward, Run run) throws Exception {
+    return reward.registerTask(RegisterTaskRequest.newBuilder()
+        .setTask(TaskDataLoader.load(run.getSpec().getTask(), home)).build()).getHandle();
+  }
+
   private Run get(String runId) {
     return orchestrator.getRun(GetRunRequest.newBuilder().setRunId(runId).build());
   }
@@ -238,12 +252,8 @@ class EndToEndTest {
         events.toString());
 
     // The Reward service's train reward of a prompt, to compare with the steps' reward_max.
-    ManagedChannel rewardChannel = InProcessChannelBuilder
-        .forName(ensemble.inProcessName("reward")).build();
-    channels.add(rewardChannel);
-    RewardGrpc.RewardBlockingStub reward = RewardGrpc.newBlockingStub(rewardChannel);
-    String handle = reward.registerTask(RegisterTaskRequest.newBuilder()
-        .setTask(TaskDataLoader.load(started.getSpec().getTask(), home)).build()).getHandle();
+    RewardGrpc.RewardBlockingStub reward = rewardStub();
+    String handle = registerTask(reward, started);
 
     int withTwo = 0;
     for (long evalStep : List.of(4L, 8L, 12L)) {
@@ -385,12 +395,8 @@ class EndToEndTest {
     assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
         events.toString());
 
-    ManagedChannel rewardChannel = InProcessChannelBuilder
-        .forName(ensemble.inProcessName("reward")).build();
-    channels.add(rewardChannel);
-    RewardGrpc.RewardBlockingStub reward = RewardGrpc.newBlockingStub(rewardChannel);
-    String handle = reward.registerTask(RegisterTaskRequest.newBuilder()
-        .setTask(TaskDataLoader.load(started.getSpec().getTask(), home)).build()).getHandle();
+    RewardGrpc.RewardBlockingStub reward = rewardStub();
+    String handle = registerTask(reward, started);
     List<ScoredPrompt> evaluated = events.stream()
         .filter(e -> e.hasEvaluation() && e.getEvaluation().getSplit() == Split.SPLIT_DEV)
         .map(e -> e.getEvaluation().getPrompt()).toList();
