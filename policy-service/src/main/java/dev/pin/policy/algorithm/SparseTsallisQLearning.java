@@ -154,8 +154,7 @@ public final class SparseTsallisQLearning extends PolicyBase {
         PolicyCore.Tensors x = core.tensors(batch);
         if (hp.pinLoss() == SparseTsallisLoss.Kind.V1 && !reported) {
           result = core.gradientStep(theta -> SparseTsallisLoss.monteCarlo(
-              core.qnet.head().logitsAt(QNetwork.mlp(x.hidden(), theta), x.actions()),
-              x.rewards(), hp.gamma()));
+              qTaken(x, QNetwork.mlp(x.hidden(), theta)), x.rewards(), hp.gamma()));
           continue;
         }
         // F_I from the stored hidden states: the LM is frozen.
@@ -181,14 +180,18 @@ public final class SparseTsallisQLearning extends PolicyBase {
       // v1's gradient flows through Q_θ(s_t, a_t) = W_LM[a_t]·MLP_θ(h_t) alone: that takes d
       // numbers per state, while the full Q over |V| (the reported V_sp) needs no gradient.
       NDArray mlp = QNetwork.mlp(x.hidden(), theta);
-      NDArray qTaken = core.qnet.head().logitsAt(mlp, x.actions());
       NDArray q = core.qnet.head().logits(mlp.stopGradient());
-      return SparseTsallisLoss.compute(hp.pinLoss(), qTaken, q, qTarget, keep,
+      return SparseTsallisLoss.compute(hp.pinLoss(), qTaken(x, mlp), q, qTarget, keep,
           (float) hp.ignoredValue(), x.rewards(), hp.alpha(), hp.gamma());
     }
     NDArray q = core.qnet.q(x.hidden(), theta);
     return SparseTsallisLoss.compute(hp.pinLoss(), q, qTarget, keep, (float) hp.ignoredValue(),
         x.actions(), x.rewards(), hp.alpha(), hp.gamma());
+  }
+
+  /** Q_θ(s_t, a_t) = W_LM[a_t]·MLP_θ(h_t): d numbers per state, all that v1's gradient reads. */
+  private NDArray qTaken(PolicyCore.Tensors x, NDArray mlp) {
+    return core.qnet.head().logitsAt(mlp, x.actions());
   }
 
   // ---- settings ----
