@@ -134,9 +134,10 @@ public final class LearningCurve {
           data);
       bench.loadTestCache();
       List<RunResult> results = bench.loadRuns();
-      // Methods interleave, so that a benchmark stopped early has compared them on the same runs.
-      for (int split : splits) {
-        for (int seed : seeds) {
+      // Methods and splits interleave within a seed, so that a benchmark stopped early has
+      // compared the methods on the same runs and has seen every split.
+      for (int seed : seeds) {
+        for (int split : splits) {
           for (Path variant : variants) {
             String name = variantName(variant);
             if (results.stream().anyMatch(r -> r.variant().equals(name) && r.split() == split
