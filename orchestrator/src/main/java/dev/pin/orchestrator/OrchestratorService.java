@@ -41,6 +41,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -219,9 +220,18 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
         "set one of classification, style_transfer, image_inversion or custom");
     errors.check(request.getPromptText().length() <= 4096, "prompt_text",
         "must be at most 4096 characters");
+    errors.check(request.getSplitValue() >= 0 && request.getSplitValue() <= 3, "split",
+        "must be SPLIT_TRAIN, SPLIT_DEV or SPLIT_TEST (default test), got %d",
+        request.getSplitValue());
     errors.throwIfAny();
     TaskSpec task = RunDefaults.apply(RunSpec.newBuilder().setTask(request.getTask())
         .setMethod(dev.pin.v1.Method.METHOD_PIN).build()).getTask();
+    // The checks StartRun makes on a task, so a task EvaluatePrompt accepts is one a run accepts.
+    List<String> problems = RunSpecValidator.validateTask(task);
+    if (!problems.isEmpty()) {
+      throw Status.INVALID_ARGUMENT.withDescription(String.join("; ", problems))
+          .asRuntimeException();
+    }
     TaskSpec inline;
     try {
       inline = TaskDataLoader.load(task, dataDir);

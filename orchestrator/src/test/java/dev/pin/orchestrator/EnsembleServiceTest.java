@@ -200,7 +200,7 @@ class EnsembleServiceTest {
         () -> stub.resumeRun(ResumeRunRequest.newBuilder().setRunId("r").build()));
     expect(Status.Code.INVALID_ARGUMENT, "task: set one of",
         () -> stub.evaluatePrompt(EvaluatePromptRequest.getDefaultInstance()));
-    expect(Status.Code.INVALID_ARGUMENT, "no inline examples",
+    expect(Status.Code.INVALID_ARGUMENT, "task.classification.train: must not be empty",
         () -> stub.evaluatePrompt(EvaluatePromptRequest.newBuilder().setTask(validTask())
             .setPromptText("it was").build()));
   }

@@ -82,14 +82,14 @@ final class RewardRequests {
 
   static void embedText(EmbedTextRequest r) {
     FieldErrors errors = new FieldErrors();
-    errors.required("model.name", r.getModel().getName());
+    errors.modelName("model.name", r.getModel().getName());
     errors.range("texts", r.getTextsCount(), 1, MAX_PROMPTS);
     errors.throwIfAny();
   }
 
   static void embedImage(EmbedImageRequest r) {
     FieldErrors errors = new FieldErrors();
-    errors.required("model.name", r.getModel().getName());
+    errors.modelName("model.name", r.getModel().getName());
     errors.range("images", r.getImagesCount(), 1, 1024);
     for (int i = 0; i < r.getImagesCount(); i++) {
       errors.check(!r.getImages(i).getData().isEmpty(), "images[" + i + "].data",

@@ -1,5 +1,6 @@
 package dev.pin.orchestrator.spec;
 
+import dev.pin.platform.models.store.ModelStore;
 import dev.pin.v1.AdamConfig;
 import dev.pin.v1.Budget;
 import dev.pin.v1.ClassificationTask;
@@ -17,6 +18,7 @@ import dev.pin.v1.ReplayConfig;
 import dev.pin.v1.RewardShaping;
 import dev.pin.v1.RunSpec;
 import dev.pin.v1.StyleTransferTask;
+import dev.pin.v1.TaskSpec;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -65,6 +67,18 @@ public final class RunSpecValidator {
     }
   }
 
+  /**
+   * Every problem of a task on its own (what EvaluatePrompt scores a prompt on), with paths under
+   * {@code task}; empty when it is valid.
+   *
+   * @param task the effective task, defaults filled
+   */
+  public static List<String> validateTask(TaskSpec task) {
+    RunSpecValidator v = new RunSpecValidator();
+    v.task("task", task);
+    return List.copyOf(v.errors);
+  }
+
   private void check(String path, RunSpec s) {
     if (s.getName().length() > 200) {
       error(path + ".name", "must be at most 200 characters, got " + s.getName().length());
@@ -73,18 +87,7 @@ public final class RunSpecValidator {
     if (m == Method.METHOD_UNSPECIFIED || m == Method.UNRECOGNIZED) {
       error(path + ".method", "must be set; use one of rlprompt, pin, pez");
     }
-    switch (s.getTask().getTaskCase()) {
-      case CLASSIFICATION ->
-          classification(path + ".task.classification", s.getTask().getClassification());
-      case STYLE_TRANSFER -> style(path + ".task.style_transfer", s.getTask().getStyleTransfer());
-      case IMAGE_INVERSION ->
-          image(path + ".task.image_inversion", s.getTask().getImageInversion());
-      case CUSTOM -> custom(path + ".task.custom", s.getTask().getCustom());
-      default ->
-          error(
-              path + ".task",
-              "must be set; add one of classification, style_transfer, image_inversion, custom");
-    }
+    task(path + ".task", s.getTask());
     if (m == Method.METHOD_RLPROMPT || m == Method.METHOD_PIN) {
       policy(path + ".policy", s.getPolicy(), m);
     }
@@ -107,6 +110,17 @@ public final class RunSpecValidator {
     }
     if (s.getWarmStartPrompt().length() > 1000) {
       error(path + ".warm_start_prompt", "must be at most 1000 characters");
+    }
+  }
+
+  private void task(String path, TaskSpec t) {
+    switch (t.getTaskCase()) {
+      case CLASSIFICATION -> classification(path + ".classification", t.getClassification());
+      case STYLE_TRANSFER -> style(path + ".style_transfer", t.getStyleTransfer());
+      case IMAGE_INVERSION -> image(path + ".image_inversion", t.getImageInversion());
+      case CUSTOM -> custom(path + ".custom", t.getCustom());
+      default -> error(path,
+          "must be set; add one of classification, style_transfer, image_inversion, custom");
     }
   }
 
@@ -471,8 +485,8 @@ public final class RunSpecValidator {
   private void model(String path, ModelRef m, String what) {
     if (m.getName().isBlank()) {
       error(path + ".name", "must name " + what);
-    } else if (m.getName().contains("..") || m.getName().startsWith("/")) {
-      error(path + ".name", "must be a model store name, not a path, got '" + m.getName() + "'");
+    } else if (ModelStore.nameProblem(m.getName()) != null) {
+      error(path + ".name", ModelStore.nameProblem(m.getName()));
     }
   }
 

@@ -1,14 +1,21 @@
 package dev.pin.platform.grpc;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * Every status description leaving the server is cut to {@link #MAX_DESCRIPTION} bytes of UTF-8:
  * it travels percent-encoded in an HTTP/2 header (8 KiB by default, up to three bytes per byte),
  * and one that echoes a megabyte of the caller's input breaks the connection for every call on it.
+ *
+ * <p>Bytes that are not a valid request message are the caller's mistake, not ours: with {@link
+ * #parseInHandler} the request is parsed inside the handler's listener, where this interceptor
+ * answers INVALID_ARGUMENT and logs one line (gRPC itself would parse before any interceptor runs,
+ * answer UNKNOWN "Application error processing RPC" and log a stack trace per request).
  */
 public final class ExceptionStatusInterceptor implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(ExceptionStatusInterceptor.class);
@@ -36,6 +48,9 @@ public final class ExceptionStatusInterceptor implements ServerInterceptor {
     };
     ServerCall.Listener<Q> delegate = next.startCall(call, headers);
     return new SimpleForwardingServerCallListener<>(delegate) {
+      /** Set once this guard has closed the call: the handler then hears nothing more. */
+      private volatile boolean closedHere;
+
       @Override
       public void onMessage(Q message) {
         guard(() -> super.onMessage(message));
@@ -52,12 +67,16 @@ public final class ExceptionStatusInterceptor implements ServerInterceptor {
       }
 
       private void guard(Runnable r) {
+        if (closedHere) {
+          return; // e.g. the half-close after a malformed message: no request, nothing to do
+        }
         try {
           r.run();
         } catch (VirtualMachineError e) {
           throw e;
         } catch (RuntimeException | Error e) {
           Status status = toStatus(e, call.getMethodDescriptor().getFullMethodName());
+          closedHere = true;
           try {
             call.close(status, new Metadata());
           } catch (IllegalStateException alreadyClosed) {
@@ -66,6 +85,32 @@ public final class ExceptionStatusInterceptor implements ServerInterceptor {
         }
       }
     };
+  }
+
+  /** Request bytes as they arrived; the service's own marshaller parses them in the handler. */
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor
+      .Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new java.io.ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
+  /**
+   * {@code service} with its requests parsed inside the handler (see the class comment), so that
+   * malformed bytes reach this interceptor. Intercept the result with this interceptor.
+   */
+  public static ServerServiceDefinition parseInHandler(ServerServiceDefinition service) {
+    return ServerInterceptors.useMarshalledMessages(service, BYTES);
   }
 
   /** {@code status} with its description cut to {@link #MAX_DESCRIPTION} bytes of UTF-8. */
@@ -93,6 +138,13 @@ public final class ExceptionStatusInterceptor implements ServerInterceptor {
   /** The status an exception stands for. */
   public static Status toStatus(Throwable e, String where) {
     if (e instanceof StatusRuntimeException sre) {
+      if (sre.getCause() instanceof InvalidProtocolBufferException bad) {
+        // The protobuf marshaller reports a malformed request as INTERNAL; it is the caller's.
+        log.warn("malformed request to {}: {}", where, bad.getMessage());
+        return Status.INVALID_ARGUMENT.withDescription("the request is not a valid message of "
+            + "this method's request type (" + bad.getMessage() + "); check that the client "
+            + "uses the same .proto contract");
+      }
       return sre.getStatus();
     }
     if (e instanceof StatusException se) {

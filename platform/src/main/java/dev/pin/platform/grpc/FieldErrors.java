@@ -31,6 +31,15 @@ public final class FieldErrors {
     return check(value != null && !value.isBlank(), field, "is required");
   }
 
+  /** A model's name in the store: required, and one folder name ({@code ModelStore}'s rule). */
+  public FieldErrors modelName(String field, String name) {
+    if (name.isEmpty()) {
+      return add(field, "is required");
+    }
+    String problem = dev.pin.platform.models.store.ModelStore.nameProblem(name);
+    return problem == null ? this : add(field, problem);
+  }
+
   /** The field must lie in [min, max]. */
   public FieldErrors range(String field, long value, long min, long max) {
     return check(value >= min && value <= max, field, "must be between %d and %d, got %d", min, max,

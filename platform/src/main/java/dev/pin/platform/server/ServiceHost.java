@@ -76,7 +76,8 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       metricsInterceptor.preregisterService(definition);
       // Interceptors run last-added first: metrics see the status the exception mapping chose.
       definitions.add(ServerInterceptors.intercept(
-          definition, new ExceptionStatusInterceptor(), metricsInterceptor));
+          ExceptionStatusInterceptor.parseInHandler(definition),
+          new ExceptionStatusInterceptor(), metricsInterceptor));
     }
     for (ServerBuilder<?> builder : transports) {
       definitions.forEach(builder::addService);

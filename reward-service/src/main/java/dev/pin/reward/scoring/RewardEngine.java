@@ -160,6 +160,8 @@ public final class RewardEngine implements AutoCloseable {
     boolean readIds = request.getReadTokenIds();
     if (readIds) {
       checkTokenIds(task, request.getPromptsList());
+    } else {
+      checkPromptTexts(task, request.getPromptsList());
     }
     PromptComputer computer = computer(task, split, indices, readIds);
     List<CompletableFuture<PromptScore>> out = new ArrayList<>(request.getPromptsCount());
@@ -212,6 +214,7 @@ public final class RewardEngine implements AutoCloseable {
     Split split =
         request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_TEST : request.getSplit();
     List<Prompt> prompts = request.getPromptsList();
+    checkPromptTexts(task, prompts);
     List<CompletableFuture<PromptEvaluation>> evals = new ArrayList<>(prompts.size());
     switch (task.type()) {
       case TASK_TYPE_CLASSIFICATION -> {
@@ -442,6 +445,38 @@ public final class RewardEngine implements AutoCloseable {
   }
 
   // ---- per task type ----
+
+  /**
+   * A classification prompt must not hold the task model's mask token: the template places the one
+   * mask the verbaliser is read at, and a second one would fail the whole model batch that the
+   * prompt shares with other callers' prompts (INVALID_ARGUMENT, naming the prompt).
+   */
+  private static void checkPromptTexts(RegisteredTask task, List<Prompt> prompts) {
+    if (task.type() != TaskType.TASK_TYPE_CLASSIFICATION || task.taskModel().isEmpty()) {
+      return;
+    }
+    TaskTokenizer tokenizer = task.taskModel().get().tokenizer();
+    OptionalInt mask = tokenizer.maskToken().isPresent()
+        ? tokenizer.tokenToId(tokenizer.maskToken().get()) : OptionalInt.empty();
+    if (mask.isEmpty()) {
+      return;
+    }
+    List<FieldError> errors = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      String text = prompts.get(i).getText();
+      for (int id : tokenizer.encode(text)) {
+        if (id == mask.getAsInt()) {
+          errors.add(new FieldError("prompts[" + i + "].text", "contains the task model's mask "
+              + "token " + tokenizer.maskToken().get() + ", which the template places itself; "
+              + "remove it from the prompt"));
+          break;
+        }
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new TaskValidationException(errors);
+    }
+  }
 
   /**
    * {@code read_token_ids}: only classification reads prompts as ids (FAILED_PRECONDITION for the

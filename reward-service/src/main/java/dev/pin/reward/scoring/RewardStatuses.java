@@ -1,5 +1,6 @@
 package dev.pin.reward.scoring;
 
+import dev.pin.platform.models.store.InvalidModelNameException;
 import dev.pin.reward.batching.BatcherClosedException;
 import dev.pin.reward.batching.QueueFullException;
 import dev.pin.reward.custom.InvalidParameterException;
@@ -24,7 +25,8 @@ public final class RewardStatuses {
    */
   public static Status fromThrowable(Throwable error) {
     Throwable e = unwrap(error);
-    if (e instanceof TaskValidationException || e instanceof InvalidParameterException) {
+    if (e instanceof TaskValidationException || e instanceof InvalidParameterException
+        || e instanceof InvalidModelNameException) {
       return Status.INVALID_ARGUMENT.withDescription(e.getMessage());
     }
     if (e instanceof UnknownTaskException) {

@@ -50,12 +50,41 @@ public final class ModelStore {
     return home;
   }
 
-  /** Where model {@code name} lives (whether or not it exists). */
+  /**
+   * Where model {@code name} lives (whether or not it exists).
+   *
+   * @throws InvalidModelNameException for a name that is not one folder inside the store
+   */
   public Path dir(String name) {
-    if (name.isBlank() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
-      throw new IllegalArgumentException("invalid model name '" + name + "'");
+    String problem = nameProblem(name);
+    if (problem != null) {
+      throw new InvalidModelNameException(name, problem);
     }
     return home.resolve(name);
+  }
+
+  /**
+   * Why {@code name} cannot name a model in a store, or null when it can: a model is one folder
+   * directly inside the store, so no separators, no leading dot (no {@code ..}, no hidden staging
+   * folders), no control characters (a NUL is not even a valid path), at most 128 characters.
+   */
+  public static String nameProblem(String name) {
+    if (name.isBlank()) {
+      return "is empty";
+    }
+    if (name.length() > 128) {
+      return "is longer than 128 characters";
+    }
+    if (name.contains("/") || name.contains("\\")) {
+      return "must be a model's name in the store, not a path (no '/' or '\\')";
+    }
+    if (name.startsWith(".")) {
+      return "must not start with '.'";
+    }
+    if (name.chars().anyMatch(Character::isISOControl)) {
+      return "must not contain control characters";
+    }
+    return null;
   }
 
   /** Every complete model, sorted by name; broken directories are logged and skipped. */
