@@ -1,16 +1,21 @@
 package dev.pin.reward.custom;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Built-in {@code regex} reward: whether a prompt matches a regular expression.
  *
- * <p>Parameters: {@code pattern} (required, java.util.regex syntax), {@code match} ({@code find}
+ * <p>Parameters: {@code pattern} (required, RE2 syntax: no backreferences or lookaround), {@code
+ * match} ({@code find}
  * anywhere, the default, or {@code full} for the whole prompt), {@code case_insensitive} (default
  * false), {@code reward_match} (default 1) and {@code reward_no_match} (default 0).
+ *
+ * <p>Matching is RE2/J's, linear in the prompt's length whatever the pattern: a caller's pattern
+ * such as {@code (.*a){12}b} held the reward service for minutes under java.util.regex's
+ * backtracking.
  */
 public final class RegexReward implements RewardFunction {
 
@@ -38,12 +43,12 @@ public final class RegexReward implements RewardFunction {
     }
     boolean caseInsensitive = Params.boolParam(params, "case_insensitive", false);
     try {
-      return Pattern.compile(
-          p, caseInsensitive ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0);
+      return Pattern.compile(p, caseInsensitive ? Pattern.CASE_INSENSITIVE : 0);
     } catch (PatternSyntaxException e) {
       throw new InvalidParameterException(
           "pattern",
-          "not a valid regular expression: " + e.getDescription() + " near index " + e.getIndex());
+          "not a valid regular expression (RE2 syntax: no backreferences or lookaround): "
+              + e.getDescription() + " in " + e.getPattern());
     }
   }
 

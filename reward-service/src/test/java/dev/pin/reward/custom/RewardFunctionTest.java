@@ -152,6 +152,16 @@ class RewardFunctionTest {
         0f);
   }
 
+  /** Backtracking regex engines take exponential time on this; RE2 is linear (issue #17). */
+  @Test
+  @org.junit.jupiter.api.Timeout(value = 20, unit = java.util.concurrent.TimeUnit.SECONDS)
+  void regexIsLinearTimeOnAPathologicalPattern() {
+    String prompt = "a".repeat(36);
+    float[] r = new RegexReward().score(List.of(prompt),
+        ctx(Map.of("pattern", "(.*a){12}b", "match", "full")));
+    assertArrayEquals(new float[] {0f}, r, 0f);
+  }
+
   @Test
   void regexValidationExplainsTheSyntaxError() {
     InvalidParameterException e =
