@@ -36,6 +36,7 @@ import dev.pin.v1.TaskSpec;
 import dev.pin.v1.TaskType;
 import dev.pin.v1.UpdateRequest;
 import dev.pin.v1.UpdateResponse;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -80,6 +81,12 @@ final class EpisodeLoop implements Runnable {
   private final ModelStore models;
   private final Duration recoveryWindow;
   private final AtomicReference<StopRequest> stop = new AtomicReference<>();
+  /**
+   * The context every peer call of this run is made in. CancelRun cancels it, so the call in
+   * flight (a Score of thousands of sequences, a model load) ends at once on both sides instead
+   * of finishing its step; a shutdown leaves it alone and lets the step finish.
+   */
+  private final Context.CancellableContext calls = Context.ROOT.withCancellation();
 
   private RunSpec spec;
   private String handle;
@@ -109,24 +116,39 @@ final class EpisodeLoop implements Runnable {
     this.recoveryWindow = recoveryWindow;
   }
 
-  /** Asks the loop to stop after its current step. */
+  /**
+   * Asks the loop to stop: a shutdown after its current step; a cancellation at once, cutting
+   * the peer call in flight short.
+   */
   void requestStop(StopRequest request) {
-    stop.compareAndSet(null, request);
+    if (stop.compareAndSet(null, request) && request == StopRequest.CANCEL) {
+      calls.cancel(null);
+    }
   }
 
   @Override
   public void run() {
+    Context previous = calls.attach();
     try {
       prepare();
       train();
       StopRequest requested = stop.get();
       if (requested != null) {
-        checkpoint();
+        // Between steps the policy matches the step count: checkpoint it (outside the cancelled
+        // context, whose calls would fail at once).
+        Context.ROOT.run(this::checkpoint);
         store.transition(runId, requested.state, requested.reason + " at step " + step);
         return;
       }
       finish();
     } catch (StatusRuntimeException e) {
+      if (stop.get() == StopRequest.CANCEL) {
+        // A call the cancellation cut short: that step's work is dropped, and the run keeps
+        // its last checkpoint (the policy may or may not have taken the interrupted update).
+        store.transition(runId, RunState.RUN_STATE_CANCELLED, StopRequest.CANCEL.reason
+            + " at step " + step + " (the call in flight was cut short)");
+        return;
+      }
       fail("a service answered " + e.getStatus().getCode() + ": "
           + e.getStatus().getDescription());
     } catch (IOException e) {
@@ -134,6 +156,9 @@ final class EpisodeLoop implements Runnable {
     } catch (RuntimeException e) {
       log.error("run {} failed", runId, e);
       fail("internal error: " + e);
+    } finally {
+      calls.detach(previous);
+      calls.cancel(null); // nothing of this run may outlive its loop
     }
   }
 
