@@ -1,5 +1,6 @@
 package dev.pin.reward.batching;
 
+import io.grpc.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -9,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -34,6 +36,12 @@ import java.util.logging.Logger;
  * QueueFullException} — admission is all-or-nothing per request, so a caller never gets half of its
  * items scored.
  *
+ * <p>An item remembers the gRPC {@link Context} it was submitted in. Once that context is
+ * cancelled (the caller's deadline passed, it cancelled, or it disconnected) or the item's future
+ * is cancelled, the item is dropped before it reaches a batch and its future fails with {@link
+ * CancellationException}: abandoned work costs no model time, and a client that gave up cannot
+ * keep the model busy for the others.
+ *
  * <p>Each item's future completes as soon as its batch finishes, on the worker thread; callers that
  * chain heavy work should use the {@code *Async} stages. {@link #close} stops admission, runs what
  * is queued (without waiting for batches to fill), and fails what is left after the grace period
@@ -42,8 +50,8 @@ import java.util.logging.Logger;
  * <p>Metrics (tag {@code batcher}): {@code pin.reward.batch.size} (items per batch), {@code
  * pin.reward.queue.depth} (queued items), {@code pin.reward.batch.wait} (per item, submit to
  * dispatch), {@code pin.reward.model.latency} (per batch, the model call), {@code
- * pin.reward.queue.rejected} (rejected requests) and {@code pin.reward.batch.errors} (failed
- * batches). Prometheus shows them as {@code pin_reward_batch_size} and so on.
+ * pin.reward.queue.rejected} (rejected requests), {@code pin.reward.queue.abandoned} (items
+ * dropped because their caller gave up) and {@code pin.reward.batch.errors} (failed batches). Prometheus shows them as {@code pin_reward_batch_size} and so on.
  *
  * @param <I> input item
  * @param <O> result per item
@@ -73,8 +81,14 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
   private final Timer modelLatency;
   private final Counter rejected;
   private final Counter batchErrors;
+  private final Counter abandoned;
 
-  private record Pending<I, O>(I item, CompletableFuture<O> future, long enqueuedNanos) {}
+  private record Pending<I, O>(I item, CompletableFuture<O> future, long enqueuedNanos,
+      Context context) {
+    boolean abandoned() {
+      return future.isDone() || context.isCancelled();
+    }
+  }
 
   /**
    * Creates and starts a batcher.
@@ -127,6 +141,12 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     this.batchErrors =
         Counter.builder("pin.reward.batch.errors")
             .description("Batches whose model call failed")
+            .tag("batcher", name)
+            .register(registry);
+    this.abandoned =
+        Counter.builder("pin.reward.queue.abandoned")
+            .description("Items dropped unscored because their caller gave up (deadline,"
+                + " cancellation or disconnect)")
             .tag("batcher", name)
             .register(registry);
     Gauge.builder("pin.reward.queue.depth", queued, AtomicInteger::get)
@@ -249,9 +269,10 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         throw new QueueFullException(config.name(), depth, n, config.maxQueuedItems());
       }
       long now = System.nanoTime();
+      Context context = Context.current();
       for (int i = 0; i < n; i++) {
         CompletableFuture<O> f = new CompletableFuture<>();
-        buckets[bucketOf[i]].addLast(new Pending<>(items.get(i), f, now));
+        buckets[bucketOf[i]].addLast(new Pending<>(items.get(i), f, now, context));
         futures.add(f);
       }
       queued.addAndGet(n);
@@ -304,9 +325,11 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
 
   /** Blocks until a bucket is ready; returns null once shut down and drained. */
   private List<Pending<I, O>> nextBatch() throws InterruptedException {
+    List<Pending<I, O>> dropped = new ArrayList<>();
     lock.lock();
     try {
       while (true) {
+        dropAbandoned(dropped);
         if (!accepting && queued.get() == 0) {
           return null;
         }
@@ -348,6 +371,23 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
       }
     } finally {
       lock.unlock();
+      for (Pending<I, O> p : dropped) {
+        p.future().completeExceptionally(new CancellationException("the caller of reward batcher '"
+            + config.name() + "' gave up on this item before it was scored"));
+      }
+    }
+  }
+
+  /** Moves abandoned items out of the buckets into {@code dropped} (under the lock). */
+  private void dropAbandoned(List<Pending<I, O>> dropped) {
+    int before = dropped.size();
+    for (ArrayDeque<Pending<I, O>> bucket : buckets) {
+      bucket.removeIf(p -> p.abandoned() && dropped.add(p));
+    }
+    int n = dropped.size() - before;
+    if (n > 0) {
+      queued.addAndGet(-n);
+      abandoned.increment(n);
     }
   }
 

@@ -185,6 +185,14 @@ public final class RewardEngine implements AutoCloseable {
         RewardCache.Lookup<PromptScore> lookup = cache.get(key, k -> computer.compute(prompt));
         full = lookup.value();
         cached = lookup.cached();
+        if (cached && !full.isDone()) {
+          // Another request's computation, shared: if its caller gives up, its items are dropped
+          // unscored (DynamicBatcher), and this request computes the prompt itself.
+          full = full.exceptionallyCompose(e -> RewardStatuses.unwrap(e)
+              instanceof java.util.concurrent.CancellationException
+              ? cache.get(key, k -> computer.compute(prompt)).value()
+              : CompletableFuture.failedFuture(e));
+        }
       }
       inRequest.putIfAbsent(key, full);
       int index = i;

@@ -9,6 +9,7 @@ import dev.pin.reward.task.TaskValidationException;
 import dev.pin.reward.task.UnknownTaskException;
 import dev.pin.reward.task.UnsupportedTaskRequestException;
 import io.grpc.Status;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -37,6 +38,10 @@ public final class RewardStatuses {
     }
     if (e instanceof QueueFullException) {
       return Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
+    }
+    if (e instanceof CancellationException) {
+      // The caller gave up (its deadline, a cancellation); it will not read this answer.
+      return Status.CANCELLED.withDescription(e.getMessage());
     }
     if (e instanceof BatcherClosedException) {
       return Status.UNAVAILABLE.withDescription(e.getMessage());

@@ -67,6 +67,43 @@ class DynamicBatcherTest {
     opened.forEach(DynamicBatcher::close);
   }
 
+  /** Issue #17: a Score whose client gave up kept the CPU busy for 101 s more. */
+  @Test
+  void dropsTheItemsOfACallerThatGaveUpBeforeTheyReachTheModel() throws Exception {
+    CountDownLatch firstBatchRunning = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    DynamicBatcher<int[], Long> b =
+        batcher(
+            BatcherConfig.defaults("abandon").withMaxBatchSize(1).withWorkers(1)
+                .withMaxWait(Duration.ZERO),
+            batch -> {
+              firstBatchRunning.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return sumOfSquares(batch);
+            });
+    io.grpc.Context.CancellableContext caller = io.grpc.Context.current().withCancellation();
+    List<CompletableFuture<Long>> gaveUp =
+        caller.call(() -> b.submitEach(List.of(ones(1), ones(2), ones(3), ones(4))));
+    assertTrue(firstBatchRunning.await(10, TimeUnit.SECONDS));
+    caller.cancel(null); // its deadline passed, say, while its first item was in the model
+    CompletableFuture<Long> stays = b.submit(ones(5));
+    release.countDown();
+
+    assertEquals(5L, stays.get(10, TimeUnit.SECONDS));
+    assertEquals(1L, gaveUp.get(0).get(10, TimeUnit.SECONDS)); // already running: finished
+    for (CompletableFuture<Long> f : gaveUp.subList(1, 4)) {
+      assertThrows(java.util.concurrent.CancellationException.class,
+          () -> f.get(10, TimeUnit.SECONDS));
+    }
+    assertEquals(2, batches.size(), "only the running item and the other caller's reached it");
+    assertEquals(3.0, registry.get("pin.reward.queue.abandoned").counter().count());
+    assertEquals(0, b.queueDepth());
+  }
+
   @Test
   void mergesConcurrentCallersIntoOneBatch() throws Exception {
     // The wait is long; the batch goes out because it is full, not because time ran out.
