@@ -278,11 +278,16 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   public void saveCheckpoint(SaveCheckpointRequest request, StreamObserver<CheckpointRef> response) {
     FieldErrors errors = new FieldErrors();
     PolicyRequests.runId(errors, "run_id", request.getRunId());
+    errors.check(request.getEpisodeStep() >= 0, "episode_step",
+        "must not be negative (0 = name the checkpoint by the policy's gradient step), got %d",
+        request.getEpisodeStep());
     errors.throwIfAny();
     PolicyRegistry.Entry entry = policies.get(request.getRunId());
+    long folderStep = request.getEpisodeStep() > 0 ? request.getEpisodeStep()
+        : entry.policy().step();
     try {
       Path dir = settings.checkpointDir().resolve(request.getRunId())
-          .resolve(String.format("step-%09d", entry.policy().step()));
+          .resolve(String.format("step-%09d", folderStep));
       PolicyCheckpoint.Written written = PolicyCheckpoint.save(entry.policy(), dir);
       Files.write(dir.resolve(CONFIG_FILE), entry.config().toByteArray());
       reply(response, CheckpointRef.newBuilder()

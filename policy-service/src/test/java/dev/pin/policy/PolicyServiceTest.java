@@ -282,6 +282,24 @@ class PolicyServiceTest {
         .setConfig(config).build()));
   }
 
+  /** Issue #17: during PIN's replay warm-up every checkpoint overwrote step-000000000. */
+  @Test
+  void checkpointsDuringTheReplayWarmUpGetAFolderPerEpisodeStep() {
+    stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-w").setConfig(pin(3))
+        .build());
+    CheckpointRef first = stub.saveCheckpoint(SaveCheckpointRequest.newBuilder()
+        .setRunId("run-w").setEpisodeStep(4).build());
+    CheckpointRef second = stub.saveCheckpoint(SaveCheckpointRequest.newBuilder()
+        .setRunId("run-w").setEpisodeStep(8).build());
+    assertEquals(0, first.getStep(), "no gradient step yet");
+    assertTrue(first.getUri().endsWith("step-000000004/"), first.getUri());
+    assertTrue(second.getUri().endsWith("step-000000008/"), second.getUri());
+    assertTrue(java.nio.file.Files.isDirectory(java.nio.file.Path.of(
+        java.net.URI.create(first.getUri()))), "the first is not overwritten");
+    fails(Status.Code.INVALID_ARGUMENT, () -> stub.saveCheckpoint(SaveCheckpointRequest
+        .newBuilder().setRunId("run-w").setEpisodeStep(-1).build()));
+  }
+
   @Test
   void greedyDecodingIsDeterministic() {
     stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("g").setConfig(pin(5)).build());

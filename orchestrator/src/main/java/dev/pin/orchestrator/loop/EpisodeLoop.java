@@ -537,7 +537,7 @@ final class EpisodeLoop implements Runnable {
   /** Saves the policy and records where, with the episode step it belongs to. */
   private void checkpoint() {
     CheckpointRef ref = peers.policy().saveCheckpoint(SaveCheckpointRequest.newBuilder()
-        .setRunId(runId).build()).toBuilder().setEpisodeStep(step).build();
+        .setRunId(runId).setEpisodeStep(step).build()).toBuilder().setEpisodeStep(step).build();
     store.recordCheckpoint(runId, ref);
   }
 
