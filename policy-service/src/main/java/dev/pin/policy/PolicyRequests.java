@@ -20,6 +20,11 @@ import java.util.regex.Pattern;
 public final class PolicyRequests {
   /** Longest prompt a policy samples (image inversion uses up to 32, §6.3). */
   public static final int MAX_PROMPT_LENGTH = 64;
+  /**
+   * Widest Q-head MLP: 4× §2's 2048, about 13 M parameters over a 768-wide backbone. A client's
+   * 65 536 built ~100 M parameters (+1.9 GB) and a 1.6 GB checkpoint.
+   */
+  public static final int MAX_MLP_HIDDEN_SIZE = 8192;
   /** Largest batch one Sample call returns. */
   public static final int MAX_BATCH = 4096;
 
@@ -42,7 +47,7 @@ public final class PolicyRequests {
     String p = path.isEmpty() ? "" : path + ".";
     errors.required(p + "backbone.name", c.getBackbone().getName());
     errors.range(p + "prompt_length", c.getPromptLength(), 0, MAX_PROMPT_LENGTH);
-    errors.range(p + "mlp_hidden_size", c.getMlpHiddenSize(), 0, 65536);
+    errors.range(p + "mlp_hidden_size", c.getMlpHiddenSize(), 0, MAX_MLP_HIDDEN_SIZE);
     errors.range(p + "init_gain", c.getInitGain(), 0.0, 10.0);
     errors.range(p + "init_bias", c.getInitBias(), -1.0, 1.0);
     errors.range(p + "alpha", c.getAlpha(), 0.0, 1000.0);

@@ -282,6 +282,17 @@ class PolicyServiceTest {
         .setConfig(config).build()));
   }
 
+  /** Issue #17: mlp_hidden_size 65 536 built ~100 M parameters and a 1.6 GB checkpoint. */
+  @Test
+  void aPolicyWiderThanTheLimitIsRefused() {
+    StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+        StatusRuntimeException.class, () -> stub.createPolicy(CreatePolicyRequest.newBuilder()
+            .setRunId("run-big").setConfig(pin(3).toBuilder().setMlpHiddenSize(65536)).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains(
+        "config.mlp_hidden_size: must be between 0 and 8192, got 65536"), e.getStatus().toString());
+  }
+
   /** Issue #17: during PIN's replay warm-up every checkpoint overwrote step-000000000. */
   @Test
   void checkpointsDuringTheReplayWarmUpGetAFolderPerEpisodeStep() {

@@ -355,7 +355,7 @@ public final class RunSpecValidator {
   private void policy(String path, PolicyConfig p, Method m) {
     model(path + ".backbone", p.getBackbone(), "the frozen policy LM, e.g. bert-base-uncased");
     range(path + ".prompt_length", p.getPromptLength(), 1, MAX_PROMPT_LENGTH);
-    range(path + ".mlp_hidden_size", p.getMlpHiddenSize(), 1, 65_536);
+    range(path + ".mlp_hidden_size", p.getMlpHiddenSize(), 1, 8192); // the policy service's limit
     positive(path + ".alpha", p.getAlpha(), "1");
     if (!(p.getGamma() > 0 && p.getGamma() <= 1)) {
       error(path + ".gamma", "must be in (0, 1] (default 1), got " + p.getGamma());
