@@ -20,8 +20,6 @@ import java.util.logging.Logger;
 
 /** The reward service as a {@link ServiceModule}, wired the same way in tests and production. */
 public final class RewardServer implements ServiceModule {
-  /** Registered tasks held at once (each keeps its examples in memory). */
-  private static final int MAX_TASKS = 1024;
   private static final Logger LOG = Logger.getLogger(RewardServer.class.getName());
 
   private final RewardSettings settings;
@@ -42,7 +40,8 @@ public final class RewardServer implements ServiceModule {
         BatcherConfig.alignedBuckets(ortConfig(settings.device()).lengthBucket()),
         Duration.ofSeconds(10));
     this.engine = new RewardEngine(
-        new TaskRegistry(catalog, RewardFunctionRegistry.discover(), MAX_TASKS), catalog,
+        new TaskRegistry(catalog, RewardFunctionRegistry.discover(), settings.maxTasks(),
+            settings.maxTaskBytes(), settings.maxRegisteredBytes()), catalog,
         new RewardEngineConfig(batching, settings.cacheEntries(), 2), registry);
   }
 

@@ -5,6 +5,7 @@ import dev.pin.platform.config.ConfigException;
 import dev.pin.platform.config.ModelsHome;
 import dev.pin.platform.config.ServerSettings;
 import dev.pin.reward.ort.TaskModelPrecision;
+import dev.pin.reward.task.TaskRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -30,6 +31,12 @@ import java.util.regex.Pattern;
  *     reward.precision}: {@code auto} (default: int8 where the CPU has VNNI and the model has the
  *     accurate int8 variant, else fp32), {@code fp32} or {@code int8})
  * @param modelsHome the model store ({@code models.home})
+ * @param maxTasks tasks held at once, least recently used evicted beyond ({@code
+ *     reward.max-tasks}, default 1 024)
+ * @param maxTaskBytes largest task accepted, serialized ({@code reward.max-task-bytes}, default
+ *     32MiB; RESOURCE_EXHAUSTED beyond)
+ * @param maxRegisteredBytes serialized tasks held in all, least recently used evicted beyond
+ *     ({@code reward.max-registered-bytes}, default 256MiB)
  */
 public record RewardSettings(
     ServerSettings server,
@@ -40,7 +47,10 @@ public record RewardSettings(
     int cacheEntries,
     List<String> preloadModels,
     TaskModelPrecision.Setting precision,
-    Path modelsHome) {
+    Path modelsHome,
+    int maxTasks,
+    long maxTaskBytes,
+    long maxRegisteredBytes) {
 
   private static final Pattern DEVICE = Pattern.compile("cpu|cuda:\\d+");
 
@@ -52,6 +62,14 @@ public record RewardSettings(
           "reward.device", "expected cpu or cuda:N (e.g. cuda:0), got '" + device + "'");
     }
     String preload = config.string("reward.preload-models", "");
+    long maxTaskBytes = config.bytes("reward.max-task-bytes", TaskRegistry.DEFAULT_MAX_TASK_BYTES,
+        1, 1L << 31);
+    long maxRegisteredBytes = config.bytes("reward.max-registered-bytes",
+        TaskRegistry.DEFAULT_MAX_TOTAL_BYTES, 1, 1L << 40);
+    if (maxRegisteredBytes < maxTaskBytes) {
+      throw new ConfigException("reward.max-registered-bytes", "must be at least "
+          + "reward.max-task-bytes (" + maxTaskBytes + "), got " + maxRegisteredBytes);
+    }
     return new RewardSettings(
         ServerSettings.read(config, "reward"),
         device,
@@ -62,6 +80,9 @@ public record RewardSettings(
         Arrays.stream(preload.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
         TaskModelPrecision.Setting.parse(
             config.oneOf("reward.precision", "auto", List.of("auto", "fp32", "int8"))),
-        ModelsHome.read(config));
+        ModelsHome.read(config),
+        config.integer("reward.max-tasks", 1024, 1, 1 << 20),
+        maxTaskBytes,
+        maxRegisteredBytes);
   }
 }

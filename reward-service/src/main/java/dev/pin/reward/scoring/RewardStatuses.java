@@ -5,6 +5,7 @@ import dev.pin.reward.batching.BatcherClosedException;
 import dev.pin.reward.batching.QueueFullException;
 import dev.pin.reward.custom.InvalidParameterException;
 import dev.pin.reward.task.ModelNotFoundException;
+import dev.pin.reward.task.TaskTooLargeException;
 import dev.pin.reward.task.TaskValidationException;
 import dev.pin.reward.task.UnknownTaskException;
 import dev.pin.reward.task.UnsupportedTaskRequestException;
@@ -36,7 +37,7 @@ public final class RewardStatuses {
     if (e instanceof ModelNotFoundException || e instanceof UnsupportedTaskRequestException) {
       return Status.FAILED_PRECONDITION.withDescription(e.getMessage());
     }
-    if (e instanceof QueueFullException) {
+    if (e instanceof QueueFullException || e instanceof TaskTooLargeException) {
       return Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
     }
     if (e instanceof CancellationException) {

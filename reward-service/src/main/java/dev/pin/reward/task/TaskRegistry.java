@@ -41,10 +41,20 @@ public final class TaskRegistry {
 
   private static final String ROOT = "task";
 
+  /** Default {@code reward.max-task-bytes}: 32 MiB of serialized spec per task. */
+  public static final long DEFAULT_MAX_TASK_BYTES = 32L << 20;
+  /** Default {@code reward.max-registered-bytes}: 256 MiB of serialized specs in all. */
+  public static final long DEFAULT_MAX_TOTAL_BYTES = 256L << 20;
+
   private final ModelCatalog catalog;
   private final RewardFunctionRegistry functions;
   private final int maxTasks;
+  private final long maxTaskBytes;
+  private final long maxTotalBytes;
   private final LinkedHashMap<String, RegisteredTask> tasks;
+  /** Serialized size of each held task's spec; their sum is {@link #totalBytes}. */
+  private final java.util.Map<String, Integer> sizes = new java.util.HashMap<>();
+  private long totalBytes;
   private final List<Consumer<String>> evictionListeners = new CopyOnWriteArrayList<>();
 
   /**
@@ -55,12 +65,28 @@ public final class TaskRegistry {
    * @param maxTasks most tasks held at once (LRU beyond it)
    */
   public TaskRegistry(ModelCatalog catalog, RewardFunctionRegistry functions, int maxTasks) {
+    this(catalog, functions, maxTasks, DEFAULT_MAX_TASK_BYTES, DEFAULT_MAX_TOTAL_BYTES);
+  }
+
+  /**
+   * Creates a registry bounded in count and in bytes: one client's inline examples cannot fill
+   * the heap (111 tasks of ~48 MB did, before these bounds).
+   *
+   * @param maxTasks most tasks held at once (LRU beyond it)
+   * @param maxTaskBytes largest task accepted, in serialized bytes (RESOURCE_EXHAUSTED beyond)
+   * @param maxTotalBytes most serialized bytes held in all (LRU eviction beyond)
+   */
+  public TaskRegistry(ModelCatalog catalog, RewardFunctionRegistry functions, int maxTasks,
+      long maxTaskBytes, long maxTotalBytes) {
     this.catalog = Objects.requireNonNull(catalog);
     this.functions = Objects.requireNonNull(functions);
-    if (maxTasks < 1) {
-      throw new IllegalArgumentException("maxTasks must be >= 1, got " + maxTasks);
+    if (maxTasks < 1 || maxTaskBytes < 1 || maxTotalBytes < maxTaskBytes) {
+      throw new IllegalArgumentException("need maxTasks >= 1 and 1 <= maxTaskBytes <= "
+          + "maxTotalBytes, got " + maxTasks + ", " + maxTaskBytes + ", " + maxTotalBytes);
     }
     this.maxTasks = maxTasks;
+    this.maxTaskBytes = maxTaskBytes;
+    this.maxTotalBytes = maxTotalBytes;
     this.tasks = new LinkedHashMap<>(16, 0.75f, true);
   }
 
@@ -73,6 +99,10 @@ public final class TaskRegistry {
    * @throws ModelNotFoundException for a model missing from the store (FAILED_PRECONDITION)
    */
   public RegisteredTask register(TaskSpec spec) {
+    int bytes = spec.getSerializedSize();
+    if (bytes > maxTaskBytes) {
+      throw new TaskTooLargeException(bytes, maxTaskBytes);
+    }
     RegisteredTask task =
         switch (spec.getTaskCase()) {
           case CLASSIFICATION -> classification(spec);
@@ -86,7 +116,7 @@ public final class TaskRegistry {
                           ROOT,
                           "set one of classification, style_transfer, image_inversion or custom")));
         };
-    String evicted = null;
+    List<String> evicted = new ArrayList<>();
     RegisteredTask result;
     synchronized (tasks) {
       RegisteredTask existing = tasks.get(task.handle());
@@ -94,16 +124,20 @@ public final class TaskRegistry {
         return existing;
       }
       tasks.put(task.handle(), task);
-      if (tasks.size() > maxTasks) {
-        var it = tasks.entrySet().iterator();
-        evicted = it.next().getKey();
+      sizes.put(task.handle(), bytes);
+      totalBytes += bytes;
+      var it = tasks.entrySet().iterator();
+      while (tasks.size() > maxTasks || (totalBytes > maxTotalBytes && tasks.size() > 1)) {
+        String eldest = it.next().getKey();
         it.remove();
+        totalBytes -= sizes.remove(eldest);
+        evicted.add(eldest);
       }
       result = task;
     }
-    if (evicted != null) {
+    for (String handle : evicted) {
       for (Consumer<String> l : evictionListeners) {
-        l.accept(evicted);
+        l.accept(handle);
       }
     }
     return result;

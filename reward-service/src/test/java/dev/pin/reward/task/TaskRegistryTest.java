@@ -259,6 +259,27 @@ class TaskRegistryTest {
     assertEquals(a.handle(), small.register(spec(sst2("tiny-bert"))).handle());
   }
 
+  /** Issue #17: 111 RegisterTasks of ~48 MB each filled the heap. */
+  @Test
+  void isBoundedInBytesAndRefusesATaskOverTheLimit() {
+    TaskSpec a = spec(sst2("tiny-bert"));
+    TaskSpec b = spec(sst2("tiny-gpt"));
+    int size = Math.max(a.getSerializedSize(), b.getSerializedSize());
+    // Room for one task's bytes only: the second evicts the first, whatever the count limit.
+    TaskRegistry bounded = new TaskRegistry(catalog, RewardFunctionRegistry.discover(), 100,
+        size, size + size / 2);
+    RegisteredTask first = bounded.register(a);
+    RegisteredTask second = bounded.register(b);
+    assertTrue(bounded.get(first.handle()).isEmpty(), "evicted for bytes");
+    assertSame(second, bounded.require(second.handle()));
+    TaskSpec big = a.toBuilder().setClassification(a.getClassification().toBuilder()
+        .addTrain(ex("x".repeat(size), 1))).build();
+    TaskTooLargeException e = assertThrows(TaskTooLargeException.class,
+        () -> bounded.register(big));
+    assertTrue(e.getMessage().contains("reward.max-task-bytes"), e.getMessage());
+    assertEquals(1, bounded.size());
+  }
+
   @Test
   void selectsExampleSubsetsAndNamesBadIndices() {
     RegisteredTask t = registry.register(spec(sst2("tiny-bert")));
