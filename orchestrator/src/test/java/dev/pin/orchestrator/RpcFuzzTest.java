@@ -14,6 +14,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
 import dev.pin.orchestrator.data.TaskDataLoader;
 import dev.pin.platform.config.Config;
+import dev.pin.platform.grpc.RawBytes;
 import dev.pin.v1.CancelRunRequest;
 import dev.pin.v1.CreatePolicyRequest;
 import dev.pin.v1.EvaluatePromptRequest;
@@ -35,17 +36,13 @@ import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor.Marshaller;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -88,22 +85,6 @@ class RpcFuzzTest {
       "bert-base-uncased", "data", "..", "../../etc", "/etc/passwd", "a\u0000b", "[MASK]",
       "great", "terrible", "{sentence} {prompt} [MASK]", "it was", "run-1", "\uD83D\uDCA5",
       "file:/etc/passwd", "x".repeat(5000), "ab\nc", "%s%n", "0", "-1", "NaN"));
-
-  private static final Marshaller<byte[]> BYTES = new Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
 
   @BeforeAll
   void start() throws Exception {
@@ -291,7 +272,7 @@ class RpcFuzzTest {
         : (method.isServerStreaming() ? MethodType.SERVER_STREAMING : MethodType.UNARY);
     io.grpc.MethodDescriptor<byte[], byte[]> md = io.grpc.MethodDescriptor
         .<byte[], byte[]>newBuilder().setType(type).setFullMethodName(fullName)
-        .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+        .setRequestMarshaller(RawBytes.MARSHALLER).setResponseMarshaller(RawBytes.MARSHALLER).build();
     ClientCall<byte[], byte[]> call = channel.newCall(md,
         CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
     CountDownLatch closed = new CountDownLatch(1);

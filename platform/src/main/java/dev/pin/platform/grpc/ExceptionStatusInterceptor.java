@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -13,9 +12,6 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,30 +83,12 @@ public final class ExceptionStatusInterceptor implements ServerInterceptor {
     };
   }
 
-  /** Request bytes as they arrived; the service's own marshaller parses them in the handler. */
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor
-      .Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new java.io.ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
-
   /**
    * {@code service} with its requests parsed inside the handler (see the class comment), so that
    * malformed bytes reach this interceptor. Intercept the result with this interceptor.
    */
   public static ServerServiceDefinition parseInHandler(ServerServiceDefinition service) {
-    return ServerInterceptors.useMarshalledMessages(service, BYTES);
+    return ServerInterceptors.useMarshalledMessages(service, RawBytes.MARSHALLER);
   }
 
   /** {@code status} with its description cut to {@link #MAX_DESCRIPTION} bytes of UTF-8. */
