@@ -13,6 +13,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.grpc.MetricCollectingClientInterceptor;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,6 +32,25 @@ public final class Channels {
    * GOAWAY {@code too_many_pings} and every call on the connection fails.
    */
   public static final Duration KEEPALIVE_TIME = Duration.ofSeconds(30);
+
+  /**
+   * Peer calls that met a full queue (RESOURCE_EXHAUSTED: the request was refused before any work)
+   * are tried again, up to 5 attempts with exponential backoff from 0.5 s and gRPC's jitter,
+   * inside the call's deadline; so are reward and scorer calls that met UNAVAILABLE (a replica
+   * restarting; their calls are idempotent). A policy that was UNAVAILABLE may have lost its
+   * state, which the run's recovery restores from its checkpoint, so those are not retried here.
+   */
+  static final Map<String, ?> RETRIES = Map.of("methodConfig", List.of(
+      Map.of("name", List.of(Map.of("service", "pin.v1.Reward"), Map.of("service", "pin.v1.Scorer")),
+          "retryPolicy", retryPolicy(List.of("RESOURCE_EXHAUSTED", "UNAVAILABLE"))),
+      Map.of("name", List.of(Map.of("service", "pin.v1.Policy")),
+          "retryPolicy", retryPolicy(List.of("RESOURCE_EXHAUSTED")))));
+
+  private static Map<String, ?> retryPolicy(List<String> codes) {
+    // The service-config JSON model: numbers are doubles, durations strings.
+    return Map.of("maxAttempts", 5.0, "initialBackoff", "0.5s", "maxBackoff", "8s",
+        "backoffMultiplier", 2.0, "retryableStatusCodes", codes);
+  }
 
   private Channels() {}
 
@@ -51,6 +72,7 @@ public final class Channels {
           .keepAliveTime(KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS);
     }
     builder.maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxMessageBytes()));
+    builder.enableRetry().defaultServiceConfig(RETRIES);
     builder.intercept(
         new MetricCollectingClientInterceptor(registry),
         deadlines(settings.unaryDeadline(), settings.streamDeadline()));
