@@ -1,5 +1,6 @@
 package dev.pin.cli;
 
+import dev.pin.orchestrator.BuildInfo;
 import dev.pin.platform.server.Logging;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -60,12 +61,11 @@ public final class Pin implements Runnable {
     private ExitCodes() {}
   }
 
-  /** The application's version, from the jar manifest when built. */
+  /** The application's version and commit, from {@code pin-build.properties}. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Pin.class.getPackage().getImplementationVersion();
-      return new String[] {"pin " + (v == null ? "development build" : v)};
+      return new String[] {"pin " + BuildInfo.current()};
     }
   }
 }

@@ -125,8 +125,8 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       case IMAGE_INVERSION -> p.put("task_model", task.getImageInversion().getClip().getName());
       default -> { }
     }
-    String version = OrchestratorService.class.getPackage().getImplementationVersion();
-    p.put("pin_version", version == null ? "development build" : version);
+    p.put("pin_version", BuildInfo.current().version());
+    p.put("pin_commit", BuildInfo.current().commit());
     return p;
   }
 
