@@ -43,6 +43,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The Orchestrator gRPC service, the public API: runs are validated, stored and handed to the
@@ -95,9 +96,10 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
           + "through the task model, which this build's reward service does not expose yet; use "
           + "METHOD_RLPROMPT or METHOD_PIN").asRuntimeException();
     }
+    TaskSpec inline;
     try {
       // Read the data now, so a malformed file is the caller's INVALID_ARGUMENT, not a failed run.
-      TaskDataLoader.load(spec.getTask(), dataDir);
+      inline = TaskDataLoader.load(spec.getTask(), dataDir);
     } catch (DataFormatException e) {
       throw Status.INVALID_ARGUMENT.withDescription("spec.task data: " + e.getMessage())
           .asRuntimeException();
@@ -106,10 +108,52 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
           + e.getMessage() + " (relative paths resolve against orchestrator.data-dir = "
           + dataDir + ")").asRuntimeException();
     }
+    checkWithServices(spec, inline);
     // Capacity, store and start under one lock: a refused run leaves no PENDING record behind.
     Run run = runs.createAndStart(() -> store.createRun(spec, provenance(spec)));
     response.onNext(requireRun(run.getId()));
     response.onCompleted();
+  }
+
+  /** Field paths of the reward service's task errors ({@code task.…}) as the spec's. */
+  private static final Pattern TASK_FIELD = Pattern.compile("(^|; )task([.:])");
+
+  /**
+   * Refuses now what the services would refuse in the run's first calls, so that a bad spec is
+   * the caller's error and not a FAILED run that resuming cannot fix: the policy backbone must be
+   * in the model store (the policy service reads the same store by name), and the reward service
+   * registers the task, checking its models, verbalizers (one token each), template and reward
+   * function. Registration is idempotent by content hash; the run registers the same task again.
+   */
+  private void checkWithServices(RunSpec spec, TaskSpec inline) {
+    String backbone = spec.getPolicy().getBackbone().getName();
+    boolean present;
+    try {
+      present = models.find(backbone).isPresent();
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("spec.policy.backbone.name: "
+          + e.getMessage()).asRuntimeException();
+    }
+    if (!present) {
+      throw Status.FAILED_PRECONDITION.withDescription("spec.policy.backbone: model '" + backbone
+          + "' is not in the model store at " + models.home() + " (models.home); import it with "
+          + ModelStore.importHint(backbone) + ", or name one from pin models list")
+          .asRuntimeException();
+    }
+    try {
+      peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inline).build());
+    } catch (StatusRuntimeException e) {
+      Status status = e.getStatus();
+      String description = status.getDescription() == null ? "" : status.getDescription();
+      throw switch (status.getCode()) {
+        case INVALID_ARGUMENT, FAILED_PRECONDITION -> Status.fromCode(status.getCode())
+            .withDescription(TASK_FIELD.matcher(description).replaceAll("$1spec.task$2"))
+            .asRuntimeException();
+        default -> Status.fromCode(status.getCode()).withDescription("the reward service, "
+            + "asked to check spec.task before the run starts: " + description)
+            .asRuntimeException();
+      };
+    }
   }
 
   /** What produced a run's prompts, so a learned prompt can be traced and reproduced. */
