@@ -104,9 +104,13 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       throw Status.INVALID_ARGUMENT.withDescription("spec.task data: " + e.getMessage())
           .asRuntimeException();
     } catch (IOException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("spec.task data: cannot read "
-          + e.getMessage() + " (relative paths resolve against orchestrator.data-dir = "
-          + dataDir + ")").asRuntimeException();
+      // The JDK's NoSuchFileException says only the path; say what it means.
+      boolean barePath = e instanceof java.nio.file.NoSuchFileException missing
+          && missing.getReason() == null;
+      throw Status.INVALID_ARGUMENT.withDescription("spec.task data: "
+          + (barePath ? "no such file: " : "cannot read ") + e.getMessage()
+          + " (relative paths resolve against orchestrator.data-dir = " + dataDir + ")")
+          .asRuntimeException();
     }
     checkWithServices(spec, inline);
     // Capacity, store and start under one lock: a refused run leaves no PENDING record behind.

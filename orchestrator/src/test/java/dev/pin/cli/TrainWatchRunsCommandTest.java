@@ -99,6 +99,11 @@ class TrainWatchRunsCommandTest {
   /** A spec of the tiny classification task; {@code policyExtra} is one more policy line. */
   private Path spec(String name, String taskModel, String verbalizers, String policyExtra)
       throws Exception {
+    return spec(name, taskModel, verbalizers, policyExtra, "data");
+  }
+
+  private Path spec(String name, String taskModel, String verbalizers, String policyExtra,
+      String dataDir) throws Exception {
     Path file = home.resolve(name + ".yaml");
     Files.writeString(file, String.join("\n",
         "name: " + name,
@@ -108,7 +113,7 @@ class TrainWatchRunsCommandTest {
         "    task_model: { name: " + taskModel + " }",
         "    verbalizers: " + verbalizers,
         "    data:",
-        "      few_shot: { dir: data, split_seed: 1 }",
+        "      few_shot: { dir: " + dataDir + ", split_seed: 1 }",
         "policy:",
         "  backbone: { name: tiny-bert }",
         "  mlp_hidden_size: 32",
@@ -188,6 +193,11 @@ class TrainWatchRunsCommandTest {
     assertTrue(verbalizer.err().contains("INVALID_ARGUMENT: "
         + "spec.task.classification.verbalizers[1]: \"wonderful\" is not one token"),
         verbalizer.err());
+    Result data = run("train", "--detach", spec("cli-no-data", "tiny-bert",
+        "[terrible, great]", "", "no-such-data").toString());
+    assertEquals(Pin.ExitCodes.USAGE, data.exit(), data.err());
+    assertTrue(data.err().contains("INVALID_ARGUMENT: spec.task data: ")
+        && data.err().contains("no such file"), data.err());
     assertEquals(before, runs().size(), "no run record for a refused spec");
   }
 
