@@ -5,6 +5,7 @@ import dev.pin.orchestrator.data.TaskDataLoader;
 import dev.pin.orchestrator.loop.Peers;
 import dev.pin.orchestrator.loop.RunManager;
 import dev.pin.orchestrator.loop.WarmStartPrompt;
+import dev.pin.orchestrator.shaping.PerplexityPenalty;
 import dev.pin.orchestrator.spec.RunDefaults;
 import dev.pin.orchestrator.spec.RunSpecValidator;
 import dev.pin.orchestrator.spec.SpecException;
@@ -124,25 +125,19 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
 
   /**
    * Refuses now what the services would refuse in the run's first calls, so that a bad spec is
-   * the caller's error and not a FAILED run that resuming cannot fix: the policy backbone must be
-   * in the model store (the policy service reads the same store by name), and the reward service
+   * the caller's error and not a FAILED run that resuming cannot fix: the policy backbone and a
+   * named perplexity-penalty LM must be in the model store (the policy and scorer read the same
+   * store by name), and the reward service
    * registers the task, checking its models, verbalizers (one token each), template and reward
    * function. Registration is idempotent by content hash; the run registers the same task again.
    */
   private void checkWithServices(RunSpec spec, TaskSpec inline) {
-    String backbone = spec.getPolicy().getBackbone().getName();
-    boolean present;
-    try {
-      present = models.find(backbone).isPresent();
-    } catch (IllegalArgumentException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("spec.policy.backbone.name: "
-          + e.getMessage()).asRuntimeException();
-    }
-    if (!present) {
-      throw Status.FAILED_PRECONDITION.withDescription("spec.policy.backbone: model '" + backbone
-          + "' is not in the model store at " + models.home() + " (models.home); import it with "
-          + ModelStore.importHint(backbone) + ", or name one from pin models list")
-          .asRuntimeException();
+    requireInStore("spec.policy.backbone", spec.getPolicy().getBackbone().getName());
+    // The scorer reads the penalty's LM from the same store; a blank name is the scorer's own.
+    String penaltyModel = spec.getShaping().getPerplexityPenalty().getModel().getName();
+    if (PerplexityPenalty.of(spec.getShaping().getPerplexityPenalty()).enabled()
+        && !penaltyModel.isBlank()) {
+      requireInStore("spec.shaping.perplexity_penalty.model", penaltyModel);
     }
     try {
       peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inline).build());
@@ -157,6 +152,23 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
             + "asked to check spec.task before the run starts: " + description)
             .asRuntimeException();
       };
+    }
+  }
+
+  /** FAILED_PRECONDITION naming {@code field} when model {@code name} is not in the store. */
+  private void requireInStore(String field, String name) {
+    boolean present;
+    try {
+      present = models.find(name).isPresent();
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(field + ".name: " + e.getMessage())
+          .asRuntimeException();
+    }
+    if (!present) {
+      throw Status.FAILED_PRECONDITION.withDescription(field + ": model '" + name + "' is not in "
+          + "the model store at " + models.home() + " (models.home); import it with "
+          + ModelStore.importHint(name) + ", or name one from pin models list")
+          .asRuntimeException();
     }
   }
 

@@ -175,6 +175,17 @@ class TrainWatchRunsCommandTest {
     assertTrue(backbone.getStatus().getDescription().startsWith(
         "spec.policy.backbone: model 'no-such-backbone' is not in the model store"),
         backbone.toString());
+    dev.pin.v1.RunSpec.Builder unknownPenaltyModel = RunSpecYaml.read(
+        spec("unknown-penalty-lm", "tiny-bert", "[terrible, great]", "")).toBuilder();
+    unknownPenaltyModel.getShapingBuilder().getPerplexityPenaltyBuilder().setLambda(1)
+        .getModelBuilder().setName("no-such-lm");
+    StatusRuntimeException penalty = assertThrows(StatusRuntimeException.class,
+        () -> orchestrator.startRun(StartRunRequest.newBuilder().setSpec(unknownPenaltyModel)
+            .build()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, penalty.getStatus().getCode());
+    assertTrue(penalty.getStatus().getDescription().startsWith(
+        "spec.shaping.perplexity_penalty.model: model 'no-such-lm' is not in the model store"),
+        penalty.toString());
     assertEquals(before, runs().size(), "no run record for a refused spec");
   }
 
