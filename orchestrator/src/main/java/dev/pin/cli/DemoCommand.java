@@ -118,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
       } catch (StatusRuntimeException e) {
         System.err.println("pin demo: " + e.getStatus().getCode() + ": "
             + e.getStatus().getDescription());
-        return 1;
+        return Pin.ExitCodes.of(e.getStatus().getCode());
       } finally {
         channel.shutdownNow();
       }

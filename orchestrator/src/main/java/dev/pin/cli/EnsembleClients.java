@@ -13,9 +13,6 @@ import dev.pin.v1.Split;
 import dev.pin.v1.StepMetrics;
 import dev.pin.v1.WatchRunRequest;
 import io.grpc.Context;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.inprocess.InProcessChannelBuilder;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -25,21 +22,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What {@code pin report} and {@code pin sweep-lambda} share: channels to the orchestrator and the
- * scorer ({@code host:port}, or {@code in-process:NAME} for an embedded ensemble in the same JVM),
- * a run's history from the orchestrator's run store, and its conversion into the Scorer's {@code
- * ReportRun}.
+ * What {@code pin report} and {@code pin sweep-lambda} share besides their channels ({@link
+ * EnsembleConnection}): a run's history from the orchestrator's run store, and its conversion into
+ * the Scorer's {@code ReportRun}.
  */
 final class EnsembleClients {
   private EnsembleClients() {}
-
-  /** A plaintext or in-process channel; the caller closes it. */
-  static ManagedChannel open(String address) {
-    if (address.startsWith("in-process:")) {
-      return InProcessChannelBuilder.forName(address.substring("in-process:".length())).build();
-    }
-    return ManagedChannelBuilder.forTarget(address).usePlaintext().build();
-  }
 
   /**
    * A run's recorded events: WatchRun's replayed history. A run still training would stream on,
@@ -149,9 +137,5 @@ final class EnsembleClients {
       curve.removePoints(curve.getPointsCount() - 1);
     }
     curve.addPoints(CurvePoint.newBuilder().setStep(step).setValue(value));
-  }
-
-  static void close(ManagedChannel channel) {
-    OrchestratorConnection.close(channel);
   }
 }

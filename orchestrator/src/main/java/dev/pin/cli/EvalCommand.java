@@ -1,14 +1,11 @@
 package dev.pin.cli;
 
-import dev.pin.orchestrator.spec.RunSpecYaml;
-import dev.pin.orchestrator.spec.SpecException;
 import dev.pin.v1.EvaluatePromptRequest;
 import dev.pin.v1.EvaluatePromptResponse;
 import dev.pin.v1.RunSpec;
 import dev.pin.v1.Split;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -45,14 +42,8 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    RunSpec runSpec;
-    try {
-      runSpec = RunSpecYaml.read(spec);
-    } catch (SpecException e) {
-      System.err.println("pin eval: " + spec + ": " + String.join("\n  ", e.problems()));
-      return Pin.ExitCodes.USAGE;
-    } catch (IOException e) {
-      System.err.println("pin eval: cannot read " + spec + ": " + e.getMessage());
+    RunSpec runSpec = SpecFile.read(System.err, "eval", spec).orElse(null);
+    if (runSpec == null) {
       return Pin.ExitCodes.USAGE;
     }
     Split which = switch (split.toLowerCase(Locale.ROOT)) {
@@ -78,11 +69,9 @@ final class EvalCommand implements Callable<Integer> {
                 ? String.format(Locale.ROOT, ", pseudo-perplexity %.1f",
                     r.getResult().getNaturalness().getPerplexity()) : "");
       }
-      return 0;
+      return Pin.ExitCodes.OK;
     } catch (StatusRuntimeException e) {
-      System.err.println("pin eval: " + e.getStatus().getCode() + ": "
-          + e.getStatus().getDescription());
-      return 1;
+      return connection.fail("eval", e);
     } finally {
       OrchestratorConnection.close(channel);
     }

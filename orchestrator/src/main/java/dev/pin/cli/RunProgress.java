@@ -10,28 +10,47 @@ import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.Split;
 import dev.pin.v1.StepMetrics;
 import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.Locale;
 
 /**
- * Prints a run's events for people (a progress bar led by the reward curve, evaluations and
- * state changes on their own lines) or as JSON lines for scripts.
+ * Prints a run's events for people (a progress bar led by the reward curve, with elapsed time and
+ * ETA; evaluations and state changes on their own lines) or as JSON lines for scripts. On a
+ * terminal the bar redraws in place; otherwise (a log file, CI) a step line is printed for the
+ * first and last step and whenever {@code every} has passed since the previous one, so a slow run
+ * still shows progress and a fast one does not flood the log.
  */
 final class RunProgress {
+  /** How often a non-terminal gets a step line by default. */
+  static final Duration DEFAULT_EVERY = Duration.ofSeconds(10);
+
   private final PrintStream out;
   private final boolean json;
   private final boolean tty;
+  private final Duration every;
   private final long maxSteps;
   private double devScore = Double.NaN;
   private String bestPrompt = "";
   private double bestDev = Double.NaN;
   private boolean barShown;
   private RunState lastState = RunState.RUN_STATE_UNSPECIFIED;
+  /** When the current attempt (a start or a resume) began training, and at which step. */
+  private Instant attemptStart;
+  private long attemptFirstStep = -1;
+  /** The event time of the last step line printed to a non-terminal. */
+  private Instant lastPrinted;
 
   RunProgress(PrintStream out, boolean json, long maxSteps) {
+    this(out, json, maxSteps, System.console() != null, DEFAULT_EVERY);
+  }
+
+  RunProgress(PrintStream out, boolean json, long maxSteps, boolean tty, Duration every) {
     this.out = out;
     this.json = json;
-    this.tty = System.console() != null;
+    this.tty = tty;
+    this.every = every;
     this.maxSteps = Math.max(1, maxSteps);
   }
 
@@ -48,13 +67,19 @@ final class RunProgress {
     // Tracked in both modes: pin train's exit status follows it (--json used to exit 1 always).
     if (e.hasState()) {
       lastState = e.getState().getTo();
+      if (lastState == RunState.RUN_STATE_RUNNING
+          && e.getState().getFrom() != RunState.RUN_STATE_EVALUATING) {
+        // Training started or resumed: a new attempt, with its own clock and step rate.
+        attemptStart = time(e);
+        attemptFirstStep = -1;
+      }
     }
     if (json) {
       out.println(toJson(e));
       return;
     }
     switch (e.getEventCase()) {
-      case STEP -> step(e.getStep());
+      case STEP -> step(e.getStep(), time(e));
       case STATE -> {
         line("state " + shortState(e.getState().getFrom()) + " -> "
             + shortState(e.getState().getTo()) + ": " + e.getState().getReason());
@@ -62,7 +87,7 @@ final class RunProgress {
       case EVALUATION -> evaluation(e.getEvaluation());
       case BEST_PROMPT -> {
         bestPrompt = e.getBestPrompt().getPrompt().getText();
-        bestDev = e.getBestPrompt().getDevScore();
+        bestDev = max(bestDev, e.getBestPrompt().getDevScore());
       }
       case CHECKPOINT -> { }
       case MESSAGE -> line(e.getMessage());
@@ -70,27 +95,68 @@ final class RunProgress {
     }
   }
 
-  private void step(StepMetrics m) {
+  /** The event's time; now for an event without one. */
+  private static Instant time(RunEvent e) {
+    return e.hasTime()
+        ? Instant.ofEpochSecond(e.getTime().getSeconds(), e.getTime().getNanos()) : Instant.now();
+  }
+
+  private void step(StepMetrics m, Instant at) {
+    double stepSeconds = m.getStepTime().getSeconds() + m.getStepTime().getNanos() / 1e9;
+    if (attemptStart == null) {
+      // Joined without the state change (history cut short): the clock starts with this step.
+      attemptStart = at.minusNanos((long) (stepSeconds * 1e9));
+    }
+    if (attemptFirstStep < 0) {
+      attemptFirstStep = m.getStep() - 1;
+    }
+    Duration elapsed = Duration.between(attemptStart, at);
+    long done = m.getStep() - attemptFirstStep;
+    String eta = m.getStep() >= maxSteps || done <= 0 ? "" : ", ETA " + clock(
+        elapsed.multipliedBy(maxSteps - m.getStep()).dividedBy(done));
     // Reward first: RL losses in the thousands are normal and say little about progress.
     String text = String.format(Locale.ROOT,
-        "step %d/%d %s reward %.1f (max %.1f) | train acc %.1f%% | dev %s | best \"%s\" | %.1f s/step",
+        "step %d/%d %s reward %.1f (max %.1f) | train acc %.1f%% | dev %s | best \"%s\" "
+            + "| %.1f s/step | %s elapsed%s",
         m.getStep(), maxSteps, bar(m.getStep()), m.getRewardMean(), m.getRewardMax(),
-        m.getTrainAccuracy(), Double.isNaN(devScore) ? "-" : String.format(Locale.ROOT, "%.1f%%",
-            devScore), abbreviate(bestPrompt, 40),
-        m.getStepTime().getSeconds() + m.getStepTime().getNanos() / 1e9);
+        m.getTrainAccuracy(), dev(), abbreviate(bestPrompt, 40), stepSeconds, clock(elapsed),
+        eta);
     if (tty) {
       out.print("\r" + text + "\u001b[K");
       out.flush();
       barShown = true;
-    } else if (m.getStep() == 1 || m.getStep() % 10 == 0 || m.getStep() == maxSteps) {
+    } else if (done == 1 || m.getStep() >= maxSteps || lastPrinted == null
+        || Duration.between(lastPrinted, at).compareTo(every) >= 0) {
       out.println(text);
+      lastPrinted = at;
     }
+  }
+
+  /** The latest dev score and the best so far, e.g. {@code 62.5% (best 75.0%)}. */
+  private String dev() {
+    if (Double.isNaN(devScore)) {
+      return "-";
+    }
+    return String.format(Locale.ROOT, "%.1f%% (best %.1f%%)", devScore, max(bestDev, devScore));
+  }
+
+  private static double max(double a, double b) {
+    return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.max(a, b);
+  }
+
+  /** {@code m:ss}, or {@code h:mm:ss} from an hour on. */
+  static String clock(Duration d) {
+    long s = Math.max(0, d.toSeconds());
+    return s >= 3600
+        ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
   }
 
   private void evaluation(EvaluationResult r) {
     ScoredPrompt p = r.getPrompt();
     if (r.getSplit() == Split.SPLIT_DEV) {
       devScore = p.getDevScore();
+      bestDev = max(bestDev, devScore);
     }
     String naturalness = p.hasNaturalness()
         ? String.format(Locale.ROOT, ", pseudo-PPL %.1f", p.getNaturalness().getPerplexity()) : "";

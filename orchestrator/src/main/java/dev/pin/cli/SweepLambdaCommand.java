@@ -1,7 +1,5 @@
 package dev.pin.cli;
 
-import dev.pin.orchestrator.spec.RunSpecYaml;
-import dev.pin.orchestrator.spec.SpecException;
 import dev.pin.scorer.report.TradeOffChart;
 import dev.pin.v1.ModelRef;
 import dev.pin.v1.NaturalnessRequest;
@@ -16,7 +14,6 @@ import dev.pin.v1.RunState;
 import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.ScorerGrpc;
 import dev.pin.v1.StartRunRequest;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,14 +84,8 @@ final class SweepLambdaCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    RunSpec base;
-    try {
-      base = RunSpecYaml.read(spec);
-    } catch (SpecException e) {
-      System.err.println("pin sweep-lambda: " + spec + ": " + String.join("\n  ", e.problems()));
-      return Pin.ExitCodes.USAGE;
-    } catch (IOException e) {
-      System.err.println("pin sweep-lambda: cannot read " + spec + ": " + e.getMessage());
+    RunSpec base = SpecFile.read(System.err, "sweep-lambda", spec).orElse(null);
+    if (base == null) {
       return Pin.ExitCodes.USAGE;
     }
     for (double l : lambdas) {

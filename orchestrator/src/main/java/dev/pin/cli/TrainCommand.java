@@ -1,7 +1,6 @@
 package dev.pin.cli;
 
-import dev.pin.orchestrator.spec.RunSpecYaml;
-import dev.pin.orchestrator.spec.SpecException;
+import dev.pin.v1.GetRunRequest;
 import dev.pin.v1.OrchestratorGrpc;
 import dev.pin.v1.ResumeRunRequest;
 import dev.pin.v1.Run;
@@ -11,8 +10,8 @@ import dev.pin.v1.StartRunRequest;
 import dev.pin.v1.WatchRunRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -42,8 +41,14 @@ final class TrainCommand implements Callable<Integer> {
       description = "With --resume: train this many steps beyond the original budget.")
   long extraSteps;
 
-  @Option(names = "--detach", description = "Start the run and return without following it.")
+  @Option(names = "--detach", description = "Start the run and return without following it "
+      + "(a spec the services refuse still exits non-zero, with no run created).")
   boolean detach;
+
+  @Option(names = "--progress-every", defaultValue = "10", paramLabel = "SECONDS",
+      description = "When the output is not a terminal, print a step line at least this often "
+          + "(default: ${DEFAULT-VALUE}); every evaluation gets its own line.")
+  long progressEvery;
 
   @Option(names = "--json", description = "Print the run and its events as JSON lines.")
   boolean json;
@@ -55,19 +60,16 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     RunSpec spec = null;
     if (target.spec != null) {
-      try {
-        spec = RunSpecYaml.read(target.spec);
-      } catch (SpecException e) {
-        System.err.println("pin train: " + target.spec + ": " + String.join("\n  ", e.problems()));
-        return Pin.ExitCodes.USAGE;
-      } catch (IOException e) {
-        System.err.println("pin train: cannot read " + target.spec + ": " + e.getMessage());
+      spec = SpecFile.read(System.err, "train", target.spec).orElse(null);
+      if (spec == null) {
         return Pin.ExitCodes.USAGE;
       }
     }
     ManagedChannel channel = connection.open();
     try {
       OrchestratorGrpc.OrchestratorBlockingStub stub = OrchestratorConnection.stub(channel);
+      // StartRun checks the spec against the services (models, verbalizers, data) before it
+      // stores a run, so a refused spec ends here with its status, even with --detach.
       Run run = spec != null
           ? stub.startRun(StartRunRequest.newBuilder().setSpec(spec).build())
           : stub.resumeRun(ResumeRunRequest.newBuilder().setRunId(target.resume)
@@ -81,22 +83,20 @@ final class TrainCommand implements Callable<Integer> {
             + run.getId());
       }
       if (detach) {
-        return 0;
+        return Pin.ExitCodes.OK;
       }
-      RunState end = new RunProgress(System.out, json, run.getSpec().getBudget().getMaxSteps())
+      RunState end = new RunProgress(System.out, json, run.getSpec().getBudget().getMaxSteps(),
+          System.console() != null, Duration.ofSeconds(Math.max(1, progressEvery)))
           .follow(stub.watchRun(WatchRunRequest.newBuilder().setRunId(run.getId()).build()));
-      Run finished = stub.getRun(dev.pin.v1.GetRunRequest.newBuilder().setRunId(run.getId())
-          .build());
+      Run finished = stub.getRun(GetRunRequest.newBuilder().setRunId(run.getId()).build());
       if (json) {
         System.out.println(RunProgress.toJson(finished));
       } else {
         RunProgress.printSummary(System.out, finished);
       }
-      return end == RunState.RUN_STATE_COMPLETED ? 0 : 1;
+      return end == RunState.RUN_STATE_COMPLETED ? Pin.ExitCodes.OK : Pin.ExitCodes.FAILED;
     } catch (StatusRuntimeException e) {
-      System.err.println("pin train: " + e.getStatus().getCode() + ": "
-          + e.getStatus().getDescription());
-      return 1;
+      return connection.fail("train", e);
     } finally {
       OrchestratorConnection.close(channel);
     }

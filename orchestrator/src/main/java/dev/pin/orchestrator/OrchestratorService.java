@@ -5,6 +5,7 @@ import dev.pin.orchestrator.data.TaskDataLoader;
 import dev.pin.orchestrator.loop.Peers;
 import dev.pin.orchestrator.loop.RunManager;
 import dev.pin.orchestrator.loop.WarmStartPrompt;
+import dev.pin.orchestrator.shaping.PerplexityPenalty;
 import dev.pin.orchestrator.spec.RunDefaults;
 import dev.pin.orchestrator.spec.RunSpecValidator;
 import dev.pin.orchestrator.spec.SpecException;
@@ -43,6 +44,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The Orchestrator gRPC service, the public API: runs are validated, stored and handed to the
@@ -95,21 +97,79 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
           + "through the task model, which this build's reward service does not expose yet; use "
           + "METHOD_RLPROMPT or METHOD_PIN").asRuntimeException();
     }
+    TaskSpec inline;
     try {
       // Read the data now, so a malformed file is the caller's INVALID_ARGUMENT, not a failed run.
-      TaskDataLoader.load(spec.getTask(), dataDir);
+      inline = TaskDataLoader.load(spec.getTask(), dataDir);
     } catch (DataFormatException e) {
       throw Status.INVALID_ARGUMENT.withDescription("spec.task data: " + e.getMessage())
           .asRuntimeException();
     } catch (IOException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("spec.task data: cannot read "
-          + e.getMessage() + " (relative paths resolve against orchestrator.data-dir = "
-          + dataDir + ")").asRuntimeException();
+      // The JDK's NoSuchFileException says only the path; say what it means.
+      boolean barePath = e instanceof java.nio.file.NoSuchFileException missing
+          && missing.getReason() == null;
+      throw Status.INVALID_ARGUMENT.withDescription("spec.task data: "
+          + (barePath ? "no such file: " : "cannot read ") + e.getMessage()
+          + " (relative paths resolve against orchestrator.data-dir = " + dataDir + ")")
+          .asRuntimeException();
     }
+    checkWithServices(spec, inline);
     // Capacity, store and start under one lock: a refused run leaves no PENDING record behind.
     Run run = runs.createAndStart(() -> store.createRun(spec, provenance(spec)));
     response.onNext(requireRun(run.getId()));
     response.onCompleted();
+  }
+
+  /** Field paths of the reward service's task errors ({@code task.…}) as the spec's. */
+  private static final Pattern TASK_FIELD = Pattern.compile("(^|; )task([.:])");
+
+  /**
+   * Refuses now what the services would refuse in the run's first calls, so that a bad spec is
+   * the caller's error and not a FAILED run that resuming cannot fix: the policy backbone and a
+   * named perplexity-penalty LM must be in the model store (the policy and scorer read the same
+   * store by name), and the reward service
+   * registers the task, checking its models, verbalizers (one token each), template and reward
+   * function. Registration is idempotent by content hash; the run registers the same task again.
+   */
+  private void checkWithServices(RunSpec spec, TaskSpec inline) {
+    requireInStore("spec.policy.backbone", spec.getPolicy().getBackbone().getName());
+    // The scorer reads the penalty's LM from the same store; a blank name is the scorer's own.
+    String penaltyModel = spec.getShaping().getPerplexityPenalty().getModel().getName();
+    if (PerplexityPenalty.of(spec.getShaping().getPerplexityPenalty()).enabled()
+        && !penaltyModel.isBlank()) {
+      requireInStore("spec.shaping.perplexity_penalty.model", penaltyModel);
+    }
+    try {
+      peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inline).build());
+    } catch (StatusRuntimeException e) {
+      Status status = e.getStatus();
+      String description = status.getDescription() == null ? "" : status.getDescription();
+      throw switch (status.getCode()) {
+        case INVALID_ARGUMENT, FAILED_PRECONDITION -> Status.fromCode(status.getCode())
+            .withDescription(TASK_FIELD.matcher(description).replaceAll("$1spec.task$2"))
+            .asRuntimeException();
+        default -> Status.fromCode(status.getCode()).withDescription("the reward service, "
+            + "asked to check spec.task before the run starts: " + description)
+            .asRuntimeException();
+      };
+    }
+  }
+
+  /** FAILED_PRECONDITION naming {@code field} when model {@code name} is not in the store. */
+  private void requireInStore(String field, String name) {
+    boolean present;
+    try {
+      present = models.find(name).isPresent();
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(field + ".name: " + e.getMessage())
+          .asRuntimeException();
+    }
+    if (!present) {
+      throw Status.FAILED_PRECONDITION.withDescription(field + ": model '" + name + "' is not in "
+          + "the model store at " + models.home() + " (models.home); import it with "
+          + ModelStore.importHint(name) + ", or name one from pin models list")
+          .asRuntimeException();
+    }
   }
 
   /** What produced a run's prompts, so a learned prompt can be traced and reproduced. */
@@ -125,8 +185,8 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       case IMAGE_INVERSION -> p.put("task_model", task.getImageInversion().getClip().getName());
       default -> { }
     }
-    String version = OrchestratorService.class.getPackage().getImplementationVersion();
-    p.put("pin_version", version == null ? "development build" : version);
+    p.put("pin_version", BuildInfo.current().version());
+    p.put("pin_commit", BuildInfo.current().commit());
     return p;
   }
 

@@ -124,6 +124,10 @@ class ReportAndSweepCommandTest {
   }
 
   private static Result run(String... args) {
+    return runWith(Map.of(), args);
+  }
+
+  private static Result runWith(Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream oldOut = System.out;
@@ -131,7 +135,7 @@ class ReportAndSweepCommandTest {
     try {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Pin.commandLine().execute(args);
+      int exit = Pin.commandLine(env).execute(args);
       return new Result(exit, out.toString(StandardCharsets.UTF_8),
           err.toString(StandardCharsets.UTF_8));
     } finally {
@@ -223,8 +227,25 @@ class ReportAndSweepCommandTest {
     }
     Result missing = run("report", "run-nope", "--out", reportOut.toString(),
         "--address", orchestratorAddress, "--scorer-address", scorerAddress);
-    assertEquals(1, missing.exit());
-    assertTrue(missing.err().contains("NOT_FOUND"), missing.err());
+    // An unknown run is the caller's mistake (USAGE), and the error names the service.
+    assertEquals(Pin.ExitCodes.USAGE, missing.exit());
+    assertTrue(missing.err().contains("the orchestrator at " + orchestratorAddress
+        + " (from --address) answered NOT_FOUND"), missing.err());
+  }
+
+  @Test
+  void reportNamesTheScorerWhenTheScorerIsTheServiceThatCannotBeReached() throws Exception {
+    Run run = orchestrator.startRun(dev.pin.v1.StartRunRequest.newBuilder()
+        .setSpec(dev.pin.orchestrator.spec.RunSpecYaml.read(spec)).build());
+    EnsembleClients.follow(orchestrator, run.getId(), 120);
+    Result r = runWith(Map.of("PIN_ADDRESS", orchestratorAddress,
+        "PIN_SCORER_ADDRESS", "localhost:1"), "report", run.getId(), "--out",
+        home.resolve("unreachable").toString());
+    assertEquals(Pin.ExitCodes.FAILED, r.exit(), r.err());
+    assertTrue(r.err().startsWith("pin report: cannot reach the scorer at localhost:1 (from "
+        + "$PIN_SCORER_ADDRESS): UNAVAILABLE"), r.err());
+    assertTrue(r.err().contains("point --scorer-address or $PIN_SCORER_ADDRESS at the running "
+        + "scorer"), r.err());
   }
 
   @Test

@@ -418,12 +418,11 @@ class EndToEndTest {
 
   @Test
   void runsThatFailAtOnceFreeTheirSlotsAndRefusedRunsLeaveNoRecord() throws Exception {
-    // A custom reward nobody registered: the run fails in its first call to the Reward service.
-    RunSpec failing = spec(Method.METHOD_PIN, 4).toBuilder()
-        .setTask(TaskSpec.newBuilder().setCustom(dev.pin.v1.CustomTask.newBuilder()
-            .setRewardFunction("no-such-reward")
-            .addTrain(dev.pin.v1.LabeledText.newBuilder().setText("a great movie").setLabel(1))))
-        .build();
+    // A device the policy service refuses (StartRun leaves devices to the service that has
+    // them): the run fails in its first call to the Policy service.
+    RunSpec.Builder failingSpec = spec(Method.METHOD_PIN, 4).toBuilder();
+    failingSpec.getPolicyBuilder().setDevice("tpu");
+    RunSpec failing = failingSpec.build();
     List<Thread> clients = new ArrayList<>();
     java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
     for (int i = 0; i < 4 * 6; i++) { // six times orchestrator.max-active-runs, 8 at a time

@@ -43,7 +43,8 @@ final class Backbones implements AutoCloseable {
   synchronized OrtBackbone get(String model, MaskedHead requested, PolicyDevice device) {
     ModelDir dir = store.find(model).orElseThrow(() -> Status.FAILED_PRECONDITION
         .withDescription("model '" + model + "' is not in the model store at " + store.home()
-            + "; import it (`pin models import " + model + "`) or pick one from `pin models list`")
+            + "; import it (" + ModelStore.importHint(model) + ") or pick one from `pin models "
+            + "list`")
         .asRuntimeException());
     String architecture = dir.manifest().architecture();
     boolean masked = ModelManifest.ARCH_BERT_MLM.equals(architecture);

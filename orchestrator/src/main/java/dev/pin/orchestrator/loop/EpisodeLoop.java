@@ -150,21 +150,40 @@ final class EpisodeLoop implements Runnable {
         return;
       }
       fail("a service answered " + e.getStatus().getCode() + ": "
-          + e.getStatus().getDescription());
+          + e.getStatus().getDescription(), remedy(e.getStatus().getCode()));
     } catch (IOException e) {
-      fail("cannot read the task's data: " + e.getMessage());
+      fail("cannot read the task's data: " + e.getMessage(), "fix the data, then resume it with "
+          + resumeCommand());
     } catch (RuntimeException e) {
       log.error("run {} failed", runId, e);
-      fail("internal error: " + e);
+      fail("internal error: " + e, "resume it with " + resumeCommand());
     } finally {
       calls.detach(previous);
       calls.cancel(null); // nothing of this run may outlive its loop
     }
   }
 
-  private void fail(String reason) {
+  private void fail(String reason, String remedy) {
     log.warn("run {} failed: {}", runId, reason);
-    store.transition(runId, RunState.RUN_STATE_FAILED, reason + " (resume with ResumeRun)");
+    store.transition(runId, RunState.RUN_STATE_FAILED, reason + " (" + remedy + ")");
+  }
+
+  /**
+   * What a person can do about a failed call. Resuming reruns the stored spec unchanged, so it is
+   * offered only where the cause can go away: a service that was down or overloaded, or a missing
+   * model that can be imported. A spec the services refuse needs a new run.
+   */
+  private String remedy(Status.Code code) {
+    return switch (code) {
+      case INVALID_ARGUMENT, OUT_OF_RANGE, UNIMPLEMENTED -> "the run's spec is at fault and "
+          + "resuming would rerun it unchanged: fix the spec and start a new run";
+      case FAILED_PRECONDITION -> "fix the cause above, then resume it with " + resumeCommand();
+      default -> "resume it with " + resumeCommand() + " once the service is back";
+    };
+  }
+
+  private String resumeCommand() {
+    return "pin train --resume " + runId + " or ResumeRun";
   }
 
   // ---- setup -------------------------------------------------------------------------------------

