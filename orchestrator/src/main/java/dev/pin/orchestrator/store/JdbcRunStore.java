@@ -257,11 +257,30 @@ public final class JdbcRunStore implements RunStore {
     return publish(inTransaction(c -> updateInTx(c, runId, mutation, events)));
   }
 
+  /** Longest state-change reason or error stored, in characters. */
+  static final int MAX_REASON_CHARS = 4096;
+
+  /**
+   * {@code reason} cut to {@link #MAX_REASON_CHARS}: a spec with 100 000 bad verbalizers once
+   * stored a 21.6 MB error, and every ListRuns after it exceeded the 4 MiB message limit.
+   */
+  static String bounded(String reason) {
+    if (reason.length() <= MAX_REASON_CHARS) {
+      return reason;
+    }
+    int end = MAX_REASON_CHARS - 64;
+    if (Character.isHighSurrogate(reason.charAt(end - 1))) {
+      end--;
+    }
+    return reason.substring(0, end) + "… (" + (reason.length() - end) + " more characters)";
+  }
+
   @Override
   public RunUpdate transition(String runId, RunState to, String reason) {
     if (to == RunState.RUN_STATE_UNSPECIFIED || to == RunState.UNRECOGNIZED) {
       throw new IllegalArgumentException("cannot move a run to " + to);
     }
+    String why = bounded(reason);
     return publish(
         inTransaction(
             c -> {
@@ -272,7 +291,7 @@ public final class JdbcRunStore implements RunStore {
                           RunStateChange.newBuilder()
                               .setFrom(locked.run().getState())
                               .setTo(to)
-                              .setReason(reason))
+                              .setReason(why))
                       .build();
               return write(
                   c,
@@ -280,7 +299,7 @@ public final class JdbcRunStore implements RunStore {
                   b -> {
                     b.setState(to);
                     if (to == RunState.RUN_STATE_FAILED) {
-                      b.setError(reason);
+                      b.setError(why);
                     } else {
                       b.clearError(); // a resumed run's old failure is history, not its state
                     }

@@ -84,6 +84,19 @@ abstract class RunStoreContract {
     assertTrue(store.getRun("run-19990101-0001").isEmpty());
   }
 
+  /** Issue #17: a 21.6 MB stored error made every later ListRuns exceed the message limit. */
+  @Test
+  void aHugeFailureReasonIsStoredCut() {
+    RunStore store = openTracked(new TickingClock(T0));
+    String id = store.createRun(spec("a"), Map.of()).getId();
+    String huge = "spec.task.verbalizers[7]: must be one token; ".repeat(20_000);
+    Run failed = store.transition(id, RunState.RUN_STATE_FAILED, huge).run();
+    assertTrue(failed.getError().length() <= 4096, "stored " + failed.getError().length());
+    assertTrue(failed.getError().startsWith("spec.task.verbalizers[7]"));
+    assertTrue(failed.getError().endsWith("more characters)"), failed.getError());
+    assertEquals(failed.getError(), store.readEvents(id, 0, 10).get(1).getState().getReason());
+  }
+
   @Test
   void transitionsUpdateStateAndLogTheChange() {
     RunStore store = openTracked(new TickingClock(T0));
