@@ -78,7 +78,7 @@ public final class ScorerServer implements ServiceModule {
       models.scorer(ModelRef.newBuilder().setName(settings.naturalnessModel()).build());
       dictionary.get();
       log.info("scorer: {} and word list {} loaded", settings.naturalnessModel(),
-          settings.wordList());
+          dictionary.describe());
     }
   }
 

@@ -18,8 +18,9 @@ import java.util.regex.Pattern;
  * @param loadOnStart load the naturalness model and the word list before health turns SERVING
  *     ({@code scorer.load-on-start}, default false: they load on first use)
  * @param modelsHome the model store ({@code models.home})
- * @param wordList the dictionary of the dictionary-word share ({@code scorer.word-list}, default
- *     Debian's {@code wamerican}, {@code /usr/share/dict/american-english})
+ * @param wordList the dictionary of the dictionary-word share ({@code scorer.word-list}, a file
+ *     with one word per line such as Debian's {@code /usr/share/dict/american-english}); null,
+ *     the default, for the English list bundled with the scorer (WordNet 3.1, see the README)
  * @param maxBatchSequences most sequences in one model forward pass ({@code
  *     scorer.max-batch-sequences}, default 256; each costs |V| floats of logits)
  * @param intraOpThreads ONNX Runtime threads per operator ({@code scorer.intra-op-threads}, 0 =
@@ -42,9 +43,6 @@ public record ScorerSettings(
     long maxRequestPositions,
     ClientSettings reward) {
 
-  /** Debian's {@code wamerican} list. */
-  public static final Path DEFAULT_WORD_LIST = Path.of("/usr/share/dict/american-english");
-
   private static final Pattern DEVICE = Pattern.compile("cpu|cuda:\\d+");
 
   /** Reads and validates the settings. */
@@ -64,7 +62,7 @@ public record ScorerSettings(
         model,
         config.bool("scorer.load-on-start", false),
         ModelsHome.read(config),
-        config.path("scorer.word-list", DEFAULT_WORD_LIST),
+        config.path("scorer.word-list", null),
         config.integer("scorer.max-batch-sequences", 256, 1, 65_536),
         config.integer("scorer.intra-op-threads", 0, 0, 1024),
         config.integer("scorer.max-request-positions", 1_000_000, 1, Integer.MAX_VALUE),

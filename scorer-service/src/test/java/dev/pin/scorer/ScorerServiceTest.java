@@ -116,6 +116,11 @@ class ScorerServiceTest {
         // No Reward service listens here: faithfulness requests must fail, not hang.
         "scorer.reward.address", "in-process:" + InProcessServerBuilder.generateName()));
     settings.putAll(overrides);
+    return startWith(settings, metrics);
+  }
+
+  private ServiceHost startWith(Map<String, String> settings, PrometheusMeterRegistry metrics)
+      throws Exception {
     String name = InProcessServerBuilder.generateName();
     ServiceHost h = new ServiceHost(new ScorerServer(ScorerSettings.read(Config.of(settings)),
         metrics), metrics, List.of(InProcessServerBuilder.forName(name).directExecutor()));
@@ -417,11 +422,32 @@ class ScorerServiceTest {
         "scorer.word-list", store.resolve("no-such-words").toString()),
         Metrics.newRegistry("scorer"));
     assertTrue(noWords.awaitReady(30, TimeUnit.SECONDS), "lazy loading: SERVING at once");
-    expect(Status.Code.FAILED_PRECONDITION, "apt-get install wamerican",
+    expect(Status.Code.FAILED_PRECONDITION, "unset it to use the word list bundled",
         () -> stub(noWords).interpretability(InterpretabilityRequest.newBuilder()
             .addPrompts(prompt("great")).build()));
     // Naturalness needs no word list, and loads the model on first use.
     assertEquals(1, stub(noWords).naturalness(NaturalnessRequest.newBuilder()
         .addPrompts(prompt("great")).build()).getResultsCount());
+  }
+
+  @Test
+  void withoutScorerWordListTheBundledListScoresAndTheReportSaysSo() throws Exception {
+    Map<String, String> settings = new HashMap<>(Map.of(
+        "scorer.port", "0", "scorer.metrics-port", "-1", "scorer.host", "127.0.0.1",
+        "scorer.model", TINY, "scorer.load-on-start", "true", "scorer.intra-op-threads", "1",
+        "models.home", store.toString(),
+        "scorer.reward.address", "in-process:" + InProcessServerBuilder.generateName()));
+    ServiceHost bundled = startWith(settings, Metrics.newRegistry("scorer"));
+    assertTrue(bundled.awaitReady(30, TimeUnit.SECONDS), "the bundled list loads on start");
+    // No scorer.word-list and no /usr/share/dict needed: the, was, terrible are whole words of
+    // the bundled list (movies = movie ##s is not a whole word) → 3 of 5.
+    PromptInterpretability mixed = stub(bundled).interpretability(InterpretabilityRequest
+        .newBuilder().addPrompts(prompt("the movies was terrible")).build()).getResults(0);
+    assertEquals(0.6f, mixed.getDictionaryWordShare(), 1e-6);
+    String md = stub(bundled).report(ReportRequest.newBuilder().addRuns(ReportRun.newBuilder()
+        .setRunId("run-1").addPrompts(ReportPrompt.newBuilder().setLabel("best")
+            .setPrompt(prompt("zzz paris")))).build()).getMarkdown();
+    assertTrue(md.contains("dictionary share against `bundled english-words.txt (WordNet 3.1)`"),
+        md);
   }
 }
