@@ -6,6 +6,7 @@ import dev.pin.platform.config.ConfigException;
 import dev.pin.platform.config.ModelsHome;
 import dev.pin.platform.config.ServerSettings;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -15,8 +16,11 @@ import java.util.regex.Pattern;
  * @param device {@code cpu} or {@code cuda:N} ({@code scorer.device})
  * @param naturalnessModel the LM that scores naturalness by default, masked or causal ({@code
  *     scorer.model}, default {@code bert-base-uncased}: masked-LM pseudo-perplexity, §7.3)
- * @param loadOnStart load the naturalness model and the word list before health turns SERVING
- *     ({@code scorer.load-on-start}, default false: they load on first use)
+ * @param loadOnStart when the naturalness model and the word list load ({@code
+ *     scorer.load-on-start}): {@code true} before health turns SERVING (a missing model keeps the
+ *     service NOT_SERVING), {@code false} on first use, {@code auto} (default) before SERVING when
+ *     the model is in the store and on first use otherwise (so a fresh machine still serves, and
+ *     says what to import when a call needs the model)
  * @param modelsHome the model store ({@code models.home})
  * @param wordList the dictionary of the dictionary-word share ({@code scorer.word-list}, a file
  *     with one word per line such as Debian's {@code /usr/share/dict/american-english}); null,
@@ -35,7 +39,7 @@ public record ScorerSettings(
     ServerSettings server,
     String device,
     String naturalnessModel,
-    boolean loadOnStart,
+    String loadOnStart,
     Path modelsHome,
     Path wordList,
     int maxBatchSequences,
@@ -60,7 +64,7 @@ public record ScorerSettings(
         ServerSettings.read(config, "scorer"),
         device,
         model,
-        config.bool("scorer.load-on-start", false),
+        config.oneOf("scorer.load-on-start", "auto", List.of("auto", "true", "false")),
         ModelsHome.read(config),
         config.path("scorer.word-list", null),
         config.integer("scorer.max-batch-sequences", 256, 1, 65_536),

@@ -121,9 +121,15 @@ class ScorerServiceTest {
 
   private ServiceHost startWith(Map<String, String> settings, PrometheusMeterRegistry metrics)
       throws Exception {
+    return startServer(new ScorerServer(ScorerSettings.read(Config.of(settings)), metrics),
+        metrics);
+  }
+
+  private ServiceHost startServer(ScorerServer server, PrometheusMeterRegistry metrics)
+      throws Exception {
     String name = InProcessServerBuilder.generateName();
-    ServiceHost h = new ServiceHost(new ScorerServer(ScorerSettings.read(Config.of(settings)),
-        metrics), metrics, List.of(InProcessServerBuilder.forName(name).directExecutor()));
+    ServiceHost h = new ServiceHost(server, metrics,
+        List.of(InProcessServerBuilder.forName(name).directExecutor()));
     hosts.add(h);
     h.start();
     channels.add(InProcessChannelBuilder.forName(name).directExecutor().build());
@@ -450,4 +456,38 @@ class ScorerServiceTest {
     assertTrue(md.contains("dictionary share against `bundled english-words.txt (WordNet 3.1)`"),
         md);
   }
+
+  private Map<String, String> withoutLoadOnStart(String model) {
+    return new HashMap<>(Map.of(
+        "scorer.port", "0", "scorer.metrics-port", "-1", "scorer.host", "127.0.0.1",
+        "scorer.model", model, "scorer.word-list", wordList.toString(),
+        "scorer.intra-op-threads", "1", "models.home", store.toString(),
+        "scorer.reward.address", "in-process:" + InProcessServerBuilder.generateName()));
+  }
+
+  @Test
+  void byDefaultTheDefaultModelIsLoadedBeforeHealthTurnsServing() throws Exception {
+    PrometheusMeterRegistry metrics = Metrics.newRegistry("scorer");
+    ScorerServer server = new ScorerServer(ScorerSettings.read(Config.of(
+        withoutLoadOnStart(TINY))), metrics);
+    assertFalse(server.defaultModelLoaded());
+    ServiceHost host = startServer(server, metrics);
+    assertTrue(host.awaitReady(30, TimeUnit.SECONDS));
+    // SERVING means loaded: the first call does not pay for loading the model.
+    assertTrue(server.defaultModelLoaded(), "loaded before SERVING");
+  }
+
+  @Test
+  void byDefaultAMissingDefaultModelDoesNotKeepTheScorerFromServing() throws Exception {
+    PrometheusMeterRegistry metrics = Metrics.newRegistry("scorer");
+    ScorerServer server = new ScorerServer(ScorerSettings.read(Config.of(
+        withoutLoadOnStart("bert-base-nowhere"))), metrics);
+    ServiceHost host = startServer(server, metrics);
+    assertTrue(host.awaitReady(30, TimeUnit.SECONDS), "SERVING: other models still work");
+    assertFalse(server.defaultModelLoaded());
+    expect(Status.Code.FAILED_PRECONDITION, "pin models import bert-base-nowhere",
+        () -> stub(host).naturalness(NaturalnessRequest.newBuilder()
+            .addPrompts(prompt("great")).build()));
+  }
 }
+
