@@ -43,9 +43,16 @@ final class Charts {
       new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd),
       new Color(0xff7f0e), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf)};
   private static final int MARKERS_UP_TO = 50;
-  /** One marker shape per series, so that series drawn on top of each other stay visible. */
-  private static final Marker[] MARKERS = {SeriesMarkers.CIRCLE, SeriesMarkers.SQUARE,
-      SeriesMarkers.DIAMOND, SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN};
+  /**
+   * One marker shape per series and dashed lines after the first, so that series drawn on top of
+   * each other (two runs with the same rewards) both stay visible: a diamond leaves the circle
+   * under it showing, a dashed line the solid one.
+   */
+  private static final Marker[] MARKERS = {SeriesMarkers.CIRCLE, SeriesMarkers.DIAMOND,
+      SeriesMarkers.SQUARE, SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN};
+  private static final BasicStroke SOLID = new BasicStroke(2f);
+  private static final BasicStroke DASHED = new BasicStroke(2f, BasicStroke.CAP_BUTT,
+      BasicStroke.JOIN_ROUND, 10f, new float[] {8f, 5f}, 0f);
   /** Legend text longer than this (all names together) goes one entry per line. */
   private static final int HORIZONTAL_LEGEND_CHARS = 90;
 
@@ -97,7 +104,7 @@ final class Charts {
         name = one.name() + " (" + k + ")";
       }
       XYSeries line = chart.addSeries(name, one.x(), one.y());
-      line.setLineStyle(new BasicStroke(2f));
+      line.setLineStyle(names.size() == 1 ? SOLID : DASHED);
       line.setMarker(one.x().length <= MARKERS_UP_TO
           ? MARKERS[(names.size() - 1) % MARKERS.length] : SeriesMarkers.NONE);
     }

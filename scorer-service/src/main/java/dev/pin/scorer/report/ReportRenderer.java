@@ -134,7 +134,7 @@ public final class ReportRenderer {
     assets.add(ReportAsset.newBuilder().setName(COMPARISON).setContentType("image/png")
         .setData(ByteString.copyFrom(CurveChart.overlay("Runs compared: " + title, runs,
             COMPARED_PANELS))).build());
-    md.append("![Runs compared: dev score and reward by step](").append(COMPARISON)
+    md.append("\n![Runs compared: dev score and reward by step](").append(COMPARISON)
         .append(")\n");
     html.append("<img src=\"").append(COMPARISON)
         .append("\" alt=\"Runs compared: dev score and reward by step\">\n");

@@ -168,6 +168,8 @@ class ReportRendererTest {
         .addRuns(pin).addRuns(rlprompt).build(), List.of(List.of(), List.of()), PROVENANCE);
     assertEquals(List.of(ReportRenderer.COMPARISON, "curves-run-1.png", "curves-run-2.png"),
         two.getAssetsList().stream().map(ReportAsset::getName).toList());
+    // A paragraph of its own under the provenance line, not inline with it.
+    assertTrue(two.getMarkdown().contains(".\n\n![Runs compared"), two.getMarkdown());
     assertTrue(two.getMarkdown().contains("](comparison.png)"), two.getMarkdown());
     assertTrue(two.getHtml().contains("<img src=\"comparison.png\""), two.getHtml());
     BufferedImage image = ImageIO.read(new ByteArrayInputStream(
