@@ -306,7 +306,7 @@ run_in_prometheus() {  # the run's last step (4) and its dev evaluation are in P
     && [ "$(query "pin_train_dev_score{run=\"$RUN_ID\"} >= 0" | wc -l)" -eq 1 ]
 }
 wait_for 60 "Prometheus holds the run's training series (pin_train_step, pin_train_dev_score)" run_in_prometheus
-query "{__name__=~\"pin_train_.*|pin_eval_naturalness\", run=\"$RUN_ID\"}"
+query "{__name__=~\"pin_train_.*\", run=\"$RUN_ID\"}"
 wait_for 30 "every target still up after the run" \
   targets_up orchestrator=1 policy=1 reward=1 scorer=1 prometheus=1
 

@@ -164,7 +164,7 @@ final class DemoCommand implements Callable<Integer> {
     Run done = orchestrator.getRun(GetRunRequest.newBuilder().setRunId(run.getId()).build());
     Path png = out.resolve("curve-" + run.getId() + ".png");
     Files.write(png, CurveChart.png("PIN on the demo sentiment task (" + run.getId() + ")",
-        EnsembleClients.curves(events)));
+        EnsembleClients.curves(run.getSpec(), events)));
     Files.writeString(out.resolve(run.getId() + ".json"), RunProgress.toJson(done));
 
     System.out.println();

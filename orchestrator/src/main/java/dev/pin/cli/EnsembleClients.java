@@ -1,5 +1,6 @@
 package dev.pin.cli;
 
+import dev.pin.scorer.report.ReportRenderer;
 import dev.pin.v1.Curve;
 import dev.pin.v1.CurvePoint;
 import dev.pin.v1.GetRunRequest;
@@ -8,9 +9,11 @@ import dev.pin.v1.ReportPrompt;
 import dev.pin.v1.ReportRun;
 import dev.pin.v1.Run;
 import dev.pin.v1.RunEvent;
+import dev.pin.v1.RunSpec;
 import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.Split;
 import dev.pin.v1.StepMetrics;
+import dev.pin.v1.TaskSpec;
 import dev.pin.v1.WatchRunRequest;
 import io.grpc.Context;
 import java.util.ArrayList;
@@ -91,34 +94,54 @@ final class EnsembleClients {
         r.addPrompts(row);
       }
     }
-    r.addAllCurves(curves(events));
+    r.addAllCurves(curves(run.getSpec(), events));
     return r.build();
   }
 
+  /** Legend names of the curves {@link #curves} draws. */
+  static final String REWARD_MEAN = "mean over the step's prompts";
+  static final String REWARD_MAX = "best prompt of the step";
+  static final String DEV_GREEDY = "greedy prompt";
+  static final String DEV_BEST_SAMPLED = "best prompt sampled since the previous evaluation";
+  static final String TRAIN_ACCURACY = "mean over the step's prompts (train accuracy)";
+  static final String LOSS = "loss (steps after the replay warm-up)";
+
   /**
-   * The run's curves by step, from its event history; empty series are left out. A run that rolled
-   * back (to a checkpoint, or to step 0 without one) repeats steps: as in the run store's step
-   * table, the later records replace the earlier ones from the repeated step on.
+   * The run's curves by step, from its event history, in the panels of the report's chart: reward
+   * (mean and max), dev score (greedy and best-sampled prompts), train accuracy (classification
+   * only) and loss, each panel's y axis titled with the task's unit. Steps that took no gradient
+   * step (replay warm-up) are not loss points, and the shaped reward is left out (it is a z-score,
+   * mean ~0 by construction). Empty series are left out. A run that rolled back (to a checkpoint,
+   * or to step 0 without one) repeats steps: as in the run store's step table, the later records
+   * replace the earlier ones from the repeated step on.
    */
-  static List<Curve> curves(List<RunEvent> events) {
+  static List<Curve> curves(RunSpec spec, List<RunEvent> events) {
+    TaskSpec.TaskCase task = spec.getTask().getTaskCase();
     Map<String, Curve.Builder> curves = new LinkedHashMap<>();
-    for (String name : List.of("reward/mean", "reward/max", "shaped_reward/mean",
-        "train_accuracy %", "loss", "dev_score (greedy prompt)",
-        "dev_score (best prompt sampled since the previous evaluation)")) {
-      curves.put(name, Curve.newBuilder().setName(name));
-    }
+    String reward = ReportRenderer.REWARD_PANEL;
+    String dev = ReportRenderer.DEV_SCORE_PANEL;
+    curves.put(REWARD_MEAN, curve(REWARD_MEAN, reward, rewardAxis(task)));
+    curves.put(REWARD_MAX, curve(REWARD_MAX, reward, rewardAxis(task)));
+    curves.put(DEV_GREEDY, curve(DEV_GREEDY, dev, devAxis(task)));
+    curves.put(DEV_BEST_SAMPLED, curve(DEV_BEST_SAMPLED, dev, devAxis(task)));
+    curves.put(TRAIN_ACCURACY, curve(TRAIN_ACCURACY, "train accuracy", "train accuracy (%)"));
+    curves.put(LOSS, curve(LOSS, "policy loss", "loss (Q-learning objective, no unit)"));
+    boolean classification = task == TaskSpec.TaskCase.CLASSIFICATION;
     for (RunEvent e : events) {
       if (e.hasStep()) {
         StepMetrics s = e.getStep();
-        point(curves.get("reward/mean"), s.getStep(), s.getRewardMean());
-        point(curves.get("reward/max"), s.getStep(), s.getRewardMax());
-        point(curves.get("shaped_reward/mean"), s.getStep(), s.getShapedRewardMean());
-        point(curves.get("train_accuracy %"), s.getStep(), s.getTrainAccuracy());
-        point(curves.get("loss"), s.getStep(), s.getLoss());
+        point(curves.get(REWARD_MEAN), s.getStep(), s.getRewardMean());
+        point(curves.get(REWARD_MAX), s.getStep(), s.getRewardMax());
+        if (classification) {
+          point(curves.get(TRAIN_ACCURACY), s.getStep(), s.getTrainAccuracy());
+        }
+        if (s.getWarmingUp()) {
+          drop(curves.get(LOSS), s.getStep());
+        } else {
+          point(curves.get(LOSS), s.getStep(), s.getLoss());
+        }
       } else if (e.hasEvaluation() && e.getEvaluation().getSplit() == Split.SPLIT_DEV) {
-        point(curves.get(e.getEvaluation().getBestSampled()
-                ? "dev_score (best prompt sampled since the previous evaluation)"
-                : "dev_score (greedy prompt)"),
+        point(curves.get(e.getEvaluation().getBestSampled() ? DEV_BEST_SAMPLED : DEV_GREEDY),
             e.getEvaluation().getStep(), e.getEvaluation().getPrompt().getDevScore());
       }
     }
@@ -131,11 +154,40 @@ final class EnsembleClients {
     return out;
   }
 
-  private static void point(Curve.Builder curve, long step, double value) {
+  /** The unit of the task's reward R (ALGORITHMS.md §6). */
+  static String rewardAxis(TaskSpec.TaskCase task) {
+    return switch (task) {
+      case CLASSIFICATION -> "reward R (§6.1 gap reward)";
+      case STYLE_TRANSFER -> "reward R (0–100)";
+      case IMAGE_INVERSION -> "reward R (CLIP cosine)";
+      default -> "reward R (task units)";
+    };
+  }
+
+  /** The unit of the task's dev score ({@code ScoredPrompt.dev_score}). */
+  static String devAxis(TaskSpec.TaskCase task) {
+    return switch (task) {
+      case CLASSIFICATION -> "dev accuracy (%)";
+      case STYLE_TRANSFER -> "dev J (0–100)";
+      case IMAGE_INVERSION -> "dev CLIP score (cosine)";
+      default -> "dev score (task units)";
+    };
+  }
+
+  private static Curve.Builder curve(String name, String panel, String yAxis) {
+    return Curve.newBuilder().setName(name).setPanel(panel).setYAxis(yAxis);
+  }
+
+  /** Forgets the points of {@code step} and later (a rolled-back run repeating warm-up steps). */
+  private static void drop(Curve.Builder curve, long step) {
     while (curve.getPointsCount() > 0
         && curve.getPoints(curve.getPointsCount() - 1).getStep() >= step) {
       curve.removePoints(curve.getPointsCount() - 1);
     }
+  }
+
+  private static void point(Curve.Builder curve, long step, double value) {
+    drop(curve, step);
     curve.addPoints(CurvePoint.newBuilder().setStep(step).setValue(value));
   }
 }

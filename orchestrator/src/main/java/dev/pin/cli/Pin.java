@@ -42,6 +42,7 @@ import picocli.CommandLine.Command;
         DemoCommand.class,
         ReportCommand.class,
         SweepLambdaCommand.class,
+        DataCommand.class,
         CommandLine.HelpCommand.class})
 public final class Pin implements Runnable {
   @CommandLine.Spec

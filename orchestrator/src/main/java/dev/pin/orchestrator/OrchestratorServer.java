@@ -31,6 +31,7 @@ public final class OrchestratorServer implements ServiceModule {
   private final RunStore store;
   private final RunManager runs;
   private final OrchestratorService service;
+  private final RunMetrics metrics;
 
   public OrchestratorServer(OrchestratorSettings settings, MeterRegistry registry) {
     this.settings = settings;
@@ -43,7 +44,7 @@ public final class OrchestratorServer implements ServiceModule {
     this.runs = new RunManager(store, peers, settings.dataDir(), models,
         settings.recoveryWindow(), settings.maxActiveRuns());
     this.service = new OrchestratorService(store, runs, peers, settings.dataDir(), models);
-    new RunMetrics(store, registry);
+    this.metrics = RunMetrics.of(store, registry, settings.endedRunMetrics());
   }
 
   private static RunStore openStore(String url) {
@@ -92,6 +93,7 @@ public final class OrchestratorServer implements ServiceModule {
   @Override
   public void close() {
     runs.close();
+    metrics.close();
     store.close();
     Channels.close(policy);
     Channels.close(reward);

@@ -25,6 +25,9 @@ import java.time.Duration;
  *     orchestrator.recovery-window}, default 2m)
  * @param modelsHome the model store ({@code models.home}); the orchestrator reads only the policy
  *     backbone's vocabulary from it, to tokenise a warm-start prompt
+ * @param endedRunMetrics how long a run's per-run series stay on {@code /metrics} after it ends
+ *     ({@code orchestrator.ended-run-metrics}, default 5m, Prometheus's staleness window), so that
+ *     the last values of a run that ends between two scrapes are still scraped once
  */
 public record OrchestratorSettings(
     ServerSettings server,
@@ -35,7 +38,8 @@ public record OrchestratorSettings(
     Path dataDir,
     int maxActiveRuns,
     Duration recoveryWindow,
-    Path modelsHome) {
+    Path modelsHome,
+    Duration endedRunMetrics) {
 
   /** Reads and validates the settings. */
   public static OrchestratorSettings read(Config config) {
@@ -54,7 +58,8 @@ public record OrchestratorSettings(
         config.path("orchestrator.data-dir", Path.of("").toAbsolutePath()),
         config.integer("orchestrator.max-active-runs", 4, 1, 256),
         config.duration("orchestrator.recovery-window", Duration.ofMinutes(2)),
-        ModelsHome.read(config));
+        ModelsHome.read(config),
+        config.duration("orchestrator.ended-run-metrics", Duration.ofMinutes(5)));
   }
 
   /** The same settings with the three peers reached over in-process channels (embedded mode). */
@@ -65,6 +70,6 @@ public record OrchestratorSettings(
         policy.withAddress("in-process:" + policyName),
         reward.withAddress("in-process:" + rewardName),
         scorer.withAddress("in-process:" + scorerName),
-        storeUrl, dataDir, maxActiveRuns, recoveryWindow, modelsHome);
+        storeUrl, dataDir, maxActiveRuns, recoveryWindow, modelsHome, endedRunMetrics);
   }
 }

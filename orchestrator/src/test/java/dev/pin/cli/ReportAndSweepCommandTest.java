@@ -212,6 +212,9 @@ class ReportAndSweepCommandTest {
         BufferedImage curves = png(reportOut.resolve("curves-" + r.getId() + ".png"));
         assertTrue(curves.getHeight() > 240, "several curve panels");
       }
+      // Two runs with curves: their dev score and reward overlaid on shared axes.
+      assertTrue(doc.contains("comparison.png"), doc);
+      assertEquals(900, png(reportOut.resolve("comparison.png")).getWidth());
       assertTrue(doc.contains("dev_score") || doc.contains("dev\\_score"),
           "task score columns in\n" + doc);
       assertTrue(doc.contains("pseudo-PPL"), "readability columns");

@@ -68,6 +68,8 @@ class EndToEndTest {
         "orchestrator.store-url", "jdbc:sqlite:" + home.resolve("runs.db"),
         "orchestrator.data-dir", home.toString(),
         "orchestrator.recovery-window", "20s",
+        // Ended runs' series go almost at once, so a test can see them gone.
+        "orchestrator.ended-run-metrics", "1ms",
         "orchestrator.metrics-port", "-1", "policy.metrics-port", "-1",
         "reward.metrics-port", "-1", "scorer.metrics-port", "-1")),
         "e2e-" + UUID.randomUUID(), false);
@@ -365,6 +367,59 @@ class EndToEndTest {
       assertTrue(m.getQSpread() >= 0, m.toString());
     }
     assertEquals(0, steps.get(0).getResampledShare(), "nothing was sampled before step 1");
+    // The replay buffer warms up first (no gradient step, loss 0 that is not a loss), then every
+    // step updates: warm-up steps are a non-empty prefix.
+    assertTrue(steps.get(0).getWarmingUp(), steps.get(0).toString());
+    assertFalse(steps.get(steps.size() - 1).getWarmingUp(), steps.toString());
+    int warm = (int) steps.stream().takeWhile(StepMetrics::getWarmingUp).count();
+    assertTrue(steps.subList(warm, steps.size()).stream().noneMatch(StepMetrics::getWarmingUp));
+    assertTrue(steps.subList(0, warm).stream().allMatch(m -> m.getLoss() == 0), steps.toString());
+  }
+
+  @Test
+  void theMetricsOfAllFourServicesFollowPrometheusConventions() throws Exception {
+    Run started = orchestrator.startRun(StartRunRequest.newBuilder()
+        .setSpec(spec(Method.METHOD_PIN, 4)).build());
+    List<RunEvent> events = watch(started.getId());
+    assertEquals(RunState.RUN_STATE_COMPLETED,
+        events.get(events.size() - 1).getState().getTo(), events.toString());
+    String runLabel = "run=\"" + started.getId() + "\"";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (ensemble.host("orchestrator").registry().scrape().contains(runLabel)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    Map<String, String> typeByName = new java.util.HashMap<>();
+    Map<String, String> scraped = new java.util.HashMap<>();
+    for (String service : EmbeddedEnsemble.SERVICES) {
+      String text = ensemble.host(service).registry().scrape();
+      scraped.put(service, text);
+      for (String line : text.lines().toList()) {
+        String[] f = line.split(" ", 4);
+        if (line.startsWith("# HELP ")) {
+          assertTrue(f.length == 4 && !f[3].isBlank(), service + ": no HELP text: " + line);
+        } else if (line.startsWith("# TYPE ")) {
+          String before = typeByName.putIfAbsent(f[2], f[3]);
+          assertTrue(before == null || before.equals(f[3]),
+              f[2] + " is a " + before + " and, on " + service + ", a " + f[3]);
+        }
+      }
+    }
+    String orchestratorText = scraped.get("orchestrator");
+    // One name, one meaning: the perplexity histogram is the scorer's alone (the run's greedy
+    // prompt's perplexity is pin_train_dev_prompt_perplexity).
+    assertFalse(orchestratorText.contains("pin_eval_naturalness"), orchestratorText);
+    // The run ended, so its series are gone; the counter over all runs stays.
+    assertFalse(orchestratorText.contains(runLabel), orchestratorText);
+    assertTrue(orchestratorText.contains("pin_train_steps_total"), orchestratorText);
+    // A handful of fixed latency buckets per batcher, not a percentile histogram.
+    Map<String, Long> waitBuckets = scraped.get("reward").lines()
+        .filter(l -> l.startsWith("pin_reward_batch_wait_seconds_bucket{"))
+        .collect(java.util.stream.Collectors.groupingBy(
+            l -> l.replaceAll(".*batcher=\"([^\"]*)\".*", "$1"),
+            java.util.stream.Collectors.counting()));
+    assertFalse(waitBuckets.isEmpty(), scraped.get("reward"));
+    waitBuckets.forEach((batcher, n) -> assertEquals(15L, n, batcher));
   }
 
   @Test

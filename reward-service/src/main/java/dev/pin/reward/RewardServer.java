@@ -23,6 +23,7 @@ public final class RewardServer implements ServiceModule {
   private static final Logger LOG = Logger.getLogger(RewardServer.class.getName());
 
   private final RewardSettings settings;
+  private final ModelStore store;
   private final OrtModelCatalog catalog;
   private final RewardEngine engine;
 
@@ -31,7 +32,8 @@ public final class RewardServer implements ServiceModule {
     TaskModelPrecision precision =
         new TaskModelPrecision(settings.precision(), CpuFeatures.detect());
     LOG.info("reward: " + precision.describe());
-    this.catalog = new OrtModelCatalog(new ModelStore(settings.modelsHome()),
+    this.store = new ModelStore(settings.modelsHome());
+    this.catalog = new OrtModelCatalog(store,
         ortConfig(settings.device()), precision);
     BatcherConfig batching = new BatcherConfig("task-model", settings.maxBatchSize(),
         settings.maxBatchWait(), settings.maxQueuedSequences(), 1,
@@ -72,7 +74,22 @@ public final class RewardServer implements ServiceModule {
 
   @Override
   public void warmUp() {
-    settings.preloadModels().forEach(catalog::preload);
+    for (String name : settings.preloadModels()) {
+      if (!name.equals(RewardSettings.AUTO)) {
+        catalog.preload(name);
+      } else if (store.find(RewardSettings.DEFAULT_TASK_MODEL).isPresent()) {
+        catalog.preload(RewardSettings.DEFAULT_TASK_MODEL);
+        LOG.info("reward: " + RewardSettings.DEFAULT_TASK_MODEL + " loaded");
+      } else {
+        LOG.info("reward: " + RewardSettings.DEFAULT_TASK_MODEL + " is not in the model store "
+            + store.home() + "; task models load on a task's first use");
+      }
+    }
+  }
+
+  /** Whether a task model is loaded (for tests). */
+  boolean isLoaded(String name) {
+    return catalog.isLoaded(name);
   }
 
   @Override

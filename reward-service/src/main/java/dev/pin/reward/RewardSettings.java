@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  * @param cacheEntries reward cache size in (task, prompt) entries ({@code reward.cache-entries},
  *     default 100 000; 0 turns it off)
  * @param preloadModels models loaded before health turns SERVING ({@code reward.preload-models},
- *     comma-separated names from the model store)
+ *     comma-separated names from the model store; {@value #AUTO}, the default, stands for {@value
+ *     #DEFAULT_TASK_MODEL} when the store has it, so that a run's first Score call does not wait
+ *     for BERT-base to load; an empty value preloads nothing)
  * @param precision precision of masked task LMs whose task leaves it unset ({@code
  *     reward.precision}: {@code auto} (default: int8 where the CPU has VNNI and the model has the
  *     accurate int8 variant, else fp32), {@code fp32} or {@code int8})
@@ -53,6 +55,10 @@ public record RewardSettings(
     long maxRegisteredBytes) {
 
   private static final Pattern DEVICE = Pattern.compile("cpu|cuda:\\d+");
+  /** The {@code reward.preload-models} entry for the default task model, if imported. */
+  public static final String AUTO = "auto";
+  /** The §8 default task model (run specs that name none use it). */
+  public static final String DEFAULT_TASK_MODEL = "bert-base-uncased";
 
   /** Reads and validates the settings. */
   public static RewardSettings read(Config config) {
@@ -61,7 +67,7 @@ public record RewardSettings(
       throw new ConfigException(
           "reward.device", "expected cpu or cuda:N (e.g. cuda:0), got '" + device + "'");
     }
-    String preload = config.string("reward.preload-models", "");
+    String preload = config.string("reward.preload-models", AUTO);
     long maxTaskBytes = config.bytes("reward.max-task-bytes", TaskRegistry.DEFAULT_MAX_TASK_BYTES,
         1, 1L << 31);
     long maxRegisteredBytes = config.bytes("reward.max-registered-bytes",

@@ -71,15 +71,37 @@ public final class ScorerServer implements ServiceModule {
     return List.of(service);
   }
 
-  /** With {@code scorer.load-on-start}, loads the default model and the word list. */
+  /**
+   * Loads the default model and the word list before health turns SERVING, as {@code
+   * scorer.load-on-start} says: the first call then does not pay BERT-base's seconds of loading.
+   */
   @Override
   public void warmUp() {
-    if (settings.loadOnStart()) {
-      models.scorer(ModelRef.newBuilder().setName(settings.naturalnessModel()).build());
+    String model = settings.naturalnessModel();
+    boolean load = switch (settings.loadOnStart()) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> {
+        boolean present = new ModelStore(settings.modelsHome()).find(model).isPresent();
+        if (!present) {
+          log.warn("scorer: default model {} is not in the model store {}; serving without it"
+              + " (calls that need it fail until `pin models import {}`)", model,
+              settings.modelsHome(), model);
+        }
+        yield present;
+      }
+    };
+    if (load) {
+      models.scorer(ModelRef.newBuilder().setName(model).build());
       dictionary.get();
       log.info("scorer: {} and word list {} loaded", settings.naturalnessModel(),
-          settings.wordList());
+          dictionary.describe());
     }
+  }
+
+  /** Whether the default naturalness model is loaded (for tests). */
+  boolean defaultModelLoaded() {
+    return models.isLoaded(settings.naturalnessModel());
   }
 
   /**

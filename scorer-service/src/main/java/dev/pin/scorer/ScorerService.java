@@ -476,7 +476,7 @@ final class ScorerService extends ScorerGrpc.ScorerImplBase {
     }
     ReportResponse response = ReportRenderer.render(request, rows, notes,
         new ReportRenderer.Provenance(scorer.name(), convention.description(), k,
-            words.source().toString()));
+            words.source()));
     metrics.report();
     out.onNext(response);
     out.onCompleted();

@@ -6,6 +6,7 @@ import dev.pin.platform.config.ConfigException;
 import dev.pin.platform.config.ModelsHome;
 import dev.pin.platform.config.ServerSettings;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -15,11 +16,15 @@ import java.util.regex.Pattern;
  * @param device {@code cpu} or {@code cuda:N} ({@code scorer.device})
  * @param naturalnessModel the LM that scores naturalness by default, masked or causal ({@code
  *     scorer.model}, default {@code bert-base-uncased}: masked-LM pseudo-perplexity, §7.3)
- * @param loadOnStart load the naturalness model and the word list before health turns SERVING
- *     ({@code scorer.load-on-start}, default false: they load on first use)
+ * @param loadOnStart when the naturalness model and the word list load ({@code
+ *     scorer.load-on-start}): {@code true} before health turns SERVING (a missing model keeps the
+ *     service NOT_SERVING), {@code false} on first use, {@code auto} (default) before SERVING when
+ *     the model is in the store and on first use otherwise (so a fresh machine still serves, and
+ *     says what to import when a call needs the model)
  * @param modelsHome the model store ({@code models.home})
- * @param wordList the dictionary of the dictionary-word share ({@code scorer.word-list}, default
- *     Debian's {@code wamerican}, {@code /usr/share/dict/american-english})
+ * @param wordList the dictionary of the dictionary-word share ({@code scorer.word-list}, a file
+ *     with one word per line such as Debian's {@code /usr/share/dict/american-english}); null,
+ *     the default, for the English list bundled with the scorer (WordNet 3.1, see the README)
  * @param maxBatchSequences most sequences in one model forward pass ({@code
  *     scorer.max-batch-sequences}, default 256; each costs |V| floats of logits)
  * @param intraOpThreads ONNX Runtime threads per operator ({@code scorer.intra-op-threads}, 0 =
@@ -34,16 +39,13 @@ public record ScorerSettings(
     ServerSettings server,
     String device,
     String naturalnessModel,
-    boolean loadOnStart,
+    String loadOnStart,
     Path modelsHome,
     Path wordList,
     int maxBatchSequences,
     int intraOpThreads,
     long maxRequestPositions,
     ClientSettings reward) {
-
-  /** Debian's {@code wamerican} list. */
-  public static final Path DEFAULT_WORD_LIST = Path.of("/usr/share/dict/american-english");
 
   private static final Pattern DEVICE = Pattern.compile("cpu|cuda:\\d+");
 
@@ -62,9 +64,9 @@ public record ScorerSettings(
         ServerSettings.read(config, "scorer"),
         device,
         model,
-        config.bool("scorer.load-on-start", false),
+        config.oneOf("scorer.load-on-start", "auto", List.of("auto", "true", "false")),
         ModelsHome.read(config),
-        config.path("scorer.word-list", DEFAULT_WORD_LIST),
+        config.path("scorer.word-list", null),
         config.integer("scorer.max-batch-sequences", 256, 1, 65_536),
         config.integer("scorer.intra-op-threads", 0, 0, 1024),
         config.integer("scorer.max-request-positions", 1_000_000, 1, Integer.MAX_VALUE),

@@ -57,6 +57,11 @@ final class ScoringModels implements AutoCloseable {
     return defaultModel;
   }
 
+  /** Whether {@code name} is loaded, in any precision. */
+  boolean isLoaded(String name) {
+    return loaded.keySet().stream().anyMatch(k -> k.name().equals(name));
+  }
+
   /** The name a request's model resolves to. */
   String nameOf(ModelRef ref) {
     return ref.getName().isBlank() ? defaultModel : ref.getName();

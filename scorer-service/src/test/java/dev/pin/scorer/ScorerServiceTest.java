@@ -116,9 +116,20 @@ class ScorerServiceTest {
         // No Reward service listens here: faithfulness requests must fail, not hang.
         "scorer.reward.address", "in-process:" + InProcessServerBuilder.generateName()));
     settings.putAll(overrides);
+    return startWith(settings, metrics);
+  }
+
+  private ServiceHost startWith(Map<String, String> settings, PrometheusMeterRegistry metrics)
+      throws Exception {
+    return startServer(new ScorerServer(ScorerSettings.read(Config.of(settings)), metrics),
+        metrics);
+  }
+
+  private ServiceHost startServer(ScorerServer server, PrometheusMeterRegistry metrics)
+      throws Exception {
     String name = InProcessServerBuilder.generateName();
-    ServiceHost h = new ServiceHost(new ScorerServer(ScorerSettings.read(Config.of(settings)),
-        metrics), metrics, List.of(InProcessServerBuilder.forName(name).directExecutor()));
+    ServiceHost h = new ServiceHost(server, metrics,
+        List.of(InProcessServerBuilder.forName(name).directExecutor()));
     hosts.add(h);
     h.start();
     channels.add(InProcessChannelBuilder.forName(name).directExecutor().build());
@@ -417,11 +428,66 @@ class ScorerServiceTest {
         "scorer.word-list", store.resolve("no-such-words").toString()),
         Metrics.newRegistry("scorer"));
     assertTrue(noWords.awaitReady(30, TimeUnit.SECONDS), "lazy loading: SERVING at once");
-    expect(Status.Code.FAILED_PRECONDITION, "apt-get install wamerican",
+    expect(Status.Code.FAILED_PRECONDITION, "unset it to use the word list bundled",
         () -> stub(noWords).interpretability(InterpretabilityRequest.newBuilder()
             .addPrompts(prompt("great")).build()));
     // Naturalness needs no word list, and loads the model on first use.
     assertEquals(1, stub(noWords).naturalness(NaturalnessRequest.newBuilder()
         .addPrompts(prompt("great")).build()).getResultsCount());
   }
+
+  @Test
+  void withoutScorerWordListTheBundledListScoresAndTheReportSaysSo() throws Exception {
+    Map<String, String> settings = new HashMap<>(Map.of(
+        "scorer.port", "0", "scorer.metrics-port", "-1", "scorer.host", "127.0.0.1",
+        "scorer.model", TINY, "scorer.load-on-start", "true", "scorer.intra-op-threads", "1",
+        "models.home", store.toString(),
+        "scorer.reward.address", "in-process:" + InProcessServerBuilder.generateName()));
+    ServiceHost bundled = startWith(settings, Metrics.newRegistry("scorer"));
+    assertTrue(bundled.awaitReady(30, TimeUnit.SECONDS), "the bundled list loads on start");
+    // No scorer.word-list and no /usr/share/dict needed: the, was, terrible are whole words of
+    // the bundled list (movies = movie ##s is not a whole word) → 3 of 5.
+    PromptInterpretability mixed = stub(bundled).interpretability(InterpretabilityRequest
+        .newBuilder().addPrompts(prompt("the movies was terrible")).build()).getResults(0);
+    assertEquals(0.6f, mixed.getDictionaryWordShare(), 1e-6);
+    String md = stub(bundled).report(ReportRequest.newBuilder().addRuns(ReportRun.newBuilder()
+        .setRunId("run-1").addPrompts(ReportPrompt.newBuilder().setLabel("best")
+            .setPrompt(prompt("zzz paris")))).build()).getMarkdown();
+    assertTrue(md.contains("dictionary share against `bundled english-words.txt (WordNet 3.1)`"),
+        md);
+  }
+
+  private Map<String, String> withoutLoadOnStart(String model) {
+    return new HashMap<>(Map.of(
+        "scorer.port", "0", "scorer.metrics-port", "-1", "scorer.host", "127.0.0.1",
+        "scorer.model", model, "scorer.word-list", wordList.toString(),
+        "scorer.intra-op-threads", "1", "models.home", store.toString(),
+        "scorer.reward.address", "in-process:" + InProcessServerBuilder.generateName()));
+  }
+
+  @Test
+  void byDefaultTheDefaultModelIsLoadedBeforeHealthTurnsServing() throws Exception {
+    PrometheusMeterRegistry metrics = Metrics.newRegistry("scorer");
+    ScorerServer server = new ScorerServer(ScorerSettings.read(Config.of(
+        withoutLoadOnStart(TINY))), metrics);
+    assertFalse(server.defaultModelLoaded());
+    ServiceHost host = startServer(server, metrics);
+    assertTrue(host.awaitReady(30, TimeUnit.SECONDS));
+    // SERVING means loaded: the first call does not pay for loading the model.
+    assertTrue(server.defaultModelLoaded(), "loaded before SERVING");
+  }
+
+  @Test
+  void byDefaultAMissingDefaultModelDoesNotKeepTheScorerFromServing() throws Exception {
+    PrometheusMeterRegistry metrics = Metrics.newRegistry("scorer");
+    ScorerServer server = new ScorerServer(ScorerSettings.read(Config.of(
+        withoutLoadOnStart("bert-base-nowhere"))), metrics);
+    ServiceHost host = startServer(server, metrics);
+    assertTrue(host.awaitReady(30, TimeUnit.SECONDS), "SERVING: other models still work");
+    assertFalse(server.defaultModelLoaded());
+    expect(Status.Code.FAILED_PRECONDITION, "pin models import bert-base-nowhere",
+        () -> stub(host).naturalness(NaturalnessRequest.newBuilder()
+            .addPrompts(prompt("great")).build()));
+  }
 }
+

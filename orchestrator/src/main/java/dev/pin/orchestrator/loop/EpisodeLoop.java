@@ -416,6 +416,7 @@ final class EpisodeLoop implements Runnable {
         .setResampledShare(policySamples == 0 ? 0 : resampled / (double) policySamples)
         .setQSpread(sampled.getMeanQSpread())
         .setLoss(updated.getLoss())
+        .setWarmingUp(!updated.getUpdated())
         .setEntropy(sampled.getMeanEntropy())
         .setSupportSize(sampled.getMeanSupportSize())
         .setTrainAccuracy(100 * meanAccuracy)

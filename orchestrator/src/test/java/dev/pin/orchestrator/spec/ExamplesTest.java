@@ -3,6 +3,7 @@ package dev.pin.orchestrator.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.TextFormat;
 import dev.pin.orchestrator.data.TaskDataLoader;
 import dev.pin.v1.Method;
 import dev.pin.v1.RunSpec;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every file in examples/ at the repository root parses and validates. */
 class ExamplesTest {
@@ -32,6 +34,7 @@ class ExamplesTest {
             "classification-sst2-pin.yaml",
             "classification-sst2-rlprompt.yaml",
             "demo-pin.yaml",
+            "demo-rlprompt.yaml",
             "image-inversion-pin.yaml",
             "learning-curve/pin-laptop.yaml",
             "learning-curve/rlprompt-laptop.yaml",
@@ -45,7 +48,21 @@ class ExamplesTest {
       assertTrue(
           spec.getMethod() == Method.METHOD_PIN || spec.getMethod() == Method.METHOD_RLPROMPT);
       assertTrue(!spec.getName().isEmpty(), f + " has a name");
+      // Data inside the clone (the jar, data/, examples/), never beside it: a user's clone has
+      // no ../shared.
+      assertTrue(!TextFormat.shortDebugString(spec.getTask()).contains("\"../"),
+          f + " reads data outside the repository: " + spec.getTask());
     }
+  }
+
+  @Test
+  void theDemoPairDiffersOnlyInTheMethodAndName() throws IOException {
+    RunSpec pin = RunSpecYaml.read(EXAMPLES.resolve("demo-pin.yaml"));
+    RunSpec rlprompt = RunSpecYaml.read(EXAMPLES.resolve("demo-rlprompt.yaml"));
+    assertEquals(Method.METHOD_RLPROMPT, rlprompt.getMethod());
+    assertEquals(pin.toBuilder().clearName().clearMethod().build(),
+        rlprompt.toBuilder().clearName().clearMethod().build());
+    assertEquals(List.of(), RunSpecValidator.validate(RunDefaults.apply(rlprompt)));
   }
 
   @Test
@@ -60,13 +77,16 @@ class ExamplesTest {
   }
 
   @Test
-  void sst2ExampleLoadsTheSharedData() throws IOException {
+  void sst2ExampleLoadsBenchmarkDataInTheDocumentedLayout(@TempDir Path clone)
+      throws IOException {
+    Path shared = REPO_ROOT.resolve("../shared/data").normalize();
     org.junit.jupiter.api.Assumptions.assumeTrue(
-        Files.isDirectory(REPO_ROOT.resolve("../shared/data/few-shot/sst-2")),
-        "../shared/data not present");
+        Files.isDirectory(shared.resolve("few-shot/sst-2")), "../shared/data not present");
+    // A clone with data/ as examples/README.md lays it out (there: `ln -s ../shared/data data`).
+    Files.createSymbolicLink(clone.resolve("data"), shared);
     RunSpec spec =
         RunDefaults.apply(RunSpecYaml.read(EXAMPLES.resolve("classification-sst2-pin.yaml")));
-    TaskSpec task = TaskDataLoader.load(spec.getTask(), REPO_ROOT);
+    TaskSpec task = TaskDataLoader.load(spec.getTask(), clone);
     assertEquals(32, task.getClassification().getTrainCount());
     assertEquals(1821, task.getClassification().getTestCount());
   }

@@ -1,5 +1,6 @@
 package dev.pin.reward.batching;
 
+import dev.pin.platform.server.Metrics;
 import io.grpc.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -122,16 +123,16 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
             .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
             .register(registry);
     this.waitTime =
-        Timer.builder("pin.reward.batch.wait")
+        // The platform's 14 latency buckets (1 ms … 60 s), not Micrometer's percentile histogram
+        // (~70 buckets per batcher): enough for histogram_quantile and cheap to scrape.
+        Metrics.latencyBuckets(Timer.builder("pin.reward.batch.wait")
             .description("Time an item waits in the batching queue before its batch starts")
-            .tag("batcher", name)
-            .publishPercentileHistogram()
+            .tag("batcher", name))
             .register(registry);
     this.modelLatency =
-        Timer.builder("pin.reward.model.latency")
+        Metrics.latencyBuckets(Timer.builder("pin.reward.model.latency")
             .description("Model time per batch")
-            .tag("batcher", name)
-            .publishPercentileHistogram()
+            .tag("batcher", name))
             .register(registry);
     this.rejected =
         Counter.builder("pin.reward.queue.rejected")

@@ -58,6 +58,12 @@ public final class OrtModelCatalog implements ModelCatalog, AutoCloseable {
     this.precision = precision;
   }
 
+  /** Whether a task LM named {@code name} is loaded, in any precision (for tests). */
+  public boolean isLoaded(String name) {
+    return languageModels.keySet().stream().anyMatch(r -> r.getName().equals(name))
+        || clips.containsKey(name);
+  }
+
   @Override
   public Optional<TaskLanguageModel> languageModel(ModelRef ref) {
     Optional<ModelDir> dir = store.find(ref.getName());

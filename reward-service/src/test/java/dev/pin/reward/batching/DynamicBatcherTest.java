@@ -378,4 +378,25 @@ class DynamicBatcherTest {
         java.util.concurrent.ExecutionException.class, () -> running.get(10, TimeUnit.SECONDS));
     release.countDown();
   }
+
+  @Test
+  void latencyHistogramsHaveAFewFixedBucketsNotAPercentileHistogram() throws Exception {
+    io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus =
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+            io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    DynamicBatcher<int[], Long> b = new DynamicBatcher<>(BatcherConfig.defaults("scrape"),
+        this::sumOfSquares, a -> a.length, prometheus);
+    opened.add(b);
+    assertEquals(1L, b.submit(ones(1)).get(10, TimeUnit.SECONDS));
+    String text = prometheus.scrape();
+    for (String name : List.of("pin_reward_batch_wait_seconds", "pin_reward_model_latency_seconds")) {
+      List<String> buckets = text.lines()
+          .filter(l -> l.startsWith(name + "_bucket{") && l.contains("batcher=\"scrape\""))
+          .toList();
+      // The platform's 14 bounds (1 ms … 60 s) and +Inf.
+      assertEquals(15, buckets.size(), name + ": " + buckets);
+      assertTrue(buckets.stream().anyMatch(l -> l.contains("le=\"0.001\"")), buckets.toString());
+      assertTrue(buckets.stream().anyMatch(l -> l.contains("le=\"60.0\"")), buckets.toString());
+    }
+  }
 }

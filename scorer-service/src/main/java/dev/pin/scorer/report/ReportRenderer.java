@@ -17,9 +17,20 @@ import java.util.TreeSet;
  * ReportPrompt} (label, prompt text, every task score, pseudo-perplexity, dictionary-word share,
  * prior top-k share, repetition and, for a run with a task handle, round trip and R(text) −
  * R(ids)) and the run's training curves as a PNG asset that both documents reference by file
- * name. Pure: the readability and faithfulness numbers are computed by the caller.
+ * name; with two or more runs that have curves, also {@value #COMPARISON} with the runs overlaid
+ * on shared axes ({@link #COMPARED_PANELS}). Pure: the readability and faithfulness numbers are
+ * computed by the caller.
  */
 public final class ReportRenderer {
+  /** Panel of a run's dev-score curves; its first curve is what the comparison overlays. */
+  public static final String DEV_SCORE_PANEL = "dev score";
+  /** Panel of a run's reward curves; its first curve is what the comparison overlays. */
+  public static final String REWARD_PANEL = "reward";
+  /** The panels the comparison chart overlays, top to bottom. */
+  public static final List<String> COMPARED_PANELS = List.of(DEV_SCORE_PANEL, REWARD_PANEL);
+  /** File name of the comparison chart. */
+  public static final String COMPARISON = "comparison.png";
+
   /**
    * What the readability columns were measured with, printed under the title.
    *
@@ -72,6 +83,7 @@ public final class ReportRenderer {
         .append("<h1>").append(htmlText(title)).append("</h1>\n")
         .append("<p>").append(provenanceLine(provenance, true)).append("</p>\n");
     List<ReportAsset> assets = new ArrayList<>();
+    comparison(request, title, md, html, assets);
     for (int r = 0; r < request.getRunsCount(); r++) {
       ReportRun run = request.getRuns(r);
       String heading = run.getName().isBlank() ? run.getRunId() : run.getName();
@@ -100,6 +112,39 @@ public final class ReportRenderer {
     html.append("</body>\n</html>\n");
     return ReportResponse.newBuilder().setMarkdown(md.toString()).setHtml(html.toString())
         .addAllAssets(assets).build();
+  }
+
+  /**
+   * With two or more runs that have a dev-score or reward curve, the overlay of those curves,
+   * each run labelled by its method and heading, referenced under the title.
+   */
+  private static void comparison(ReportRequest request, String title, StringBuilder md,
+      StringBuilder html, List<ReportAsset> assets) {
+    List<CurveChart.LabelledRun> runs = new ArrayList<>();
+    for (ReportRun run : request.getRunsList()) {
+      boolean compared = run.getCurvesList().stream()
+          .anyMatch(c -> COMPARED_PANELS.contains(CurveChart.panelOf(c)));
+      if (compared) {
+        runs.add(new CurveChart.LabelledRun(label(run), run.getCurvesList()));
+      }
+    }
+    if (runs.size() < 2) {
+      return;
+    }
+    assets.add(ReportAsset.newBuilder().setName(COMPARISON).setContentType("image/png")
+        .setData(ByteString.copyFrom(CurveChart.overlay("Runs compared: " + title, runs,
+            COMPARED_PANELS))).build());
+    md.append("\n![Runs compared: dev score and reward by step](").append(COMPARISON)
+        .append(")\n");
+    html.append("<img src=\"").append(COMPARISON)
+        .append("\" alt=\"Runs compared: dev score and reward by step\">\n");
+  }
+
+  /** A run in a legend: "PIN name (id)", or "PIN id" without a name. */
+  static String label(ReportRun run) {
+    String m = run.getMethodValue() == 0 ? "" : method(run) + " ";
+    return run.getName().isBlank() ? m + run.getRunId()
+        : m + run.getName() + " (" + run.getRunId() + ")";
   }
 
   private static String method(ReportRun run) {
@@ -163,15 +208,15 @@ public final class ReportRenderer {
       List<String> text = new ArrayList<>(List.of(p.getLabel(), p.getPrompt().getText()));
       for (String s : scoreNames) {
         Double v = p.getScoresMap().get(s);
-        text.add(v == null ? "–" : Ticks.format(v));
+        text.add(v == null ? "–" : Numbers.format(v));
       }
-      text.add(Ticks.format(row.pseudoPerplexity()));
+      text.add(Numbers.format(row.pseudoPerplexity()));
       text.add(share(row.dictionaryWordShare()));
       text.add(share(row.priorTopKShare()));
       text.add(share(row.repetition()));
       if (faithfulness) {
-        text.add(Ticks.format(row.roundTripAgreement()));
-        text.add(Ticks.format(row.textVsIdsRewardGap()));
+        text.add(Numbers.format(row.roundTripAgreement()));
+        text.add(Numbers.format(row.textVsIdsRewardGap()));
       }
       md.append('|');
       html.append("<tr>");

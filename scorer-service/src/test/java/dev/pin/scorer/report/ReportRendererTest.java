@@ -89,11 +89,12 @@ class ReportRendererTest {
     BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
     assertNotNull(image, "decodable PNG");
     assertEquals(CurveChart.WIDTH, image.getWidth());
-    assertEquals(28 + 2 * CurveChart.PANEL_HEIGHT, image.getHeight());
+    assertEquals(CurveChart.TITLE_HEIGHT + 2 * CurveChart.PANEL_HEIGHT, image.getHeight());
     // The curve is drawn: its colour appears inside the first panel.
     boolean coloured = false;
+    int top = CurveChart.TITLE_HEIGHT;
     for (int x = 0; x < image.getWidth() && !coloured; x++) {
-      for (int y = 28; y < 28 + CurveChart.PANEL_HEIGHT && !coloured; y++) {
+      for (int y = top; y < top + CurveChart.PANEL_HEIGHT && !coloured; y++) {
         coloured = (image.getRGB(x, y) & 0xffffff) == 0x1f77b4;
       }
     }
@@ -141,17 +142,46 @@ class ReportRendererTest {
     byte[] png = CurveChart.png("edge cases", List.of(curve("one", 3.0),
         curve("none", Double.NaN, Double.POSITIVE_INFINITY), curve("flat", 2, 2, 2)));
     BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
-    assertEquals(28 + 3 * CurveChart.PANEL_HEIGHT, image.getHeight());
+    assertEquals(CurveChart.TITLE_HEIGHT + 3 * CurveChart.PANEL_HEIGHT, image.getHeight());
   }
 
   @Test
-  void ticksAreNiceAndFormattedCompactly() {
-    assertArrayEquals(new double[] {0, 20, 40, 60, 80, 100}, Ticks.nice(0, 100, 6), 1e-9);
-    assertArrayEquals(new double[] {0.9, 1.0, 1.1}, Ticks.nice(1, 1, 3), 1e-9);
-    assertEquals("84.2", Ticks.format(84.2));
-    assertEquals("123.5", Ticks.format(123.456));
-    assertEquals("12350", Ticks.format(12345.6));
-    assertEquals("0.001235", Ticks.format(0.0012345));
-    assertEquals("0", Ticks.format(0));
+  void numbersAreFormattedCompactly() {
+    assertEquals("84.2", Numbers.format(84.2));
+    assertEquals("123.5", Numbers.format(123.456));
+    assertEquals("12350", Numbers.format(12345.6));
+    assertEquals("0.001235", Numbers.format(0.0012345));
+    assertEquals("0", Numbers.format(0));
+  }
+
+  @Test
+  void twoRunsWithCurvesGetAComparisonChartOneRunDoesNot() throws Exception {
+    Curve dev = CurveChartTest.curve("greedy prompt", ReportRenderer.DEV_SCORE_PANEL,
+        "dev accuracy (%)", new long[] {2, 4}, 50, 60);
+    Curve reward = CurveChartTest.curve("mean", ReportRenderer.REWARD_PANEL, "reward R",
+        new long[] {1, 2, 3, 4}, 1, 2, 3, 4);
+    ReportRun pin = ReportRun.newBuilder().setRunId("run-1").setName("demo")
+        .setMethod(Method.METHOD_PIN).addCurves(dev).addCurves(reward).build();
+    ReportRun rlprompt = ReportRun.newBuilder().setRunId("run-2")
+        .setMethod(Method.METHOD_RLPROMPT).addCurves(reward).build();
+    ReportResponse two = ReportRenderer.render(ReportRequest.newBuilder().setTitle("PIN vs RL")
+        .addRuns(pin).addRuns(rlprompt).build(), List.of(List.of(), List.of()), PROVENANCE);
+    assertEquals(List.of(ReportRenderer.COMPARISON, "curves-run-1.png", "curves-run-2.png"),
+        two.getAssetsList().stream().map(ReportAsset::getName).toList());
+    // A paragraph of its own under the provenance line, not inline with it.
+    assertTrue(two.getMarkdown().contains(".\n\n![Runs compared"), two.getMarkdown());
+    assertTrue(two.getMarkdown().contains("](comparison.png)"), two.getMarkdown());
+    assertTrue(two.getHtml().contains("<img src=\"comparison.png\""), two.getHtml());
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(
+        two.getAssets(0).getData().toByteArray()));
+    assertEquals(CurveChart.TITLE_HEIGHT + 2 * CurveChart.PANEL_HEIGHT, image.getHeight());
+    assertEquals("PIN demo (run-1)", ReportRenderer.label(pin));
+    assertEquals("RLPrompt run-2", ReportRenderer.label(rlprompt));
+
+    ReportResponse one = ReportRenderer.render(ReportRequest.newBuilder().addRuns(pin).build(),
+        List.of(List.of()), PROVENANCE);
+    assertEquals(List.of("curves-run-1.png"),
+        one.getAssetsList().stream().map(ReportAsset::getName).toList());
+    assertFalse(one.getMarkdown().contains("comparison.png"));
   }
 }
