@@ -58,13 +58,14 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  *
  * <pre>
  * ./bench orchestrator dev.pin.orchestrator.bench.LearningCurve [--steps 200] [--at 25,50,100,200]
- *     [--seeds 1,2,3] [--splits 42,13] [--out DIR] VARIANT.yaml...
+ *     [--seeds 1,2,3] [--splits 42,13] [--out DIR] [--report-only] VARIANT.yaml...
  * </pre>
  *
  * Each finished run is appended to {@code DIR/runs.tsv} and each test evaluation to
  * {@code DIR/test.tsv}: a rerun with the same DIR skips what is done, so a long benchmark can be
- * stopped and continued. The variant files set everything but the task data, the seed and the
- * step budget, which the benchmark sets ({@code examples/learning-curve/}).
+ * stopped and continued; {@code --report-only} trains nothing and reports the runs DIR holds. The
+ * variant files set everything but the task data, the seed and the step budget, which the
+ * benchmark sets ({@code examples/learning-curve/}).
  */
 public final class LearningCurve {
   private static final String MANUAL = "it was";
@@ -91,6 +92,7 @@ public final class LearningCurve {
     List<Integer> seeds = List.of(1, 2, 3);
     List<Integer> splits = List.of(42, 13);
     Path out = Path.of("learning-curve");
+    boolean reportOnly = false;
     String dataDir = Path.of("../shared/data/few-shot/sst-2").toAbsolutePath().toString();
     List<Path> variants = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
@@ -103,12 +105,13 @@ public final class LearningCurve {
             .toList();
         case "--out" -> out = Path.of(args[++i]);
         case "--data" -> dataDir = args[++i];
+        case "--report-only" -> reportOnly = true;
         default -> variants.add(Path.of(args[i]));
       }
     }
     if (variants.isEmpty()) {
       System.err.println("usage: LearningCurve [--steps N] [--at S1,S2,...] [--seeds A,B,C] "
-          + "[--splits 42,13] [--out DIR] VARIANT.yaml...");
+          + "[--splits 42,13] [--out DIR] [--report-only] VARIANT.yaml...");
       System.exit(2);
     }
     final long budget = steps;
@@ -140,8 +143,9 @@ public final class LearningCurve {
         for (int split : splits) {
           for (Path variant : variants) {
             String name = variantName(variant);
-            if (results.stream().anyMatch(r -> r.variant().equals(name) && r.split() == split
-                && r.seed() == seed && r.prompts().size() >= points.size())) {
+            if (reportOnly || results.stream().anyMatch(r -> r.variant().equals(name)
+                && r.split() == split && r.seed() == seed
+                && r.prompts().size() >= points.size())) {
               continue;
             }
             RunResult r = bench.train(variant, split, seed, steps, points);
