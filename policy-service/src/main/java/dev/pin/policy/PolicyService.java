@@ -51,6 +51,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -290,6 +291,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
           .resolve(String.format("step-%09d", folderStep));
       PolicyCheckpoint.Written written = PolicyCheckpoint.save(entry.policy(), dir);
       Files.write(dir.resolve(CONFIG_FILE), entry.config().toByteArray());
+      pruneCheckpoints(dir.getParent(), dir);
       reply(response, CheckpointRef.newBuilder()
           .setRunId(request.getRunId())
           .setUri(dir.toUri().toString())
@@ -303,6 +305,36 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
       throw Status.UNAVAILABLE.withDescription("cannot write the checkpoint under "
           + settings.checkpointDir() + ": " + e.getMessage() + " (check policy.checkpoint-dir)")
           .withCause(e).asRuntimeException();
+    }
+  }
+
+  /**
+   * Keeps the newest {@code policy.keep-checkpoints} checkpoint folders of a run (by step, which
+   * their zero-padded names sort by) and deletes the rest; {@code kept} always stays. A run
+   * resumes from its newest, and each folder can hold a replay buffer of hundreds of megabytes.
+   */
+  private void pruneCheckpoints(Path runDir, Path kept) throws IOException {
+    int keep = settings.keepCheckpoints();
+    if (keep <= 0) {
+      return;
+    }
+    List<Path> folders;
+    try (var list = Files.list(runDir)) {
+      folders = list.filter(p -> p.getFileName().toString().startsWith("step-")
+          && Files.isDirectory(p)).sorted(Comparator.reverseOrder()).toList();
+    }
+    for (Path old : folders.subList(Math.min(keep, folders.size()), folders.size())) {
+      if (!old.equals(kept)) {
+        deleteRecursively(old);
+      }
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 

@@ -18,9 +18,12 @@ import java.util.regex.Pattern;
  * @param checkpointDir where checkpoints are written ({@code policy.checkpoint-dir}, default
  *     {@code ~/.local/share/pin/checkpoints}; a volume in containers)
  * @param modelsHome the model store ({@code models.home}, default {@code ~/.cache/pin/models})
+ * @param keepCheckpoints checkpoints kept per run, the newest ({@code policy.keep-checkpoints},
+ *     default 3; 0 keeps all): each can hold a replay buffer of hundreds of megabytes
  */
 public record PolicySettings(
-    ServerSettings server, String device, int maxPolicies, Path checkpointDir, Path modelsHome) {
+    ServerSettings server, String device, int maxPolicies, Path checkpointDir, Path modelsHome,
+    int keepCheckpoints) {
 
   private static final Pattern DEVICE = Pattern.compile("cpu|cuda:\\d+");
 
@@ -38,6 +41,7 @@ public record PolicySettings(
         device,
         config.integer("policy.max-policies", 8, 1, 1024),
         config.path("policy.checkpoint-dir", Path.of(home, ".local", "share", "pin", "checkpoints")),
-        ModelsHome.read(config));
+        ModelsHome.read(config),
+        config.integer("policy.keep-checkpoints", 3, 0, 1_000_000));
   }
 }

@@ -311,6 +311,28 @@ class PolicyServiceTest {
         .newBuilder().setRunId("run-w").setEpisodeStep(-1).build()));
   }
 
+  /** Issue #17: checkpoints were never deleted; policy.keep-checkpoints (default 3) bounds them. */
+  @Test
+  void onlyTheNewestCheckpointsOfARunAreKept() throws Exception {
+    stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-k").setConfig(pin(3))
+        .build());
+    List<CheckpointRef> refs = new ArrayList<>();
+    for (int step = 1; step <= 5; step++) {
+      refs.add(stub.saveCheckpoint(SaveCheckpointRequest.newBuilder().setRunId("run-k")
+          .setEpisodeStep(step).build()));
+    }
+    java.nio.file.Path runDir = java.nio.file.Path.of(java.net.URI.create(refs.get(0).getUri()))
+        .getParent();
+    try (var folders = java.nio.file.Files.list(runDir)) {
+      assertEquals(List.of("step-000000003", "step-000000004", "step-000000005"),
+          folders.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+    stub.dropPolicy(DropPolicyRequest.newBuilder().setRunId("run-k").build());
+    assertEquals("run-k", stub.loadCheckpoint(LoadCheckpointRequest.newBuilder()
+        .setRunId("run-k").setCheckpoint(refs.get(4)).setConfig(pin(3)).build()).getRunId(),
+        "the newest still loads");
+  }
+
   @Test
   void greedyDecodingIsDeterministic() {
     stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("g").setConfig(pin(5)).build());
