@@ -5,6 +5,7 @@ import dev.pin.v1.ListRunsRequest;
 import dev.pin.v1.ListRunsResponse;
 import dev.pin.v1.OrchestratorGrpc;
 import dev.pin.v1.Run;
+import dev.pin.v1.RunView;
 import dev.pin.v1.RunState;
 import dev.pin.v1.ScoredPrompt;
 import io.grpc.ManagedChannel;
@@ -56,7 +57,8 @@ final class RunsCommand implements Callable<Integer> {
             : "cancelling " + run.getId() + " (stops after its current step)");
         return Pin.ExitCodes.OK;
       }
-      List<Run> runs = list(stub, limit);
+      // --json prints each run whole; the table needs only the summary.
+      List<Run> runs = list(stub, limit, json ? RunView.RUN_VIEW_FULL : RunView.RUN_VIEW_SUMMARY);
       if (json) {
         runs.forEach(r -> System.out.println(RunProgress.toJson(r)));
         return Pin.ExitCodes.OK;
@@ -86,13 +88,14 @@ final class RunsCommand implements Callable<Integer> {
   }
 
   /** The newest {@code limit} runs (every run for 0), over as many pages as that takes. */
-  static List<Run> list(OrchestratorGrpc.OrchestratorBlockingStub stub, int limit) {
+  static List<Run> list(OrchestratorGrpc.OrchestratorBlockingStub stub, int limit,
+      RunView view) {
     List<Run> runs = new ArrayList<>();
     String token = "";
     do {
       int want = limit == 0 ? MAX_PAGE : Math.min(MAX_PAGE, limit - runs.size());
       ListRunsResponse page = stub.listRuns(ListRunsRequest.newBuilder().setPageSize(want)
-          .setPageToken(token).build());
+          .setPageToken(token).setView(view).build());
       runs.addAll(page.getRunsList());
       token = page.getNextPageToken();
     } while (!token.isEmpty() && (limit == 0 || runs.size() < limit));

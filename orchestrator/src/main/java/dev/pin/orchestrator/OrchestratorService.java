@@ -29,6 +29,7 @@ import dev.pin.v1.ResumeRunRequest;
 import dev.pin.v1.Run;
 import dev.pin.v1.RunEvent;
 import dev.pin.v1.RunSpec;
+import dev.pin.v1.RunView;
 import dev.pin.v1.RunState;
 import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.Split;
@@ -214,6 +215,9 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
   public void listRuns(ListRunsRequest request, StreamObserver<ListRunsResponse> response) {
     FieldErrors errors = new FieldErrors();
     errors.range("page_size", request.getPageSize(), 0, 1000);
+    errors.check(request.getViewValue() >= 0 && request.getViewValue() <= 2, "view",
+        "must be RUN_VIEW_SUMMARY (the default) or RUN_VIEW_FULL, got %d",
+        request.getViewValue());
     errors.throwIfAny();
     RunPage page;
     try {
@@ -223,9 +227,23 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       throw Status.INVALID_ARGUMENT.withDescription("page_token: " + e.getMessage())
           .asRuntimeException();
     }
-    response.onNext(ListRunsResponse.newBuilder().addAllRuns(page.runs())
+    boolean full = request.getView() == RunView.RUN_VIEW_FULL;
+    response.onNext(ListRunsResponse.newBuilder()
+        .addAllRuns(full ? page.runs() : page.runs().stream().map(OrchestratorService::summary)
+            .toList())
         .setNextPageToken(page.nextPageToken() == null ? "" : page.nextPageToken()).build());
     response.onCompleted();
+  }
+
+  /** A run without its bulk (RUN_VIEW_SUMMARY): the spec's identity only, the best prompt. */
+  static Run summary(Run run) {
+    RunSpec spec = run.getSpec();
+    Run.Builder b = run.toBuilder().setSpec(RunSpec.newBuilder().setName(spec.getName())
+        .setMethod(spec.getMethod()).setBudget(spec.getBudget()));
+    if (run.getBestPromptsCount() > 1) {
+      b.clearBestPrompts().addBestPrompts(run.getBestPrompts(0));
+    }
+    return b.build();
   }
 
   @Override

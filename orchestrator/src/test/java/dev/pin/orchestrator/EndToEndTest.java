@@ -157,7 +157,18 @@ class EndToEndTest {
       assertEquals(live.size(), replay.size());
       assertTrue(replay.stream().allMatch(RunEvent::getReplayed));
     }
-    assertEquals(2, orchestrator.listRuns(ListRunsRequest.getDefaultInstance()).getRunsCount());
+    List<Run> summaries = orchestrator.listRuns(ListRunsRequest.getDefaultInstance())
+        .getRunsList();
+    assertEquals(2, summaries.size());
+    // Issue #17: ListRuns summarises by default (a spec's inline examples can be megabytes).
+    for (Run summary : summaries) {
+      assertFalse(summary.getSpec().hasTask(), "no task in a summary");
+      assertTrue(summary.getSpec().getName().startsWith("e2e-"), summary.getSpec().getName());
+      assertEquals(1, summary.getBestPromptsCount());
+    }
+    List<Run> full = orchestrator.listRuns(ListRunsRequest.newBuilder()
+        .setView(dev.pin.v1.RunView.RUN_VIEW_FULL).build()).getRunsList();
+    assertTrue(full.stream().allMatch(r -> r.getSpec().hasTask() && r.getBestPromptsCount() > 1));
   }
 
   @Test
