@@ -1,5 +1,7 @@
 package dev.pin.cli;
 
+import dev.pin.platform.config.ServerSettings;
+import dev.pin.platform.grpc.BearerToken;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -46,11 +48,18 @@ record ServiceAddress(String service, String address, String flag, String envVar
     return new ServiceAddress(service, defaultAddress, flag, envVar, "the default");
   }
 
-  /** A plaintext or in-process channel whose failed calls carry {@link #SERVICE_KEY}. */
+  /**
+   * A plaintext or in-process channel whose failed calls carry {@link #SERVICE_KEY}, and
+   * {@code $PIN_AUTH_TOKEN} as a bearer token when it is set (an ensemble started with one).
+   */
   ManagedChannel open() {
     ManagedChannelBuilder<?> builder = address.startsWith("in-process:")
         ? InProcessChannelBuilder.forName(address.substring("in-process:".length()))
         : ManagedChannelBuilder.forTarget(address).usePlaintext();
+    String token = ServerSettings.envAuthToken();
+    if (!token.isEmpty()) {
+      builder.intercept(BearerToken.send(token));
+    }
     return builder.intercept(tagFailures()).build();
   }
 

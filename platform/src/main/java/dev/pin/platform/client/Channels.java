@@ -1,6 +1,7 @@
 package dev.pin.platform.client;
 
 import dev.pin.platform.config.ClientSettings;
+import dev.pin.platform.grpc.BearerToken;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -76,6 +77,9 @@ public final class Channels {
     builder.intercept(
         new MetricCollectingClientInterceptor(registry),
         deadlines(settings.unaryDeadline(), settings.streamDeadline()));
+    if (!settings.authToken().isEmpty()) {
+      builder.intercept(BearerToken.send(settings.authToken()));
+    }
     return builder.build();
   }
 

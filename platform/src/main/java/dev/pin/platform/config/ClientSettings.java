@@ -16,13 +16,16 @@ import java.time.Duration;
  * @param streamDeadline deadline of every streaming call ({@code …stream-deadline}, default 24h:
  *     streams live as long as a run)
  * @param maxMessageBytes largest inbound message ({@code …max-message-bytes}, default 64 MiB)
+ * @param authToken bearer token sent with every call ({@code …auth-token}, default {@code
+ *     $PIN_AUTH_TOKEN}; empty: none)
  */
 public record ClientSettings(
     String peer,
     String address,
     Duration unaryDeadline,
     Duration streamDeadline,
-    long maxMessageBytes) {
+    long maxMessageBytes,
+    String authToken) {
 
   /** Reads {@code <caller>.<peer>.*}; the default address is the peer's default port on localhost. */
   public static ClientSettings read(Config config, String caller, String peer) {
@@ -32,11 +35,21 @@ public record ClientSettings(
         config.address(p + "address", "localhost:" + ServerSettings.defaultPort(peer)),
         config.duration(p + "deadline", Duration.ofMinutes(10)),
         config.duration(p + "stream-deadline", Duration.ofHours(24)),
-        config.bytes(p + "max-message-bytes", 64L << 20, 1L << 20, 1L << 30));
+        config.bytes(p + "max-message-bytes", 64L << 20, 1L << 20, 1L << 30),
+        config.string(p + "auth-token", ServerSettings.envAuthToken()));
   }
 
   /** The same settings pointing at another address (embedded mode's in-process channels). */
   public ClientSettings withAddress(String newAddress) {
-    return new ClientSettings(peer, newAddress, unaryDeadline, streamDeadline, maxMessageBytes);
+    return new ClientSettings(peer, newAddress, unaryDeadline, streamDeadline, maxMessageBytes,
+        authToken);
+  }
+
+  /** Never prints the token. */
+  @Override
+  public String toString() {
+    return "ClientSettings[peer=" + peer + ", address=" + address + ", unaryDeadline="
+        + unaryDeadline + ", streamDeadline=" + streamDeadline + ", maxMessageBytes="
+        + maxMessageBytes + ", authToken=" + (authToken.isEmpty() ? "(none)" : "(set)") + "]";
   }
 }

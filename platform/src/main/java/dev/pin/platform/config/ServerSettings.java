@@ -17,6 +17,9 @@ import java.time.Duration;
  *     <service>.shutdown-grace}, default 10s)
  * @param handlerThreads threads running RPC handlers ({@code <service>.handler-threads}); model
  *     inference blocks, so this bounds how many calls compute at once
+ * @param authToken the bearer token every call of the service's API must carry ({@code
+ *     <service>.auth-token}, default {@code $PIN_AUTH_TOKEN}; empty: no authentication). Health
+ *     and reflection stay open, for probes and {@code grpcurl list}.
  */
 public record ServerSettings(
     String service,
@@ -25,7 +28,8 @@ public record ServerSettings(
     int metricsPort,
     long maxMessageBytes,
     Duration shutdownGrace,
-    int handlerThreads) {
+    int handlerThreads,
+    String authToken) {
 
   /** gRPC ports of the four services, in the order orchestrator, policy, reward, scorer. */
   public static int defaultPort(String service) {
@@ -54,6 +58,22 @@ public record ServerSettings(
         config.integer(p + "metrics-port", defaultMetricsPort(service), -1, 65535),
         config.bytes(p + "max-message-bytes", 64L << 20, 1L << 20, 1L << 30),
         config.duration(p + "shutdown-grace", Duration.ofSeconds(10)),
-        config.integer(p + "handler-threads", Math.max(4, 2 * cores), 1, 1024));
+        config.integer(p + "handler-threads", Math.max(4, 2 * cores), 1, 1024),
+        config.string(p + "auth-token", envAuthToken()));
+  }
+
+  /** {@code $PIN_AUTH_TOKEN}, the token a whole ensemble and its clients share, or "". */
+  public static String envAuthToken() {
+    String token = System.getenv("PIN_AUTH_TOKEN");
+    return token == null ? "" : token.strip();
+  }
+
+  /** Never prints the token. */
+  @Override
+  public String toString() {
+    return "ServerSettings[service=" + service + ", host=" + host + ", port=" + port
+        + ", metricsPort=" + metricsPort + ", maxMessageBytes=" + maxMessageBytes
+        + ", shutdownGrace=" + shutdownGrace + ", handlerThreads=" + handlerThreads
+        + ", authToken=" + (authToken.isEmpty() ? "(none)" : "(set)") + "]";
   }
 }

@@ -2,6 +2,7 @@ package dev.pin.platform.server;
 
 import dev.pin.platform.config.ConfigException;
 import dev.pin.platform.config.ServerSettings;
+import dev.pin.platform.grpc.BearerToken;
 import dev.pin.platform.grpc.ExceptionStatusInterceptor;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
@@ -93,9 +94,14 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       // Every method's series exists from the start, so dashboards and alerts see zeros, not gaps.
       metricsInterceptor.preregisterService(definition);
       // Interceptors run last-added first: metrics see the status the exception mapping chose.
+      ServerServiceDefinition parsed = ExceptionStatusInterceptor.parseInHandler(definition);
+      if (!settings.authToken().isEmpty()) {
+        // Innermost: metrics and the status mapping see the refusals. Health and reflection are
+        // added below without it, open to probes.
+        parsed = ServerInterceptors.intercept(parsed, BearerToken.require(settings.authToken()));
+      }
       definitions.add(ServerInterceptors.intercept(
-          ExceptionStatusInterceptor.parseInHandler(definition),
-          new ExceptionStatusInterceptor(), metricsInterceptor));
+          parsed, new ExceptionStatusInterceptor(), metricsInterceptor));
     }
     for (ServerBuilder<?> builder : transports) {
       definitions.forEach(builder::addService);

@@ -155,6 +155,41 @@ class ServiceHostTest {
     busy.get(10, TimeUnit.SECONDS);
   }
 
+  /** Issue #17: any client could call any RPC; one setting turns bearer tokens on. */
+  @Test
+  void withAnAuthTokenTheApiNeedsItAndHealthStaysOpen() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    ServerSettings locked = ServerSettings.read(Config.of(Map.of("scorer.port", "0",
+        "scorer.metrics-port", "-1", "scorer.auth-token", "s3cret")), "scorer");
+    assertFalse(locked.toString().contains("s3cret"), "settings never print the token");
+    host = new ServiceHost(module(locked), Metrics.newRegistry("scorer"),
+        List.of(InProcessServerBuilder.forName(name)));
+    host.start();
+    channel = InProcessChannelBuilder.forName(name).build();
+    modelsLoaded.countDown();
+    Await.until("SERVING", Duration.ofSeconds(10), () -> health("") == ServingStatus.SERVING);
+    StatusRuntimeException none = assertThrows(StatusRuntimeException.class, () -> call("fine"));
+    assertEquals(Status.Code.UNAUTHENTICATED, none.getStatus().getCode());
+    assertTrue(none.getStatus().getDescription().contains("PIN_AUTH_TOKEN"), none.toString());
+    NaturalnessRequest fine = NaturalnessRequest.newBuilder()
+        .addPrompts(Prompt.newBuilder().setText("fine")).build();
+    StatusRuntimeException wrong = assertThrows(StatusRuntimeException.class, () -> ScorerGrpc
+        .newBlockingStub(channel).withInterceptors(
+            dev.pin.platform.grpc.BearerToken.send("guess")).naturalness(fine));
+    assertEquals(Status.Code.UNAUTHENTICATED, wrong.getStatus().getCode());
+    assertEquals(1, ScorerGrpc.newBlockingStub(channel).withInterceptors(
+        dev.pin.platform.grpc.BearerToken.send("s3cret")).naturalness(fine).getResultsCount());
+    ManagedChannel peer = Channels.open(ClientSettings.read(Config.of(Map.of(
+        "test.scorer.address", Channels.IN_PROCESS + name, "test.scorer.auth-token", "s3cret")),
+        "test", "scorer"), Metrics.newRegistry("test-client"));
+    try {
+      assertEquals(1, ScorerGrpc.newBlockingStub(peer).naturalness(fine).getResultsCount(),
+          "peer channels send the configured token");
+    } finally {
+      peer.shutdownNow();
+    }
+  }
+
   @Test
   void tcpServersPermitThePeerChannelsKeepalivePings() throws Exception {
     // A server that permits pings less often than Channels sends them answers a few of them with
