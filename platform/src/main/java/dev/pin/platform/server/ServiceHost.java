@@ -7,9 +7,9 @@ import dev.pin.platform.grpc.ExceptionStatusInterceptor;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
-import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -93,13 +93,13 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       serviceNames.add(definition.getServiceDescriptor().getName());
       // Every method's series exists from the start, so dashboards and alerts see zeros, not gaps.
       metricsInterceptor.preregisterService(definition);
-      // Interceptors run last-added first: metrics see the status the exception mapping chose.
       ServerServiceDefinition parsed = ExceptionStatusInterceptor.parseInHandler(definition);
       if (!settings.authToken().isEmpty()) {
         // Innermost: metrics and the status mapping see the refusals. Health and reflection are
         // added below without it, open to probes.
         parsed = ServerInterceptors.intercept(parsed, BearerToken.require(settings.authToken()));
       }
+      // Interceptors run last-added first: metrics see the status the exception mapping chose.
       definitions.add(ServerInterceptors.intercept(
           parsed, new ExceptionStatusInterceptor(), metricsInterceptor));
     }
