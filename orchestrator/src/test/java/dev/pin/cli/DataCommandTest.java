@@ -3,13 +3,12 @@ package dev.pin.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,23 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 class DataCommandTest {
   @TempDir Path dir;
 
-  private record Result(int exit, String out, String err) {}
 
-  private static Result run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Pin.commandLine().execute(args);
-      return new Result(exit, out.toString(StandardCharsets.UTF_8),
-          err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private static CliRun run(String... args) {
+    return CliRun.of(Map.of(), args);
   }
 
   private void tsv(String relative, String... rows) throws IOException {
@@ -54,7 +39,7 @@ class DataCommandTest {
   @Test
   void aFolderInTheFewShotLayoutPassesWithItsCountsPerSplit() throws IOException {
     fewShot(100, 13, 21, 42, 87);
-    Result r = run("data", "check", "few-shot", dir.toString());
+    CliRun r = run("data", "check", "few-shot", dir.toString());
     assertEquals(0, r.exit(), r.out() + r.err());
     assertTrue(r.out().contains("16-42: 2 train, 2 dev, 3 test, labels [0, 1]"), r.out());
     assertTrue(r.out().contains(": ok (few-shot)"), r.out());
@@ -65,7 +50,7 @@ class DataCommandTest {
     fewShot(100, 13, 21, 42, 87);
     Files.delete(dir.resolve("16-13/dev.tsv"));
     tsv("16-87/train.tsv", "sentence\tlabel", "fine\tpositive");
-    Result r = run("data", "check", "few-shot", dir.toString());
+    CliRun r = run("data", "check", "few-shot", dir.toString());
     assertEquals(1, r.exit(), r.out() + r.err());
     assertTrue(r.err().contains("16-13: ") && r.err().contains("dev.tsv: no such file"), r.err());
     assertTrue(r.err().contains("16-87: ") && r.err().contains("train.tsv"), r.err());
@@ -76,7 +61,7 @@ class DataCommandTest {
 
   @Test
   void aFolderThatIsNotThereSaysSoAndWhereTheLayoutIs() {
-    Result r = run("data", "check", "few-shot", dir.resolve("nope").toString());
+    CliRun r = run("data", "check", "few-shot", dir.resolve("nope").toString());
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("no such folder") && r.err().contains("examples/README.md"),
         r.err());
@@ -90,11 +75,11 @@ class DataCommandTest {
       tsv("sentiment.test." + s + ".txt", "i loved it", "never again");
       tsv("sentiment.ref." + s + ".txt", "i hated it", "i will be back");
     }
-    Result ok = run("data", "check", "style-transfer", dir.toString());
+    CliRun ok = run("data", "check", "style-transfer", dir.toString());
     assertEquals(0, ok.exit(), ok.out() + ok.err());
     assertTrue(ok.out().contains("negative→positive: ") && ok.out().contains("2 test"), ok.out());
     tsv("sentiment.ref.1.txt", "only one");
-    Result bad = run("data", "check", "style-transfer", dir.toString());
+    CliRun bad = run("data", "check", "style-transfer", dir.toString());
     assertEquals(1, bad.exit());
     assertTrue(bad.err().contains("sentiment.ref.1.txt") && bad.err().contains("reference"),
         bad.err());

@@ -3,45 +3,26 @@ package dev.pin.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 class PinCommandTest {
-  private record Result(int exit, String out, String err) {}
 
-  private static Result run(String... args) {
+  private static CliRun run(String... args) {
     return runWith(Map.of(), args);
   }
 
   /** Runs the command line with {@code env} as its environment. */
-  private static Result runWith(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      CommandLine cmd = Pin.commandLine(env);
-      int exit = cmd.execute(args);
-      return new Result(exit, out.toString(StandardCharsets.UTF_8),
-          err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private static CliRun runWith(Map<String, String> env, String... args) {
+    return CliRun.of(env, args);
   }
 
   @Test
   void topLevelHelpListsEverySubcommand() {
-    Result r = run("--help");
+    CliRun r = run("--help");
     assertEquals(0, r.exit());
     for (String sub : List.of("up", "serve", "train", "watch", "runs", "eval", "models", "demo",
         "report", "sweep-lambda")) {
@@ -53,7 +34,7 @@ class PinCommandTest {
   @ValueSource(strings = {"up", "serve", "train", "watch", "runs", "eval", "models", "demo",
       "report", "sweep-lambda"})
   void everySubcommandHasHelp(String sub) {
-    Result r = run(sub, "--help");
+    CliRun r = run(sub, "--help");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().startsWith("Usage: pin " + sub), r.out());
   }
@@ -61,7 +42,7 @@ class PinCommandTest {
   @ParameterizedTest
   @ValueSource(strings = {"train", "eval", "sweep-lambda"})
   void aMissingSpecFileSaysNoSuchFile(String command) {
-    Result missing = command.equals("sweep-lambda")
+    CliRun missing = command.equals("sweep-lambda")
         ? run(command, "no-such-spec.yaml", "--lambdas", "0", "--out", "x")
         : run(command, "no-such-spec.yaml");
     assertEquals(Pin.ExitCodes.USAGE, missing.exit());
@@ -71,7 +52,7 @@ class PinCommandTest {
 
   @Test
   void anUnreachableOrchestratorIsNamedWithItsAddressTheFlagAndPinUp() {
-    Result down = run("runs", "--address", "localhost:1");
+    CliRun down = run("runs", "--address", "localhost:1");
     assertEquals(Pin.ExitCodes.FAILED, down.exit());
     assertTrue(down.err().startsWith("pin runs: cannot reach the orchestrator at localhost:1 "
         + "(from --address): UNAVAILABLE"), down.err());
@@ -91,13 +72,13 @@ class PinCommandTest {
       case "report" -> List.of(command, "run-1", "--out", "target/no-report");
       default -> List.of(command);
     };
-    Result r = runWith(Map.of("PIN_ADDRESS", "localhost:1"), args.toArray(String[]::new));
+    CliRun r = runWith(Map.of("PIN_ADDRESS", "localhost:1"), args.toArray(String[]::new));
     java.nio.file.Files.delete(spec);
     assertEquals(Pin.ExitCodes.FAILED, r.exit(), r.err());
     assertTrue(r.err().contains("cannot reach the orchestrator at localhost:1 (from "
         + "$PIN_ADDRESS)"), r.err());
     // The flag still wins over the variable.
-    Result flag = runWith(Map.of("PIN_ADDRESS", "localhost:1"), "runs", "--address",
+    CliRun flag = runWith(Map.of("PIN_ADDRESS", "localhost:1"), "runs", "--address",
         "localhost:2");
     assertTrue(flag.err().contains("the orchestrator at localhost:2 (from --address)"),
         flag.err());
@@ -119,7 +100,7 @@ class PinCommandTest {
 
   @Test
   void aNegativeLimitIsRefusedWithAMessage() {
-    Result r = run("runs", "--limit=-1", "--address", "localhost:1");
+    CliRun r = run("runs", "--limit=-1", "--address", "localhost:1");
     assertEquals(Pin.ExitCodes.USAGE, r.exit());
     assertTrue(r.err().contains("pin runs: --limit must be 0 (every run) or more, got -1"),
         r.err());
@@ -127,7 +108,7 @@ class PinCommandTest {
 
   @Test
   void versionPrintsTheVersionAndTheCommit() {
-    Result r = run("--version");
+    CliRun r = run("--version");
     assertEquals(0, r.exit());
     // Maven filters pin-build.properties; the test build has no commit unless given one.
     assertTrue(r.out().matches("pin \\d+\\.\\d+\\.\\d+[^ ]* \\(commit [0-9a-z-]+\\)\\R"),
@@ -136,14 +117,14 @@ class PinCommandTest {
 
   @Test
   void badConfigurationExitsWithUsageAndNamesTheKey() {
-    Result r = run("serve", "policy", "--policy.port=seventy");
+    CliRun r = run("serve", "policy", "--policy.port=seventy");
     assertEquals(Pin.ExitCodes.USAGE, r.exit());
     assertTrue(r.err().contains("policy.port: expected an integer between 0 and 65535, got "
         + "'seventy' (from flag --policy.port)"), r.err());
-    Result typo = run("up", "--polciy.port=1");
+    CliRun typo = run("up", "--polciy.port=1");
     assertEquals(Pin.ExitCodes.USAGE, typo.exit());
     assertTrue(typo.err().contains("unknown setting polciy.port"), typo.err());
-    Result service = run("serve", "nope");
+    CliRun service = run("serve", "nope");
     assertEquals(Pin.ExitCodes.USAGE, service.exit());
   }
 }

@@ -18,8 +18,6 @@ import dev.pin.v1.ScorerGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +54,6 @@ class ReportAndSweepCommandTest {
   private String scorerAddress;
   private Path spec;
 
-  private record Result(int exit, String out, String err) {}
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
@@ -123,25 +120,12 @@ class ReportAndSweepCommandTest {
     }
   }
 
-  private static Result run(String... args) {
+  private static CliRun run(String... args) {
     return runWith(Map.of(), args);
   }
 
-  private static Result runWith(Map<String, String> env, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Pin.commandLine(env).execute(args);
-      return new Result(exit, out.toString(StandardCharsets.UTF_8),
-          err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private static CliRun runWith(Map<String, String> env, String... args) {
+    return CliRun.of(env, args);
   }
 
   private static BufferedImage png(Path file) throws Exception {
@@ -160,7 +144,7 @@ class ReportAndSweepCommandTest {
   void sweepRunsOncePerLambdaAndWritesTheTradeOffThenReportRendersTheRuns() throws Exception {
     // Under target/ (not the temp dir) so a person can look at the PNGs after the build.
     Path sweepOut = Path.of("target", "cli-report-test", "sweep");
-    Result sweep = run("sweep-lambda", spec.toString(), "--lambdas", "0,1", "--g", "log",
+    CliRun sweep = run("sweep-lambda", spec.toString(), "--lambdas", "0,1", "--g", "log",
         "--out", sweepOut.toString(), "--address", orchestratorAddress,
         "--scorer-address", scorerAddress);
     assertEquals(0, sweep.exit(), sweep.out() + sweep.err());
@@ -201,7 +185,7 @@ class ReportAndSweepCommandTest {
     // The report of both runs, in Markdown and in HTML.
     Path reportOut = Path.of("target", "cli-report-test", "report");
     for (String format : List.of("md", "html")) {
-      Result report = run("report", runs.get(0).getId(), runs.get(1).getId(), "--out",
+      CliRun report = run("report", runs.get(0).getId(), runs.get(1).getId(), "--out",
           reportOut.toString(), "--format", format, "--address", orchestratorAddress,
           "--scorer-address", scorerAddress);
       assertEquals(0, report.exit(), report.out() + report.err());
@@ -228,7 +212,7 @@ class ReportAndSweepCommandTest {
         assertEquals(runs.size(), rows.results().count(), doc);
       }
     }
-    Result missing = run("report", "run-nope", "--out", reportOut.toString(),
+    CliRun missing = run("report", "run-nope", "--out", reportOut.toString(),
         "--address", orchestratorAddress, "--scorer-address", scorerAddress);
     // An unknown run is the caller's mistake (USAGE), and the error names the service.
     assertEquals(Pin.ExitCodes.USAGE, missing.exit());
@@ -241,7 +225,7 @@ class ReportAndSweepCommandTest {
     Run run = orchestrator.startRun(dev.pin.v1.StartRunRequest.newBuilder()
         .setSpec(dev.pin.orchestrator.spec.RunSpecYaml.read(spec)).build());
     EnsembleClients.follow(orchestrator, run.getId(), 120);
-    Result r = runWith(Map.of("PIN_ADDRESS", orchestratorAddress,
+    CliRun r = runWith(Map.of("PIN_ADDRESS", orchestratorAddress,
         "PIN_SCORER_ADDRESS", "localhost:1"), "report", run.getId(), "--out",
         home.resolve("unreachable").toString());
     assertEquals(Pin.ExitCodes.FAILED, r.exit(), r.err());
@@ -253,7 +237,7 @@ class ReportAndSweepCommandTest {
 
   @Test
   void badLambdasAreUsageErrors() {
-    Result r = run("sweep-lambda", spec.toString(), "--lambdas", "0,-1", "--out",
+    CliRun r = run("sweep-lambda", spec.toString(), "--lambdas", "0,-1", "--out",
         home.resolve("x").toString(), "--address", orchestratorAddress);
     assertEquals(Pin.ExitCodes.USAGE, r.exit());
     assertTrue(r.err().contains("each λ must be ≥ 0, got -1.0"), r.err());

@@ -20,9 +20,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +52,6 @@ class TrainWatchRunsCommandTest {
   private OrchestratorGrpc.OrchestratorBlockingStub orchestrator;
   private String address;
 
-  private record Result(int exit, String out, String err) {}
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
@@ -127,21 +123,8 @@ class TrainWatchRunsCommandTest {
     return file;
   }
 
-  private Result run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Pin.commandLine(Map.of("PIN_ADDRESS", address)).execute(args);
-      return new Result(exit, out.toString(StandardCharsets.UTF_8),
-          err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private CliRun run(String... args) {
+    return CliRun.of(Map.of("PIN_ADDRESS", address), args);
   }
 
   private List<Run> runs() {
@@ -192,19 +175,19 @@ class TrainWatchRunsCommandTest {
   @Test
   void trainDetachWithASpecTheServicesRefuseExitsNonZeroAndCreatesNoRun() throws Exception {
     int before = runs().size();
-    Result model = run("train", "--detach",
+    CliRun model = run("train", "--detach",
         spec("cli-unknown-model", "no-such-model", "[terrible, great]", "").toString());
     assertEquals(Pin.ExitCodes.USAGE, model.exit(), model.out() + model.err());
     assertTrue(model.err().contains("answered FAILED_PRECONDITION: "
         + "spec.task.classification.task_model: model 'no-such-model'"), model.err());
     // "wonderful" is w ##o ##n ... in the tiny vocabulary: not one token.
-    Result verbalizer = run("train", "--detach",
+    CliRun verbalizer = run("train", "--detach",
         spec("cli-split-verbalizer", "tiny-bert", "[terrible, wonderful]", "").toString());
     assertEquals(Pin.ExitCodes.USAGE, verbalizer.exit(), verbalizer.err());
     assertTrue(verbalizer.err().contains("INVALID_ARGUMENT: "
         + "spec.task.classification.verbalizers[1]: \"wonderful\" is not one token"),
         verbalizer.err());
-    Result data = run("train", "--detach", spec("cli-no-data", "tiny-bert",
+    CliRun data = run("train", "--detach", spec("cli-no-data", "tiny-bert",
         "[terrible, great]", "", "no-such-data").toString());
     assertEquals(Pin.ExitCodes.USAGE, data.exit(), data.err());
     assertTrue(data.err().contains("INVALID_ARGUMENT: spec.task data: ")
@@ -216,7 +199,7 @@ class TrainWatchRunsCommandTest {
   void aFailedRunShowsItsReasonInRunsAndWatchExitsNonZero() throws Exception {
     // A device the policy service refuses when the run creates its policy: the run fails in its
     // first call, with a reason resuming cannot fix.
-    Result started = run("train", "--detach",
+    CliRun started = run("train", "--detach",
         spec("cli-fails", "tiny-bert", "[terrible, great]", "  device: tpu").toString());
     assertEquals(0, started.exit(), started.err());
     Run run = runsNamed("cli-fails").get(0);
@@ -224,7 +207,7 @@ class TrainWatchRunsCommandTest {
         GetRunRequest.newBuilder().setRunId(run.getId()).build()).getState()
         == RunState.RUN_STATE_FAILED);
 
-    Result listed = run("runs");
+    CliRun listed = run("runs");
     assertEquals(0, listed.exit(), listed.err());
     String reason = listed.out().lines().dropWhile(l -> !l.startsWith(run.getId())).skip(1)
         .findFirst().orElseThrow();
@@ -234,7 +217,7 @@ class TrainWatchRunsCommandTest {
         + "unchanged: fix the spec and start a new run)"), reason);
     assertFalse(reason.contains("resume it with"), reason);
 
-    Result watched = run("watch", run.getId());
+    CliRun watched = run("watch", run.getId());
     assertEquals(Pin.ExitCodes.FAILED, watched.exit(), watched.out() + watched.err());
     assertTrue(watched.out().contains("state running -> failed") || watched.out().contains(
         "state pending -> failed"), watched.out());
@@ -251,16 +234,16 @@ class TrainWatchRunsCommandTest {
             || r.getState() == RunState.RUN_STATE_COMPLETED));
     int all = runs().size();
     assertTrue(all >= 3, "runs: " + all);
-    Result every = run("runs", "--limit=0", "--json");
+    CliRun every = run("runs", "--limit=0", "--json");
     assertEquals(0, every.exit(), every.err());
     assertEquals(all, every.out().lines().count(), every.out());
-    Result one = run("runs", "--limit=1", "--json");
+    CliRun one = run("runs", "--limit=1", "--json");
     assertEquals(1, one.out().lines().count(), one.out());
   }
 
   @Test
   void trainFollowsARunWithElapsedTimeEtaAndTheBestDevScore() throws Exception {
-    Result r = run("train", spec("cli-completes", "tiny-bert", "[terrible, great]", "")
+    CliRun r = run("train", spec("cli-completes", "tiny-bert", "[terrible, great]", "")
         .toString());
     assertEquals(0, r.exit(), r.out() + r.err());
     List<String> steps = r.out().lines().filter(l -> l.startsWith("step ")).toList();
@@ -270,7 +253,7 @@ class TrainWatchRunsCommandTest {
     assertTrue(steps.get(0).matches(".* \\| \\d+:\\d\\d elapsed, ETA \\d+:\\d\\d"), steps.get(0));
     assertTrue(steps.get(steps.size() - 1).contains("(best "), steps.get(steps.size() - 1));
     assertTrue(r.out().lines().filter(l -> l.startsWith("dev at step ")).count() >= 2, r.out());
-    Result watched = run("watch", runsNamed("cli-completes").get(0).getId());
+    CliRun watched = run("watch", runsNamed("cli-completes").get(0).getId());
     assertEquals(0, watched.exit(), watched.err());
   }
 }
