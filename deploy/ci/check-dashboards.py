@@ -17,12 +17,16 @@ JSON chart specs in <script id="chart-specs">). For each one:
   3. every label its legend names (Grafana `{{label}}`, the console's label list) must be on the
      series it returns;
   4. with --run, a legend keyed by `run` must show that run.
+With --wait SECONDS, an expression with no data yet is queried again until it has some or the time
+is up: rate(x[1m]) of a series born in the last scrape or two (the reward service's counters appear
+with the run's first Score call) has fewer than the two samples rate needs.
 Exit status 1 with one line per problem.
 """
 import argparse
 import json
 import re
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -120,6 +124,8 @@ def main():
     ap.add_argument("--prometheus")
     ap.add_argument("--metrics", action="append", default=[])
     ap.add_argument("--run")
+    ap.add_argument("--wait", type=float, default=0,
+                    help="seconds to keep re-querying expressions that have no data yet")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("dashboard")
     ap.add_argument("console")
@@ -134,6 +140,7 @@ def main():
         sys.exit("--prometheus and --metrics are needed (or --list)")
 
     exported = exported_names(args.metrics)
+    deadline = time.monotonic() + args.wait
     problems = []
     used = set()
     for where, expr, labels, runnable in queries:
@@ -153,6 +160,9 @@ def main():
             continue
         try:
             series = prometheus_query(args.prometheus, expr)
+            while not series and time.monotonic() < deadline and not re.search(r"!=|!~", expr):
+                time.sleep(5)
+                series = prometheus_query(args.prometheus, expr)
         except ValueError as e:
             problems.append(f"{where}: Prometheus rejects it ({e}): {expr}")
             continue

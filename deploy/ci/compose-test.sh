@@ -322,7 +322,7 @@ metrics_urls=(--metrics "http://127.0.0.1:$PIN_ORCHESTRATOR_METRICS_HOST_PORT/me
   --metrics "http://127.0.0.1:$PIN_POLICY_METRICS_HOST_PORT/metrics"
   --metrics "http://127.0.0.1:$(dc port reward-service 9452 | cut -d: -f2)/metrics"
   --metrics "http://127.0.0.1:$PIN_SCORER_METRICS_HOST_PORT/metrics")
-python3 deploy/ci/check-dashboards.py --prometheus "$PROM" "${metrics_urls[@]}" --run "$RUN_ID" \
+python3 deploy/ci/check-dashboards.py --prometheus "$PROM" "${metrics_urls[@]}" --run "$RUN_ID" --wait 60 \
   deploy/grafana/dashboards/pin.json deploy/prometheus/consoles/pin.html
 
 # A real browser, where one is installed (Debian's chromium; not installed by this script): the
