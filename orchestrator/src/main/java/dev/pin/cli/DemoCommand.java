@@ -172,13 +172,17 @@ final class DemoCommand implements Callable<Integer> {
         done.getSpec().getSeed(), done.getStep(), events.stream().filter(RunEvent::hasStep)
             .mapToDouble(e -> e.getStep().getStepTime().getSeconds()
                 + e.getStep().getStepTime().getNanos() / 1e9).average().orElse(Double.NaN));
-    System.out.printf(Locale.ROOT, "%-9s %-32s %-14s %s%n", "prompt", "text", "test accuracy",
-        "pseudo-perplexity (BERT-base)");
-    row("empty", "", empty.getScore(), null);
-    row("manual", MANUAL_PROMPT, manual.getScore(), manual.getResult());
-    if (done.getBestPromptsCount() > 0 && done.getBestPrompts(0).getTested()) {
+    boolean tested = done.getBestPromptsCount() > 0 && done.getBestPrompts(0).getTested();
+    // The whole learned prompt, never cut: it is the result a user copies.
+    String textColumn = "%-" + Math.max(32, tested
+        ? done.getBestPrompts(0).getPrompt().getText().length() + 3 : 0) + "s";
+    System.out.printf(Locale.ROOT, "%-9s " + textColumn + " %-14s %s%n", "prompt", "text",
+        "test accuracy", "pseudo-perplexity (BERT-base)");
+    row(textColumn, "empty", "", empty.getScore(), null);
+    row(textColumn, "manual", MANUAL_PROMPT, manual.getScore(), manual.getResult());
+    if (tested) {
       ScoredPrompt learned = done.getBestPrompts(0);
-      row("learned", learned.getPrompt().getText(), learned.getTestScore(), learned);
+      row(textColumn, "learned", learned.getPrompt().getText(), learned.getTestScore(), learned);
     } else {
       System.out.println("learned   (no tested prompt: the run ended " + done.getState() + ")");
     }
@@ -196,12 +200,13 @@ final class DemoCommand implements Callable<Integer> {
         .setWithNaturalness(!prompt.isEmpty()).build());
   }
 
-  private static void row(String label, String text, double accuracy, ScoredPrompt scored) {
+  private static void row(
+      String textColumn, String label, String text, double accuracy, ScoredPrompt scored) {
     String ppl = scored != null && scored.hasNaturalness()
         ? String.format(Locale.ROOT, "%.1f", scored.getNaturalness().getPerplexity())
         : text.isEmpty() ? "(no tokens)" : "-";
-    System.out.printf(Locale.ROOT, "%-9s %-32s %-14s %s%n", label,
-        "\"" + RunProgress.abbreviate(text, 30) + "\"",
+    System.out.printf(Locale.ROOT, "%-9s " + textColumn + " %-14s %s%n", label,
+        "\"" + text + "\"",
         String.format(Locale.ROOT, "%.1f%%", accuracy), ppl);
   }
 }
