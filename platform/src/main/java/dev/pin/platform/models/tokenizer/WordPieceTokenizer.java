@@ -1,26 +1,29 @@
 package dev.pin.platform.models.tokenizer;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.text.Normalizer;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * BERT WordPiece tokenizer over a {@code vocab.txt} (one token per line, id = line number).
  *
- * <p>Special tokens written literally in the text (e.g. {@code [MASK]}) are kept whole, as the
- * HuggingFace pipeline does. Immutable and thread-safe.
+ * <p>The text is tokenized by HuggingFace's tokenizers library (DJL's binding, native and
+ * bundled) from a {@code tokenizer.json} description generated from the vocabulary: BertNormalizer
+ * (clean, CJK split, lower-case and strip accents for uncased models), BertPreTokenizer and
+ * WordPiece, exactly Google's BasicTokenizer + WordpieceTokenizer. Special tokens written literally
+ * in the text (e.g. {@code [MASK]}) are kept whole, as the HuggingFace pipeline does. Immutable and
+ * thread-safe (the native tokenizer is read-only after construction).
  */
 public final class WordPieceTokenizer implements TextTokenizer {
   /** Longest word WordPiece attempts before giving up with {@code [UNK]} (Google's value). */
@@ -30,7 +33,7 @@ public final class WordPieceTokenizer implements TextTokenizer {
   private final Map<String, Integer> ids;
   private final boolean lowerCase;
   private final List<String> specials;
-  private final Pattern specialPattern;
+  private final HuggingFaceTokenizer hf;
   private final String unk;
   private final String cls;
   private final String sep;
@@ -52,14 +55,11 @@ public final class WordPieceTokenizer implements TextTokenizer {
     this.ids = Collections.unmodifiableMap(m);
     this.lowerCase = lowerCase;
     this.specials = List.copyOf(specials);
-    StringBuilder alt = new StringBuilder();
     for (String s : specials) {
       if (!m.containsKey(s)) {
         throw new IllegalArgumentException("special token " + s + " is not in the vocabulary");
       }
-      alt.append(alt.length() == 0 ? "" : "|").append(Pattern.quote(s));
     }
-    this.specialPattern = alt.length() == 0 ? null : Pattern.compile(alt.toString());
     this.unk = "[UNK]";
     this.cls = "[CLS]";
     this.sep = "[SEP]";
@@ -67,6 +67,12 @@ public final class WordPieceTokenizer implements TextTokenizer {
       if (!m.containsKey(s)) {
         throw new IllegalArgumentException("vocabulary lacks " + s);
       }
+    }
+    try {
+      this.hf = HuggingFaceTokenizer.newInstance(
+          new ByteArrayInputStream(huggingFaceJson().getBytes(StandardCharsets.UTF_8)), Map.of());
+    } catch (IOException e) {
+      throw new UncheckedIOException("the generated tokenizer.json was not read", e);
     }
   }
 
@@ -108,28 +114,15 @@ public final class WordPieceTokenizer implements TextTokenizer {
 
   /** WordPiece tokens of {@code text}, without [CLS]/[SEP]. */
   public List<String> tokenize(String text) {
-    List<String> out = new ArrayList<>();
-    if (specialPattern == null) {
-      tokenizePlain(text, out);
-      return out;
-    }
-    Matcher m = specialPattern.matcher(text);
-    int last = 0;
-    while (m.find()) {
-      tokenizePlain(text.substring(last, m.start()), out);
-      out.add(m.group());
-      last = m.end();
-    }
-    tokenizePlain(text.substring(last), out);
-    return out;
+    return List.of(hf.encode(text, false, false).getTokens());
   }
 
   /** Ids of {@code text}'s tokens, without [CLS]/[SEP]. */
   public int[] ids(String text) {
-    List<String> tokens = tokenize(text);
-    int[] out = new int[tokens.size()];
+    long[] ids = hf.encode(text, false, false).getIds();
+    int[] out = new int[ids.length];
     for (int i = 0; i < out.length; i++) {
-      out[i] = ids.get(tokens.get(i));
+      out[i] = (int) ids[i];
     }
     return out;
   }
@@ -161,138 +154,16 @@ public final class WordPieceTokenizer implements TextTokenizer {
     return sb.toString();
   }
 
-  private void tokenizePlain(String text, List<String> out) {
-    for (String word : basicTokenize(text)) {
-      wordPiece(word, out);
-    }
-  }
-
-  /** Google's BasicTokenizer: clean, split CJK, whitespace split, normalise, split punctuation. */
-  List<String> basicTokenize(String text) {
-    StringBuilder cleaned = new StringBuilder(text.length());
-    text.codePoints().forEach(cp -> {
-      if (cp == 0 || cp == 0xfffd || isControl(cp)) {
-        return;
-      }
-      if (isWhitespace(cp)) {
-        cleaned.append(' ');
-      } else if (isCjk(cp)) {
-        cleaned.append(' ').appendCodePoint(cp).append(' ');
-      } else {
-        cleaned.appendCodePoint(cp);
-      }
-    });
-    List<String> out = new ArrayList<>();
-    for (String word : cleaned.toString().trim().split(" +")) {
-      if (word.isEmpty()) {
-        continue;
-      }
-      if (lowerCase) {
-        word = stripAccents(word.toLowerCase(java.util.Locale.ROOT));
-      }
-      StringBuilder cur = new StringBuilder();
-      int[] cps = word.codePoints().toArray();
-      for (int cp : cps) {
-        if (isPunctuation(cp)) {
-          if (cur.length() > 0) {
-            out.add(cur.toString());
-            cur.setLength(0);
-          }
-          out.add(new String(Character.toChars(cp)));
-        } else {
-          cur.appendCodePoint(cp);
-        }
-      }
-      if (cur.length() > 0) {
-        out.add(cur.toString());
-      }
-    }
-    return out;
-  }
-
-  /** Greedy longest-match-first WordPiece. */
-  private void wordPiece(String word, List<String> out) {
-    int[] cps = word.codePoints().toArray();
-    if (cps.length > MAX_CHARS_PER_WORD) {
-      out.add(unk);
-      return;
-    }
-    List<String> pieces = new ArrayList<>();
-    int start = 0;
-    while (start < cps.length) {
-      int end = cps.length;
-      String found = null;
-      while (start < end) {
-        String sub = new String(cps, start, end - start);
-        if (start > 0) {
-          sub = "##" + sub;
-        }
-        if (ids.containsKey(sub)) {
-          found = sub;
-          break;
-        }
-        end--;
-      }
-      if (found == null) {
-        out.add(unk);
-        return;
-      }
-      pieces.add(found);
-      start = end;
-    }
-    out.addAll(pieces);
-  }
-
-  private static String stripAccents(String s) {
-    String nfd = Normalizer.normalize(s, Normalizer.Form.NFD);
-    StringBuilder sb = new StringBuilder(nfd.length());
-    nfd.codePoints().forEach(cp -> {
-      if (Character.getType(cp) != Character.NON_SPACING_MARK) {
-        sb.appendCodePoint(cp);
-      }
-    });
-    return sb.toString();
-  }
-
-  private static boolean isWhitespace(int cp) {
-    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r'
-        || Character.getType(cp) == Character.SPACE_SEPARATOR;
-  }
-
-  private static boolean isControl(int cp) {
-    if (cp == '\t' || cp == '\n' || cp == '\r') {
-      return false;
-    }
-    int t = Character.getType(cp);
-    return t == Character.CONTROL || t == Character.FORMAT || t == Character.PRIVATE_USE
-        || t == Character.SURROGATE;
-  }
-
-  private static boolean isPunctuation(int cp) {
-    // ASCII symbols count as punctuation in BERT even where Unicode says "symbol" ($, +, ^ ...).
-    if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96)
-        || (cp >= 123 && cp <= 126)) {
-      return true;
-    }
-    int t = Character.getType(cp);
-    return t == Character.CONNECTOR_PUNCTUATION || t == Character.DASH_PUNCTUATION
-        || t == Character.START_PUNCTUATION || t == Character.END_PUNCTUATION
-        || t == Character.INITIAL_QUOTE_PUNCTUATION || t == Character.FINAL_QUOTE_PUNCTUATION
-        || t == Character.OTHER_PUNCTUATION;
-  }
-
-  private static boolean isCjk(int cp) {
-    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF)
-        || (cp >= 0x20000 && cp <= 0x2A6DF) || (cp >= 0x2A700 && cp <= 0x2B73F)
-        || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF)
-        || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
-  }
-
   /**
-   * Writes the equivalent HuggingFace {@code tokenizer.json} (BertNormalizer, BertPreTokenizer,
-   * WordPiece model, [CLS] … [SEP] template), for tools that load tokenizers that way.
+   * Writes the HuggingFace {@code tokenizer.json} this tokenizer runs (BertNormalizer,
+   * BertPreTokenizer, WordPiece model, [CLS] … [SEP] template), for tools that load tokenizers
+   * that way.
    */
   public void writeHuggingFaceJson(Path file) throws IOException {
+    Files.writeString(file, huggingFaceJson(), StandardCharsets.UTF_8);
+  }
+
+  private String huggingFaceJson() {
     JsonObject root = new JsonObject();
     root.addProperty("version", "1.0");
     root.add("truncation", null);
@@ -356,8 +227,7 @@ public final class WordPieceTokenizer implements TextTokenizer {
     }
     model.add("vocab", v);
     root.add("model", model);
-    Files.writeString(file, new GsonBuilder().serializeNulls().disableHtmlEscaping().create()
-        .toJson(root), StandardCharsets.UTF_8);
+    return new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(root);
   }
 
   private JsonArray template(boolean pair) {

@@ -61,9 +61,9 @@ class WordPieceTokenizerTest {
     assertEquals(List.of("the", "hello"), uncased.tokenize("\u0000the\u00a0\thello\u200b\n"));
   }
 
-  /** DJL's HuggingFace tokenizer (native, bundled, offline) must agree with ours. */
+  /** The tokenizer.json it writes (and runs) loads in HuggingFace tokenizers to the same ids. */
   @Test
-  void writtenTokenizerJsonAgreesWithHuggingFaceTokenizers(@TempDir Path dir) throws IOException {
+  void writtenTokenizerJsonGivesTheSameIds(@TempDir Path dir) throws IOException {
     List<String> vocab = TinyModels.vocab();
     WordPieceTokenizer ours = new WordPieceTokenizer(vocab, true, SPECIALS);
     Path json = dir.resolve("tokenizer.json");
