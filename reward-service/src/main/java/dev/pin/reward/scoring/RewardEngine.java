@@ -3,14 +3,10 @@ package dev.pin.reward.scoring;
 import dev.pin.reward.backend.ClipModel;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.TaskLanguageModel;
-import dev.pin.reward.backend.TaskTokenizer;
 import dev.pin.reward.cache.RewardCache;
 import dev.pin.reward.cache.RewardCacheKey;
 import dev.pin.reward.classification.BatchedLogits;
-import dev.pin.reward.classification.ClassificationReward;
 import dev.pin.reward.classification.ClassificationScorer;
-import dev.pin.reward.custom.RewardContext;
-import dev.pin.reward.custom.RewardFunction;
 import dev.pin.reward.image.ClipPreprocessor;
 import dev.pin.reward.image.ClipReward;
 import dev.pin.reward.image.ImageDecoder;
@@ -21,8 +17,6 @@ import dev.pin.reward.task.ModelNotFoundException;
 import dev.pin.reward.task.RegisteredTask;
 import dev.pin.reward.task.TaskRegistry;
 import dev.pin.reward.task.TaskValidationException;
-import dev.pin.reward.task.UnsupportedTaskRequestException;
-import dev.pin.v1.ClassificationDetail;
 import dev.pin.v1.EmbedImageRequest;
 import dev.pin.v1.EmbedResponse;
 import dev.pin.v1.EmbedTextRequest;
@@ -31,18 +25,13 @@ import dev.pin.v1.EvaluateRequest;
 import dev.pin.v1.EvaluateResponse;
 import dev.pin.v1.GenerateRequest;
 import dev.pin.v1.GenerateResponse;
-import dev.pin.v1.GeneratedText;
-import dev.pin.v1.LabeledText;
 import dev.pin.v1.ModelRef;
 import dev.pin.v1.Prompt;
 import dev.pin.v1.PromptEvaluation;
 import dev.pin.v1.PromptScore;
 import dev.pin.v1.ScoreRequest;
 import dev.pin.v1.Split;
-import dev.pin.v1.StyleDetail;
-import dev.pin.v1.StyleExample;
 import dev.pin.v1.StyleTransferTask;
-import dev.pin.v1.TaskType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.awt.image.BufferedImage;
@@ -51,7 +40,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -87,7 +75,7 @@ public final class RewardEngine implements AutoCloseable {
   private final RewardCache<RewardCacheKey, PromptScore> cache;
   private final ExecutorService scoringPool;
   private final ConcurrentHashMap<String, BatchedLogits> logitsByModel = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Object> scorersByHandle = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, TaskScorer> scorersByHandle = new ConcurrentHashMap<>();
 
   /**
    * Creates the engine.
@@ -158,12 +146,9 @@ public final class RewardEngine implements AutoCloseable {
         request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_TRAIN : request.getSplit();
     List<Integer> indices = request.getExampleIndicesList();
     boolean readIds = request.getReadTokenIds();
-    if (readIds) {
-      checkTokenIds(task, request.getPromptsList());
-    } else {
-      checkPromptTexts(task, request.getPromptsList());
-    }
-    PromptComputer computer = computer(task, split, indices, readIds);
+    TaskScorer scorer = scorer(task);
+    scorer.checkPrompts(request.getPromptsList(), readIds);
+    TaskScorer.PromptComputer computer = scorer.computer(split, indices, readIds);
     List<CompletableFuture<PromptScore>> out = new ArrayList<>(request.getPromptsCount());
     // A policy often samples the same prompt twice in one step; each distinct prompt is scored
     // once per request, even with skip_cache (the in-flight sharing of the cache covers this only
@@ -221,92 +206,10 @@ public final class RewardEngine implements AutoCloseable {
     RegisteredTask task = registry.require(request.getHandle());
     Split split =
         request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_TEST : request.getSplit();
-    List<Prompt> prompts = request.getPromptsList();
-    checkPromptTexts(task, prompts);
-    List<CompletableFuture<PromptEvaluation>> evals = new ArrayList<>(prompts.size());
-    switch (task.type()) {
-      case TASK_TYPE_CLASSIFICATION -> {
-        List<LabeledText> examples = task.labeledExamples(split, List.of());
-        ClassificationScorer scorer = classificationScorer(task);
-        for (Prompt p : prompts) {
-          evals.add(
-              scorer
-                  .score(p.getText(), examples)
-                  .thenApply(
-                      r ->
-                          PromptEvaluation.newBuilder()
-                              .setPrompt(p)
-                              .setAccuracy(100f * r.argmaxAccuracy())
-                              .setReward(r.reward())
-                              .setExamples(examples.size())
-                              .build()));
-        }
-      }
-      case TASK_TYPE_STYLE_TRANSFER -> {
-        List<StyleExample> examples = task.styleExamples(split, List.of());
-        boolean withFluency =
-            task.spec().getStyleTransfer().hasFluencyClassifier()
-                && !task.spec().getStyleTransfer().getFluencyClassifier().getName().isBlank();
-        for (Prompt p : prompts) {
-          evals.add(
-              CompletableFuture.supplyAsync(
-                  () -> {
-                    StyleTransferScorer.Evaluation e =
-                        styleScorer(task).evaluate(p.getText(), examples);
-                    return PromptEvaluation.newBuilder()
-                        .setPrompt(p)
-                        .setContent(e.metrics().content())
-                        .setStyle(e.metrics().style())
-                        .setFluency(withFluency ? e.metrics().fluency() : 0f)
-                        .setJScore(e.metrics().j())
-                        .setGeometricMean(e.metrics().gm())
-                        .setBleu(Double.isNaN(e.bleu()) ? 0f : (float) e.bleu())
-                        .setExamples(examples.size())
-                        .build();
-                  },
-                  scoringPool));
-        }
-      }
-      case TASK_TYPE_IMAGE_INVERSION -> {
-        CompletableFuture<float[]> all =
-            CompletableFuture.supplyAsync(
-                () -> imageScorer(task).score(prompts.stream().map(Prompt::getText).toList()),
-                scoringPool);
-        int targets = task.spec().getImageInversion().getTargetsCount();
-        for (int i = 0; i < prompts.size(); i++) {
-          int k = i;
-          evals.add(
-              all.thenApply(
-                  r ->
-                      PromptEvaluation.newBuilder()
-                          .setPrompt(prompts.get(k))
-                          .setClipScore(r[k])
-                          .setReward(r[k])
-                          .setExamples(targets)
-                          .build()));
-        }
-      }
-      case TASK_TYPE_CUSTOM -> {
-        RewardContext ctx = task.customContext(split, List.of());
-        RewardFunction fn = task.rewardFunction().orElseThrow();
-        CompletableFuture<float[]> all =
-            CompletableFuture.supplyAsync(
-                () -> checkedScore(fn, prompts.stream().map(Prompt::getText).toList(), ctx),
-                scoringPool);
-        for (int i = 0; i < prompts.size(); i++) {
-          int k = i;
-          evals.add(
-              all.thenApply(
-                  r ->
-                      PromptEvaluation.newBuilder()
-                          .setPrompt(prompts.get(k))
-                          .setReward(r[k])
-                          .setExamples(ctx.examples().size())
-                          .build()));
-        }
-      }
-      default -> throw new IllegalStateException("unknown task type " + task.type());
-    }
+    TaskScorer scorer = scorer(task);
+    scorer.checkPrompts(request.getPromptsList(), false);
+    List<CompletableFuture<PromptEvaluation>> evals =
+        scorer.evaluate(request.getPromptsList(), split);
     return CompletableFuture.allOf(evals.toArray(new CompletableFuture<?>[0]))
         .thenApply(
             v -> {
@@ -338,7 +241,7 @@ public final class RewardEngine implements AutoCloseable {
       throw new TaskValidationException(errors);
     }
     RegisteredTask task = registry.require(request.getHandle());
-    if (task.type() != TaskType.TASK_TYPE_STYLE_TRANSFER) {
+    if (!(scorer(task) instanceof StyleTransferTaskScorer style)) {
       throw new TaskValidationException(
           List.of(
               new FieldError(
@@ -348,20 +251,8 @@ public final class RewardEngine implements AutoCloseable {
                       + task.type()
                       + " task; Generate needs a style-transfer task")));
     }
-    List<String> inputs = request.getInputsList();
-    return CompletableFuture.supplyAsync(
-        () -> {
-          List<List<String>> outputs =
-              styleScorer(task)
-                  .generate(request.getPrompt().getText(), inputs, request.getGeneration());
-          GenerateResponse.Builder b = GenerateResponse.newBuilder();
-          for (int i = 0; i < inputs.size(); i++) {
-            b.addResults(
-                GeneratedText.newBuilder().setInput(inputs.get(i)).addAllOutputs(outputs.get(i)));
-          }
-          return b.build();
-        },
-        scoringPool);
+    return style.generate(
+        request.getPrompt().getText(), request.getInputsList(), request.getGeneration());
   }
 
   /**
@@ -454,263 +345,55 @@ public final class RewardEngine implements AutoCloseable {
 
   // ---- per task type ----
 
-  /**
-   * A classification prompt must not hold the task model's mask token: the template places the one
-   * mask the verbaliser is read at, and a second one would fail the whole model batch that the
-   * prompt shares with other callers' prompts (INVALID_ARGUMENT, naming the prompt).
-   */
-  private static void checkPromptTexts(RegisteredTask task, List<Prompt> prompts) {
-    if (task.type() != TaskType.TASK_TYPE_CLASSIFICATION || task.taskModel().isEmpty()) {
-      return;
-    }
-    TaskTokenizer tokenizer = task.taskModel().get().tokenizer();
-    OptionalInt mask = tokenizer.maskToken().isPresent()
-        ? tokenizer.tokenToId(tokenizer.maskToken().get()) : OptionalInt.empty();
-    if (mask.isEmpty()) {
-      return;
-    }
-    List<FieldError> errors = new ArrayList<>();
-    for (int i = 0; i < prompts.size(); i++) {
-      String text = prompts.get(i).getText();
-      for (int id : tokenizer.encode(text)) {
-        if (id == mask.getAsInt()) {
-          errors.add(new FieldError("prompts[" + i + "].text", "contains the task model's mask "
-              + "token " + tokenizer.maskToken().get() + ", which the template places itself; "
-              + "remove it from the prompt"));
-          break;
-        }
-      }
-    }
-    if (!errors.isEmpty()) {
-      throw new TaskValidationException(errors);
-    }
-  }
-
-  /**
-   * {@code read_token_ids}: only classification reads prompts as ids (FAILED_PRECONDITION for the
-   * other types, whose models read text or, for custom rewards, are given text), and every id
-   * must be a row of the task model's embeddings and not its mask token (INVALID_ARGUMENT).
-   */
-  private static void checkTokenIds(RegisteredTask task, List<Prompt> prompts) {
-    if (task.type() != TaskType.TASK_TYPE_CLASSIFICATION) {
-      throw new UnsupportedTaskRequestException("read_token_ids: task " + task.handle() + " is a "
-          + task.type() + " task; only classification tasks (masked or causal task LM) can read"
-          + " a prompt's token ids, the other task types read its text");
-    }
-    TaskTokenizer tokenizer = task.taskModel().orElseThrow().tokenizer();
-    int vocab = tokenizer.vocabSize();
-    OptionalInt mask = tokenizer.maskToken().isPresent()
-        ? tokenizer.tokenToId(tokenizer.maskToken().get()) : OptionalInt.empty();
-    List<FieldError> errors = new ArrayList<>();
-    for (int i = 0; i < prompts.size(); i++) {
-      List<Integer> ids = prompts.get(i).getTokenIdsList();
-      for (int t = 0; t < ids.size(); t++) {
-        int id = ids.get(t);
-        String field = "prompts[" + i + "].token_ids[" + t + "]";
-        if (id < 0 || id >= vocab) {
-          errors.add(new FieldError(field, "must be an id of the task model's vocabulary (0 to "
-              + (vocab - 1) + "), got " + id + "; token_ids must be in the task model's"
-              + " vocabulary for read_token_ids"));
-          break;
-        }
-        if (mask.isPresent() && id == mask.getAsInt()) {
-          errors.add(new FieldError(field, "is the task model's mask token (" + id + "), which"
-              + " the template places itself"));
-          break;
-        }
-      }
-    }
-    if (!errors.isEmpty()) {
-      throw new TaskValidationException(errors);
-    }
-  }
-
-  /** Computes full (detailed) prompt scores; batch types defer work until flush(). */
-  private interface PromptComputer {
-    CompletableFuture<PromptScore> compute(Prompt prompt);
-
-    default void flush() {}
-  }
-
-  private PromptComputer computer(
-      RegisteredTask task, Split split, List<Integer> indices, boolean readIds) {
-    return switch (task.type()) {
-      case TASK_TYPE_CLASSIFICATION -> {
-        List<LabeledText> examples = task.labeledExamples(split, indices);
-        ClassificationScorer scorer = classificationScorer(task);
-        yield p -> (readIds
-                ? scorer.scoreTokenIds(
-                    p.getTokenIdsList().stream().mapToInt(Integer::intValue).toArray(), examples)
-                : scorer.score(p.getText(), examples))
-            .thenApply(RewardEngine::classificationScore);
-      }
-      case TASK_TYPE_STYLE_TRANSFER -> {
-        List<StyleExample> examples = task.styleExamples(split, indices);
-        yield p ->
-            CompletableFuture.supplyAsync(
-                () -> styleScore(styleScorer(task).score(p.getText(), examples)), scoringPool);
-      }
-      case TASK_TYPE_IMAGE_INVERSION -> {
-        if (!indices.isEmpty()) {
-          throw new TaskValidationException(
-              List.of(
-                  new FieldError(
-                      "example_indices",
-                      "image-inversion tasks have no examples; leave example_indices empty")));
-        }
-        yield new BatchComputer(texts -> imageScorer(task).score(texts));
-      }
-      case TASK_TYPE_CUSTOM -> {
-        RewardContext ctx = task.customContext(split, indices);
-        RewardFunction fn = task.rewardFunction().orElseThrow();
-        yield new BatchComputer(texts -> checkedScore(fn, texts, ctx));
-      }
+  /** The task's scorer, made on first use; a task evicted from the registry drops it. */
+  private TaskScorer scorer(RegisteredTask task) {
+    return scorersByHandle.computeIfAbsent(task.handle(), h -> switch (task.type()) {
+      case TASK_TYPE_CLASSIFICATION -> new ClassificationTaskScorer(task, classificationScorer(task));
+      case TASK_TYPE_STYLE_TRANSFER ->
+          new StyleTransferTaskScorer(task, new TaskScorer.Lazy<>(() -> styleScorer(task)),
+              scoringPool);
+      case TASK_TYPE_IMAGE_INVERSION ->
+          new ImageInversionTaskScorer(task, new TaskScorer.Lazy<>(() -> imageScorer(task)),
+              scoringPool);
+      case TASK_TYPE_CUSTOM -> new CustomTaskScorer(task, scoringPool);
       default -> throw new IllegalStateException("unknown task type " + task.type());
-    };
+    });
   }
 
-  /** Collects the prompts that missed the cache and scores them in one call on flush(). */
-  private final class BatchComputer implements PromptComputer {
-    private final java.util.function.Function<List<String>, float[]> batch;
-    private final List<String> texts = new ArrayList<>();
-    private final CompletableFuture<float[]> results = new CompletableFuture<>();
-
-    BatchComputer(java.util.function.Function<List<String>, float[]> batch) {
-      this.batch = batch;
-    }
-
-    @Override
-    public CompletableFuture<PromptScore> compute(Prompt prompt) {
-      int k = texts.size();
-      texts.add(prompt.getText());
-      return results.thenApply(r -> PromptScore.newBuilder().setReward(r[k]).build());
-    }
-
-    @Override
-    public void flush() {
-      if (texts.isEmpty()) {
-        return;
-      }
-      List<String> all = List.copyOf(texts);
-      CompletableFuture.supplyAsync(() -> batch.apply(all), scoringPool)
-          .whenComplete(
-              (r, e) -> {
-                if (e != null) {
-                  results.completeExceptionally(e);
-                } else {
-                  results.complete(r);
-                }
-              });
-    }
-  }
-
-  private static float[] checkedScore(RewardFunction fn, List<String> texts, RewardContext ctx) {
-    float[] r = fn.score(texts, ctx);
-    if (r == null || r.length != texts.size()) {
-      throw new IllegalStateException(
-          "reward function '"
-              + fn.name()
-              + "' returned "
-              + (r == null ? "null" : r.length + " rewards")
-              + " for "
-              + texts.size()
-              + " prompts");
-    }
-    for (float v : r) {
-      if (!Float.isFinite(v)) {
-        throw new IllegalStateException("reward function '" + fn.name() + "' returned " + v);
-      }
-    }
-    return r;
-  }
-
+  /** Classification texts of every task on one task model share that model's batcher. */
   private ClassificationScorer classificationScorer(RegisteredTask task) {
-    return (ClassificationScorer)
-        scorersByHandle.computeIfAbsent(
-            task.handle(),
-            h -> {
-              TaskLanguageModel model = task.taskModel().orElseThrow();
-              // By identity: one model name in two precisions is two models.
-              BatchedLogits logits =
-                  logitsByModel.computeIfAbsent(
-                      model.identity(),
-                      id ->
-                          new BatchedLogits(
-                              model,
-                              config.batching().withName(model.variant().isEmpty()
-                                  ? model.name() : model.name() + "-" + model.variant()),
-                              meters));
-              return task.classificationScorer(logits);
-            });
+    TaskLanguageModel model = task.taskModel().orElseThrow();
+    // By identity: one model name in two precisions is two models.
+    BatchedLogits logits = logitsByModel.computeIfAbsent(model.identity(), id ->
+        new BatchedLogits(model, config.batching().withName(model.variant().isEmpty()
+            ? model.name() : model.name() + "-" + model.variant()), meters));
+    return task.classificationScorer(logits);
   }
 
   private StyleTransferScorer styleScorer(RegisteredTask task) {
-    return (StyleTransferScorer)
-        scorersByHandle.computeIfAbsent(
-            task.handle(),
-            h -> {
-              StyleTransferTask s = task.spec().getStyleTransfer();
-              String path = "task.style_transfer";
-              return new StyleTransferScorer(
-                  s,
-                  require(catalog.generator(s.getGenerator()), path + ".generator",
-                      s.getGenerator(), "a causal LM generator"),
-                  require(catalog.classifier(s.getStyleClassifier()), path + ".style_classifier",
-                      s.getStyleClassifier(), "a sequence classifier"),
-                  require(catalog.embedder(s.getContentModel()), path + ".content_model",
-                      s.getContentModel(), "a token encoder"),
-                  s.hasFluencyClassifier() && !s.getFluencyClassifier().getName().isBlank()
-                      ? require(catalog.classifier(s.getFluencyClassifier()),
-                          path + ".fluency_classifier", s.getFluencyClassifier(),
-                          "a fluency classifier")
-                      : null);
-            });
+    StyleTransferTask s = task.spec().getStyleTransfer();
+    String path = "task.style_transfer";
+    return new StyleTransferScorer(
+        s,
+        require(catalog.generator(s.getGenerator()), path + ".generator", s.getGenerator(),
+            "a causal LM generator"),
+        require(catalog.classifier(s.getStyleClassifier()), path + ".style_classifier",
+            s.getStyleClassifier(), "a sequence classifier"),
+        require(catalog.embedder(s.getContentModel()), path + ".content_model",
+            s.getContentModel(), "a token encoder"),
+        s.hasFluencyClassifier() && !s.getFluencyClassifier().getName().isBlank()
+            ? require(catalog.classifier(s.getFluencyClassifier()), path + ".fluency_classifier",
+                s.getFluencyClassifier(), "a fluency classifier")
+            : null);
   }
 
+  /** Embeds the target images on first use (on the scoring pool), then reuses them. */
   private ImageInversionScorer imageScorer(RegisteredTask task) {
-    // Embeds the target images on first use (on the scoring pool), then reuses them.
-    return (ImageInversionScorer)
-        scorersByHandle.computeIfAbsent(
-            task.handle(),
-            h -> {
-              var t = task.spec().getImageInversion();
-              return new ImageInversionScorer(
-                  require(catalog.clip(t.getClip()), "task.image_inversion.clip", t.getClip(),
-                      "a CLIP model"),
-                  t.getTargetsList());
-            });
-  }
-
-  private static PromptScore classificationScore(ClassificationReward.PromptResult r) {
-    PromptScore.Builder b =
-        PromptScore.newBuilder().setReward(r.reward()).setAccuracy(r.accuracy());
-    for (ClassificationReward.ExampleResult e : r.examples()) {
-      b.addPerExampleReward(e.reward());
-      ClassificationDetail.Builder d =
-          ClassificationDetail.newBuilder()
-              .setGap(e.gap())
-              .setCorrect(e.correct())
-              .setPredicted(e.predicted());
-      for (float p : e.probabilities()) {
-        d.addProbabilities(p);
-      }
-      b.addClassification(d);
-    }
-    return b.build();
-  }
-
-  private static PromptScore styleScore(StyleTransferScorer.PromptResult r) {
-    PromptScore.Builder b = PromptScore.newBuilder().setReward(r.reward());
-    for (StyleTransferScorer.ExampleResult e : r.examples()) {
-      b.addPerExampleReward(e.reward());
-      b.addStyle(
-          StyleDetail.newBuilder()
-              .setReward(e.reward())
-              .setBestOutput(e.best().output())
-              .setContent(e.best().content())
-              .setStyle(e.best().style()));
-    }
-    return b.build();
+    var t = task.spec().getImageInversion();
+    return new ImageInversionScorer(
+        require(catalog.clip(t.getClip()), "task.image_inversion.clip", t.getClip(),
+            "a CLIP model"),
+        t.getTargetsList());
   }
 
   private static PromptScore finish(
