@@ -21,20 +21,8 @@ import java.util.concurrent.CompletableFuture;
  * Few-shot classification (ALGORITHMS.md §6.1): the verbalizer logits at the task LM's mask, read
  * through the batcher its task model shares with every other classification task.
  */
-final class ClassificationTaskScorer implements TaskScorer {
-
-  private final RegisteredTask task;
-  private final ClassificationScorer scorer;
-
-  ClassificationTaskScorer(RegisteredTask task, ClassificationScorer scorer) {
-    this.task = task;
-    this.scorer = scorer;
-  }
-
-  @Override
-  public RegisteredTask task() {
-    return task;
-  }
+record ClassificationTaskScorer(RegisteredTask task, ClassificationScorer scorer)
+    implements TaskScorer {
 
   /**
    * As token ids, every id must be a row of the task model's embeddings; as text or ids, a prompt

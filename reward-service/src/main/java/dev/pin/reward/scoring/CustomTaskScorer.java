@@ -16,20 +16,7 @@ import java.util.concurrent.Executor;
  * given every prompt of a request at once, on the scoring pool; its answer is checked (one finite
  * reward per prompt) because it is not our code.
  */
-final class CustomTaskScorer implements TaskScorer {
-
-  private final RegisteredTask task;
-  private final Executor pool;
-
-  CustomTaskScorer(RegisteredTask task, Executor pool) {
-    this.task = task;
-    this.pool = pool;
-  }
-
-  @Override
-  public RegisteredTask task() {
-    return task;
-  }
+record CustomTaskScorer(RegisteredTask task, Executor pool) implements TaskScorer {
 
   @Override
   public PromptComputer computer(Split split, List<Integer> indices, boolean readIds) {

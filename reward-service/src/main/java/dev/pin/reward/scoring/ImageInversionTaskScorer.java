@@ -17,23 +17,9 @@ import java.util.function.Supplier;
  * Textual inversion from images (ALGORITHMS.md §6.3): CLIP similarity between the prompt and the
  * target images, every prompt of a request in one text-tower batch on the scoring pool.
  */
-final class ImageInversionTaskScorer implements TaskScorer {
-
-  private final RegisteredTask task;
-  private final Supplier<ImageInversionScorer> scorer;
-  private final Executor pool;
-
-  ImageInversionTaskScorer(RegisteredTask task, Supplier<ImageInversionScorer> scorer,
-      Executor pool) {
-    this.task = task;
-    this.scorer = scorer;
-    this.pool = pool;
-  }
-
-  @Override
-  public RegisteredTask task() {
-    return task;
-  }
+record ImageInversionTaskScorer(
+    RegisteredTask task, Supplier<ImageInversionScorer> scorer, Executor pool)
+    implements TaskScorer {
 
   @Override
   public PromptComputer computer(Split split, List<Integer> indices, boolean readIds) {

@@ -22,23 +22,9 @@ import java.util.function.Supplier;
  * after the prompt, and content, style and fluency models score the outputs. Runs on the engine's
  * scoring pool, one prompt per task.
  */
-final class StyleTransferTaskScorer implements TaskScorer {
-
-  private final RegisteredTask task;
-  private final Supplier<StyleTransferScorer> scorer;
-  private final Executor pool;
-
-  StyleTransferTaskScorer(RegisteredTask task, Supplier<StyleTransferScorer> scorer,
-      Executor pool) {
-    this.task = task;
-    this.scorer = scorer;
-    this.pool = pool;
-  }
-
-  @Override
-  public RegisteredTask task() {
-    return task;
-  }
+record StyleTransferTaskScorer(
+    RegisteredTask task, Supplier<StyleTransferScorer> scorer, Executor pool)
+    implements TaskScorer {
 
   @Override
   public PromptComputer computer(Split split, List<Integer> indices, boolean readIds) {
