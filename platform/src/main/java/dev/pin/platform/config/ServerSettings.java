@@ -7,7 +7,9 @@ import java.time.Duration;
  *
  * @param service the service's short name ({@code policy}, {@code reward}, {@code scorer},
  *     {@code orchestrator}); also the prefix of its keys and its metrics tag
- * @param host interface to bind ({@code <service>.host}, default 0.0.0.0)
+ * @param host interface the gRPC and metrics servers bind ({@code <service>.host}, else {@code
+ *     bind}, default 127.0.0.1: a laptop's services are not reachable from its network unless
+ *     asked; containers set {@code PIN_BIND=0.0.0.0})
  * @param port gRPC port ({@code <service>.port}; 0 picks a free one)
  * @param metricsPort Prometheus HTTP port ({@code <service>.metrics-port}; 0 picks a free one, -1
  *     turns the endpoint off)
@@ -31,6 +33,15 @@ public record ServerSettings(
     int handlerThreads,
     String authToken) {
 
+  /**
+   * The key that sets the bind address of every service at once ({@code PIN_BIND}, {@code
+   * --bind}); the same variable chooses the host address of the compose file's published ports.
+   */
+  public static final String BIND_KEY = "bind";
+
+  /** The default bind address: loopback only. */
+  public static final String LOOPBACK = "127.0.0.1";
+
   /** gRPC ports of the four services, in the order orchestrator, policy, reward, scorer. */
   public static int defaultPort(String service) {
     return switch (service) {
@@ -53,7 +64,7 @@ public record ServerSettings(
     int cores = Runtime.getRuntime().availableProcessors();
     return new ServerSettings(
         service,
-        config.string(p + "host", "0.0.0.0"),
+        config.string(p + "host", config.string(BIND_KEY, LOOPBACK)),
         config.port(p + "port", defaultPort(service)),
         config.integer(p + "metrics-port", defaultMetricsPort(service), -1, 65535),
         config.bytes(p + "max-message-bytes", 64L << 20, 1L << 20, 1L << 30),
