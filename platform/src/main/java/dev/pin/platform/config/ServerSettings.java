@@ -19,6 +19,9 @@ import java.time.Duration;
  *     <service>.shutdown-grace}, default 10s)
  * @param handlerThreads threads running RPC handlers ({@code <service>.handler-threads}); model
  *     inference blocks, so this bounds how many calls compute at once
+ * @param maxQueuedCalls calls that may wait for a handler thread ({@code
+ *     <service>.max-queued-calls}, default 256); beyond it a call is answered RESOURCE_EXHAUSTED
+ *     at once instead of waiting behind minutes of model work (peers retry such calls)
  * @param authToken the bearer token every call of the service's API must carry ({@code
  *     <service>.auth-token}, default {@code $PIN_AUTH_TOKEN}; empty: no authentication). Health
  *     and reflection stay open, for probes and {@code grpcurl list}.
@@ -31,6 +34,7 @@ public record ServerSettings(
     long maxMessageBytes,
     Duration shutdownGrace,
     int handlerThreads,
+    int maxQueuedCalls,
     String authToken) {
 
   /**
@@ -70,6 +74,7 @@ public record ServerSettings(
         config.bytes(p + "max-message-bytes", 64L << 20, 1L << 20, 1L << 30),
         config.duration(p + "shutdown-grace", Duration.ofSeconds(10)),
         config.integer(p + "handler-threads", Math.max(4, 2 * cores), 1, 1024),
+        config.integer(p + "max-queued-calls", 256, 1, 1 << 20),
         config.string(p + "auth-token", envAuthToken()));
   }
 
@@ -85,6 +90,7 @@ public record ServerSettings(
     return "ServerSettings[service=" + service + ", host=" + host + ", port=" + port
         + ", metricsPort=" + metricsPort + ", maxMessageBytes=" + maxMessageBytes
         + ", shutdownGrace=" + shutdownGrace + ", handlerThreads=" + handlerThreads
+        + ", maxQueuedCalls=" + maxQueuedCalls
         + ", authToken=" + (authToken.isEmpty() ? "(none)" : "(set)") + "]";
   }
 }
