@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Fault injection in the real deployment (deploy/docker-compose.yml, real Docker): a 12-step PIN
-# run checkpointed every 3 steps (deploy/ci/fault-run.yaml) survives the crash of the policy, the
+# Fault injection in the real deployment (deploy/docker-compose.yml, real Docker): a 16-step PIN
+# run checkpointed every 4 steps (deploy/ci/fault-run.yaml) survives the crash of the policy, the
 # reward and the orchestrator container in turn, each restarted by its compose restart policy:
 #   1. Docker, images and BERT-base in the models volume as in deploy/ci/compose-test.sh (dockerd
 #      started if none answers and stopped again at the end); the four services up and healthy.
 #   2. `pin train --json` starts the run over the published orchestrator port.
-#   3. After step 4 the policy container is killed, after step 7 the reward container: the run
-#      recovers by itself (rolled back to its last checkpoint once the peer is back). After step 10
+#   3. After step 5 the policy container is killed, after step 9 the reward container: the run
+#      recovers by itself (rolled back to its last checkpoint once the peer is back). After step 11
 #      the orchestrator container is killed: its restart marks the run INTERRUPTED, and
-#      `pin train --resume` continues it from the checkpoint.
-#   4. The run is COMPLETED with 12 steps, and its event log (pin watch --json) shows step records
-#      1..12, every re-run step a step after a checkpoint at most 3 steps back (one checkpoint
-#      interval per fault at most), and one rollback per fault.
+#      `pin train --resume` continues it from the checkpoint. (A step takes seconds, so the
+#      kills follow the step events within a second, and the last leaves 5 steps to go.)
+#   4. The run is COMPLETED with 16 steps, and its event log (pin watch --json) shows step records
+#      1..16, each rollback re-running at most one checkpoint interval (4 steps), and a rollback
+#      for each fault.
 # A crash is `kill -9` of the container's process from the host, not `docker kill`: Docker treats
 # `docker kill` as a manual stop, which no restart policy (unless-stopped here) undoes; a process
 # that dies (the OOM killer, a JVM crash) is restarted. Always torn down (trap).
@@ -27,8 +28,8 @@ WORK="$(mktemp -d /tmp/pin-fault-test.XXXXXX)"
 START=$(date +%s)
 SERVICES=(orchestrator policy-service reward-service scorer-service)
 SPEC=deploy/ci/fault-run.yaml
-STEPS=12
-INTERVAL=3
+STEPS=16
+INTERVAL=4
 
 export PIN_BASE_IMAGE="${PIN_BASE_IMAGE:-pin/jre:17-r2}"
 export PIN_BIND=127.0.0.1
@@ -132,6 +133,10 @@ all_healthy() {
   [ "$n" -eq ${#SERVICES[@]} ]
 }
 wait_for 300 "all ${#SERVICES[@]} containers healthy" all_healthy
+# Container ids once: a restart policy restarts the same container, and docker-compose itself
+# takes seconds to start on a busy machine, more than a step.
+declare -A CONTAINER
+for svc in "${SERVICES[@]}"; do CONTAINER[$svc]=$(dc ps -q "$svc"); done
 
 # --- 2. The run ----------------------------------------------------------------------------------
 pin() { java -cp "$CP" dev.pin.cli.Pin "$@"; }
@@ -150,7 +155,17 @@ for line in open(sys.argv[1]):
 print(step)
 PY
 }
-step_reached() { [ "$(last_step "$1")" -ge "$2" ]; }
+# wait_step N: until pin train printed step N's event, polled twice a second (a step takes
+# seconds).
+wait_step() {
+  local until=$(( $(date +%s) + $(remaining) ))
+  until grep -qF "\"step\":{\"step\":\"$1\"" "$CURRENT"; do
+    [ "$(date +%s)" -lt "$until" ] || fail "step $1 not reached before the overall limit"
+    kill -0 "$TRAIN_PID" 2>/dev/null || { cat "$CURRENT.err"; fail "pin train ended before step $1"; }
+    sleep 0.5
+  done
+  echo "ok: step $1 done ($(( $(date +%s) - START ))s)"
+}
 train() {  # train OUT ARGS...: pin train --json in the background, its pid in TRAIN_PID
   local out=$1; shift
   pin train --json --address "$ADDRESS" "$@" >"$out" 2>"$out.err" &
@@ -169,12 +184,10 @@ echo "run $RUN_ID"
 # crash SERVICE: SIGKILL to the container's process from the host, then its restart policy must
 # bring it back (RestartCount + 1) and its health check report it healthy again.
 crash() {
-  local svc=$1 id before pid
-  id=$(dc ps -q "$svc")
-  before=$(docker inspect -f '{{.RestartCount}}' "$id")
-  pid=$(docker inspect -f '{{.State.Pid}}' "$id")
-  log "crash: kill -9 $svc (container ${id:0:12}, host pid $pid) during step $(( $(last_step "$CURRENT") + 1 ))"
+  local svc=$1 id=${CONTAINER[$1]} before pid
+  read -r before pid < <(docker inspect -f '{{.RestartCount}} {{.State.Pid}}' "$id")
   kill -9 "$pid"
+  log "crashed: kill -9 $svc (container ${id:0:12}, host pid $pid) during step $(( $(last_step "$CURRENT") + 1 ))"
   restarted() {
     [ "$(docker inspect -f '{{.RestartCount}} {{.State.Running}}' "$id")" = "$(( before + 1 )) true" ]
   }
@@ -183,16 +196,16 @@ crash() {
 }
 
 CURRENT="$WORK/train-1.jsonl"
-wait_for 600 "step 4 done" step_reached "$CURRENT" 4
+wait_step 5
 crash policy-service
-wait_for 600 "step 7 done (after the policy's recovery)" step_reached "$CURRENT" 7
+wait_step 9   # after the policy's recovery
 crash reward-service
-wait_for 600 "step 10 done (after the reward service's recovery)" step_reached "$CURRENT" 10
+wait_step 11  # after the reward service's recovery
 crash orchestrator
 # The restarted orchestrator marked the run INTERRUPTED before turning healthy; pin train (its
 # watch stream broken) has ended. Resume it.
-train_ended() { ! kill -0 "$TRAIN_PID" 2>/dev/null; }
-wait_for 60 "the first pin train ended with its orchestrator" train_ended
+for _ in $(seq 60); do kill -0 "$TRAIN_PID" 2>/dev/null || break; sleep 1; done
+kill "$TRAIN_PID" 2>/dev/null || true
 TRAIN_PID=""
 log "resume: pin train --resume $RUN_ID --json"
 CURRENT="$WORK/train-2.jsonl"
