@@ -48,6 +48,7 @@ public final class EnsembleLoadBench {
     Path dir = Files.createTempDirectory("pin-load-bench");
     TinyRuns.write(dir);
     long start = System.nanoTime();
+    boolean ok;
     // Every run at once: the defaults (4 active runs, 8 policies) would queue half of them.
     try (LocalCluster cluster = new LocalCluster(dir, Map.of(
         "orchestrator.max-active-runs", Integer.toString(runs),
@@ -130,11 +131,12 @@ public final class EnsembleLoadBench {
           .filter(e -> !e.getKey().equals("OK")
               && !e.getKey().equals(Status.Code.RESOURCE_EXHAUSTED.name()))
           .mapToInt(e -> e.getValue().get()).sum();
-      boolean ok = failures.isEmpty() && notServing.get() == 0 && otherErrors == 0;
+      ok = failures.isEmpty() && notServing.get() == 0 && otherErrors == 0;
       System.out.println(ok ? "PASS: failed runs 0" : "FAIL: failed runs " + failures.size()
           + ", Health not SERVING " + notServing.get() + ", calls failed " + otherErrors);
-      System.exit(ok ? 0 : 1);
     }
+    // Only now that the cluster closed: exiting inside the try would leave its four processes.
+    System.exit(ok ? 0 : 1);
   }
 
   private static Run awaitEnd(OrchestratorGrpc.OrchestratorBlockingStub stub, String id,
