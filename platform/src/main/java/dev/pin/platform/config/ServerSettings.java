@@ -7,7 +7,9 @@ import java.time.Duration;
  *
  * @param service the service's short name ({@code policy}, {@code reward}, {@code scorer},
  *     {@code orchestrator}); also the prefix of its keys and its metrics tag
- * @param host interface to bind ({@code <service>.host}, default 0.0.0.0)
+ * @param host interface the gRPC and metrics servers bind ({@code <service>.host}, else {@code
+ *     bind}, default 127.0.0.1: a laptop's services are not reachable from its network unless
+ *     asked; containers set {@code PIN_BIND=0.0.0.0})
  * @param port gRPC port ({@code <service>.port}; 0 picks a free one)
  * @param metricsPort Prometheus HTTP port ({@code <service>.metrics-port}; 0 picks a free one, -1
  *     turns the endpoint off)
@@ -17,6 +19,9 @@ import java.time.Duration;
  *     <service>.shutdown-grace}, default 10s)
  * @param handlerThreads threads running RPC handlers ({@code <service>.handler-threads}); model
  *     inference blocks, so this bounds how many calls compute at once
+ * @param maxQueuedCalls calls that may wait for a handler thread ({@code
+ *     <service>.max-queued-calls}, default 256); beyond it a call is answered RESOURCE_EXHAUSTED
+ *     at once instead of waiting behind minutes of model work (peers retry such calls)
  * @param authToken the bearer token every call of the service's API must carry ({@code
  *     <service>.auth-token}, default {@code $PIN_AUTH_TOKEN}; empty: no authentication). Health
  *     and reflection stay open, for probes and {@code grpcurl list}.
@@ -29,7 +34,17 @@ public record ServerSettings(
     long maxMessageBytes,
     Duration shutdownGrace,
     int handlerThreads,
+    int maxQueuedCalls,
     String authToken) {
+
+  /**
+   * The key that sets the bind address of every service at once ({@code PIN_BIND}, {@code
+   * --bind}); the same variable chooses the host address of the compose file's published ports.
+   */
+  public static final String BIND_KEY = "bind";
+
+  /** The default bind address: loopback only. */
+  public static final String LOOPBACK = "127.0.0.1";
 
   /** gRPC ports of the four services, in the order orchestrator, policy, reward, scorer. */
   public static int defaultPort(String service) {
@@ -53,12 +68,13 @@ public record ServerSettings(
     int cores = Runtime.getRuntime().availableProcessors();
     return new ServerSettings(
         service,
-        config.string(p + "host", "0.0.0.0"),
+        config.string(p + "host", config.string(BIND_KEY, LOOPBACK)),
         config.port(p + "port", defaultPort(service)),
         config.integer(p + "metrics-port", defaultMetricsPort(service), -1, 65535),
         config.bytes(p + "max-message-bytes", 64L << 20, 1L << 20, 1L << 30),
         config.duration(p + "shutdown-grace", Duration.ofSeconds(10)),
         config.integer(p + "handler-threads", Math.max(4, 2 * cores), 1, 1024),
+        config.integer(p + "max-queued-calls", 256, 1, 1 << 20),
         config.string(p + "auth-token", envAuthToken()));
   }
 
@@ -74,6 +90,7 @@ public record ServerSettings(
     return "ServerSettings[service=" + service + ", host=" + host + ", port=" + port
         + ", metricsPort=" + metricsPort + ", maxMessageBytes=" + maxMessageBytes
         + ", shutdownGrace=" + shutdownGrace + ", handlerThreads=" + handlerThreads
+        + ", maxQueuedCalls=" + maxQueuedCalls
         + ", authToken=" + (authToken.isEmpty() ? "(none)" : "(set)") + "]";
   }
 }

@@ -10,6 +10,8 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -23,9 +25,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -35,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * The one bootstrap of every service: the module's gRPC services on one or more transports (TCP,
  * and in embedded mode also in-process), the standard health service with real readiness, server
  * reflection (v1 and v1alpha, so grpcurl works without proto files), per-method latency and status
- * metrics on a Prometheus endpoint, message-size limits, a bounded handler executor, and one
- * graceful shutdown sequence.
+ * metrics on a Prometheus endpoint, message-size limits, a bounded handler executor with a bounded
+ * queue, and one graceful shutdown sequence.
  */
 public final class ServiceHost implements ServiceLauncher.Startable {
   private static final Logger log = LoggerFactory.getLogger(ServiceHost.class);
@@ -45,7 +50,15 @@ public final class ServiceHost implements ServiceLauncher.Startable {
   private final ServerSettings settings;
   private final PrometheusMeterRegistry registry;
   private final HealthStatusManager health = new HealthStatusManager();
-  private final ExecutorService handlers;
+  /**
+   * Marks, in a call's headers, a call that found the handler queue full; set by the call executor
+   * supplier (which sees the queue but cannot answer the call) for {@link #refuseQueueFull} (which
+   * can). Any client-sent header of this name is dropped first.
+   */
+  private static final Metadata.Key<String> QUEUE_FULL =
+      Metadata.Key.of("pin-internal-queue-full", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final ThreadPoolExecutor handlers;
   /**
    * The server's own executor: it looks each call's method up, then hands the call to the
    * handlers, except health checks, which it answers itself. A liveness probe is so answered
@@ -75,11 +88,14 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     AtomicInteger threadId = new AtomicInteger();
     // Handlers block on model inference; a fixed pool bounds concurrent compute (and memory) and
     // keeps that work off the transport's event loop.
-    this.handlers = Executors.newFixedThreadPool(settings.handlerThreads(), r -> {
-      Thread t = new Thread(r, module.name() + "-handler-" + threadId.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    // Its queue stays unbounded: a call already admitted must never be refused its next message
+    // or completion; admission (below) bounds it instead, before a call is handed over.
+    this.handlers = new ThreadPoolExecutor(settings.handlerThreads(), settings.handlerThreads(),
+        0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, module.name() + "-handler-" + threadId.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
     this.dispatch = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, module.name() + "-dispatch-" + threadId.incrementAndGet());
       t.setDaemon(true);
@@ -99,9 +115,10 @@ public final class ServiceHost implements ServiceLauncher.Startable {
         // added below without it, open to probes.
         parsed = ServerInterceptors.intercept(parsed, BearerToken.require(settings.authToken()));
       }
-      // Interceptors run last-added first: metrics see the status the exception mapping chose.
+      // Interceptors run last-added first: metrics see the status the exception mapping chose,
+      // and the refusals of a full queue.
       definitions.add(ServerInterceptors.intercept(
-          parsed, new ExceptionStatusInterceptor(), metricsInterceptor));
+          parsed, refuseQueueFull(), new ExceptionStatusInterceptor(), metricsInterceptor));
     }
     for (ServerBuilder<?> builder : transports) {
       definitions.forEach(builder::addService);
@@ -113,13 +130,50 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       builder.callExecutor(new ServerCallExecutorSupplier() {
         @Override
         public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
-          return HealthGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
-              ? null : handlers; // null: stay on the dispatch threads
+          headers.discardAll(QUEUE_FULL);
+          String service = call.getMethodDescriptor().getServiceName();
+          if (HealthGrpc.SERVICE_NAME.equals(service)) {
+            return null; // null: stay on the dispatch threads
+          }
+          // Each waiting call is one queued task; two dispatch threads may each admit one more.
+          if (serviceNames.contains(service)
+              && handlers.getQueue().size() >= settings.maxQueuedCalls()) {
+            headers.put(QUEUE_FULL, "true");
+            return null; // refused right here on the dispatch thread, never reaching a handler
+          }
+          return handlers;
         }
       });
       servers.add(builder.build());
     }
     setHealth(ServingStatus.NOT_SERVING);
+  }
+
+  /**
+   * Answers a call the executor supplier found the queue full for with RESOURCE_EXHAUSTED at once,
+   * without running it: waiting behind minutes of model work helps no caller, and an unbounded
+   * queue grows without limit under overload. Peers retry such calls with backoff.
+   */
+  private ServerInterceptor refuseQueueFull() {
+    String key = settings.service() + ".max-queued-calls";
+    String message = module.name() + " has " + settings.maxQueuedCalls() + " calls waiting for its "
+        + settings.handlerThreads() + " handler threads, the limit " + key + " (" + envName(key)
+        + "); retry later or raise it";
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        if (!headers.containsKey(QUEUE_FULL)) {
+          return next.startCall(call, headers);
+        }
+        call.close(Status.RESOURCE_EXHAUSTED.withDescription(message), new Metadata());
+        return new ServerCall.Listener<>() {};
+      }
+    };
+  }
+
+  private static String envName(String key) {
+    return "PIN_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
   @SuppressWarnings("deprecation") // grpcurl and older clients still speak v1alpha reflection.
@@ -181,8 +235,7 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       if (t instanceof java.net.BindException || t.getMessage() != null
           && t.getMessage().contains("Address already in use")) {
         String key = settings.service() + "." + setting;
-        String env = "PIN_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_')
-            .replace('-', '_');
+        String env = envName(key);
         throw new ConfigException(key, "cannot listen on " + settings.host() + ":" + port + " ("
             + t.getMessage() + "; another pin up or service may hold it); set " + key
             + " (--" + key + "=N or " + env + ") to a free port, or 0 for any free port"
@@ -232,6 +285,11 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       }
     }
     return -1;
+  }
+
+  /** Calls waiting for a handler thread (for tests). */
+  int queuedCalls() {
+    return handlers.getQueue().size();
   }
 
   /** The metrics port, or -1 when the endpoint is off. */

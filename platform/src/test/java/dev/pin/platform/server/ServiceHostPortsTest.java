@@ -1,6 +1,7 @@
 package dev.pin.platform.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,13 +10,23 @@ import dev.pin.platform.config.ConfigException;
 import dev.pin.platform.config.ServerSettings;
 import dev.pin.v1.ScorerGrpc;
 import io.grpc.BindableService;
+import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** A port another process holds is a configuration error that names the port and its setting. */
+/**
+ * Which address the servers bind, and a port another process holds being a configuration error
+ * that names the port and its setting.
+ */
 class ServiceHostPortsTest {
   private static ServiceModule module(ServerSettings settings) {
     return new ServiceModule() {
@@ -74,5 +85,59 @@ class ServiceHostPortsTest {
       assertTrue(e.getMessage().startsWith("scorer.port: cannot listen on 127.0.0.1:"
           + busy.getLocalPort()), e.getMessage());
     }
+  }
+
+  /** Issue #17: a laptop's services listened on every interface, open to its network. */
+  @Test
+  void byDefaultGrpcAndMetricsListenOnLoopbackOnly() throws Exception {
+    ServerSettings settings = ServerSettings.read(Config.of(Map.of(
+        "scorer.port", "0", "scorer.metrics-port", "0")), "scorer");
+    assertEquals("127.0.0.1", settings.host());
+    ServiceHost host = new ServiceHost(module(settings), Metrics.newRegistry("scorer"),
+        List.of(ServiceLauncher.tcp(settings.host(), settings.port())));
+    try {
+      host.start();
+      assertTrue(accepts(InetAddress.getLoopbackAddress(), host.port()));
+      assertTrue(accepts(InetAddress.getLoopbackAddress(), host.metricsPort()));
+      Optional<InetAddress> external = nonLoopbackAddress();
+      if (external.isPresent()) { // a machine with no network has nothing more to check
+        assertFalse(accepts(external.get(), host.port()), "gRPC port open on " + external.get());
+        assertFalse(accepts(external.get(), host.metricsPort()),
+            "metrics port open on " + external.get());
+      }
+    } finally {
+      host.close();
+    }
+  }
+
+  @Test
+  void oneSettingOpensEveryServiceAndAServiceKeyWinsOverIt() {
+    Config config = Config.load(List.of("--policy.host=10.0.0.7"), Map.of("PIN_BIND", "0.0.0.0"));
+    assertEquals("0.0.0.0", ServerSettings.read(config, "scorer").host());
+    assertEquals("0.0.0.0", ServerSettings.read(config, "reward").host());
+    assertEquals("10.0.0.7", ServerSettings.read(config, "policy").host());
+  }
+
+  private static boolean accepts(InetAddress address, int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(address, port), 2000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static Optional<InetAddress> nonLoopbackAddress() throws IOException {
+    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      if (!nic.isUp() || nic.isLoopback()) {
+        continue;
+      }
+      for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+        if (address instanceof Inet4Address) {
+          return Optional.of(address);
+        }
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -34,11 +34,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The shared bootstrap over a real in-process server and a real TCP server. */
 class ServiceHostTest {
+  /** Calls that reached the handler. */
+  private static final AtomicInteger handlerCalls = new AtomicInteger();
   private final CountDownLatch modelsLoaded = new CountDownLatch(1);
   private ServiceHost host;
   private ManagedChannel channel;
@@ -47,6 +50,7 @@ class ServiceHostTest {
   private static final class TestScorer extends ScorerGrpc.ScorerImplBase {
     @Override
     public void naturalness(NaturalnessRequest r, StreamObserver<NaturalnessResponse> out) {
+      handlerCalls.incrementAndGet();
       String text = r.getPrompts(0).getText();
       if (text.equals("bug")) {
         throw new IllegalStateException("the model exploded");
@@ -153,6 +157,50 @@ class ServiceHostTest {
     assertEquals(ServingStatus.SERVING, health(""));
     assertFalse(busy.isDone(), "health answered while the only handler was still busy");
     busy.get(10, TimeUnit.SECONDS);
+  }
+
+  /** Issue #17: the handler queue was unbounded, so an overload queued calls without limit. */
+  @Test
+  void aFullQueueIsRefusedAtOnceWhileHealthStillAnswers() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    ServerSettings tiny = ServerSettings.read(Config.of(Map.of("scorer.port", "0",
+        "scorer.metrics-port", "-1", "scorer.handler-threads", "1",
+        "scorer.max-queued-calls", "1")), "scorer");
+    host = new ServiceHost(module(tiny), Metrics.newRegistry("scorer"),
+        List.of(InProcessServerBuilder.forName(name)));
+    host.start();
+    channel = InProcessChannelBuilder.forName(name).build();
+    modelsLoaded.countDown();
+    Await.until("SERVING", Duration.ofSeconds(10), () -> health("") == ServingStatus.SERVING);
+    handlerCalls.set(0);
+    CompletableFuture<NaturalnessResponse> running =
+        CompletableFuture.supplyAsync(() -> call("slow2500"));
+    Await.until("the only handler busy", Duration.ofSeconds(10),
+        () -> handlerCalls.get() == 1);
+    CompletableFuture<NaturalnessResponse> queued =
+        CompletableFuture.supplyAsync(() -> call("slow10"));
+    Await.until("one call queued", Duration.ofSeconds(10), () -> host.queuedCalls() == 1);
+
+    long start = System.nanoTime();
+    StatusRuntimeException refused =
+        assertThrows(StatusRuntimeException.class, () -> call("fine"));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+    assertTrue(millis < 1000, "refused after " + millis + " ms, not at once");
+    assertTrue(refused.getStatus().getDescription().contains(
+        "1 calls waiting for its 1 handler threads, the limit scorer.max-queued-calls"
+            + " (PIN_SCORER_MAX_QUEUED_CALLS)"), refused.getStatus().getDescription());
+    assertEquals(ServingStatus.SERVING, health(""));
+    assertEquals(ServingStatus.SERVING, health("pin.v1.Scorer"));
+    assertFalse(running.isDone(), "the refusal came while the handler was still busy");
+
+    // The admitted calls finish, and once the queue drains calls are accepted again.
+    running.get(10, TimeUnit.SECONDS);
+    queued.get(10, TimeUnit.SECONDS);
+    assertEquals(1, call("fine").getResultsCount());
+    assertEquals(3, handlerCalls.get(), "the refused call never reached the handler");
+    assertEquals(1.0, host.registry().get("grpc.server.processing.duration")
+        .tag("statusCode", "RESOURCE_EXHAUSTED").timer().count(), "metrics count the refusal");
   }
 
   /** Issue #17: any client could call any RPC; one setting turns bearer tokens on. */
