@@ -106,17 +106,18 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
    * {@code config}.
    */
   private PolicyConfig effective(PolicyConfig requested) {
+    // The ranges do not depend on the backbone (only k's default does, and it is always in
+    // range), so a bad field is reported even when the model is missing too.
+    FieldErrors errors = new FieldErrors();
+    PolicyRequests.effective(errors, "config", PolicyHyperparameters.effective(requested, 0));
+    errors.throwIfAny();
     ModelManifest backbone = backbones.manifest("config.backbone",
         requested.getBackbone().getName());
     PolicyDevice device = PolicyDevice.resolve(
         requested.getDevice().isEmpty() ? settings.device() : requested.getDevice(),
         Engine.getEngine("PyTorch").getGpuCount());
-    PolicyConfig effective = PolicyHyperparameters.effective(requested, backbone.vocabSize())
-        .toBuilder().setDevice(device.name()).build();
-    FieldErrors errors = new FieldErrors();
-    PolicyRequests.effective(errors, "config", effective);
-    errors.throwIfAny();
-    return effective;
+    return PolicyHyperparameters.effective(requested, backbone.vocabSize()).toBuilder()
+        .setDevice(device.name()).build();
   }
 
   /** Builds (but does not register) a run's policy from its effective config. */
