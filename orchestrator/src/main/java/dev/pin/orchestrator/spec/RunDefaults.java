@@ -50,9 +50,10 @@ import java.util.Optional;
  * <p>Everywhere: Polyak ρ = 0.001, Adam lr 5e-5 with gradient-norm clip 5, MLP 2048 wide with
  * Xavier gain 1e-4 and bias −1e-4, α = γ = 1, logit bias −10 for RLPrompt style transfer (§3)
  * (the policy service's). Classification verbalizers come from the data folder's name ({@link
- * FewShotDataset}); the template from the task model (the reward service's), except AG News's. Models default to the embedded {@value #DEFAULT_MODEL}; style transfer and
- * image inversion need models the user imports (a generator, a style classifier, CLIP), so they get
- * no default and {@link RunSpecValidator} asks for them. Choices beyond §8: PIN style transfer uses
+ * FewShotDataset}); the template from the task model (the reward service's), except AG News's.
+ * Models default to the embedded {@value #DEFAULT_MODEL}; style transfer and image inversion need
+ * models the user imports (a generator, a style classifier, CLIP), so they get no default and the
+ * reward service asks for them. Choices beyond §8: PIN style transfer uses
  * 8 prompts per step (the low end of §8's 8–16, matching RLPrompt), RLPrompt image inversion
  * borrows PIN's 20 000 steps, custom tasks use the classification column.
  *
