@@ -1,0 +1,8 @@
+/**
+ * Frozen task models rebuilt on DJL's PyTorch engine from the model store's weights, for the
+ * white-box baseline that needs gradients through them: PEZ (ALGORITHMS.md §7.1) takes
+ * d loss / d prompt-embeddings through a frozen masked LM, which ONNX Runtime cannot give. The RL
+ * policies do not use this package; their backbones run in ONNX Runtime ({@code
+ * dev.pin.policy.ort}).
+ */
+package dev.pin.policy.torch;
