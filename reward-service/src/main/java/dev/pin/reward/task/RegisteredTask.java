@@ -235,8 +235,7 @@ public final class RegisteredTask {
    * @return the handle message
    */
   public TaskHandle toHandle() {
-    return TaskHandle.newBuilder().setHandle(handle).setType(type)
-        .setTask(TaskCanonicalizer.withoutExamples(spec)).build();
+    return TaskHandle.newBuilder().setHandle(handle).setType(type).build();
   }
 
   static Split normalise(Split split) {

@@ -237,8 +237,7 @@ public final class TaskRegistry {
                         path + ".task_model",
                         c.getTaskModel().getName(),
                         "a masked or causal language model"));
-    TaskSpec canonical = TaskCanonicalizer.canonicalize(
-        spec, model.isMasked(), model.tokenizer().lowercases());
+    TaskSpec canonical = TaskCanonicalizer.canonicalize(spec, model.isMasked());
     ClassificationTask cc = canonical.getClassification();
     PromptTemplate template = PromptTemplate.parse(cc.getTemplate());
     checkTemplate(template, path + ".template", errors);
