@@ -36,6 +36,7 @@ class ExamplesTest {
             "demo-pin.yaml",
             "demo-rlprompt.yaml",
             "image-inversion-pin.yaml",
+            "learning-curve/pin-laptop-fluent.yaml",
             "learning-curve/pin-laptop.yaml",
             "learning-curve/rlprompt-laptop.yaml",
             "report-sst2-pin.yaml",
