@@ -14,6 +14,7 @@ import dev.pin.orchestrator.store.RunStore;
 import dev.pin.platform.grpc.FieldErrors;
 import dev.pin.platform.models.store.ModelStore;
 import dev.pin.v1.CancelRunRequest;
+import dev.pin.v1.CreatePolicyRequest;
 import dev.pin.v1.EvaluatePromptRequest;
 import dev.pin.v1.EvaluatePromptResponse;
 import dev.pin.v1.EvaluateRequest;
@@ -22,6 +23,7 @@ import dev.pin.v1.ListRunsRequest;
 import dev.pin.v1.ListRunsResponse;
 import dev.pin.v1.NaturalnessRequest;
 import dev.pin.v1.OrchestratorGrpc;
+import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.Prompt;
 import dev.pin.v1.PromptEvaluation;
 import dev.pin.v1.RegisterTaskRequest;
@@ -83,17 +85,14 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     FieldErrors errors = new FieldErrors();
     errors.check(request.hasSpec(), "spec", "is required");
     errors.throwIfAny();
-    RunSpec spec = RunDefaults.apply(request.getSpec());
+    RunSpec own = RunDefaults.apply(request.getSpec());
     try {
-      RunSpecValidator.check(spec);
-      // Tokenised now, so a prompt that is not T tokens is the caller's INVALID_ARGUMENT; the
-      // episode loop tokenises it again (the same way) when it seeds the policy.
-      WarmStartPrompt.of(spec, models);
+      RunSpecValidator.check(own);
     } catch (SpecException e) {
       throw Status.INVALID_ARGUMENT.withDescription(String.join("; ", e.problems()))
           .asRuntimeException();
     }
-    if (spec.getMethod() == dev.pin.v1.Method.METHOD_PEZ) {
+    if (own.getMethod() == dev.pin.v1.Method.METHOD_PEZ) {
       throw Status.UNIMPLEMENTED.withDescription("spec.method: PEZ needs white-box gradients "
           + "through the task model, which this build's reward service does not expose yet; use "
           + "METHOD_RLPROMPT or METHOD_PIN").asRuntimeException();
@@ -101,7 +100,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     TaskSpec inline;
     try {
       // Read the data now, so a malformed file is the caller's INVALID_ARGUMENT, not a failed run.
-      inline = TaskDataLoader.load(spec.getTask(), dataDir);
+      inline = TaskDataLoader.load(own.getTask(), dataDir);
     } catch (DataFormatException e) {
       throw Status.INVALID_ARGUMENT.withDescription("spec.task data: " + e.getMessage())
           .asRuntimeException();
@@ -114,7 +113,15 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
           + " (relative paths resolve against orchestrator.data-dir = " + dataDir + ")")
           .asRuntimeException();
     }
-    checkWithServices(spec, inline);
+    RunSpec spec = checkWithServices(own, inline);
+    try {
+      // Tokenised now, so a prompt that is not T tokens is the caller's INVALID_ARGUMENT; the
+      // episode loop tokenises it again (the same way) when it seeds the policy.
+      WarmStartPrompt.of(spec, models);
+    } catch (SpecException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(String.join("; ", e.problems()))
+          .asRuntimeException();
+    }
     // Capacity, store and start under one lock: a refused run leaves no PENDING record behind.
     Run run = runs.createAndStart(() -> store.createRun(spec, provenance(spec)));
     response.onNext(requireRun(run.getId()));
@@ -123,34 +130,56 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
 
   /** Field paths of the reward service's task errors ({@code task.…}) as the spec's. */
   private static final Pattern TASK_FIELD = Pattern.compile("(^|; )task([.:])");
+  /** Field paths of the policy service's config errors ({@code config.…}) as the spec's. */
+  private static final Pattern POLICY_FIELD = Pattern.compile("(^|; )config([.:])");
 
   /**
-   * Refuses now what the services would refuse in the run's first calls, so that a bad spec is
-   * the caller's error and not a FAILED run that resuming cannot fix: the policy backbone and a
-   * named perplexity-penalty LM must be in the model store (the policy and scorer read the same
-   * store by name), and the reward service
-   * registers the task, checking its models, verbalizers (one token each), template and reward
-   * function. Registration is idempotent by content hash; the run registers the same task again.
+   * Asks the services that own the policy's and the task's defaults and checks to resolve them,
+   * so that a bad spec is the caller's error and not a FAILED run that resuming cannot fix, and
+   * returns the spec with their effective parts ({@link RunDefaults#withServiceDefaults}). The
+   * policy service resolves the config against the real backbone's manifest (vocabulary size,
+   * masked or causal) without creating a policy; the reward service registers the task, checking
+   * its models, verbalizers (one token each), template and reward function, and choosing the
+   * template of the real task model. A named perplexity-penalty LM must be in the model store
+   * (the scorer reads the same store by name). Registration is idempotent by content hash; the
+   * run registers the same task again.
    */
-  private void checkWithServices(RunSpec spec, TaskSpec inline) {
-    requireInStore("spec.policy.backbone", spec.getPolicy().getBackbone().getName());
+  private RunSpec checkWithServices(RunSpec spec, TaskSpec inline) {
     // The scorer reads the penalty's LM from the same store; a blank name is the scorer's own.
     String penaltyModel = spec.getShaping().getPerplexityPenalty().getModel().getName();
     if (PerplexityPenalty.of(spec.getShaping().getPerplexityPenalty()).enabled()
         && !penaltyModel.isBlank()) {
       requireInStore("spec.shaping.perplexity_penalty.model", penaltyModel);
     }
+    PolicyConfig policy = null;
+    if (spec.hasPolicy()) {
+      policy = asSpecError("policy", POLICY_FIELD, "spec.policy", () -> peers.policy()
+          .createPolicy(CreatePolicyRequest.newBuilder().setValidateOnly(true)
+              .setConfig(RunDefaults.policyConfig(spec)).build()).getConfig());
+    }
+    TaskSpec task = asSpecError("reward", TASK_FIELD, "spec.task", () -> peers.reward()
+        .registerTask(RegisterTaskRequest.newBuilder().setTask(inline).build()).getTask());
+    return RunDefaults.withServiceDefaults(spec, policy, task);
+  }
+
+  /**
+   * A service call that checks part of the spec: its INVALID_ARGUMENT and FAILED_PRECONDITION
+   * name the spec's fields ({@code field} rewritten to {@code specPath}); other failures say
+   * which service was asked.
+   */
+  private static <T> T asSpecError(String service, Pattern field, String specPath,
+      java.util.function.Supplier<T> call) {
     try {
-      peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inline).build());
+      return call.get();
     } catch (StatusRuntimeException e) {
       Status status = e.getStatus();
       String description = status.getDescription() == null ? "" : status.getDescription();
       throw switch (status.getCode()) {
         case INVALID_ARGUMENT, FAILED_PRECONDITION -> Status.fromCode(status.getCode())
-            .withDescription(TASK_FIELD.matcher(description).replaceAll("$1spec.task$2"))
+            .withDescription(field.matcher(description).replaceAll("$1" + specPath + "$2"))
             .asRuntimeException();
-        default -> Status.fromCode(status.getCode()).withDescription("the reward service, "
-            + "asked to check spec.task before the run starts: " + description)
+        default -> Status.fromCode(status.getCode()).withDescription("the " + service
+            + " service, asked to check " + specPath + " before the run starts: " + description)
             .asRuntimeException();
       };
     }

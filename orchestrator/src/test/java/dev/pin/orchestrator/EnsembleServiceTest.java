@@ -213,7 +213,7 @@ class EnsembleServiceTest {
         PolicyGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
     expect(Status.Code.INVALID_ARGUMENT, "run_id: is required; config: is required",
         () -> stub.createPolicy(CreatePolicyRequest.getDefaultInstance()));
-    expect(Status.Code.INVALID_ARGUMENT, "config.prompt_length: must be between 0 and 64, got 100",
+    expect(Status.Code.INVALID_ARGUMENT, "config.prompt_length: must be between 1 and 64, got 100",
         () -> stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-1")
             .setConfig(validPolicy().toBuilder().setPromptLength(100)).build()));
     expect(Status.Code.INVALID_ARGUMENT, "config.device",

@@ -37,22 +37,34 @@ final class Backbones implements AutoCloseable {
   }
 
   /**
+   * The manifest of a backbone, without loading it: what its defaults depend on (vocabulary size,
+   * masked or causal, §2 and §4.2). FAILED_PRECONDITION naming {@code field} when the model is
+   * missing or cannot be a policy backbone.
+   */
+  ModelManifest manifest(String field, String model) {
+    ModelDir dir = store.find(model).orElseThrow(() -> Status.FAILED_PRECONDITION
+        .withDescription(field + ": model '" + model + "' is not in the model store at "
+            + store.home() + "; import it (" + ModelStore.importHint(model) + ") or pick one from "
+            + "`pin models list`")
+        .asRuntimeException());
+    String architecture = dir.manifest().architecture();
+    if (!ModelManifest.ARCH_BERT_MLM.equals(architecture)
+        && !OrtCausalBackbone.supports(architecture)) {
+      throw Status.FAILED_PRECONDITION.withDescription(field + ": model '" + model + "' is a "
+          + architecture + "; a policy backbone must be a masked LM (bert-mlm) or a causal LM "
+          + "(gpt2-clm, opt-clm)").asRuntimeException();
+    }
+    return dir.manifest();
+  }
+
+  /**
    * The backbone of {@code model}, loading it on first use; {@code requested} places the MLP of a
    * masked LM (a causal LM's head has one form only).
    */
   synchronized OrtBackbone get(String model, MaskedHead requested, PolicyDevice device) {
-    ModelDir dir = store.find(model).orElseThrow(() -> Status.FAILED_PRECONDITION
-        .withDescription("model '" + model + "' is not in the model store at " + store.home()
-            + "; import it (" + ModelStore.importHint(model) + ") or pick one from `pin models "
-            + "list`")
-        .asRuntimeException());
-    String architecture = dir.manifest().architecture();
-    boolean masked = ModelManifest.ARCH_BERT_MLM.equals(architecture);
-    if (!masked && !OrtCausalBackbone.supports(architecture)) {
-      throw Status.FAILED_PRECONDITION.withDescription("model '" + model + "' is a "
-          + architecture + "; a policy backbone must be a masked LM (bert-mlm) or a causal LM "
-          + "(gpt2-clm, opt-clm)").asRuntimeException();
-    }
+    manifest("backbone", model);
+    ModelDir dir = store.find(model).orElseThrow();
+    boolean masked = ModelManifest.ARCH_BERT_MLM.equals(dir.manifest().architecture());
     MaskedHead mode = !masked ? MaskedHead.MASKED_HEAD_UNSPECIFIED
         : requested == MaskedHead.MASKED_HEAD_FULL
             ? MaskedHead.MASKED_HEAD_FULL : MaskedHead.MASKED_HEAD_TIED_DECODER;

@@ -4,6 +4,7 @@ import dev.pin.platform.grpc.FieldErrors;
 import dev.pin.v1.AdamConfig;
 import dev.pin.v1.ComputeLossRequest;
 import dev.pin.v1.CreatePolicyRequest;
+import dev.pin.policy.algorithm.PolicyHyperparameters;
 import dev.pin.v1.LoadCheckpointRequest;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.QTrajectory;
@@ -15,7 +16,8 @@ import java.util.regex.Pattern;
 
 /**
  * Validation of Policy requests. Every check names the field by its proto path and says what a
- * valid value looks like; zero values mean "the §8 default" and are always accepted.
+ * valid value looks like. A config is checked once its §8 defaults are filled in ({@link
+ * #effective}): the ranges below are the only ones, for the orchestrator's StartRun too.
  */
 public final class PolicyRequests {
   /** Longest prompt a policy samples (image inversion uses up to 32, §6.3). */
@@ -42,61 +44,85 @@ public final class PolicyRequests {
     }
   }
 
-  /** Checks a policy configuration; {@code path} prefixes the field names (e.g. "config"). */
-  public static void config(FieldErrors errors, String path, PolicyConfig c) {
-    String p = path.isEmpty() ? "" : path + ".";
+  /**
+   * Checks what a config needs before its defaults can be resolved: a backbone to read the
+   * vocabulary from, an algorithm, a device this service can name.
+   */
+  static void requested(FieldErrors errors, String path, PolicyConfig c) {
+    String p = path + ".";
     errors.required(p + "backbone.name", c.getBackbone().getName());
-    errors.range(p + "prompt_length", c.getPromptLength(), 0, MAX_PROMPT_LENGTH);
-    errors.range(p + "mlp_hidden_size", c.getMlpHiddenSize(), 0, MAX_MLP_HIDDEN_SIZE);
-    errors.range(p + "init_gain", c.getInitGain(), 0.0, 10.0);
-    errors.range(p + "init_bias", c.getInitBias(), -1.0, 1.0);
-    errors.range(p + "alpha", c.getAlpha(), 0.0, 1000.0);
-    errors.range(p + "gamma", c.getGamma(), 0.0, 1.0);
-    errors.range(p + "target_polyak", c.getTargetPolyak(), 0.0, 1.0);
-    switch (c.getAlgorithmCase()) {
-      case SOFT_Q -> {
-        errors.range(p + "soft_q.sampling_top_k", c.getSoftQ().getSamplingTopK(), 0, 1 << 20);
-        errors.check(Float.isFinite(c.getSoftQ().getLogitBias()), p + "soft_q.logit_bias",
-            "must be a finite number");
-      }
-      case SPARSE_TSALLIS -> {
-        errors.range(p + "sparse_tsallis.lm_filter.top_k",
-            c.getSparseTsallis().getLmFilter().getTopK(), 0, 1 << 20);
-        errors.range(p + "sparse_tsallis.lm_filter.ignored_value",
-            c.getSparseTsallis().getLmFilter().getIgnoredValue(), -1e9, 0.0);
-      }
-      case ALGORITHM_NOT_SET -> errors.add(p + "algorithm",
-          "set soft_q (RLPrompt, §3) or sparse_tsallis (PIN, §4)");
-    }
-    AdamConfig adam = c.getOptimizer();
-    errors.range(p + "optimizer.learning_rate", adam.getLearningRate(), 0.0, 10.0);
-    errors.check(Float.isFinite(adam.getMaxGradNorm()), p + "optimizer.max_grad_norm",
-        "must be a finite number (negative disables clipping)");
-    errors.range(p + "optimizer.beta1", adam.getBeta1(), 0.0, 0.999999);
-    errors.range(p + "optimizer.beta2", adam.getBeta2(), 0.0, 0.999999999);
-    errors.range(p + "optimizer.epsilon", adam.getEpsilon(), 0.0, 1.0);
-    ReplayConfig replay = c.getReplay();
-    errors.range(p + "replay.capacity", replay.getCapacity(), 0, 10_000_000);
-    errors.range(p + "replay.warmup", replay.getWarmup(), 0, 10_000_000);
-    errors.range(p + "replay.batch_size", replay.getBatchSize(), 0, 1_000_000);
-    errors.range(p + "replay.updates_per_step", replay.getUpdatesPerStep(), 0, 64);
-    errors.range(p + "prior_weight", c.getPriorWeight(), 0.0, 100.0);
-    if (replay.getCapacity() > 0) {
-      errors.check(replay.getWarmup() <= replay.getCapacity(), p + "replay.warmup",
-          "must not exceed replay.capacity (%d), got %d", replay.getCapacity(),
-          replay.getWarmup());
-    }
+    errors.check(c.getAlgorithmCase() != PolicyConfig.AlgorithmCase.ALGORITHM_NOT_SET,
+        p + "algorithm", "set soft_q (RLPrompt, §3) or sparse_tsallis (PIN, §4)");
     errors.check(c.getDevice().isEmpty() || DEVICE.matcher(c.getDevice()).matches(),
         p + "device", "must be empty (the service's default), cpu or cuda:N; got '%s'",
         c.getDevice());
   }
 
+  /**
+   * Checks an effective config ({@link PolicyHyperparameters#effective}, defaults filled): the one
+   * check of each rule, so a zero left where a value is needed is an error here. {@code path}
+   * prefixes the field names (e.g. "config").
+   */
+  public static void effective(FieldErrors errors, String path, PolicyConfig c) {
+    String p = path + ".";
+    errors.range(p + "prompt_length", c.getPromptLength(), 1, MAX_PROMPT_LENGTH);
+    errors.range(p + "mlp_hidden_size", c.getMlpHiddenSize(), 1, MAX_MLP_HIDDEN_SIZE);
+    positive(errors, p + "init_gain", c.getInitGain(), 10, "1e-4");
+    errors.range(p + "init_bias", c.getInitBias(), -1.0, 1.0);
+    positive(errors, p + "alpha", c.getAlpha(), 1000, "1");
+    // §4.3: γ < 1 is allowed (discounted consistently), γ = 1 is the papers'; γ = 0 ignores r.
+    positive(errors, p + "gamma", c.getGamma(), 1, "1");
+    positive(errors, p + "target_polyak", c.getTargetPolyak(), 1, "0.001");
+    switch (c.getAlgorithmCase()) {
+      case SOFT_Q -> {
+        errors.range(p + "soft_q.sampling_top_k", c.getSoftQ().getSamplingTopK(), 1, 1 << 20);
+        errors.check(Float.isFinite(c.getSoftQ().getLogitBias()), p + "soft_q.logit_bias",
+            "must be a finite number");
+      }
+      case SPARSE_TSALLIS -> {
+        if (!c.getSparseTsallis().getLmFilter().getDisabled()) {
+          errors.range(p + "sparse_tsallis.lm_filter.top_k",
+              c.getSparseTsallis().getLmFilter().getTopK(), 1, 1 << 20);
+          float ignored = c.getSparseTsallis().getLmFilter().getIgnoredValue();
+          errors.check(ignored < 0 && ignored >= -1e9, p + "sparse_tsallis.lm_filter.ignored_value",
+              "must be a negative number down to -1e9 (default -1000), got %s", ignored);
+        }
+      }
+      case ALGORITHM_NOT_SET -> errors.add(p + "algorithm",
+          "set soft_q (RLPrompt, §3) or sparse_tsallis (PIN, §4)");
+    }
+    AdamConfig adam = c.getOptimizer();
+    positive(errors, p + "optimizer.learning_rate", adam.getLearningRate(), 10, "5e-5");
+    errors.check(Float.isFinite(adam.getMaxGradNorm()), p + "optimizer.max_grad_norm",
+        "must be a finite number (default 5; negative disables clipping)");
+    errors.check(adam.getBeta1() >= 0 && adam.getBeta1() < 1, p + "optimizer.beta1",
+        "must be in [0, 1) (default 0.9), got %s", adam.getBeta1());
+    errors.check(adam.getBeta2() >= 0 && adam.getBeta2() < 1, p + "optimizer.beta2",
+        "must be in [0, 1) (default 0.999), got %s", adam.getBeta2());
+    positive(errors, p + "optimizer.epsilon", adam.getEpsilon(), 1, "1e-8");
+    ReplayConfig replay = c.getReplay();
+    errors.range(p + "replay.capacity", replay.getCapacity(), 1, 10_000_000);
+    errors.range(p + "replay.batch_size", replay.getBatchSize(), 1, 1_000_000);
+    errors.range(p + "replay.updates_per_step", replay.getUpdatesPerStep(), 1, 64);
+    errors.range(p + "replay.warmup", replay.getWarmup(), 1, Math.max(1, replay.getCapacity()));
+    errors.range(p + "prior_weight", c.getPriorWeight(), 0.0, 100.0);
+  }
+
+  /** The field must lie in (0, max]. */
+  private static void positive(FieldErrors errors, String field, float value, double max,
+      String dflt) {
+    errors.check(value > 0 && value <= max, field, "must be in (0, %s] (default %s), got %s",
+        max == Math.rint(max) ? Long.toString((long) max) : Double.toString(max), dflt, value);
+  }
+
   static void create(CreatePolicyRequest r) {
     FieldErrors errors = new FieldErrors();
-    runId(errors, "run_id", r.getRunId());
+    if (!r.getValidateOnly() || !r.getRunId().isEmpty()) {
+      runId(errors, "run_id", r.getRunId());
+    }
     errors.check(r.hasConfig(), "config", "is required");
     if (r.hasConfig()) {
-      config(errors, "config", r.getConfig());
+      requested(errors, "config", r.getConfig());
     }
     errors.throwIfAny();
   }
@@ -130,7 +156,7 @@ public final class PolicyRequests {
     errors.required("checkpoint.uri", r.getCheckpoint().getUri());
     errors.check(r.hasConfig(), "config", "is required (it must match the checkpoint's)");
     if (r.hasConfig()) {
-      config(errors, "config", r.getConfig());
+      requested(errors, "config", r.getConfig());
     }
     errors.throwIfAny();
   }

@@ -2,6 +2,7 @@ package dev.pin.policy;
 
 import ai.djl.engine.Engine;
 import dev.pin.platform.grpc.FieldErrors;
+import dev.pin.platform.models.store.ModelManifest;
 import dev.pin.policy.algorithm.LossDiagnostics;
 import dev.pin.policy.algorithm.PolicyCheckpoint;
 import dev.pin.policy.algorithm.PolicyHyperparameters;
@@ -20,7 +21,6 @@ import dev.pin.v1.DropPolicyResponse;
 import dev.pin.v1.FloatRow;
 import dev.pin.v1.GetPolicyRequest;
 import dev.pin.v1.LoadCheckpointRequest;
-import dev.pin.v1.MaskedHead;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.PolicyGrpc;
 import dev.pin.v1.PolicyInfo;
@@ -88,33 +88,46 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   @Override
   public void createPolicy(CreatePolicyRequest request, StreamObserver<PolicyInfo> response) {
     PolicyRequests.create(request);
-    PolicyRegistry.Entry entry = build(request.getRunId(), request.getConfig());
+    PolicyConfig effective = effective(request.getConfig());
+    if (request.getValidateOnly()) {
+      reply(response, PolicyInfo.newBuilder().setRunId(request.getRunId()).setConfig(effective)
+          .setDevice(effective.getDevice()).build());
+      return;
+    }
+    PolicyRegistry.Entry entry = build(request.getRunId(), effective);
     policies.add(entry, false);
     reply(response, info(entry));
   }
 
-  /** Builds (but does not register) a run's policy from its config. */
-  private PolicyRegistry.Entry build(String runId, PolicyConfig requested) {
+  /**
+   * The effective config of a request, checked: the §8 defaults filled from the backbone's
+   * manifest (its vocabulary sizes the LM filter, §4.2) and the service's device. This service
+   * owns the policy's defaults and checks; INVALID_ARGUMENT names each bad field under
+   * {@code config}.
+   */
+  private PolicyConfig effective(PolicyConfig requested) {
+    // The ranges do not depend on the backbone (only k's default does, and it is always in
+    // range), so a bad field is reported even when the model is missing too.
+    FieldErrors errors = new FieldErrors();
+    PolicyRequests.effective(errors, "config", PolicyHyperparameters.effective(requested, 0));
+    errors.throwIfAny();
+    ModelManifest backbone = backbones.manifest("config.backbone",
+        requested.getBackbone().getName());
     PolicyDevice device = PolicyDevice.resolve(
         requested.getDevice().isEmpty() ? settings.device() : requested.getDevice(),
         Engine.getEngine("PyTorch").getGpuCount());
-    PolicyHyperparameters hp;
-    try {
-      hp = PolicyHyperparameters.fromProto(requested, requested.getTaskType());
-    } catch (IllegalArgumentException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("config: " + e.getMessage())
-          .asRuntimeException();
-    }
-    OrtBackbone backbone = backbones.get(requested.getBackbone().getName(),
-        requested.getMaskedHead(), device);
+    return PolicyHyperparameters.effective(requested, backbone.vocabSize()).toBuilder()
+        .setDevice(device.name()).build();
+  }
+
+  /** Builds (but does not register) a run's policy from its effective config. */
+  private PolicyRegistry.Entry build(String runId, PolicyConfig effective) {
+    PolicyDevice device = PolicyDevice.resolve(effective.getDevice(),
+        Engine.getEngine("PyTorch").getGpuCount());
+    PolicyHyperparameters hp = PolicyHyperparameters.fromProto(effective, effective.getTaskType());
+    OrtBackbone backbone = backbones.get(effective.getBackbone().getName(),
+        effective.getMaskedHead(), device);
     PromptPolicy policy = PromptPolicy.create(hp, backbone, device.device());
-    PolicyConfig effective = hp.toProto(policy.actionSpaceSize()).toBuilder()
-        .setBackbone(requested.getBackbone())
-        .setDevice(device.name())
-        .setTaskType(requested.getTaskType())
-        .setMaskedHead(requested.getMaskedHead() == MaskedHead.MASKED_HEAD_FULL
-            ? MaskedHead.MASKED_HEAD_FULL : MaskedHead.MASKED_HEAD_TIED_DECODER)
-        .build();
     return new PolicyRegistry.Entry(runId, effective, policy, backbone);
   }
 
@@ -354,7 +367,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
           + "policy.checkpoint-dir moved or the volume lost?)").asRuntimeException();
     }
     String expected = request.getCheckpoint().getSha256();
-    PolicyRegistry.Entry entry = build(request.getRunId(), request.getConfig());
+    PolicyRegistry.Entry entry = build(request.getRunId(), effective(request.getConfig()));
     try {
       if (!expected.isEmpty() && !expected.equalsIgnoreCase(sha256(file))) {
         throw Status.DATA_LOSS.withDescription("checkpoint " + file + " does not match its "
@@ -403,13 +416,13 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   public void computeLoss(ComputeLossRequest request,
       StreamObserver<ComputeLossResponse> response) {
     PolicyRequests.computeLoss(request);
-    PolicyHyperparameters hp;
-    try {
-      hp = PolicyHyperparameters.fromProto(request.getConfig(), request.getConfig().getTaskType());
-    } catch (IllegalArgumentException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("config: " + e.getMessage())
-          .asRuntimeException();
-    }
+    FieldErrors errors = new FieldErrors();
+    // No backbone here: the tables' width is the vocabulary, and k defaults against it.
+    PolicyRequests.effective(errors, "config", PolicyHyperparameters.effective(
+        request.getConfig(), request.getBatch(0).getQ(0).getValuesCount()));
+    errors.throwIfAny();
+    PolicyHyperparameters hp =
+        PolicyHyperparameters.fromProto(request.getConfig(), request.getConfig().getTaskType());
     List<LossDiagnostics.Trajectory> batch = new ArrayList<>();
     for (QTrajectory t : request.getBatchList()) {
       batch.add(new LossDiagnostics.Trajectory(rows(t.getQList()), rows(t.getTargetQList()),

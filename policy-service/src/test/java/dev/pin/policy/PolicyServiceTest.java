@@ -290,7 +290,7 @@ class PolicyServiceTest {
             .setRunId("run-big").setConfig(pin(3).toBuilder().setMlpHiddenSize(65536)).build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     assertTrue(e.getStatus().getDescription().contains(
-        "config.mlp_hidden_size: must be between 0 and 8192, got 65536"), e.getStatus().toString());
+        "config.mlp_hidden_size: must be between 1 and 8192, got 65536"), e.getStatus().toString());
   }
 
   /** Issue #17: during PIN's replay warm-up every checkpoint overwrote step-000000000. */

@@ -4,6 +4,7 @@ import dev.pin.orchestrator.data.TaskDataLoader;
 import dev.pin.orchestrator.shaping.PerplexityPenalty;
 import dev.pin.orchestrator.shaping.RewardShaper;
 import dev.pin.orchestrator.shaping.RewardStats;
+import dev.pin.orchestrator.spec.RunDefaults;
 import dev.pin.orchestrator.store.RunStore;
 import dev.pin.platform.models.store.ModelStore;
 import dev.pin.v1.CheckpointRef;
@@ -33,7 +34,6 @@ import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.Split;
 import dev.pin.v1.StepMetrics;
 import dev.pin.v1.TaskSpec;
-import dev.pin.v1.TaskType;
 import dev.pin.v1.UpdateRequest;
 import dev.pin.v1.UpdateResponse;
 import io.grpc.Context;
@@ -289,19 +289,7 @@ final class EpisodeLoop implements Runnable {
   }
 
   private PolicyConfig policyConfig() {
-    return spec.getPolicy().toBuilder().setTaskType(taskType(spec.getTask()))
-        .setSeed(spec.getPolicy().getSeed() != 0 ? spec.getPolicy().getSeed() : spec.getSeed())
-        .build();
-  }
-
-  static TaskType taskType(TaskSpec task) {
-    return switch (task.getTaskCase()) {
-      case CLASSIFICATION -> TaskType.TASK_TYPE_CLASSIFICATION;
-      case STYLE_TRANSFER -> TaskType.TASK_TYPE_STYLE_TRANSFER;
-      case IMAGE_INVERSION -> TaskType.TASK_TYPE_IMAGE_INVERSION;
-      case CUSTOM -> TaskType.TASK_TYPE_CUSTOM;
-      case TASK_NOT_SET -> TaskType.TASK_TYPE_UNSPECIFIED;
-    };
+    return RunDefaults.policyConfig(spec);
   }
 
   private void createPolicy() {

@@ -92,11 +92,4 @@ public record FewShotDataset(
     }
     return Optional.ofNullable(d);
   }
-
-  /** The verbalizers as a task model with an uncased vocabulary needs them. */
-  public List<String> verbalizers(boolean uncased) {
-    return uncased
-        ? verbalizers.stream().map(v -> v.toLowerCase(Locale.ROOT)).toList()
-        : verbalizers;
-  }
 }

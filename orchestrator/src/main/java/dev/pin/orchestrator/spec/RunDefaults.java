@@ -1,34 +1,33 @@
 package dev.pin.orchestrator.spec;
 
 import dev.pin.orchestrator.data.DataDir;
-import dev.pin.v1.AdamConfig;
 import dev.pin.v1.Budget;
 import dev.pin.v1.ClassificationTask;
 import dev.pin.v1.DataSource;
 import dev.pin.v1.EvaluationConfig;
-import dev.pin.v1.GenerationConfig;
-import dev.pin.v1.LmFilterConfig;
 import dev.pin.v1.Method;
 import dev.pin.v1.ModelRef;
 import dev.pin.v1.PenaltyFunction;
 import dev.pin.v1.PezConfig;
-import dev.pin.v1.PinLoss;
 import dev.pin.v1.PolicyConfig;
-import dev.pin.v1.ReplayConfig;
 import dev.pin.v1.RewardShaping;
 import dev.pin.v1.RunSpec;
 import dev.pin.v1.SoftQLearningConfig;
 import dev.pin.v1.SparseTsallisConfig;
-import dev.pin.v1.SqlLoss;
 import dev.pin.v1.StyleTransferTask;
 import dev.pin.v1.TaskSpec;
+import dev.pin.v1.TaskType;
 import dev.pin.v1.ZScore;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Fills the §8 defaults for a run's (method, task) into every zero-valued field of a {@link
- * RunSpec}, so the stored spec is the effective one and a run can be reproduced from it alone.
+ * Fills the orchestrator's own §8 defaults for a run's (method, task) into the zero-valued fields
+ * of a {@link RunSpec}: budget, evaluation, shaping, prompts per step, checkpoints, PEZ, the
+ * embedded default model names and what a known data folder implies (verbalizers, label names).
+ * The policy's defaults belong to the policy service and the task's to the reward service, which
+ * read the real models (vocabulary size, masked or causal); StartRun asks them and stores the
+ * effective spec they return ({@link #withServiceDefaults}), so a run can be reproduced from it.
  *
  * <table>
  *   <caption>§8 defaults</caption>
@@ -43,17 +42,18 @@ import java.util.Optional;
  *       <td>sparse v1</td></tr>
  *   <tr><td>sampling</td><td>top-256 on Q</td><td>top-50 on Q</td><td colspan=3>sparsemax</td></tr>
  *   <tr><td>LM filter k</td><td>off</td><td>off</td>
- *       <td colspan=3>10 000, or 20 % of a smaller vocabulary ({@link #lmFilterTopK})</td></tr>
+ *       <td colspan=3>10 000, or 20 % of a smaller vocabulary (the policy service's)</td></tr>
  *   <tr><td>shaping</td><td>5·z</td><td>100·z − 20</td><td>z</td><td>z</td><td>r (no z-score)</td></tr>
  *   <tr><td>steps</td><td>12 000</td><td>12 000</td><td>6 000</td><td>15 000</td><td>20 000</td></tr>
  * </table>
  *
  * <p>Everywhere: Polyak ρ = 0.001, Adam lr 5e-5 with gradient-norm clip 5, MLP 2048 wide with
- * Xavier gain 1e-4 and bias −1e-4, α = γ = 1, logit bias −10 for RLPrompt style transfer (§3).
- * Classification templates and verbalizers come from the data folder's name ({@link
- * FewShotDataset}). Models default to the embedded {@value #DEFAULT_MODEL}; style transfer and
- * image inversion need models the user imports (a generator, a style classifier, CLIP), so they get
- * no default and {@link RunSpecValidator} asks for them. Choices beyond §8: PIN style transfer uses
+ * Xavier gain 1e-4 and bias −1e-4, α = γ = 1, logit bias −10 for RLPrompt style transfer (§3)
+ * (the policy service's). Classification verbalizers come from the data folder's name ({@link
+ * FewShotDataset}); the template from the task model (the reward service's), except AG News's.
+ * Models default to the embedded {@value #DEFAULT_MODEL}; style transfer and image inversion need
+ * models the user imports (a generator, a style classifier, CLIP), so they get no default and the
+ * reward service asks for them. Choices beyond §8: PIN style transfer uses
  * 8 prompts per step (the low end of §8's 8–16, matching RLPrompt), RLPrompt image inversion
  * borrows PIN's 20 000 steps, custom tasks use the classification column.
  *
@@ -67,45 +67,28 @@ public final class RunDefaults {
   /** BERTScore layer of the default content model (§6.2; bert_score's bert-base-uncased: 9). */
   public static final int DEFAULT_CONTENT_LAYER = 9;
 
-  /**
-   * What the defaults depend on besides the spec, taken from the model manifests.
-   *
-   * @param policyVocabSize vocabulary size of the policy backbone (0 = unknown), for the LM filter
-   * @param causalTaskModel whether the classification task LM is causal (template without mask)
-   * @param uncasedTaskModel whether the task LM's vocabulary is lowercase (verbalizers lowercased)
-   */
-  public record Context(int policyVocabSize, boolean causalTaskModel, boolean uncasedTaskModel) {
-    /** The facts of {@value RunDefaults#DEFAULT_MODEL}: 30 522 tokens, masked, uncased. */
-    public static final Context DEFAULT = new Context(30522, false, true);
-  }
-
   private RunDefaults() {}
 
-  /** Fills the defaults assuming {@value #DEFAULT_MODEL} as policy backbone and task model. */
-  public static RunSpec apply(RunSpec spec) {
-    return apply(spec, Context.DEFAULT);
-  }
-
   /**
-   * Fills every zero-valued field with its §8 default for the spec's method and task. The method
-   * itself has no default: an unspecified method leaves the method-dependent fields unset, and the
-   * validator reports it.
+   * Fills every zero-valued field the orchestrator owns with its §8 default for the spec's method
+   * and task. The method itself has no default: an unspecified method leaves the method-dependent
+   * fields unset, and the validator reports it.
    */
-  public static RunSpec apply(RunSpec spec, Context ctx) {
+  public static RunSpec apply(RunSpec spec) {
     RunSpec.Builder b = spec.toBuilder();
     Method method = spec.getMethod();
     TaskSpec.TaskCase task = spec.getTask().getTaskCase();
     boolean style = task == TaskSpec.TaskCase.STYLE_TRANSFER;
     boolean image = task == TaskSpec.TaskCase.IMAGE_INVERSION;
 
-    b.setTask(taskDefaults(spec.getTask(), ctx));
+    b.setTask(taskDefaults(spec.getTask()));
     if (method == Method.METHOD_RLPROMPT || method == Method.METHOD_PIN) {
-      b.setPolicy(policyDefaults(spec, ctx));
+      b.setPolicy(policyRequest(spec));
     }
     if (method == Method.METHOD_PEZ) {
       PezConfig.Builder pez = spec.getPez().toBuilder();
       if (pez.getPromptLength() == 0) {
-        pez.setPromptLength(image ? 16 : 10);
+        pez.setPromptLength(image ? 16 : 10); // §7.1
       }
       if (pez.getLearningRate() == 0) {
         pez.setLearningRate(image ? 0.1f : 0.3f);
@@ -144,19 +127,6 @@ public final class RunDefaults {
       b.setCheckpointEverySteps(100);
     }
     return b.build();
-  }
-
-  /**
-   * The LM-prior filter's k (§4.2): 10 000 of a ~50 000-token vocabulary, scaled to about 20 % when
-   * the vocabulary is smaller (BERT's 30 522 tokens give 6 104).
-   *
-   * @param vocabSize the backbone's vocabulary size, or 0 when unknown (gives 10 000)
-   */
-  public static int lmFilterTopK(int vocabSize) {
-    if (vocabSize <= 0) {
-      return 10_000;
-    }
-    return (int) Math.max(1, Math.min(10_000, Math.round(0.2 * vocabSize)));
   }
 
   /** §8's training steps for (method, task). */
@@ -201,122 +171,96 @@ public final class RunDefaults {
     return s.build();
   }
 
-  private static PolicyConfig policyDefaults(RunSpec spec, Context ctx) {
-    Method method = spec.getMethod();
-    TaskSpec.TaskCase task = spec.getTask().getTaskCase();
-    boolean style = task == TaskSpec.TaskCase.STYLE_TRANSFER;
-    boolean image = task == TaskSpec.TaskCase.IMAGE_INVERSION;
+  /**
+   * What the orchestrator decides of the policy: the backbone (the embedded default model), the
+   * algorithm of the method (its settings are the policy service's to fill), the task type that
+   * picks the policy's task-dependent defaults, and the run's seed.
+   */
+  private static PolicyConfig policyRequest(RunSpec spec) {
     PolicyConfig.Builder p = spec.getPolicy().toBuilder();
     if (p.getBackbone().getName().isEmpty()) {
       p.setBackbone(p.getBackbone().toBuilder().setName(DEFAULT_MODEL));
     }
-    if (p.getPromptLength() == 0) {
-      p.setPromptLength(image ? 8 : 5);
-    }
-    if (p.getMlpHiddenSize() == 0) {
-      p.setMlpHiddenSize(2048);
-    }
-    if (p.getInitGain() == 0) {
-      p.setInitGain(1e-4f);
-    }
-    if (p.getInitBias() == 0) {
-      p.setInitBias(-1e-4f);
-    }
-    if (p.getAlpha() == 0) {
-      p.setAlpha(1f);
-    }
-    if (p.getGamma() == 0) {
-      p.setGamma(1f);
-    }
-    if (method == Method.METHOD_RLPROMPT
+    if (spec.getMethod() == Method.METHOD_RLPROMPT
         && p.getAlgorithmCase() == PolicyConfig.AlgorithmCase.ALGORITHM_NOT_SET) {
       p.setSoftQ(SoftQLearningConfig.getDefaultInstance());
     }
-    if (method == Method.METHOD_PIN
+    if (spec.getMethod() == Method.METHOD_PIN
         && p.getAlgorithmCase() == PolicyConfig.AlgorithmCase.ALGORITHM_NOT_SET) {
       p.setSparseTsallis(SparseTsallisConfig.getDefaultInstance());
     }
-    if (p.hasSoftQ()) {
-      SoftQLearningConfig.Builder q = p.getSoftQ().toBuilder();
-      if (q.getLoss() == SqlLoss.SQL_LOSS_UNSPECIFIED) {
-        q.setLoss(SqlLoss.SQL_LOSS_V2_V3_MIXED);
-      }
-      if (q.getSamplingTopK() == 0) {
-        q.setSamplingTopK(style ? 50 : 256);
-      }
-      if (q.getLogitBias() == 0 && style) {
-        q.setLogitBias(-10f);
-      }
-      p.setSoftQ(q);
-    } else if (p.hasSparseTsallis()) {
-      SparseTsallisConfig.Builder t = p.getSparseTsallis().toBuilder();
-      if (t.getLoss() == PinLoss.PIN_LOSS_UNSPECIFIED) {
-        t.setLoss(PinLoss.PIN_LOSS_V1);
-      }
-      LmFilterConfig.Builder f = t.getLmFilter().toBuilder();
-      if (!f.getDisabled()) {
-        if (f.getTopK() == 0) {
-          f.setTopK(lmFilterTopK(ctx.policyVocabSize()));
-        }
-        if (f.getIgnoredValue() == 0) {
-          f.setIgnoredValue(-1000f);
-        }
-      }
-      t.setLmFilter(f);
-      p.setSparseTsallis(t);
+    if (p.getTaskType() == TaskType.TASK_TYPE_UNSPECIFIED) {
+      p.setTaskType(taskType(spec.getTask()));
     }
-    AdamConfig.Builder adam = p.getOptimizer().toBuilder();
-    if (adam.getLearningRate() == 0) {
-      adam.setLearningRate(5e-5f);
-    }
-    if (adam.getMaxGradNorm() == 0) {
-      adam.setMaxGradNorm(5f);
-    }
-    if (adam.getBeta1() == 0) {
-      adam.setBeta1(0.9f);
-    }
-    if (adam.getBeta2() == 0) {
-      adam.setBeta2(0.999f);
-    }
-    if (adam.getEpsilon() == 0) {
-      adam.setEpsilon(1e-8f);
-    }
-    p.setOptimizer(adam);
-    if (p.getTargetPolyak() == 0) {
-      p.setTargetPolyak(0.001f);
-    }
-    // §4.4: PIN learns off-policy from a replay buffer; RLPrompt is on-policy (§3). An explicit
-    // replay message is kept as written, so `replay: {enabled: false}` runs PIN on-policy.
-    ReplayConfig.Builder replay = p.getReplay().toBuilder();
-    if (!p.hasReplay() && method == Method.METHOD_PIN) {
-      replay.setEnabled(true);
-    }
-    if (replay.getEnabled()) {
-      if (replay.getCapacity() == 0) {
-        replay.setCapacity(64_000);
-      }
-      if (replay.getWarmup() == 0) {
-        replay.setWarmup(256);
-      }
-      if (replay.getBatchSize() == 0) {
-        replay.setBatchSize(256);
-      }
-    }
-    if (replay.getUpdatesPerStep() == 0) {
-      replay.setUpdatesPerStep(1);
-    }
-    p.setReplay(replay);
     if (p.getSeed() == 0) {
       p.setSeed(spec.getSeed());
     }
     return p.build();
   }
 
-  private static TaskSpec taskDefaults(TaskSpec task, Context ctx) {
+  /**
+   * The policy config a run sends to the policy service: the stored one (the service's effective
+   * config for runs stored since StartRun asks for it), with the task type and seed that older
+   * stored specs leave to the request.
+   */
+  public static PolicyConfig policyConfig(RunSpec spec) {
+    return spec.getPolicy().toBuilder().setTaskType(taskType(spec.getTask()))
+        .setSeed(spec.getPolicy().getSeed() != 0 ? spec.getPolicy().getSeed() : spec.getSeed())
+        .build();
+  }
+
+  /** The policy's name for the spec's kind of task (it picks §8's task-dependent defaults). */
+  public static TaskType taskType(TaskSpec task) {
+    return switch (task.getTaskCase()) {
+      case CLASSIFICATION -> TaskType.TASK_TYPE_CLASSIFICATION;
+      case STYLE_TRANSFER -> TaskType.TASK_TYPE_STYLE_TRANSFER;
+      case IMAGE_INVERSION -> TaskType.TASK_TYPE_IMAGE_INVERSION;
+      case CUSTOM -> TaskType.TASK_TYPE_CUSTOM;
+      case TASK_NOT_SET -> TaskType.TASK_TYPE_UNSPECIFIED;
+    };
+  }
+
+  /**
+   * The spec with the services' effective parts: the policy config CreatePolicy resolved for the
+   * real backbone (PolicyInfo.config) and the task RegisterTask resolved for the real task model
+   * (TaskHandle.task), which carries no examples; the spec's own data source and inline examples
+   * are kept, so the stored spec still names where the data comes from.
+   */
+  public static RunSpec withServiceDefaults(RunSpec spec, PolicyConfig policy, TaskSpec task) {
+    RunSpec.Builder b = spec.toBuilder();
+    if (policy != null) {
+      b.setPolicy(policy);
+    }
+    TaskSpec.Builder t = task.toBuilder();
+    TaskSpec own = spec.getTask();
+    switch (task.getTaskCase()) {
+      case CLASSIFICATION -> t.getClassificationBuilder()
+          .setData(own.getClassification().getData())
+          .addAllTrain(own.getClassification().getTrainList())
+          .addAllDev(own.getClassification().getDevList())
+          .addAllTest(own.getClassification().getTestList());
+      case STYLE_TRANSFER -> t.getStyleTransferBuilder()
+          .setData(own.getStyleTransfer().getData())
+          .addAllTrain(own.getStyleTransfer().getTrainList())
+          .addAllDev(own.getStyleTransfer().getDevList())
+          .addAllTest(own.getStyleTransfer().getTestList());
+      case IMAGE_INVERSION -> t.getImageInversionBuilder()
+          .setData(own.getImageInversion().getData())
+          .addAllTargets(own.getImageInversion().getTargetsList());
+      case CUSTOM -> t.getCustomBuilder()
+          .addAllTrain(own.getCustom().getTrainList())
+          .addAllDev(own.getCustom().getDevList())
+          .addAllTest(own.getCustom().getTestList());
+      default -> { }
+    }
+    return b.setTask(t).build();
+  }
+
+  private static TaskSpec taskDefaults(TaskSpec task) {
     return switch (task.getTaskCase()) {
       case CLASSIFICATION ->
           task.toBuilder()
-              .setClassification(classificationDefaults(task.getClassification(), ctx))
+              .setClassification(classificationDefaults(task.getClassification()))
               .build();
       case STYLE_TRANSFER ->
           task.toBuilder().setStyleTransfer(styleDefaults(task.getStyleTransfer())).build();
@@ -324,14 +268,20 @@ public final class RunDefaults {
     };
   }
 
-  private static ClassificationTask classificationDefaults(ClassificationTask c, Context ctx) {
+  /**
+   * The model name and what the data folder implies. The template and the reward multipliers are
+   * the reward service's (§6.1: the template depends on whether the task model is masked or
+   * causal), except AG News's masked template, which only the folder name tells; the verbalizers
+   * are §6.1's words, which the reward service lowercases for an uncased task model.
+   */
+  private static ClassificationTask classificationDefaults(ClassificationTask c) {
     ClassificationTask.Builder b = c.toBuilder();
     if (b.getTaskModel().getName().isEmpty()) {
       b.setTaskModel(ModelRef.newBuilder(b.getTaskModel()).setName(DEFAULT_MODEL));
     }
     Optional<FewShotDataset> known = dataset(c);
     if (b.getVerbalizersCount() == 0 && known.isPresent()) {
-      b.addAllVerbalizers(known.get().verbalizers(ctx.uncasedTaskModel()));
+      b.addAllVerbalizers(known.get().verbalizers());
       if (b.getLabelNamesCount() == 0) {
         b.addAllLabelNames(known.get().labelNames());
       }
@@ -340,17 +290,10 @@ public final class RunDefaults {
         && known.get().labelNames().size() == b.getVerbalizersCount()) {
       b.addAllLabelNames(known.get().labelNames());
     }
-    if (b.getTemplate().isEmpty()) {
-      b.setTemplate(
-          ctx.causalTaskModel()
-              ? FewShotDataset.CAUSAL_TEMPLATE
-              : known.map(FewShotDataset::maskedTemplate).orElse(FewShotDataset.MASKED_TEMPLATE));
-    }
-    if (b.getCorrectMultiplier() == 0) {
-      b.setCorrectMultiplier(200f);
-    }
-    if (b.getIncorrectMultiplier() == 0) {
-      b.setIncorrectMultiplier(180f);
+    if (b.getTemplate().isEmpty()
+        && known.isPresent()
+        && !known.get().maskedTemplate().equals(FewShotDataset.MASKED_TEMPLATE)) {
+      b.setTemplate(known.get().maskedTemplate());
     }
     return b.build();
   }
@@ -365,11 +308,12 @@ public final class RunDefaults {
     return FewShotDataset.byFolderName(base);
   }
 
+  /**
+   * The content model and its BERTScore layer, and the target style. Template and generation are
+   * the reward service's (§6.2).
+   */
   private static StyleTransferTask styleDefaults(StyleTransferTask s) {
     StyleTransferTask.Builder b = s.toBuilder();
-    if (b.getTemplate().isEmpty()) {
-      b.setTemplate("{prompt} \"{sentence}\" \""); // §6.2
-    }
     if (b.getContentModel().getName().isEmpty()) {
       b.setContentModel(ModelRef.newBuilder(b.getContentModel()).setName(DEFAULT_MODEL));
       if (b.getContentLayer() == 0) {
@@ -380,20 +324,6 @@ public final class RunDefaults {
     if (b.getTargetLabel() == 0 && s.getData().hasYelpStyle()) {
       b.setTargetLabel(1 - s.getData().getYelpStyle().getSourceStyle());
     }
-    GenerationConfig.Builder g = b.getGeneration().toBuilder();
-    if (g.getTopK() == 0) {
-      g.setTopK(10);
-    }
-    if (g.getTemperature() == 0) {
-      g.setTemperature(1f);
-    }
-    if (g.getNumSamples() == 0) {
-      g.setNumSamples(128); // 4 groups × 32 (§6.2)
-    }
-    if (g.getGroupSize() == 0) {
-      g.setGroupSize(32);
-    }
-    b.setGeneration(g);
     return b.build();
   }
 }

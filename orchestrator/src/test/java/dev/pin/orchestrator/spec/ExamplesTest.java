@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.TextFormat;
 import dev.pin.orchestrator.data.TaskDataLoader;
+import dev.pin.platform.grpc.FieldErrors;
+import dev.pin.policy.PolicyRequests;
 import dev.pin.v1.Method;
 import dev.pin.v1.RunSpec;
 import dev.pin.v1.TaskSpec;
@@ -44,8 +46,12 @@ class ExamplesTest {
             "style-transfer-yelp-pin.yaml"),
         files.stream().map(p -> EXAMPLES.relativize(p).toString()).toList());
     for (Path f : files) {
-      RunSpec spec = RunDefaults.apply(RunSpecYaml.read(f));
+      RunSpec spec = ServiceDefaults.onBert(RunSpecYaml.read(f));
       assertEquals(List.of(), RunSpecValidator.validate(spec), f.toString());
+      // The policy service's checks of the example's policy (its own models' vocabularies aside).
+      FieldErrors policy = new FieldErrors();
+      PolicyRequests.effective(policy, "spec.policy", spec.getPolicy());
+      assertEquals(List.of(), policy.messages(), f.toString());
       assertTrue(
           spec.getMethod() == Method.METHOD_PIN || spec.getMethod() == Method.METHOD_RLPROMPT);
       assertTrue(!spec.getName().isEmpty(), f + " has a name");

@@ -27,7 +27,7 @@ class RunDefaultsTest {
 
   @Test
   void pinClassification() {
-    RunSpec s = RunDefaults.apply(classification("pin", "../shared/data/few-shot/sst-2"));
+    RunSpec s = ServiceDefaults.onBert(classification("pin", "../shared/data/few-shot/sst-2"));
     PolicyConfig p = s.getPolicy();
     assertEquals("bert-base-uncased", p.getBackbone().getName());
     assertEquals(5, p.getPromptLength());
@@ -63,8 +63,22 @@ class RunDefaultsTest {
   }
 
   @Test
+  void theOrchestratorLeavesThePolicysAndTheTasksSettingsToTheirServices() {
+    RunSpec s = RunDefaults.apply(classification("pin", "sst-2"));
+    assertEquals(PolicyConfig.newBuilder()
+        .setBackbone(dev.pin.v1.ModelRef.newBuilder().setName("bert-base-uncased"))
+        .setSparseTsallis(dev.pin.v1.SparseTsallisConfig.getDefaultInstance())
+        .setTaskType(dev.pin.v1.TaskType.TASK_TYPE_CLASSIFICATION)
+        .build(), s.getPolicy());
+    ClassificationTask c = s.getTask().getClassification();
+    assertEquals("", c.getTemplate());
+    assertEquals(0f, c.getCorrectMultiplier());
+    assertEquals(List.of("terrible", "great"), c.getVerbalizersList());
+  }
+
+  @Test
   void rlpromptClassification() {
-    RunSpec s = RunDefaults.apply(classification("rlprompt", "data/sst-2"));
+    RunSpec s = ServiceDefaults.onBert(classification("rlprompt", "data/sst-2"));
     PolicyConfig p = s.getPolicy();
     assertEquals(SqlLoss.SQL_LOSS_V2_V3_MIXED, p.getSoftQ().getLoss());
     assertEquals(256, p.getSoftQ().getSamplingTopK());
@@ -87,7 +101,7 @@ class RunDefaultsTest {
             style_classifier: { name: yelp-style-classifier }
             data: { yelp_style: { dir: y, source_style: 0 } }
         """;
-    RunSpec rl = RunDefaults.apply(RunSpecYaml.parse("method: rlprompt\n" + yaml));
+    RunSpec rl = ServiceDefaults.onBert(RunSpecYaml.parse("method: rlprompt\n" + yaml));
     assertEquals(50, rl.getPolicy().getSoftQ().getSamplingTopK());
     assertEquals(-10f, rl.getPolicy().getSoftQ().getLogitBias());
     assertEquals(100f, rl.getShaping().getScale());
@@ -111,11 +125,11 @@ class RunDefaultsTest {
   @Test
   void imageInversionHasNoZScoreAndLongerPrompts() {
     RunSpec s =
-        RunDefaults.apply(
+        ServiceDefaults.effective(
             RunSpecYaml.parse(
                 "method: pin\ntask: { image_inversion: { clip: { name: clip-vit-b-32 },"
                     + " data: { image_folder: { dir: imgs } } } }\n"),
-            new RunDefaults.Context(49408, false, true));
+            49408, false, true);
     assertEquals(8, s.getPolicy().getPromptLength());
     assertEquals(32, s.getPromptsPerStep());
     assertEquals(ZScore.Z_SCORE_OFF, s.getShaping().getZScore());
@@ -126,26 +140,16 @@ class RunDefaultsTest {
   }
 
   @Test
-  void lmFilterScalesWithTheVocabulary() {
-    assertEquals(10_000, RunDefaults.lmFilterTopK(0));
-    assertEquals(10_000, RunDefaults.lmFilterTopK(50_257));
-    assertEquals(6_104, RunDefaults.lmFilterTopK(30_522));
-    assertEquals(200, RunDefaults.lmFilterTopK(1_000));
-    assertEquals(1, RunDefaults.lmFilterTopK(2));
-  }
-
-  @Test
   void datasetsByFolderName() {
     ClassificationTask ag =
-        RunDefaults.apply(classification("pin", "../shared/data/few-shot/agnews/"))
+        ServiceDefaults.onBert(classification("pin", "../shared/data/few-shot/agnews/"))
             .getTask()
             .getClassification();
     assertEquals("{mask} {prompt} {sentence}", ag.getTemplate());
     assertEquals(List.of("world", "sports", "business", "tech"), ag.getVerbalizersList());
     assertEquals(List.of("World", "Sports", "Business", "Sci/Tech"), ag.getLabelNamesList());
     RunSpec cased =
-        RunDefaults.apply(
-            classification("pin", "x/TREC"), new RunDefaults.Context(50_257, false, false));
+        ServiceDefaults.effective(classification("pin", "x/TREC"), 50_257, false, false);
     assertEquals(
         List.of("Description", "Entity", "Expression", "Human", "Location", "Number"),
         cased.getTask().getClassification().getVerbalizersList());
@@ -169,17 +173,11 @@ class RunDefaultsTest {
             .getClassification()
             .getVerbalizersList());
     RunSpec causal =
-        RunDefaults.apply(
-            classification("pin", "sst-2"), new RunDefaults.Context(50_257, true, false));
+        ServiceDefaults.effective(classification("pin", "sst-2"), 50_257, false, false);
     assertEquals("{sentence} {prompt}", causal.getTask().getClassification().getTemplate());
-    // An unknown dataset gets no verbalizers, and the validator says what to do.
+    // An unknown dataset gets no verbalizers (the reward service asks for them).
     RunSpec unknown = RunDefaults.apply(classification("pin", "my-data"));
     assertEquals(0, unknown.getTask().getClassification().getVerbalizersCount());
-    assertTrue(
-        RunSpecValidator.validate(unknown)
-            .get(0)
-            .startsWith(
-                "spec.task.classification.verbalizers: must list one label word per class"));
   }
 
   @Test
@@ -202,7 +200,9 @@ budget: { max_steps: 10 }
     assertEquals(List.of("bad", "good"), s.getTask().getClassification().getVerbalizersList());
     assertEquals(9, s.getSeed());
     assertEquals(Method.METHOD_PIN, s.getMethod());
-    // Applying twice changes nothing.
+    // Applying twice changes nothing, and so does resolving the services' defaults again.
     assertEquals(s, RunDefaults.apply(s));
+    RunSpec effective = ServiceDefaults.onBert(s);
+    assertEquals(effective, ServiceDefaults.onBert(effective));
   }
 }

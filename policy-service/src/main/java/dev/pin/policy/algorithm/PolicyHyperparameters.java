@@ -2,6 +2,7 @@ package dev.pin.policy.algorithm;
 
 import dev.pin.v1.AdamConfig;
 import dev.pin.v1.LmFilterConfig;
+import dev.pin.v1.MaskedHead;
 import dev.pin.v1.PinLoss;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.ReplayConfig;
@@ -21,14 +22,14 @@ import dev.pin.v1.TaskType;
  * @param initGain Xavier-uniform gain of the MLP weights (default 1e-4)
  * @param initBias initial value of every MLP bias (default −1e-4)
  * @param alpha temperature α (default 1)
- * @param gamma discount γ (default 1)
+ * @param gamma discount γ in (0, 1] (default 1)
  * @param sqlLoss §3 loss (default ½(v2+v3))
  * @param samplingTopK RLPrompt samples from softmax(Q) over the top-k tokens by Q (256
  *     classification, 50 style transfer)
  * @param logitBias constant added to every Q by RLPrompt (0; −10 for style transfer)
  * @param pinLoss §4.3 loss (default v1, Monte-Carlo regression)
  * @param filterEnabled PIN's LM-prior filter F_I on (default true for PIN, unused by RLPrompt)
- * @param filterTopK k of F_I (default 0 = auto: 10 000, capped at 20 % of the action space)
+ * @param filterTopK k of F_I (default 0 = auto, {@link #lmFilterTopK} of the vocabulary)
  * @param ignoredValue Q of filtered tokens (default −1000)
  * @param learningRate Adam learning rate (default 5e-5)
  * @param maxGradNorm global gradient L2-norm clip (default 5.0; ≤ 0 disables)
@@ -86,23 +87,11 @@ public record PolicyHyperparameters(
     SPARSE_TSALLIS
   }
 
-  /** Validates ranges. */
+  /**
+   * Only nulls are refused here: the ranges are checked once, on the effective wire config, by
+   * {@code PolicyRequests} (with the field's path).
+   */
   public PolicyHyperparameters {
-    require(promptLength >= 1, "promptLength must be ≥ 1");
-    require(mlpHiddenSize >= 1, "mlpHiddenSize must be ≥ 1");
-    require(alpha > 0, "alpha must be > 0");
-    require(gamma >= 0 && gamma <= 1, "gamma must be in [0, 1]");
-    require(samplingTopK >= 1, "samplingTopK must be ≥ 1");
-    require(filterTopK >= 0, "filterTopK must be ≥ 0 (0 = auto)");
-    require(learningRate > 0, "learningRate must be > 0");
-    require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)");
-    require(epsilon > 0, "epsilon must be > 0");
-    require(targetPolyak >= 0 && targetPolyak <= 1, "targetPolyak must be in [0, 1]");
-    require(replayCapacity >= 1 && replayWarmup >= 0 && replayBatchSize >= 1,
-        "replay capacity/batch must be ≥ 1, warm-up ≥ 0");
-    require(replayWarmup <= replayCapacity, "replay warm-up cannot exceed its capacity");
-    require(updatesPerStep >= 1, "updatesPerStep must be ≥ 1");
-    require(priorWeight >= 0 && Double.isFinite(priorWeight), "priorWeight must be ≥ 0");
     java.util.Objects.requireNonNull(algorithm, "algorithm");
     java.util.Objects.requireNonNull(sqlLoss, "sqlLoss");
     java.util.Objects.requireNonNull(pinLoss, "pinLoss");
@@ -171,10 +160,27 @@ public record PolicyHyperparameters(
   }
 
   /**
-   * The effective config with every default filled in (for PolicyInfo), {@code filterTopK} resolved
-   * against the action space. Backbone and device are the caller's.
+   * The effective config of a request, every §8 default filled in: what the policy service
+   * reports (PolicyInfo.config) and the orchestrator stores. Device is the service's to resolve.
+   *
+   * @param requested the wire config; zero fields take their defaults
+   * @param vocabSize the backbone's vocabulary size, for the LM filter's k (§4.2)
    */
-  public PolicyConfig toProto(int actionSpaceSize) {
+  public static PolicyConfig effective(PolicyConfig requested, int vocabSize) {
+    return fromProto(requested, requested.getTaskType()).toProto(vocabSize).toBuilder()
+        .setBackbone(requested.getBackbone())
+        .setDevice(requested.getDevice())
+        .setTaskType(requested.getTaskType())
+        .setMaskedHead(requested.getMaskedHead() == MaskedHead.MASKED_HEAD_FULL
+            ? MaskedHead.MASKED_HEAD_FULL : MaskedHead.MASKED_HEAD_TIED_DECODER)
+        .build();
+  }
+
+  /**
+   * The config with every default filled in, {@code filterTopK} resolved against the backbone's
+   * vocabulary ({@link #lmFilterTopK}). Backbone, device, task type and head are the caller's.
+   */
+  public PolicyConfig toProto(int vocabSize) {
     PolicyConfig.Builder b = PolicyConfig.newBuilder()
         .setPromptLength(promptLength)
         .setMlpHiddenSize(mlpHiddenSize)
@@ -209,7 +215,7 @@ public record PolicyHyperparameters(
           })
           .setLmFilter(LmFilterConfig.newBuilder()
               .setDisabled(!filterEnabled)
-              .setTopK(effectiveFilterTopK(actionSpaceSize))
+              .setTopK(filterTopK > 0 ? filterTopK : lmFilterTopK(vocabSize))
               .setIgnoredValue((float) ignoredValue)));
     } else {
       b.setSoftQ(SoftQLearningConfig.newBuilder()
@@ -226,11 +232,24 @@ public record PolicyHyperparameters(
   }
 
   /**
+   * The LM filter's default k (§4.2): 10 000 of a ~50 000-token vocabulary, about 20 % of a
+   * smaller one (BERT's 30 522 tokens give 6 104).
+   *
+   * @param vocabSize the backbone's vocabulary size, or 0 when unknown (gives 10 000)
+   */
+  public static int lmFilterTopK(int vocabSize) {
+    if (vocabSize <= 0) {
+      return 10_000;
+    }
+    return (int) Math.max(1, Math.min(10_000, Math.round(0.2 * vocabSize)));
+  }
+
+  /**
    * k of the LM filter for an action space of {@code n} tokens: the configured k, or by default
-   * 10 000 scaled down to about 20 % of small vocabularies (§4.2); never more than n.
+   * {@link #lmFilterTopK} of n; never more than n.
    */
   public int effectiveFilterTopK(int n) {
-    int k = filterTopK > 0 ? filterTopK : Math.min(10_000, (int) Math.ceil(0.2 * n));
+    int k = filterTopK > 0 ? filterTopK : lmFilterTopK(n);
     return Math.max(1, Math.min(k, n));
   }
 
@@ -277,11 +296,5 @@ public record PolicyHyperparameters(
 
   private static int orInt(int value, int fallback) {
     return value != 0 ? value : fallback;
-  }
-
-  private static void require(boolean ok, String message) {
-    if (!ok) {
-      throw new IllegalArgumentException(message);
-    }
   }
 }

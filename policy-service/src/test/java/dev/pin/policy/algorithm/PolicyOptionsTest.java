@@ -2,11 +2,12 @@ package dev.pin.policy.algorithm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.pin.platform.grpc.FieldErrors;
+import dev.pin.policy.PolicyRequests;
 import dev.pin.policy.qnet.TinyBackbone;
 import dev.pin.v1.AdamConfig;
 import dev.pin.v1.LmFilterConfig;
@@ -157,11 +158,37 @@ class PolicyOptionsTest {
   }
 
   @Test
-  void outOfRangeOptionsAreRefused() {
-    assertThrows(IllegalArgumentException.class,
-        () -> hp(config(true).setPriorWeight(-1)));
-    assertThrows(IllegalArgumentException.class, () -> hp(config(true).setReplay(
-        ReplayConfig.newBuilder().setEnabled(true).setUpdatesPerStep(-2))));
+  void outOfRangeOptionsAreRefusedWithTheirPaths() {
+    // One check per rule, on the effective config (defaults filled), as CreatePolicy makes it.
+    PolicyConfig bad = config(true).setPriorWeight(-1).setGamma(1.5f).setPromptLength(500)
+        .setReplay(ReplayConfig.newBuilder().setEnabled(true).setUpdatesPerStep(-2)).build();
+    FieldErrors errors = new FieldErrors();
+    PolicyRequests.effective(errors, "config", PolicyHyperparameters.effective(bad, 1000));
+    assertEquals(List.of(
+        "config.prompt_length: must be between 1 and 64, got 500",
+        "config.gamma: must be in (0, 1] (default 1), got 1.5",
+        "config.replay.updates_per_step: must be between 1 and 64, got -2",
+        "config.prior_weight: must be between 0.0 and 100.0, got -1.0"), errors.messages());
+    FieldErrors none = new FieldErrors();
+    PolicyRequests.effective(none, "config", PolicyHyperparameters.effective(config(true).build(),
+        1000));
+    assertEquals(List.of(), none.messages());
+  }
+
+  @Test
+  void theFilterDefaultsToAFifthOfTheVocabularyUpToTenThousand() {
+    // §4.2: 10 000 of GPT-2's 50 257; 20 % of BERT's 30 522 and of smaller vocabularies.
+    assertEquals(10_000, PolicyHyperparameters.lmFilterTopK(0));
+    assertEquals(10_000, PolicyHyperparameters.lmFilterTopK(50_257));
+    assertEquals(6_104, PolicyHyperparameters.lmFilterTopK(30_522));
+    assertEquals(51, PolicyHyperparameters.lmFilterTopK(257));
+    assertEquals(1, PolicyHyperparameters.lmFilterTopK(2));
+    PolicyConfig pin = PolicyConfig.newBuilder()
+        .setSparseTsallis(SparseTsallisConfig.getDefaultInstance()).build();
+    assertEquals(6_104, PolicyHyperparameters.effective(pin, 30_522).getSparseTsallis()
+        .getLmFilter().getTopK());
+    assertEquals(51, PolicyHyperparameters.effective(pin, 257).getSparseTsallis()
+        .getLmFilter().getTopK());
   }
 
   @Test

@@ -57,6 +57,16 @@ public interface TaskTokenizer {
   int vocabSize();
 
   /**
+   * Whether the tokenizer lowercases its input (uncased WordPiece): §6.1's verbalizers are then
+   * written lowercase in the effective task.
+   *
+   * @return true when {@code "A"} reads as the token {@code "a"}
+   */
+  default boolean lowercases() {
+    return tokenize("A").equals(List.of("a"));
+  }
+
+  /**
    * The literal mask token a masked LM reads, e.g. {@code "[MASK]"} or {@code "<mask>"}.
    *
    * @return the mask token, or empty for tokenizers of causal LMs

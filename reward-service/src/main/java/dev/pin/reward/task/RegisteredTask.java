@@ -235,7 +235,8 @@ public final class RegisteredTask {
    * @return the handle message
    */
   public TaskHandle toHandle() {
-    return TaskHandle.newBuilder().setHandle(handle).setType(type).build();
+    return TaskHandle.newBuilder().setHandle(handle).setType(type)
+        .setTask(TaskCanonicalizer.withoutExamples(spec)).build();
   }
 
   static Split normalise(Split split) {

@@ -237,7 +237,8 @@ public final class TaskRegistry {
                         path + ".task_model",
                         c.getTaskModel().getName(),
                         "a masked or causal language model"));
-    TaskSpec canonical = TaskCanonicalizer.canonicalize(spec, model.isMasked());
+    TaskSpec canonical = TaskCanonicalizer.canonicalize(
+        spec, model.isMasked(), model.tokenizer().lowercases());
     ClassificationTask cc = canonical.getClassification();
     PromptTemplate template = PromptTemplate.parse(cc.getTemplate());
     checkTemplate(template, path + ".template", errors);

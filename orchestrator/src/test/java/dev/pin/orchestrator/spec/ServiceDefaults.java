@@ -1,0 +1,34 @@
+package dev.pin.orchestrator.spec;
+
+import dev.pin.policy.algorithm.PolicyHyperparameters;
+import dev.pin.reward.task.TaskCanonicalizer;
+import dev.pin.v1.PolicyConfig;
+import dev.pin.v1.RunSpec;
+import dev.pin.v1.TaskSpec;
+
+/**
+ * What StartRun stores for a spec, without running the services: the orchestrator's defaults,
+ * then the policy's and the task's as their services compute them from a model's facts (the
+ * services themselves read those facts from the real manifests; ServiceDefaultsTest runs them).
+ */
+final class ServiceDefaults {
+  /** BERT-base-uncased's facts: 30 522 tokens, masked, uncased. */
+  static final int BERT_VOCAB = 30_522;
+
+  private ServiceDefaults() {}
+
+  static RunSpec effective(RunSpec raw, int backboneVocab, boolean maskedTaskModel,
+      boolean uncasedTaskModel) {
+    RunSpec own = RunDefaults.apply(raw);
+    PolicyConfig policy = own.hasPolicy()
+        ? PolicyHyperparameters.effective(RunDefaults.policyConfig(own), backboneVocab) : null;
+    TaskSpec task = TaskCanonicalizer.withoutExamples(
+        TaskCanonicalizer.canonicalize(own.getTask(), maskedTaskModel, uncasedTaskModel));
+    return RunDefaults.withServiceDefaults(own, policy, task);
+  }
+
+  /** {@link #effective} on BERT-base-uncased as backbone and task model. */
+  static RunSpec onBert(RunSpec raw) {
+    return effective(raw, BERT_VOCAB, true, true);
+  }
+}
