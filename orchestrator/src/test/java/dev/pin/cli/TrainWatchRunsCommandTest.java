@@ -123,6 +123,24 @@ class TrainWatchRunsCommandTest {
     return file;
   }
 
+  /** A run StartRun accepts that fails in its first step ({@code FailingReward}). */
+  private Path failingSpec(String name) throws Exception {
+    Path file = home.resolve(name + ".yaml");
+    Files.writeString(file, String.join("\n",
+        "name: " + name,
+        "method: pin",
+        "task:",
+        "  custom: { reward_function: " + dev.pin.orchestrator.FailingReward.NAME + " }",
+        "policy:",
+        "  backbone: { name: tiny-bert }",
+        "  mlp_hidden_size: 32",
+        "prompts_per_step: 4",
+        "budget: { max_steps: 4 }",
+        "seed: 5",
+        ""));
+    return file;
+  }
+
   private CliRun run(String... args) {
     return CliRun.of(Map.of("PIN_ADDRESS", address), args);
   }
@@ -197,10 +215,9 @@ class TrainWatchRunsCommandTest {
 
   @Test
   void aFailedRunShowsItsReasonInRunsAndWatchExitsNonZero() throws Exception {
-    // A device the policy service refuses when the run creates its policy: the run fails in its
-    // first call, with a reason resuming cannot fix.
-    CliRun started = run("train", "--detach",
-        spec("cli-fails", "tiny-bert", "[terrible, great]", "  device: tpu").toString());
+    // A reward that refuses every Score as the spec's fault: the run passes StartRun's checks
+    // and fails in its first step, with a reason resuming cannot fix.
+    CliRun started = run("train", "--detach", failingSpec("cli-fails").toString());
     assertEquals(0, started.exit(), started.err());
     Run run = runsNamed("cli-fails").get(0);
     Await.until("the run failed", Duration.ofSeconds(60), () -> orchestrator.getRun(
@@ -211,8 +228,8 @@ class TrainWatchRunsCommandTest {
     assertEquals(0, listed.exit(), listed.err());
     String reason = listed.out().lines().dropWhile(l -> !l.startsWith(run.getId())).skip(1)
         .findFirst().orElseThrow();
-    assertTrue(reason.startsWith("    failed: a service answered INVALID_ARGUMENT: "
-        + "config.device"), listed.out());
+    assertTrue(reason.startsWith("    failed: a service answered INVALID_ARGUMENT: ")
+        && reason.contains("test-always-fails refuses every call"), listed.out());
     assertTrue(reason.endsWith("(the run's spec is at fault and resuming would rerun it "
         + "unchanged: fix the spec and start a new run)"), reason);
     assertFalse(reason.contains("resume it with"), reason);
@@ -226,8 +243,7 @@ class TrainWatchRunsCommandTest {
   @Test
   void runsLimitZeroListsEveryRun() throws Exception {
     for (int i = 0; i < 3; i++) {
-      assertEquals(0, run("train", "--detach", spec("cli-limit", "tiny-bert",
-          "[terrible, great]", "  device: tpu").toString()).exit());
+      assertEquals(0, run("train", "--detach", failingSpec("cli-limit").toString()).exit());
     }
     Await.until("no run active", Duration.ofSeconds(60), () -> runs().stream()
         .allMatch(r -> r.getState() == RunState.RUN_STATE_FAILED

@@ -2,6 +2,7 @@ package dev.pin.orchestrator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pin.orchestrator.store.JdbcRunStore;
@@ -21,6 +22,8 @@ import dev.pin.v1.Split;
 import dev.pin.v1.StartRunRequest;
 import dev.pin.v1.StepMetrics;
 import dev.pin.v1.WatchRunRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -182,10 +185,13 @@ class DistributedTrainingTest {
 
     assertEquals(steps, get(started.getId()).getStep());
     assertStepsAreOneToN(started.getId(), steps);
-    // The policy that finished the run is the new process's, restored from the checkpoint.
-    assertTrue(PolicyGrpc.newBlockingStub(cluster.channel("policy"))
-        .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .getPolicy(GetPolicyRequest.newBuilder().setRunId(started.getId()).build()).getStep() > 0);
+    // The new process restored the policy from the checkpoint, finished the run with it, and
+    // freed it when the run ended.
+    StatusRuntimeException dropped = assertThrows(StatusRuntimeException.class,
+        () -> PolicyGrpc.newBlockingStub(cluster.channel("policy"))
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .getPolicy(GetPolicyRequest.newBuilder().setRunId(started.getId()).build()));
+    assertEquals(Status.Code.NOT_FOUND, dropped.getStatus().getCode());
   }
 
   @Test

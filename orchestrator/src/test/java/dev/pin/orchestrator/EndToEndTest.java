@@ -168,7 +168,10 @@ class EndToEndTest {
     }
     List<Run> full = orchestrator.listRuns(ListRunsRequest.newBuilder()
         .setView(dev.pin.v1.RunView.RUN_VIEW_FULL).build()).getRunsList();
-    assertTrue(full.stream().allMatch(r -> r.getSpec().hasTask() && r.getBestPromptsCount() > 1));
+    // The full view has the task and every best prompt (PIN on the tiny backbone may keep one:
+    // its LM filter keeps 20 % of a small vocabulary, so its prompts can coincide).
+    assertTrue(full.stream().allMatch(r -> r.getSpec().hasTask()));
+    assertTrue(full.stream().anyMatch(r -> r.getBestPromptsCount() > 1), full.toString());
   }
 
   @Test
@@ -236,13 +239,21 @@ class EndToEndTest {
     assertTrue(events.stream().anyMatch(e -> e.hasEvaluation() && e.getEvaluation().getStep() == 0
         && e.getEvaluation().getPrompt().getPrompt().getText().equals(warm)));
 
-    // PIN pushed the 8 × 4 sampled prompts and the demonstration into its replay buffer.
+    // PIN pushed the 8 × 4 sampled prompts and the demonstration into its replay buffer, which
+    // the run's last checkpoint holds (an ended run's policy is dropped from the service).
     ManagedChannel policyChannel = InProcessChannelBuilder
         .forName(ensemble.inProcessName("policy")).build();
     channels.add(policyChannel);
-    PolicyInfo policy = PolicyGrpc.newBlockingStub(policyChannel).getPolicy(
-        GetPolicyRequest.newBuilder().setRunId(started.getId()).build());
+    var policyStub = PolicyGrpc.newBlockingStub(policyChannel);
+    Run done = get(started.getId());
+    assertThrows(StatusRuntimeException.class, () -> policyStub.getPolicy(
+        GetPolicyRequest.newBuilder().setRunId(started.getId()).build()), "dropped at the end");
+    PolicyInfo policy = policyStub.loadCheckpoint(dev.pin.v1.LoadCheckpointRequest.newBuilder()
+        .setRunId(started.getId()).setCheckpoint(done.getCheckpoint())
+        .setConfig(dev.pin.orchestrator.spec.RunDefaults.policyConfig(done.getSpec())).build());
     assertEquals(8 * 4 + 1, policy.getReplaySize());
+    policyStub.dropPolicy(dev.pin.v1.DropPolicyRequest.newBuilder().setRunId(started.getId())
+        .build());
 
     // RLPrompt learns from it in its first on-policy batch.
     Run rlprompt = orchestrator.startRun(StartRunRequest.newBuilder()
@@ -484,11 +495,12 @@ class EndToEndTest {
 
   @Test
   void runsThatFailAtOnceFreeTheirSlotsAndRefusedRunsLeaveNoRecord() throws Exception {
-    // A device the policy service refuses (StartRun leaves devices to the service that has
-    // them): the run fails in its first call to the Policy service.
-    RunSpec.Builder failingSpec = spec(Method.METHOD_PIN, 4).toBuilder();
-    failingSpec.getPolicyBuilder().setDevice("tpu");
-    RunSpec failing = failingSpec.build();
+    // A reward that registers (so StartRun accepts the run) and fails every Score: the run
+    // fails in its first step.
+    RunSpec failing = spec(Method.METHOD_PIN, 4).toBuilder()
+        .setTask(dev.pin.v1.TaskSpec.newBuilder().setCustom(dev.pin.v1.CustomTask.newBuilder()
+            .setRewardFunction(FailingReward.NAME)))
+        .build();
     List<Thread> clients = new ArrayList<>();
     java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
     for (int i = 0; i < 4 * 6; i++) { // six times orchestrator.max-active-runs, 8 at a time

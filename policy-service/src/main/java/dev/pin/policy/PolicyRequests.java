@@ -6,11 +6,13 @@ import dev.pin.v1.ComputeLossRequest;
 import dev.pin.v1.CreatePolicyRequest;
 import dev.pin.policy.algorithm.PolicyHyperparameters;
 import dev.pin.v1.LoadCheckpointRequest;
+import dev.pin.v1.MaskedHead;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.QTrajectory;
 import dev.pin.v1.ReplayConfig;
 import dev.pin.v1.RewardedPrompt;
 import dev.pin.v1.SampleRequest;
+import dev.pin.v1.TaskType;
 import dev.pin.v1.UpdateRequest;
 import java.util.regex.Pattern;
 
@@ -56,6 +58,10 @@ public final class PolicyRequests {
     errors.check(c.getDevice().isEmpty() || DEVICE.matcher(c.getDevice()).matches(),
         p + "device", "must be empty (the service's default), cpu or cuda:N; got '%s'",
         c.getDevice());
+    errors.check(c.getTaskType() != TaskType.UNRECOGNIZED, p + "task_type",
+        "must be a TaskType this service knows, got %d", c.getTaskTypeValue());
+    errors.check(c.getMaskedHead() != MaskedHead.UNRECOGNIZED, p + "masked_head",
+        "must be MASKED_HEAD_TIED_DECODER or MASKED_HEAD_FULL, got %d", c.getMaskedHeadValue());
   }
 
   /**

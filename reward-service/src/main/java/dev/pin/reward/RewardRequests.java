@@ -24,7 +24,34 @@ final class RewardRequests {
     FieldErrors errors = new FieldErrors();
     errors.check(r.getTask().getTaskCase() != TaskSpec.TaskCase.TASK_NOT_SET, "task",
         "set one of classification, style_transfer, image_inversion or custom");
+    TaskSpec t = r.getTask();
+    switch (t.getTaskCase()) {
+      case CLASSIFICATION -> storeName(errors, "task.classification.task_model.name",
+          t.getClassification().getTaskModel().getName());
+      case STYLE_TRANSFER -> {
+        String p = "task.style_transfer.";
+        storeName(errors, p + "generator.name", t.getStyleTransfer().getGenerator().getName());
+        storeName(errors, p + "style_classifier.name",
+            t.getStyleTransfer().getStyleClassifier().getName());
+        storeName(errors, p + "content_model.name",
+            t.getStyleTransfer().getContentModel().getName());
+        storeName(errors, p + "fluency_classifier.name",
+            t.getStyleTransfer().getFluencyClassifier().getName());
+      }
+      case IMAGE_INVERSION -> storeName(errors, "task.image_inversion.clip.name",
+          t.getImageInversion().getClip().getName());
+      case CUSTOM -> storeName(errors, "task.custom.model.name",
+          t.getCustom().getModel().getName());
+      case TASK_NOT_SET -> { }
+    }
     errors.throwIfAny();
+  }
+
+  /** A model name, where one is given, must name a folder in the store (empty: the default). */
+  private static void storeName(FieldErrors errors, String field, String name) {
+    if (!name.isEmpty()) {
+      errors.modelName(field, name);
+    }
   }
 
   static void handle(FieldErrors errors, String handle) {

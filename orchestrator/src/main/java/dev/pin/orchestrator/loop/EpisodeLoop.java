@@ -45,6 +45,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -160,7 +161,24 @@ final class EpisodeLoop implements Runnable {
     } finally {
       calls.detach(previous);
       calls.cancel(null); // nothing of this run may outlive its loop
+      releasePolicy();
     }
+  }
+
+  /**
+   * Frees the run's policy in the policy service (outside the cancelled context): an ended or
+   * stopped run would otherwise hold one of {@code policy.max-policies} slots and its memory until
+   * the service restarts. Its state is in the last checkpoint, which a resume loads.
+   */
+  private void releasePolicy() {
+    Context.ROOT.run(() -> {
+      try {
+        peers.policy().withDeadlineAfter(30, TimeUnit.SECONDS)
+            .dropPolicy(DropPolicyRequest.newBuilder().setRunId(runId).build());
+      } catch (StatusRuntimeException e) {
+        log.debug("run {}: policy not dropped ({})", runId, e.getStatus());
+      }
+    });
   }
 
   private void fail(String reason, String remedy) {
