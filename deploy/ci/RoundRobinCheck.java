@@ -1,6 +1,6 @@
-import dev.pin.platform.client.Channels;
-import dev.pin.platform.config.ClientSettings;
-import dev.pin.platform.config.Config;
+import dev.pin.kit.client.Channels;
+import dev.pin.kit.config.ClientSettings;
+import dev.pin.kit.config.Config;
 import dev.pin.v1.DescribeTaskRequest;
 import dev.pin.v1.RewardGrpc;
 import io.grpc.ManagedChannel;

@@ -9,7 +9,7 @@
 #      is reachable here, so the test leaves the grafana service out (it is checked statically).
 #   3. `docker-compose up -d` of the four services and Prometheus; wait until every container's
 #      HEALTHCHECK (the gRPC health probe) says healthy.
-#   4. From the host: dev.pin.platform.client.HealthProbe against every published gRPC port, for
+#   4. From the host: dev.pin.kit.client.HealthProbe against every published gRPC port, for
 #      the server ("") and for its pin.v1 service; Prometheus' /api/v1/targets lists every target
 #      up, and the gRPC server metrics of all four components are in Prometheus; with .ci/run's
 #      reflection client installed, real RPCs through the published ports (reflection, health, one
@@ -94,10 +94,10 @@ trap 'exit 130' INT TERM
 
 # --- 2. Images -----------------------------------------------------------------------------------
 log "application jars"
-CP="$ROOT/orchestrator/target/orchestrator-0.1.0-SNAPSHOT.jar:$ROOT/orchestrator/target/lib/*"
+CP="$ROOT/app/target/app-0.1.0-SNAPSHOT.jar:$ROOT/app/target/lib/*"
 jars_present() {
   local m
-  for m in orchestrator policy-service reward-service scorer-service; do
+  for m in app orchestrator policy-service reward-service scorer-service; do
     [ -f "$m/target/$m-0.1.0-SNAPSHOT.jar" ] && [ -d "$m/target/lib" ] || return 1
   done
 }
@@ -111,9 +111,9 @@ if [ "$PIN_BASE_IMAGE" = pin/jre:17-r2 ]; then
   timeout "$(remaining)" deploy/base-image.sh
 fi
 
-log "service images (docker-compose build) and $PIN_PROMETHEUS_IMAGE"
-timeout "$(remaining)" docker-compose -f "$COMPOSE_FILE" build -q \
-  policy-service reward-service scorer-service orchestrator
+log "service images and pin/cli (docker-compose build) and $PIN_PROMETHEUS_IMAGE"
+timeout "$(remaining)" docker-compose -f "$COMPOSE_FILE" --profile models build -q \
+  policy-service reward-service scorer-service orchestrator models-init
 if [ "$PIN_PROMETHEUS_IMAGE" = pin/prometheus:local ]; then
   timeout "$(remaining)" docker build -q -t pin/prometheus:local \
     --build-arg BASE_IMAGE="$PIN_BASE_IMAGE" deploy/prometheus >/dev/null
@@ -187,8 +187,8 @@ dc ps
 
 # --- 4. Checks from the host ---------------------------------------------------------------------
 probe() {  # probe PORT SERVICE: HealthProbe from the host, for the server and for SERVICE
-  java -cp "$CP" dev.pin.platform.client.HealthProbe "localhost:$1" \
-    && java -cp "$CP" dev.pin.platform.client.HealthProbe "localhost:$1" "$2"
+  java -cp "$CP" dev.pin.kit.client.HealthProbe "localhost:$1" \
+    && java -cp "$CP" dev.pin.kit.client.HealthProbe "localhost:$1" "$2"
 }
 log "gRPC health from the host (HealthProbe)"
 probe "$PIN_ORCHESTRATOR_HOST_PORT" pin.v1.Orchestrator

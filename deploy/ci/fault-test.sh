@@ -85,15 +85,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 log "application jars and images"
-CP="$ROOT/orchestrator/target/orchestrator-0.1.0-SNAPSHOT.jar:$ROOT/orchestrator/target/lib/*"
-for m in orchestrator policy-service reward-service scorer-service; do
+CP="$ROOT/app/target/app-0.1.0-SNAPSHOT.jar:$ROOT/app/target/lib/*"
+for m in app orchestrator policy-service reward-service scorer-service; do
   [ -f "$m/target/$m-0.1.0-SNAPSHOT.jar" ] && [ -d "$m/target/lib" ] \
     || { mvn -q -B -Dstyle.color=never -DskipTests package; break; }
 done
 if [ "$PIN_BASE_IMAGE" = pin/jre:17-r2 ]; then
   timeout "$(remaining)" deploy/base-image.sh
 fi
-timeout "$(remaining)" docker-compose -f "$COMPOSE_FILE" build -q "${SERVICES[@]}"
+timeout "$(remaining)" docker-compose -f "$COMPOSE_FILE" --profile models build -q \
+  "${SERVICES[@]}" models-init
 
 # Host ports: the defaults when free, otherwise free ones (another ensemble may run here).
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -114,11 +114,11 @@ wait_for 300 "stack converged: all services at their replica count, all 7 tasks 
 docker stack services "$STACK"
 
 log "gRPC health from the host through the published ports ($PIN_PUBLISH_MODE mode)"
-CP="$ROOT/orchestrator/target/orchestrator-0.1.0-SNAPSHOT.jar:$ROOT/orchestrator/target/lib/*"
+CP="$ROOT/app/target/app-0.1.0-SNAPSHOT.jar:$ROOT/app/target/lib/*"
 health_from_host() {
-  java -cp "$CP" dev.pin.platform.client.HealthProbe "localhost:$PIN_ORCHESTRATOR_HOST_PORT" pin.v1.Orchestrator \
-    && java -cp "$CP" dev.pin.platform.client.HealthProbe "localhost:$PIN_POLICY_HOST_PORT" pin.v1.Policy \
-    && java -cp "$CP" dev.pin.platform.client.HealthProbe "localhost:$PIN_SCORER_HOST_PORT" pin.v1.Scorer
+  java -cp "$CP" dev.pin.kit.client.HealthProbe "localhost:$PIN_ORCHESTRATOR_HOST_PORT" pin.v1.Orchestrator \
+    && java -cp "$CP" dev.pin.kit.client.HealthProbe "localhost:$PIN_POLICY_HOST_PORT" pin.v1.Policy \
+    && java -cp "$CP" dev.pin.kit.client.HealthProbe "localhost:$PIN_SCORER_HOST_PORT" pin.v1.Scorer
 }
 # Published ports (the routing mesh especially) may need a moment after the tasks are healthy.
 wait_for 60 "orchestrator, policy, scorer SERVING through the published ports" health_from_host
@@ -129,7 +129,7 @@ docker run --rm --network "${STACK}_pin" --entrypoint bash pin/orchestrator -c '
   echo "reward-service resolves to:" $ips
   [ "$(echo "$ips" | wc -w)" -eq 3 ] || { echo "expected 3 addresses"; exit 1; }
   for ip in $ips; do
-    java -XX:TieredStopAtLevel=1 -cp "app.jar:lib/*" dev.pin.platform.client.HealthProbe "$ip:50052" pin.v1.Reward || exit 1
+    java -XX:TieredStopAtLevel=1 -cp "app.jar:lib/*" dev.pin.kit.client.HealthProbe "$ip:50052" pin.v1.Reward || exit 1
   done'
 
 targets_up() {

@@ -1,6 +1,6 @@
 package dev.pin.orchestrator;
 
-import dev.pin.platform.server.ServiceLauncher;
+import dev.pin.kit.server.ServiceLauncher;
 
 /** Runs the orchestrator alone: {@code pin serve orchestrator} or the container's entry point. */
 public final class OrchestratorMain {

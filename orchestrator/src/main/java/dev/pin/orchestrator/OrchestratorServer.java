@@ -1,13 +1,13 @@
 package dev.pin.orchestrator;
 
+import dev.pin.kit.client.Channels;
+import dev.pin.kit.config.ServerSettings;
+import dev.pin.kit.server.ServiceModule;
+import dev.pin.models.store.ModelStore;
 import dev.pin.orchestrator.loop.Peers;
 import dev.pin.orchestrator.loop.RunManager;
 import dev.pin.orchestrator.store.JdbcRunStore;
 import dev.pin.orchestrator.store.RunStore;
-import dev.pin.platform.models.store.ModelStore;
-import dev.pin.platform.client.Channels;
-import dev.pin.platform.config.ServerSettings;
-import dev.pin.platform.server.ServiceModule;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;

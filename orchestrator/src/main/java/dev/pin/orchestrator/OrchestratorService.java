@@ -1,5 +1,7 @@
 package dev.pin.orchestrator;
 
+import dev.pin.kit.grpc.FieldErrors;
+import dev.pin.models.store.ModelStore;
 import dev.pin.orchestrator.data.DataFormatException;
 import dev.pin.orchestrator.data.TaskDataLoader;
 import dev.pin.orchestrator.loop.Peers;
@@ -11,8 +13,6 @@ import dev.pin.orchestrator.spec.RunSpecValidator;
 import dev.pin.orchestrator.spec.SpecException;
 import dev.pin.orchestrator.store.RunPage;
 import dev.pin.orchestrator.store.RunStore;
-import dev.pin.platform.grpc.FieldErrors;
-import dev.pin.platform.models.store.ModelStore;
 import dev.pin.v1.CancelRunRequest;
 import dev.pin.v1.CreatePolicyRequest;
 import dev.pin.v1.EvaluatePromptRequest;
@@ -31,8 +31,8 @@ import dev.pin.v1.ResumeRunRequest;
 import dev.pin.v1.Run;
 import dev.pin.v1.RunEvent;
 import dev.pin.v1.RunSpec;
-import dev.pin.v1.RunView;
 import dev.pin.v1.RunState;
+import dev.pin.v1.RunView;
 import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.Split;
 import dev.pin.v1.StartRunRequest;

@@ -1,10 +1,10 @@
 package dev.pin.orchestrator;
 
-import dev.pin.platform.config.ClientSettings;
-import dev.pin.platform.config.Config;
-import dev.pin.platform.config.ConfigException;
-import dev.pin.platform.config.ModelsHome;
-import dev.pin.platform.config.ServerSettings;
+import dev.pin.kit.config.ClientSettings;
+import dev.pin.kit.config.Config;
+import dev.pin.kit.config.ConfigException;
+import dev.pin.kit.config.ServerSettings;
+import dev.pin.models.store.ModelsHome;
 import java.nio.file.Path;
 import java.time.Duration;
 

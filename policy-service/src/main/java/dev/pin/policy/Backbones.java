@@ -1,11 +1,11 @@
 package dev.pin.policy;
 
 import ai.djl.ndarray.NDManager;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.ort.OrtSessions;
-import dev.pin.platform.models.store.ModelDir;
-import dev.pin.platform.models.store.ModelManifest;
-import dev.pin.platform.models.store.ModelStore;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.ort.OrtSessions;
+import dev.pin.models.store.ModelDir;
+import dev.pin.models.store.ModelManifest;
+import dev.pin.models.store.ModelStore;
 import dev.pin.policy.ort.OrtBackbone;
 import dev.pin.policy.ort.OrtBertBackbone;
 import dev.pin.policy.ort.OrtCausalBackbone;

@@ -1,6 +1,6 @@
 package dev.pin.policy;
 
-import dev.pin.platform.server.ServiceLauncher;
+import dev.pin.kit.server.ServiceLauncher;
 
 /** Runs the policy service alone: {@code pin serve policy} or the container's entry point. */
 public final class PolicyMain {

@@ -1,10 +1,10 @@
 package dev.pin.policy;
 
-import dev.pin.platform.grpc.FieldErrors;
+import dev.pin.kit.grpc.FieldErrors;
+import dev.pin.policy.algorithm.PolicyHyperparameters;
 import dev.pin.v1.AdamConfig;
 import dev.pin.v1.ComputeLossRequest;
 import dev.pin.v1.CreatePolicyRequest;
-import dev.pin.policy.algorithm.PolicyHyperparameters;
 import dev.pin.v1.LoadCheckpointRequest;
 import dev.pin.v1.MaskedHead;
 import dev.pin.v1.PolicyConfig;

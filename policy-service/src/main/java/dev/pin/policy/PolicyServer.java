@@ -1,9 +1,9 @@
 package dev.pin.policy;
 
-import dev.pin.platform.config.ServerSettings;
+import dev.pin.kit.config.ServerSettings;
+import dev.pin.kit.server.ServiceModule;
+import dev.pin.models.store.ModelStore;
 import dev.pin.policy.ort.OrtBackbone;
-import dev.pin.platform.models.store.ModelStore;
-import dev.pin.platform.server.ServiceModule;
 import io.grpc.BindableService;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

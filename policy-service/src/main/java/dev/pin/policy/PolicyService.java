@@ -1,8 +1,8 @@
 package dev.pin.policy;
 
 import ai.djl.engine.Engine;
-import dev.pin.platform.grpc.FieldErrors;
-import dev.pin.platform.models.store.ModelManifest;
+import dev.pin.kit.grpc.FieldErrors;
+import dev.pin.models.store.ModelManifest;
 import dev.pin.policy.algorithm.LossDiagnostics;
 import dev.pin.policy.algorithm.PolicyCheckpoint;
 import dev.pin.policy.algorithm.PolicyHyperparameters;

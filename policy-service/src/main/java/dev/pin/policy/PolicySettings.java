@@ -1,9 +1,9 @@
 package dev.pin.policy;
 
-import dev.pin.platform.config.Config;
-import dev.pin.platform.config.ConfigException;
-import dev.pin.platform.config.ServerSettings;
-import dev.pin.platform.config.ModelsHome;
+import dev.pin.kit.config.Config;
+import dev.pin.kit.config.ConfigException;
+import dev.pin.kit.config.ServerSettings;
+import dev.pin.models.store.ModelsHome;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 

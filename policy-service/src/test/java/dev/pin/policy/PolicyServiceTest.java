@@ -7,11 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.engine.Engine;
-
-import dev.pin.platform.config.Config;
-import dev.pin.platform.models.TinyModels;
-import dev.pin.platform.server.Metrics;
-import dev.pin.platform.server.ServiceHost;
+import dev.pin.kit.config.Config;
+import dev.pin.kit.server.Metrics;
+import dev.pin.kit.server.ServiceHost;
+import dev.pin.models.testing.TinyModels;
 import dev.pin.v1.CheckpointRef;
 import dev.pin.v1.ComputeLossRequest;
 import dev.pin.v1.ComputeLossResponse;

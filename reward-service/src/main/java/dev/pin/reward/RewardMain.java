@@ -1,6 +1,6 @@
 package dev.pin.reward;
 
-import dev.pin.platform.server.ServiceLauncher;
+import dev.pin.kit.server.ServiceLauncher;
 
 /** Runs the reward service alone: {@code pin serve reward} or the container's entry point. */
 public final class RewardMain {

@@ -1,6 +1,7 @@
 package dev.pin.reward;
 
-import dev.pin.platform.grpc.FieldErrors;
+import dev.pin.kit.grpc.FieldErrors;
+import dev.pin.models.store.ModelStore;
 import dev.pin.v1.EmbedImageRequest;
 import dev.pin.v1.EmbedTextRequest;
 import dev.pin.v1.EvaluateRequest;
@@ -50,7 +51,7 @@ final class RewardRequests {
   /** A model name, where one is given, must name a folder in the store (empty: the default). */
   private static void storeName(FieldErrors errors, String field, String name) {
     if (!name.isEmpty()) {
-      errors.modelName(field, name);
+      ModelStore.checkName(errors, field, name);
     }
   }
 
@@ -109,14 +110,14 @@ final class RewardRequests {
 
   static void embedText(EmbedTextRequest r) {
     FieldErrors errors = new FieldErrors();
-    errors.modelName("model.name", r.getModel().getName());
+    ModelStore.checkName(errors, "model.name", r.getModel().getName());
     errors.range("texts", r.getTextsCount(), 1, MAX_PROMPTS);
     errors.throwIfAny();
   }
 
   static void embedImage(EmbedImageRequest r) {
     FieldErrors errors = new FieldErrors();
-    errors.modelName("model.name", r.getModel().getName());
+    ModelStore.checkName(errors, "model.name", r.getModel().getName());
     errors.range("images", r.getImagesCount(), 1, 1024);
     for (int i = 0; i < r.getImagesCount(); i++) {
       errors.check(!r.getImages(i).getData().isEmpty(), "images[" + i + "].data",

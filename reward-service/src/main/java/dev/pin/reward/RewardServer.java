@@ -1,10 +1,10 @@
 package dev.pin.reward;
 
-import dev.pin.platform.config.ServerSettings;
-import dev.pin.platform.hardware.CpuFeatures;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.store.ModelStore;
-import dev.pin.platform.server.ServiceModule;
+import dev.pin.kit.config.ServerSettings;
+import dev.pin.kit.server.ServiceModule;
+import dev.pin.models.hardware.CpuFeatures;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.store.ModelStore;
 import dev.pin.reward.batching.BatcherConfig;
 import dev.pin.reward.custom.RewardFunctionRegistry;
 import dev.pin.reward.ort.OrtModelCatalog;

@@ -1,6 +1,6 @@
 package dev.pin.reward;
 
-import dev.pin.platform.grpc.FieldErrors;
+import dev.pin.kit.grpc.FieldErrors;
 import dev.pin.reward.scoring.RewardEngine;
 import dev.pin.reward.scoring.RewardStatuses;
 import dev.pin.v1.DescribeTaskRequest;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pin.platform.config.Config;
-import dev.pin.platform.models.TinyModels;
-import dev.pin.platform.server.Metrics;
-import dev.pin.platform.server.ServiceHost;
+import dev.pin.kit.config.Config;
+import dev.pin.kit.server.Metrics;
+import dev.pin.kit.server.ServiceHost;
+import dev.pin.models.testing.TinyModels;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.nio.file.Path;
 import java.util.List;

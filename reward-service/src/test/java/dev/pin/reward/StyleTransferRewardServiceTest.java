@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pin.platform.config.Config;
-import dev.pin.platform.models.TinyModels;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.store.ModelStore;
-import dev.pin.platform.server.Metrics;
-import dev.pin.platform.server.ServiceHost;
+import dev.pin.kit.config.Config;
+import dev.pin.kit.server.Metrics;
+import dev.pin.kit.server.ServiceHost;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.store.ModelStore;
+import dev.pin.models.testing.TinyModels;
 import dev.pin.reward.backend.SequenceClassifier;
 import dev.pin.reward.backend.TextGenerator;
 import dev.pin.reward.backend.TokenEmbedder;

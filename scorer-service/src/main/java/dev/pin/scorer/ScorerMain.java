@@ -1,6 +1,6 @@
 package dev.pin.scorer;
 
-import dev.pin.platform.server.ServiceLauncher;
+import dev.pin.kit.server.ServiceLauncher;
 
 /** Runs the scorer service alone: {@code pin serve scorer} or the container's entry point. */
 public final class ScorerMain {

@@ -1,9 +1,9 @@
 package dev.pin.scorer;
 
-import dev.pin.platform.client.Channels;
-import dev.pin.platform.config.ServerSettings;
-import dev.pin.platform.models.store.ModelStore;
-import dev.pin.platform.server.ServiceModule;
+import dev.pin.kit.client.Channels;
+import dev.pin.kit.config.ServerSettings;
+import dev.pin.kit.server.ServiceModule;
+import dev.pin.models.store.ModelStore;
 import dev.pin.scorer.faithfulness.RewardTaskFaithfulness;
 import dev.pin.scorer.faithfulness.TaskFaithfulness;
 import dev.pin.v1.ModelRef;

@@ -1,6 +1,6 @@
 package dev.pin.scorer;
 
-import dev.pin.platform.grpc.FieldErrors;
+import dev.pin.kit.grpc.FieldErrors;
 import dev.pin.scorer.faithfulness.TaskFaithfulness;
 import dev.pin.scorer.naturalness.Convention;
 import dev.pin.scorer.naturalness.NaturalnessResult;

@@ -1,13 +1,13 @@
 package dev.pin.scorer;
 
-import dev.pin.platform.models.onnx.Precision;
-import dev.pin.platform.models.ort.CausalLm;
-import dev.pin.platform.models.ort.MaskedLm;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.ort.OrtSessions;
-import dev.pin.platform.models.store.ModelDir;
-import dev.pin.platform.models.store.ModelManifest;
-import dev.pin.platform.models.store.ModelStore;
+import dev.pin.models.onnx.Precision;
+import dev.pin.models.ort.CausalLm;
+import dev.pin.models.ort.MaskedLm;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.ort.OrtSessions;
+import dev.pin.models.store.ModelDir;
+import dev.pin.models.store.ModelManifest;
+import dev.pin.models.store.ModelStore;
 import dev.pin.scorer.naturalness.CausalLmNaturalness;
 import dev.pin.scorer.naturalness.MaskedLmNaturalness;
 import dev.pin.scorer.naturalness.NaturalnessScorer;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pin.platform.config.Config;
-import dev.pin.platform.models.TinyModels;
-import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
-import dev.pin.platform.server.Metrics;
-import dev.pin.platform.server.ServiceHost;
+import dev.pin.kit.config.Config;
+import dev.pin.kit.server.Metrics;
+import dev.pin.kit.server.ServiceHost;
+import dev.pin.models.testing.TinyModels;
+import dev.pin.models.tokenizer.WordPieceTokenizer;
 import dev.pin.reward.RewardServer;
 import dev.pin.reward.RewardSettings;
 import dev.pin.v1.ClassificationTask;

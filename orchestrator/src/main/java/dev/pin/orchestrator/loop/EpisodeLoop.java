@@ -1,12 +1,12 @@
 package dev.pin.orchestrator.loop;
 
+import dev.pin.models.store.ModelStore;
 import dev.pin.orchestrator.data.TaskDataLoader;
 import dev.pin.orchestrator.shaping.PerplexityPenalty;
 import dev.pin.orchestrator.shaping.RewardShaper;
 import dev.pin.orchestrator.shaping.RewardStats;
 import dev.pin.orchestrator.spec.RunDefaults;
 import dev.pin.orchestrator.store.RunStore;
-import dev.pin.platform.models.store.ModelStore;
 import dev.pin.v1.CheckpointRef;
 import dev.pin.v1.CreatePolicyRequest;
 import dev.pin.v1.DecodeMode;

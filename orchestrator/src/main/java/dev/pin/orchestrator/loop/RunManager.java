@@ -1,7 +1,7 @@
 package dev.pin.orchestrator.loop;
 
+import dev.pin.models.store.ModelStore;
 import dev.pin.orchestrator.store.RunStore;
-import dev.pin.platform.models.store.ModelStore;
 import dev.pin.v1.Run;
 import dev.pin.v1.RunState;
 import io.grpc.Status;

@@ -1,10 +1,10 @@
 package dev.pin.orchestrator.loop;
 
+import dev.pin.models.store.ModelDir;
+import dev.pin.models.store.ModelManifest;
+import dev.pin.models.store.ModelStore;
+import dev.pin.models.tokenizer.WordPieceTokenizer;
 import dev.pin.orchestrator.spec.SpecException;
-import dev.pin.platform.models.store.ModelDir;
-import dev.pin.platform.models.store.ModelManifest;
-import dev.pin.platform.models.store.ModelStore;
-import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import dev.pin.v1.Prompt;
 import dev.pin.v1.RunSpec;
 import io.grpc.Status;

@@ -1,6 +1,5 @@
 package dev.pin.orchestrator.spec;
 
-import dev.pin.policy.PolicyRequests;
 import dev.pin.v1.Budget;
 import dev.pin.v1.ClassificationTask;
 import dev.pin.v1.DataSource;
@@ -204,7 +203,12 @@ public final class RunSpecValidator {
   }
 
   private void pez(String path, PezConfig p) {
-    range(path + ".prompt_length", p.getPromptLength(), 1, PolicyRequests.MAX_PROMPT_LENGTH);
+    // Its upper bound is the policy service's, which will train PEZ (§7.1) as it does RLPrompt
+    // and PIN and owns their prompt_length check (PolicyRequests); here only its sign.
+    if (p.getPromptLength() < 0) {
+      error(path + ".prompt_length", "must not be negative (0 = the default), got "
+          + p.getPromptLength());
+    }
     positive(path + ".learning_rate", p.getLearningRate(), "0.1 for CLIP, 0.3 for LMs");
     if (!(p.getWeightDecay() >= 0) || Float.isInfinite(p.getWeightDecay())) {
       error(path + ".weight_decay", "must be 0 or more (default 0.1), got " + p.getWeightDecay());

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pin.models.store.ModelStore;
+import dev.pin.models.testing.TinyModels;
+import dev.pin.models.tokenizer.WordPieceTokenizer;
 import dev.pin.orchestrator.spec.SpecException;
-import dev.pin.platform.models.TinyModels;
-import dev.pin.platform.models.store.ModelStore;
-import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
 import dev.pin.v1.ModelRef;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.Prompt;

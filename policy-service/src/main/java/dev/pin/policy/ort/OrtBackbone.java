@@ -1,7 +1,7 @@
 package dev.pin.policy.ort;
 
-import dev.pin.platform.models.onnx.Precision;
-import dev.pin.platform.models.ort.OrtConfig;
+import dev.pin.models.onnx.Precision;
+import dev.pin.models.ort.OrtConfig;
 import dev.pin.policy.qnet.Backbone;
 
 /**

@@ -1,14 +1,14 @@
 package dev.pin.policy.ort;
 
 import ai.djl.ndarray.NDManager;
-import dev.pin.platform.models.onnx.BertNames;
-import dev.pin.platform.models.onnx.FloatTensor;
-import dev.pin.platform.models.onnx.OnnxWeights;
-import dev.pin.platform.models.ort.MaskedLm;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.ort.OrtSessions;
-import dev.pin.platform.models.store.ModelDir;
-import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
+import dev.pin.models.onnx.BertNames;
+import dev.pin.models.onnx.FloatTensor;
+import dev.pin.models.onnx.OnnxWeights;
+import dev.pin.models.ort.MaskedLm;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.ort.OrtSessions;
+import dev.pin.models.store.ModelDir;
+import dev.pin.models.tokenizer.WordPieceTokenizer;
 import dev.pin.policy.qnet.MlmHead;
 import dev.pin.policy.qnet.OutputHead;
 import dev.pin.policy.qnet.TiedLinearHead;

@@ -3,9 +3,9 @@ package dev.pin.policy.algorithm;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import dev.pin.platform.models.TinyModels;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.ort.OrtSessions;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.ort.OrtSessions;
+import dev.pin.models.testing.TinyModels;
 import dev.pin.policy.ort.OrtCausalBackbone;
 import dev.pin.v1.LmFilterConfig;
 import java.nio.file.Path;

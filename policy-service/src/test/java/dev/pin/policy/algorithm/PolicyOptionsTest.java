@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.pin.platform.grpc.FieldErrors;
+import dev.pin.kit.grpc.FieldErrors;
 import dev.pin.policy.PolicyRequests;
 import dev.pin.policy.qnet.TinyBackbone;
 import dev.pin.v1.AdamConfig;

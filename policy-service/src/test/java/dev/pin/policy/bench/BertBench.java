@@ -2,10 +2,10 @@ package dev.pin.policy.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.ort.OrtSessions;
-import dev.pin.platform.models.store.ModelDir;
-import dev.pin.platform.models.store.ModelStore;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.ort.OrtSessions;
+import dev.pin.models.store.ModelDir;
+import dev.pin.models.store.ModelStore;
 import dev.pin.policy.algorithm.PolicyHyperparameters;
 import dev.pin.policy.algorithm.PromptPolicy;
 import dev.pin.policy.algorithm.RewardedTokens;

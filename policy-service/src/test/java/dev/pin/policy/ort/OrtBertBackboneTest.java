@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.pin.platform.models.TinyModels;
-import dev.pin.platform.models.ort.MaskedLm;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.ort.OrtSessions;
-import dev.pin.platform.models.store.ModelDir;
+import dev.pin.models.ort.MaskedLm;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.ort.OrtSessions;
+import dev.pin.models.store.ModelDir;
+import dev.pin.models.testing.TinyModels;
 import dev.pin.v1.MaskedHead;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.pin.reward.batching;
 
-import dev.pin.platform.server.Metrics;
+import dev.pin.kit.server.Metrics;
 import io.grpc.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;

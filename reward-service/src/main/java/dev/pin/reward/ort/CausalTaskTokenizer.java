@@ -4,7 +4,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.pin.platform.models.store.ModelDir;
+import dev.pin.models.store.ModelDir;
 import dev.pin.reward.backend.TaskTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.pin.reward.ort;
 
-import dev.pin.platform.models.tokenizer.TextTokenizer;
+import dev.pin.models.tokenizer.TextTokenizer;
 import dev.pin.reward.backend.TaskTokenizer;
 import java.util.List;
 import java.util.Optional;

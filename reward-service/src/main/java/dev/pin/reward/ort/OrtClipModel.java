@@ -1,7 +1,7 @@
 package dev.pin.reward.ort;
 
-import dev.pin.platform.models.ort.ClipEncoder;
-import dev.pin.platform.models.store.ModelManifest;
+import dev.pin.models.ort.ClipEncoder;
+import dev.pin.models.store.ModelManifest;
 import dev.pin.reward.backend.ClipModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;

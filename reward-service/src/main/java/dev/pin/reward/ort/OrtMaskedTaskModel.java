@@ -1,6 +1,6 @@
 package dev.pin.reward.ort;
 
-import dev.pin.platform.models.ort.MaskedLm;
+import dev.pin.models.ort.MaskedLm;
 import dev.pin.reward.backend.TaskLanguageModel;
 import dev.pin.reward.backend.TaskTokenizer;
 import java.io.IOException;

@@ -1,15 +1,15 @@
 package dev.pin.reward.ort;
 
-import dev.pin.platform.models.ort.CausalLm;
-import dev.pin.platform.models.ort.ClipEncoder;
-import dev.pin.platform.models.ort.MaskedLm;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.ort.OrtSessions;
-import dev.pin.platform.models.onnx.Precision;
-import dev.pin.platform.models.store.ModelDir;
-import dev.pin.platform.models.store.ModelManifest;
-import dev.pin.platform.models.store.ModelStore;
-import dev.pin.platform.models.ort.SequenceEncoder;
+import dev.pin.models.onnx.Precision;
+import dev.pin.models.ort.CausalLm;
+import dev.pin.models.ort.ClipEncoder;
+import dev.pin.models.ort.MaskedLm;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.ort.OrtSessions;
+import dev.pin.models.ort.SequenceEncoder;
+import dev.pin.models.store.ModelDir;
+import dev.pin.models.store.ModelManifest;
+import dev.pin.models.store.ModelStore;
 import dev.pin.reward.backend.ClipModel;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.SequenceClassifier;

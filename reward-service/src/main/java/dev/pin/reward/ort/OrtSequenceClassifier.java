@@ -1,6 +1,6 @@
 package dev.pin.reward.ort;
 
-import dev.pin.platform.models.ort.SequenceEncoder;
+import dev.pin.models.ort.SequenceEncoder;
 import dev.pin.reward.backend.SequenceClassifier;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package dev.pin.reward.ort;
 
-import dev.pin.platform.models.ort.CausalLm;
-import dev.pin.platform.models.ort.DecodingState;
+import dev.pin.models.ort.CausalLm;
+import dev.pin.models.ort.DecodingState;
 import dev.pin.reward.backend.TaskTokenizer;
 import dev.pin.reward.backend.TextGenerator;
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package dev.pin.reward.ort;
 
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.ort.OrtSessions;
-import dev.pin.platform.models.ort.SequenceEncoder;
-import dev.pin.platform.models.store.ModelDir;
-import dev.pin.platform.models.store.ModelManifest;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.ort.OrtSessions;
+import dev.pin.models.ort.SequenceEncoder;
+import dev.pin.models.store.ModelDir;
+import dev.pin.models.store.ModelManifest;
 import dev.pin.reward.backend.TokenEmbedder;
 import java.io.IOException;
 import java.io.UncheckedIOException;

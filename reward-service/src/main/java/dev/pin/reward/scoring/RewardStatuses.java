@@ -1,6 +1,6 @@
 package dev.pin.reward.scoring;
 
-import dev.pin.platform.models.store.InvalidModelNameException;
+import dev.pin.models.store.InvalidModelNameException;
 import dev.pin.reward.batching.BatcherClosedException;
 import dev.pin.reward.batching.QueueFullException;
 import dev.pin.reward.custom.InvalidParameterException;

@@ -27,7 +27,7 @@ public final class ModelNotFoundException extends IllegalStateException {
             + "' is not in the reward service's model store (needed as "
             + what
             + "); import it ("
-            + dev.pin.platform.models.store.ModelStore.importHint(model)
+            + dev.pin.models.store.ModelStore.importHint(model)
             + ") or name another model",
         false);
   }

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.pin.platform.models.TinyModels;
-import dev.pin.platform.models.ort.CausalLm;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.store.ModelStore;
+import dev.pin.models.ort.CausalLm;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.store.ModelStore;
+import dev.pin.models.testing.TinyModels;
 import dev.pin.reward.backend.TaskLanguageModel;
 import dev.pin.v1.ModelRef;
 import java.io.IOException;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pin.platform.hardware.CpuFeatures;
-import dev.pin.platform.models.importer.BertModelWriter;
-import dev.pin.platform.models.onnx.Int8Recipe;
-import dev.pin.platform.models.onnx.Precision;
-import dev.pin.platform.models.store.ModelManifest;
+import dev.pin.models.hardware.CpuFeatures;
+import dev.pin.models.onnx.Int8Recipe;
+import dev.pin.models.onnx.Precision;
+import dev.pin.models.store.ModelManifest;
+import dev.pin.models.writer.BertModelWriter;
 import dev.pin.reward.ort.TaskModelPrecision.Setting;
 import dev.pin.v1.ModelPrecision;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package dev.pin.scorer.naturalness;
 
-import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
+import dev.pin.models.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
 import java.util.List;
 

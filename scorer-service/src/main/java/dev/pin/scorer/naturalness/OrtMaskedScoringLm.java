@@ -1,7 +1,7 @@
 package dev.pin.scorer.naturalness;
 
-import dev.pin.platform.models.ort.MaskedLm;
-import dev.pin.platform.models.tokenizer.WordPieceTokenizer;
+import dev.pin.models.ort.MaskedLm;
+import dev.pin.models.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
 import java.util.List;
 

@@ -1,11 +1,11 @@
 package dev.pin.scorer.bench;
 
-import dev.pin.platform.models.TinyModels;
-import dev.pin.platform.models.onnx.Precision;
-import dev.pin.platform.models.ort.MaskedLm;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.models.store.ModelDir;
-import dev.pin.platform.models.store.ModelStore;
+import dev.pin.models.onnx.Precision;
+import dev.pin.models.ort.MaskedLm;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.store.ModelDir;
+import dev.pin.models.store.ModelStore;
+import dev.pin.models.testing.TinyModels;
 import dev.pin.scorer.naturalness.MaskedLmNaturalness;
 import dev.pin.scorer.naturalness.MaskedScoringLm;
 import dev.pin.scorer.naturalness.NaiveNaturalness;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pin.platform.models.ort.MaskedLm;
-import dev.pin.platform.models.ort.OrtConfig;
-import dev.pin.platform.testing.RealModels;
+import dev.pin.models.ort.MaskedLm;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.testing.RealModels;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pin.platform.models.TinyModels;
-import dev.pin.platform.models.ort.CausalLm;
-import dev.pin.platform.models.ort.OrtConfig;
+import dev.pin.models.ort.CausalLm;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.testing.TinyModels;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pin.platform.models.TinyModels;
-import dev.pin.platform.models.ort.MaskedLm;
-import dev.pin.platform.models.ort.OrtConfig;
+import dev.pin.models.ort.MaskedLm;
+import dev.pin.models.ort.OrtConfig;
+import dev.pin.models.testing.TinyModels;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,0 +1,75 @@
+package dev.pin.orchestrator;
+
+import dev.pin.models.testing.TinyModels;
+import dev.pin.v1.Budget;
+import dev.pin.v1.ClassificationTask;
+import dev.pin.v1.DataSource;
+import dev.pin.v1.EvaluationConfig;
+import dev.pin.v1.FewShotData;
+import dev.pin.v1.Method;
+import dev.pin.v1.ModelRef;
+import dev.pin.v1.PolicyConfig;
+import dev.pin.v1.ReplayConfig;
+import dev.pin.v1.RunSpec;
+import dev.pin.v1.TaskSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What the end-to-end tests train on: a tiny random BERT ({@code tiny-bert}, policy backbone and
+ * task model at once) and eight labelled sentences as train, dev and test split.
+ */
+final class TinyRuns {
+  static final String[][] SENTENCES = {
+      {"a great movie", "1"}, {"the best film", "1"}, {"really fun acting", "1"},
+      {"i love this story", "1"}, {"a terrible plot", "0"}, {"the worst acting", "0"},
+      {"so boring", "0"}, {"i hate this movie", "0"}};
+
+  private TinyRuns() {}
+
+  /** {@code home/models/tiny-bert} and the few-shot layout under {@code home/data}. */
+  static void write(Path home) throws IOException {
+    TinyModels.bertMlm(home.resolve("models").resolve("tiny-bert"), 3);
+    writeData(home.resolve("data"));
+  }
+
+  static void writeData(Path dir) throws IOException {
+    StringBuilder tsv = new StringBuilder("sentence\tlabel\n");
+    for (String[] s : SENTENCES) {
+      tsv.append(s[0]).append('\t').append(s[1]).append('\n');
+    }
+    Files.createDirectories(dir.resolve("16-1"));
+    Files.writeString(dir.resolve("16-1/train.tsv"), tsv);
+    Files.writeString(dir.resolve("16-1/dev.tsv"), tsv);
+    Files.writeString(dir.resolve("test.tsv"), tsv);
+  }
+
+  /**
+   * A classification run of {@code steps} steps, 4 prompts each, evaluated and checkpointed every
+   * 4 steps; PIN fills a small replay buffer (warm-up 8) instead of §8's 256.
+   */
+  static RunSpec spec(Method method, long steps) {
+    PolicyConfig.Builder policy = PolicyConfig.newBuilder()
+        .setBackbone(ModelRef.newBuilder().setName("tiny-bert")).setMlpHiddenSize(32);
+    if (method == Method.METHOD_PIN) {
+      policy.setReplay(ReplayConfig.newBuilder().setEnabled(true).setCapacity(256).setWarmup(8)
+          .setBatchSize(8));
+    }
+    return RunSpec.newBuilder()
+        .setName("e2e-" + method)
+        .setMethod(method)
+        .setSeed(5)
+        .setTask(TaskSpec.newBuilder().setClassification(ClassificationTask.newBuilder()
+            .setTaskModel(ModelRef.newBuilder().setName("tiny-bert"))
+            .addVerbalizers("terrible").addVerbalizers("great")
+            .setData(DataSource.newBuilder().setFewShot(FewShotData.newBuilder()
+                .setDir("data").setSplitSeed(1)))))
+        .setPolicy(policy)
+        .setPromptsPerStep(4)
+        .setBudget(Budget.newBuilder().setMaxSteps(steps))
+        .setEvaluation(EvaluationConfig.newBuilder().setEverySteps(4).setTopPrompts(2))
+        .setCheckpointEverySteps(4)
+        .build();
+  }
+}

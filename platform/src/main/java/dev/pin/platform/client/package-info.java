@@ -1,2 +1,0 @@
-/** Client channels to peer services, with deadlines on every call and client-side metrics. */
-package dev.pin.platform.client;
