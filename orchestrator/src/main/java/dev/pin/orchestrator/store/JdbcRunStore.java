@@ -2,6 +2,8 @@ package dev.pin.orchestrator.store;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.pin.v1.CheckpointRef;
 import dev.pin.v1.EvaluationResult;
 import dev.pin.v1.Run;
@@ -14,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -30,13 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -48,11 +45,13 @@ import org.sqlite.SQLiteConfig;
  * its row, bumped in the transaction that inserts the event, so concurrent appenders of one run
  * queue on that row and sequences have no gaps.
  *
- * <p>Concurrency: a small connection pool; every write is one transaction. SQLite runs in WAL mode
- * (readers never block the writer) with {@code BEGIN IMMEDIATE} transactions and a busy timeout,
- * and writers inside this JVM are serialised by a lock so they queue here instead of in SQLite's
- * busy handler. PostgreSQL locks the run row with {@code SELECT … FOR UPDATE}. Serialisation
- * failures, deadlocks and SQLite "busy" are retried a few times.
+ * <p>Concurrency: connections come from HikariCP pools; every write is one transaction. SQLite
+ * has one writer at a time, so it gets two pools: a single writer connection (writers inside this
+ * JVM queue for it) and a few readers, which WAL mode lets run beside the writer. Its transactions
+ * are {@code BEGIN IMMEDIATE} with a busy timeout, so another process's writer is waited for inside
+ * SQLite. PostgreSQL has one pool and locks the run row with {@code SELECT … FOR UPDATE}; its
+ * serialisation failures and deadlocks, which PostgreSQL asks clients to retry, are retried a few
+ * times. The schema is Flyway's ({@link Migrations}).
  */
 public final class JdbcRunStore implements RunStore {
   private static final System.Logger LOG = System.getLogger(JdbcRunStore.class.getName());
@@ -62,23 +61,24 @@ public final class JdbcRunStore implements RunStore {
   private static final DateTimeFormatter DAY =
       DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
 
-  private final String url;
-  private final SqlDialect dialect;
-  private final Properties properties;
-  private final Clock clock;
-  private final BlockingQueue<Connection> idle;
-  private final Semaphore permits;
-  private final ReentrantLock sqliteWriteLock = new ReentrantLock(true);
-  private final List<RunStore.Listener> listeners = new CopyOnWriteArrayList<>();
-  private volatile boolean closed;
+  /** PostgreSQL connections, and SQLite reader connections (its writer is always one). */
+  private static final int POOL_SIZE = 4;
 
-  private JdbcRunStore(String url, Properties properties, int poolSize, Clock clock) {
-    this.url = url;
-    this.dialect = SqlDialect.of(url);
-    this.properties = properties;
+  private final SqlDialect dialect;
+  private final HikariDataSource writes;
+  private final HikariDataSource reads; // the same pool as writes on PostgreSQL
+  private final Flyway flyway;
+  private final Clock clock;
+  private final List<RunStore.Listener> listeners = new CopyOnWriteArrayList<>();
+
+  private JdbcRunStore(
+      SqlDialect dialect, HikariDataSource writes, HikariDataSource reads, Flyway flyway,
+      Clock clock) {
+    this.dialect = dialect;
+    this.writes = writes;
+    this.reads = reads;
+    this.flyway = flyway;
     this.clock = clock;
-    this.idle = new ArrayBlockingQueue<>(poolSize);
-    this.permits = new Semaphore(poolSize, true);
   }
 
   /**
@@ -119,15 +119,41 @@ public final class JdbcRunStore implements RunStore {
       props.putAll(config.toProperties());
     }
     props.putAll(driverProperties);
-    // SQLite has one writer at a time anyway; a few connections let readers run beside it.
-    JdbcRunStore store = new JdbcRunStore(jdbcUrl, props, 4, clock);
+    HikariDataSource writes = null;
+    HikariDataSource reads = null;
     try {
-      store.migrate();
+      boolean sqlite = dialect == SqlDialect.SQLITE;
+      // SQLite has one writer at a time: one connection, that this JVM's writers queue for.
+      writes =
+          pool(jdbcUrl, props, sqlite ? "pin-runs-writer" : "pin-runs", sqlite ? 1 : POOL_SIZE);
+      Flyway flyway = Migrations.migrate(writes, dialect);
+      // Readers open once the file is in WAL mode, which lets them read while the writer writes.
+      reads = sqlite ? pool(jdbcUrl, props, "pin-runs-readers", POOL_SIZE) : writes;
+      return new JdbcRunStore(dialect, writes, reads, flyway, clock);
     } catch (RuntimeException e) {
-      store.close();
+      closeAll(writes, reads);
       throw e;
     }
-    return store;
+  }
+
+  /**
+   * A pool of connections made with the driver properties (for SQLite the pragmas above, applied
+   * to every connection as it opens). Waiting for a connection gives up after a minute.
+   */
+  private static HikariDataSource pool(
+      String url, Properties driverProperties, String name, int size) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName(name);
+    config.setJdbcUrl(url);
+    config.setDataSourceProperties(driverProperties);
+    config.setMaximumPoolSize(size);
+    config.setConnectionTimeout(60_000);
+    try {
+      return new HikariDataSource(config);
+    } catch (RuntimeException e) { // HikariCP's PoolInitializationException: cannot connect
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new StoreException("cannot connect to " + redact(url) + ": " + cause.getMessage(), e);
+    }
   }
 
   /** SQLite creates the file but not its folder; a fresh install has neither. */
@@ -150,30 +176,14 @@ public final class JdbcRunStore implements RunStore {
     }
   }
 
-  /** The database's schema version after opening (see {@code Migrations}). */
+  /** The database's schema version after opening (see {@link Migrations}). */
   public int schemaVersion() {
-    return read(Migrations::currentVersion);
+    return Migrations.version(flyway.info());
   }
 
-  private void migrate() {
-    inTransaction(
-        c -> {
-          int current = Migrations.currentVersion(c);
-          if (current > Migrations.latest()) {
-            throw new StoreException(
-                "database schema version "
-                    + current
-                    + " is newer than this orchestrator understands ("
-                    + Migrations.latest()
-                    + "); upgrade the orchestrator or point it at another database");
-          }
-          for (Migrations.Migration m : Migrations.ALL) {
-            if (m.version() > current) {
-              Migrations.apply(c, m, dialect, clock.millis());
-            }
-          }
-          return null;
-        });
+  /** The newest schema version this code has (tests). */
+  int latestSchemaVersion() {
+    return Migrations.latest(flyway.info());
   }
 
   @Override
@@ -565,14 +575,15 @@ public final class JdbcRunStore implements RunStore {
 
   @Override
   public void close() {
-    closed = true;
-    Connection c;
-    while ((c = idle.poll()) != null) {
-      try {
-        c.close();
-      } catch (SQLException e) {
-        // closing anyway; nothing to do with a failed close
-      }
+    closeAll(writes, reads);
+  }
+
+  private static void closeAll(HikariDataSource writes, HikariDataSource reads) {
+    if (writes != null) {
+      writes.close();
+    }
+    if (reads != null && reads != writes) {
+      reads.close();
     }
   }
 
@@ -702,26 +713,26 @@ public final class JdbcRunStore implements RunStore {
     }
   }
 
+  /**
+   * Runs work in a transaction on the writer connection. Only PostgreSQL's serialisation failures
+   * and deadlocks are run again: SQLite's busy timeout already waits out another process's writer.
+   */
   private <T> T inTransaction(SqlWork<T> work) {
-    boolean serialise = dialect == SqlDialect.SQLITE;
     for (int attempt = 1; ; attempt++) {
-      if (serialise) {
-        sqliteWriteLock.lock();
-      }
-      Connection c = acquire();
-      boolean healthy = true;
-      try {
+      try (Connection c = connection(writes)) {
+        // BEGIN (IMMEDIATE on SQLite). HikariCP puts the connection back in autocommit when it is
+        // returned, so an idle SQLite connection never holds the write lock.
         c.setAutoCommit(false);
         try {
           T result = work.run(c);
           c.commit();
           return result;
-        } catch (SQLException | RuntimeException | Error e) {
+        } catch (Throwable e) {
           try {
             c.rollback();
           } catch (SQLException rollbackFailure) {
-            healthy = false;
             e.addSuppressed(rollbackFailure);
+            writes.evictConnection(c); // in an unknown state: not back into the pool
           }
           throw e;
         }
@@ -731,80 +742,23 @@ public final class JdbcRunStore implements RunStore {
           continue;
         }
         throw new StoreException("run store transaction failed: " + e.getMessage(), e);
-      } finally {
-        // Back to autocommit before the connection idles: in manual-commit mode sqlite-jdbc opens
-        // the next transaction right after a commit, and with BEGIN IMMEDIATE an idle pooled
-        // connection would then hold the write lock against every other process.
-        try {
-          c.setAutoCommit(true);
-        } catch (SQLException e) {
-          healthy = false;
-        }
-        release(c, healthy);
-        if (serialise) {
-          sqliteWriteLock.unlock();
-        }
       }
     }
   }
 
   private <T> T read(SqlWork<T> work) {
-    Connection c = acquire();
-    boolean healthy = true;
-    try {
-      c.setAutoCommit(true);
+    try (Connection c = connection(reads)) {
       return work.run(c);
     } catch (SQLException e) {
-      healthy = isValid(c);
       throw new StoreException("run store read failed: " + e.getMessage(), e);
-    } finally {
-      release(c, healthy);
     }
   }
 
-  private Connection acquire() {
-    if (closed) {
+  private static Connection connection(HikariDataSource pool) throws SQLException {
+    if (pool.isClosed()) {
       throw new StoreException("the run store is closed");
     }
-    try {
-      if (!permits.tryAcquire(60, TimeUnit.SECONDS)) {
-        throw new StoreException("no database connection free after 60 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreException("interrupted while waiting for a database connection", e);
-    }
-    Connection c = idle.poll();
-    if (c != null) {
-      return c;
-    }
-    try {
-      return DriverManager.getConnection(url, properties);
-    } catch (SQLException e) {
-      permits.release();
-      throw new StoreException("cannot connect to " + redact(url) + ": " + e.getMessage(), e);
-    }
-  }
-
-  private void release(Connection c, boolean healthy) {
-    try {
-      if (healthy && !closed && !c.isClosed() && idle.offer(c)) {
-        return;
-      }
-      c.close();
-    } catch (SQLException e) {
-      // a connection that cannot even report its state is dropped
-    } finally {
-      permits.release();
-    }
-  }
-
-  private static boolean isValid(Connection c) {
-    try {
-      return c.isValid(2);
-    } catch (SQLException e) {
-      return false;
-    }
+    return pool.getConnection();
   }
 
   private static void sleepBeforeRetry(int attempt) {

@@ -1,116 +1,102 @@
 package dev.pin.orchestrator.store;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
+import java.util.Arrays;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 
 /**
- * The schema, as numbered migrations applied in order inside one transaction each and recorded in
- * {@code schema_version}. Never edit a released migration; append a new one.
+ * The schema: versioned SQL scripts in {@code src/main/resources/db/migration} ({@code
+ * V1__….sql}, {@code V2__….sql}, whole version numbers), applied in order by Flyway, one
+ * transaction each, and recorded in its {@code flyway_schema_history} table. Never edit a released
+ * script; add the next version. {@code ${blob}} in a script is the dialect's binary type.
+ *
+ * <p>Databases written before Flyway kept their version in a {@code schema_version} table, with
+ * the same tables as these scripts. Flyway adopts such a database at that version (a baseline),
+ * runs only the newer scripts, and leaves the old table as it was.
  */
 final class Migrations {
-  /** One schema step. {@code ${BLOB}} stands for the dialect's binary type. */
-  record Migration(int version, String description, List<String> statements) {}
-
-  static final List<Migration> ALL =
-      List.of(
-          new Migration(
-              1,
-              "runs, event log, step metrics, evaluations, run id counters",
-              List.of(
-                  """
-                  CREATE TABLE runs (
-                    id VARCHAR(64) NOT NULL PRIMARY KEY,
-                    name VARCHAR(256) NOT NULL,
-                    method VARCHAR(32) NOT NULL,
-                    task VARCHAR(32) NOT NULL,
-                    state VARCHAR(32) NOT NULL,
-                    step BIGINT NOT NULL,
-                    created_ms BIGINT NOT NULL,
-                    updated_ms BIGINT NOT NULL,
-                    version BIGINT NOT NULL,
-                    last_sequence BIGINT NOT NULL,
-                    spec ${BLOB} NOT NULL,
-                    run ${BLOB} NOT NULL)""",
-                  """
-                  CREATE TABLE run_events (
-                    run_id VARCHAR(64) NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-                    sequence BIGINT NOT NULL,
-                    time_ms BIGINT NOT NULL,
-                    kind VARCHAR(32) NOT NULL,
-                    event ${BLOB} NOT NULL,
-                    PRIMARY KEY (run_id, sequence))""",
-                  """
-                  CREATE TABLE run_steps (
-                    run_id VARCHAR(64) NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-                    step BIGINT NOT NULL,
-                    reward_mean DOUBLE PRECISION NOT NULL,
-                    reward_max DOUBLE PRECISION NOT NULL,
-                    loss DOUBLE PRECISION NOT NULL,
-                    metrics ${BLOB} NOT NULL,
-                    PRIMARY KEY (run_id, step))""",
-                  """
-                  CREATE TABLE run_evaluations (
-                    run_id VARCHAR(64) NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-                    sequence BIGINT NOT NULL,
-                    step BIGINT NOT NULL,
-                    split VARCHAR(32) NOT NULL,
-                    dev_score DOUBLE PRECISION NOT NULL,
-                    evaluation ${BLOB} NOT NULL,
-                    PRIMARY KEY (run_id, sequence))""",
-                  """
-                  CREATE TABLE run_id_counters (
-                    day VARCHAR(8) NOT NULL PRIMARY KEY,
-                    last_value BIGINT NOT NULL)""")),
-          new Migration(
-              2,
-              "indexes for ListRuns (newest first, by state)",
-              List.of(
-                  "CREATE INDEX runs_by_created ON runs (created_ms, id)",
-                  "CREATE INDEX runs_by_state ON runs (state, created_ms, id)")));
+  /** The version table of the hand-written migration runner that came before Flyway. */
+  static final String LEGACY_TABLE = "schema_version";
 
   private Migrations() {}
 
-  /** The schema version this code writes. */
-  static int latest() {
-    return ALL.get(ALL.size() - 1).version();
+  /** Brings the database's schema up to date; returns the Flyway that did, to ask it later. */
+  static Flyway migrate(DataSource dataSource, SqlDialect dialect) {
+    try {
+      int legacy = legacyVersion(dataSource);
+      FluentConfiguration config =
+          Flyway.configure(Migrations.class.getClassLoader())
+              .dataSource(dataSource)
+              .locations("classpath:db/migration")
+              .failOnMissingLocations(true)
+              .placeholders(Map.of("blob", dialect.blobType()))
+              // Tables but no Flyway history: the old runner's database, at its version; without
+              // that either, someone else's tables (a shared PostgreSQL schema), so the baseline is
+              // 0 and every script runs, as before Flyway.
+              .baselineOnMigrate(true)
+              .baselineVersion(Integer.toString(legacy));
+      if (legacy > 0) {
+        config.baselineDescription(LEGACY_TABLE + " " + legacy + " (before Flyway)");
+      }
+      Flyway flyway = config.load();
+      MigrationInfoService info = flyway.info();
+      int current = Math.max(legacy, version(info));
+      int latest = latest(info);
+      if (current > latest) {
+        throw new StoreException(
+            "database schema version "
+                + current
+                + " is newer than this orchestrator understands ("
+                + latest
+                + "); upgrade the orchestrator or point it at another database");
+      }
+      flyway.migrate();
+      return flyway;
+    } catch (FlywayException e) {
+      throw new StoreException("cannot migrate the run store's schema: " + e.getMessage(), e);
+    }
   }
 
-  /** Creates the version table if needed; returns the database's current version. */
-  static int currentVersion(Connection c) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute(
-          "CREATE TABLE IF NOT EXISTS schema_version ("
-              + "version INTEGER NOT NULL PRIMARY KEY, "
-              + "description VARCHAR(200) NOT NULL, "
-              + "applied_ms BIGINT NOT NULL)");
-      try (ResultSet rs = s.executeQuery("SELECT MAX(version) FROM schema_version")) {
+  /** The database's schema version: the last script applied, or the baseline (0 when none). */
+  static int version(MigrationInfoService info) {
+    MigrationInfo current = info.current();
+    return current == null ? 0 : Integer.parseInt(current.getVersion().getVersion());
+  }
+
+  /** The newest script this code has. */
+  static int latest(MigrationInfoService info) {
+    return Arrays.stream(info.all())
+        .filter(m -> m.isVersioned() && !m.getType().isSynthetic() && m.getState().isResolved())
+        .mapToInt(m -> Integer.parseInt(m.getVersion().getVersion()))
+        .max()
+        .orElseThrow(() -> new StoreException("no schema migrations on the class path"));
+  }
+
+  /** The old runner's version of this database, or 0 when it has no {@code schema_version}. */
+  private static int legacyVersion(DataSource dataSource) {
+    try (Connection c = dataSource.getConnection()) {
+      try (ResultSet tables =
+          c.getMetaData().getTables(null, c.getSchema(), LEGACY_TABLE, new String[] {"TABLE"})) {
+        if (!tables.next()) {
+          return 0;
+        }
+      }
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT MAX(version) FROM " + LEGACY_TABLE)) {
         rs.next();
-        return rs.getInt(1); // NULL reads as 0: a new database
+        return rs.getInt(1); // NULL reads as 0
       }
-    }
-  }
-
-  /**
-   * Applies one migration inside the caller's transaction. Inserting its version row first makes a
-   * concurrent migrator of the same database fail on the primary key and roll back.
-   */
-  static void apply(Connection c, Migration m, SqlDialect dialect, long nowMs) throws SQLException {
-    try (PreparedStatement p =
-        c.prepareStatement(
-            "INSERT INTO schema_version (version, description, applied_ms) VALUES (?, ?, ?)")) {
-      p.setInt(1, m.version());
-      p.setString(2, m.description());
-      p.setLong(3, nowMs);
-      p.executeUpdate();
-    }
-    try (Statement s = c.createStatement()) {
-      for (String sql : m.statements()) {
-        s.execute(sql.replace("${BLOB}", dialect.blobType()));
-      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the database's schema version: " + e.getMessage(), e);
     }
   }
 }

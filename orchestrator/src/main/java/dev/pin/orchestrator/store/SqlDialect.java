@@ -35,7 +35,7 @@ enum SqlDialect {
             + "': use jdbc:sqlite:<file> or jdbc:postgresql://<host>:<port>/<database>");
   }
 
-  /** Column type for protobuf bytes. */
+  /** Column type for protobuf bytes ({@code ${blob}} in the migration scripts). */
   String blobType() {
     return blobType;
   }
@@ -47,19 +47,17 @@ enum SqlDialect {
 
   /**
    * Whether a failed transaction may succeed when run again: PostgreSQL serialisation failures and
-   * deadlocks, SQLite "busy" after the busy timeout (another process held the write lock).
+   * deadlocks, which it asks clients to retry. SQLite has none: its busy timeout already waits for
+   * another process's writer, and this store's own writers queue for one connection.
    */
   boolean retryable(SQLException e) {
+    if (this != POSTGRES) {
+      return false;
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException s) {
-        String state = s.getSQLState();
-        if (this == POSTGRES && ("40001".equals(state) || "40P01".equals(state))) {
-          return true;
-        }
-        if (this == SQLITE
-            && (s.getErrorCode() & 0xff) == 5) { // SQLITE_BUSY and its extended codes
-          return true;
-        }
+      if (t instanceof SQLException s
+          && ("40001".equals(s.getSQLState()) || "40P01".equals(s.getSQLState()))) {
+        return true;
       }
     }
     return false;

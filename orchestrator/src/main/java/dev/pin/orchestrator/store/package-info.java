@@ -4,6 +4,6 @@
  * WatchRun replays, and per-step metrics and evaluations. {@link
  * dev.pin.orchestrator.store.JdbcRunStore} keeps it in SQLite (an embedded file, the default) or
  * PostgreSQL (by JDBC URL) with the same SQL; protos are stored as bytes next to a few queryable
- * columns, and a schema version table drives migrations.
+ * columns. HikariCP pools the connections and Flyway migrates the schema.
  */
 package dev.pin.orchestrator.store;

@@ -23,12 +23,22 @@ class PostgresRunStoreTest extends RunStoreContract {
         Statement s = c.createStatement()) {
       s.execute(
           "DROP TABLE IF EXISTS run_events, run_steps, run_evaluations, runs, run_id_counters,"
-              + " schema_version CASCADE");
+              + " schema_version, flyway_schema_history CASCADE");
     }
   }
 
   @Override
   JdbcRunStore open(TickingClock clock) {
     return JdbcRunStore.open(URL, new Properties(), clock);
+  }
+
+  @Override
+  SqlDialect dialect() {
+    return SqlDialect.POSTGRES;
+  }
+
+  @Override
+  Connection connect() throws Exception {
+    return DriverManager.getConnection(URL);
   }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
+
 import dev.pin.v1.CheckpointRef;
 import dev.pin.v1.EvaluationResult;
 import dev.pin.v1.Method;
@@ -15,10 +17,16 @@ import dev.pin.v1.RunSpec;
 import dev.pin.v1.RunState;
 import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.Split;
+import dev.pin.v1.RunStateChange;
 import dev.pin.v1.StepMetrics;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,6 +46,12 @@ abstract class RunStoreContract {
 
   /** Opens the store under test (the same database each time within one test). */
   abstract JdbcRunStore open(TickingClock clock);
+
+  /** The dialect of that database. */
+  abstract SqlDialect dialect();
+
+  /** A plain connection to that database, for building or inspecting it around the store. */
+  abstract Connection connect() throws Exception;
 
   private final List<JdbcRunStore> opened = new ArrayList<>();
 
@@ -274,7 +288,7 @@ abstract class RunStoreContract {
       before = store.getRun(id).orElseThrow();
     }
     try (JdbcRunStore store = open(clock)) {
-      assertEquals(Migrations.latest(), store.schemaVersion());
+      assertEquals(store.latestSchemaVersion(), store.schemaVersion());
       assertEquals(before, store.getRun(id).orElseThrow());
       assertEquals(4, store.lastSequence(id));
       assertEquals(4, store.readEvents(id, 0, 100).size());
@@ -336,5 +350,226 @@ abstract class RunStoreContract {
       }
     }
     assertFalse(all.runs().stream().map(Run::getId).distinct().count() < threads + 1);
+  }
+
+  @Test
+  void refusesANewerSchema() throws Exception {
+    open(new TickingClock(T0)).close();
+    try (Connection c = connect();
+        PreparedStatement p =
+            c.prepareStatement(
+                "INSERT INTO flyway_schema_history (installed_rank, version, description, type,"
+                    + " script, checksum, installed_by, execution_time, success) VALUES (99, '99',"
+                    + " 'future', 'SQL', 'V99__future.sql', 0, 'a newer orchestrator', 0, ?)")) {
+      p.setBoolean(1, true);
+      p.executeUpdate();
+    }
+    StoreException e = assertThrows(StoreException.class, () -> open(new TickingClock(T0)));
+    assertTrue(e.getMessage().contains("schema version 99 is newer"), e.getMessage());
+  }
+
+  // ---- databases of the migration runner before Flyway --------------------------------------
+
+  /** That runner's migrations 1 and 2, verbatim; {@code ${BLOB}} was the dialect's binary type. */
+  private static final List<List<String>> OLD_MIGRATIONS =
+      List.of(
+          List.of(
+              """
+              CREATE TABLE runs (
+                id VARCHAR(64) NOT NULL PRIMARY KEY,
+                name VARCHAR(256) NOT NULL,
+                method VARCHAR(32) NOT NULL,
+                task VARCHAR(32) NOT NULL,
+                state VARCHAR(32) NOT NULL,
+                step BIGINT NOT NULL,
+                created_ms BIGINT NOT NULL,
+                updated_ms BIGINT NOT NULL,
+                version BIGINT NOT NULL,
+                last_sequence BIGINT NOT NULL,
+                spec ${BLOB} NOT NULL,
+                run ${BLOB} NOT NULL)""",
+              """
+              CREATE TABLE run_events (
+                run_id VARCHAR(64) NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                sequence BIGINT NOT NULL,
+                time_ms BIGINT NOT NULL,
+                kind VARCHAR(32) NOT NULL,
+                event ${BLOB} NOT NULL,
+                PRIMARY KEY (run_id, sequence))""",
+              """
+              CREATE TABLE run_steps (
+                run_id VARCHAR(64) NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                step BIGINT NOT NULL,
+                reward_mean DOUBLE PRECISION NOT NULL,
+                reward_max DOUBLE PRECISION NOT NULL,
+                loss DOUBLE PRECISION NOT NULL,
+                metrics ${BLOB} NOT NULL,
+                PRIMARY KEY (run_id, step))""",
+              """
+              CREATE TABLE run_evaluations (
+                run_id VARCHAR(64) NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                sequence BIGINT NOT NULL,
+                step BIGINT NOT NULL,
+                split VARCHAR(32) NOT NULL,
+                dev_score DOUBLE PRECISION NOT NULL,
+                evaluation ${BLOB} NOT NULL,
+                PRIMARY KEY (run_id, sequence))""",
+              """
+              CREATE TABLE run_id_counters (
+                day VARCHAR(8) NOT NULL PRIMARY KEY,
+                last_value BIGINT NOT NULL)"""),
+          List.of(
+              "CREATE INDEX runs_by_created ON runs (created_ms, id)",
+              "CREATE INDEX runs_by_state ON runs (state, created_ms, id)"));
+
+  /**
+   * Builds the database as the runner before Flyway left it at a version (past 2: a version it
+   * never had, as a newer orchestrator would have written), with a RUNNING run of two events in it
+   * written with the old store's SQL.
+   *
+   * @return that run
+   */
+  private Run buildOldDatabase(int version) throws Exception {
+    long t0 = T0.toEpochMilli();
+    Timestamp created = Timestamp.newBuilder().setSeconds(T0.getEpochSecond()).build();
+    Timestamp started = created.toBuilder().setNanos(1_000_000).build();
+    Run run =
+        Run.newBuilder()
+            .setId("run-20261123-0001")
+            .setSpec(spec("old"))
+            .setState(RunState.RUN_STATE_RUNNING)
+            .setCreated(created)
+            .setUpdated(started)
+            .putProvenance("code", "old")
+            .build();
+    List<RunEvent> events =
+        List.of(
+            RunEvent.newBuilder()
+                .setSequence(1)
+                .setTime(created)
+                .setState(
+                    RunStateChange.newBuilder()
+                        .setFrom(RunState.RUN_STATE_UNSPECIFIED)
+                        .setTo(RunState.RUN_STATE_PENDING)
+                        .setReason("created"))
+                .build(),
+            RunEvent.newBuilder()
+                .setSequence(2)
+                .setTime(started)
+                .setState(
+                    RunStateChange.newBuilder()
+                        .setFrom(RunState.RUN_STATE_PENDING)
+                        .setTo(RunState.RUN_STATE_RUNNING)
+                        .setReason("started"))
+                .build());
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, description"
+              + " VARCHAR(200) NOT NULL, applied_ms BIGINT NOT NULL)");
+      for (int v = 1; v <= version; v++) {
+        if (v <= OLD_MIGRATIONS.size()) {
+          for (String sql : OLD_MIGRATIONS.get(v - 1)) {
+            s.execute(sql.replace("${BLOB}", dialect().blobType()));
+          }
+        }
+        s.executeUpdate(
+            "INSERT INTO schema_version (version, description, applied_ms) VALUES ("
+                + v
+                + ", 'migration "
+                + v
+                + "', "
+                + t0
+                + ")");
+      }
+      try (PreparedStatement p =
+          c.prepareStatement(
+              "INSERT INTO runs (id, name, method, task, state, step, created_ms, updated_ms,"
+                  + " version, last_sequence, spec, run) VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1, 2, ?,"
+                  + " ?)")) {
+        p.setString(1, run.getId());
+        p.setString(2, run.getSpec().getName());
+        p.setString(3, run.getSpec().getMethod().name());
+        p.setString(4, run.getSpec().getTask().getTaskCase().name());
+        p.setString(5, run.getState().name());
+        p.setLong(6, t0);
+        p.setLong(7, t0 + 1);
+        p.setBytes(8, run.getSpec().toByteArray());
+        p.setBytes(9, run.toBuilder().clearSpec().build().toByteArray());
+        p.executeUpdate();
+      }
+      try (PreparedStatement p =
+          c.prepareStatement(
+              "INSERT INTO run_events (run_id, sequence, time_ms, kind, event) VALUES (?, ?, ?,"
+                  + " ?, ?)")) {
+        for (RunEvent e : events) {
+          p.setString(1, run.getId());
+          p.setLong(2, e.getSequence());
+          p.setLong(3, t0 + e.getSequence() - 1);
+          p.setString(4, e.getEventCase().name());
+          p.setBytes(5, e.toByteArray());
+          p.executeUpdate();
+        }
+      }
+      s.executeUpdate("INSERT INTO run_id_counters (day, last_value) VALUES ('20261123', 1)");
+    }
+    return run;
+  }
+
+  /** Existing users' run histories must survive the move to Flyway. */
+  @Test
+  void aDatabaseOfTheRunnerBeforeFlywayOpensWithItsRuns() throws Exception {
+    Run old = buildOldDatabase(2);
+    TickingClock clock = new TickingClock(T0.plusSeconds(60));
+    try (JdbcRunStore store = open(clock)) {
+      assertEquals(2, store.schemaVersion());
+      assertEquals(old, store.getRun(old.getId()).orElseThrow());
+      assertEquals(List.of(old), store.listRuns(0, "", List.of()).runs());
+      List<RunEvent> events = store.readEvents(old.getId(), 0, 10);
+      assertEquals(List.of(1L, 2L), events.stream().map(RunEvent::getSequence).toList());
+      assertEquals("started", events.get(1).getState().getReason());
+      assertEquals(2, store.lastSequence(old.getId()));
+      // Writing goes on where the old store stopped: the event sequence and the day's counter.
+      assertEquals(
+          3,
+          store
+              .transition(old.getId(), RunState.RUN_STATE_COMPLETED, "done")
+              .events()
+              .get(0)
+              .getSequence());
+      assertEquals("run-20261123-0002", store.createRun(spec("new"), Map.of()).getId());
+    }
+    try (JdbcRunStore store = open(clock)) { // now with Flyway's history
+      assertEquals(2, store.schemaVersion());
+      assertEquals(
+          RunState.RUN_STATE_COMPLETED, store.getRun(old.getId()).orElseThrow().getState());
+      assertEquals(3, store.lastSequence(old.getId()));
+    }
+  }
+
+  @Test
+  void aDatabaseAtTheOldRunnersFirstVersionGetsTheNewerScripts() throws Exception {
+    Run old = buildOldDatabase(1);
+    try (JdbcRunStore store = open(new TickingClock(T0.plusSeconds(60)))) {
+      assertEquals(store.latestSchemaVersion(), store.schemaVersion());
+      assertEquals(old, store.getRun(old.getId()).orElseThrow());
+    }
+    Set<String> indexes = new HashSet<>();
+    try (Connection c = connect();
+        ResultSet rs = c.getMetaData().getIndexInfo(null, null, "runs", false, false)) {
+      while (rs.next()) {
+        if (rs.getString("INDEX_NAME") != null) {
+          indexes.add(rs.getString("INDEX_NAME").toLowerCase(Locale.ROOT));
+        }
+      }
+    }
+    assertTrue(indexes.containsAll(Set.of("runs_by_created", "runs_by_state")), indexes.toString());
+  }
+
+  @Test
+  void refusesANewerSchemaOfTheRunnerBeforeFlyway() throws Exception {
+    buildOldDatabase(3);
+    StoreException e = assertThrows(StoreException.class, () -> open(new TickingClock(T0)));
+    assertTrue(e.getMessage().contains("schema version 3 is newer"), e.getMessage());
   }
 }
