@@ -40,6 +40,7 @@ class ExamplesTest {
             "image-inversion-pin.yaml",
             "learning-curve/pin-laptop-fluent.yaml",
             "learning-curve/pin-laptop.yaml",
+            "learning-curve/rlprompt-laptop-scale1.yaml",
             "learning-curve/rlprompt-laptop.yaml",
             "report-sst2-pin.yaml",
             "report-sst2-rlprompt.yaml",
