@@ -86,13 +86,13 @@ public final class LossDiagnostics {
       NDArray rewardsNd = manager.create(rewards);
       LossTerms terms;
       if (hp.algorithm() == PolicyHyperparameters.Algorithm.SOFT_Q) {
-        terms = SoftQLoss.compute(hp.sqlLoss(), qNd, qTargetNd, actionsNd, rewardsNd, null,
+        terms = SoftQLearning.loss(hp.sqlLoss(), qNd, qTargetNd, actionsNd, rewardsNd, null,
             hp.alpha(), hp.gamma());
       } else {
         NDArray keep = filter
             ? LmFilter.keep(manager.create(logits, shape), hp.effectiveFilterTopK(vocab), null)
             : null;
-        terms = SparseTsallisLoss.compute(hp.pinLoss(), qNd, qTargetNd, keep,
+        terms = SparseTsallisQLearning.loss(hp.pinLoss(), qNd, qTargetNd, keep,
             (float) hp.ignoredValue(), actionsNd, rewardsNd, hp.alpha(), hp.gamma());
       }
       double[] perPrompt = terms.perPrompt().toType(DataType.FLOAT64, false).toDoubleArray();

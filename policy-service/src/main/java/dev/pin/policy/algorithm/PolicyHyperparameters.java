@@ -56,10 +56,10 @@ public record PolicyHyperparameters(
     double initBias,
     double alpha,
     double gamma,
-    SoftQLoss.Kind sqlLoss,
+    SoftQLearning.Loss sqlLoss,
     int samplingTopK,
     double logitBias,
-    SparseTsallisLoss.Kind pinLoss,
+    SparseTsallisQLearning.Loss pinLoss,
     boolean filterEnabled,
     int filterTopK,
     double ignoredValue,
@@ -271,21 +271,21 @@ public record PolicyHyperparameters(
         wordsOnly, noRepeat, seed);
   }
 
-  private static SoftQLoss.Kind sqlLoss(SqlLoss loss) {
+  private static SoftQLearning.Loss sqlLoss(SqlLoss loss) {
     return switch (loss) {
-      case SQL_LOSS_V1 -> SoftQLoss.Kind.V1;
-      case SQL_LOSS_V2 -> SoftQLoss.Kind.V2;
-      case SQL_LOSS_V3 -> SoftQLoss.Kind.V3;
-      default -> SoftQLoss.Kind.V2_V3_MIXED;
+      case SQL_LOSS_V1 -> SoftQLearning.Loss.V1;
+      case SQL_LOSS_V2 -> SoftQLearning.Loss.V2;
+      case SQL_LOSS_V3 -> SoftQLearning.Loss.V3;
+      default -> SoftQLearning.Loss.V2_V3_MIXED;
     };
   }
 
-  private static SparseTsallisLoss.Kind pinLoss(PinLoss loss) {
+  private static SparseTsallisQLearning.Loss pinLoss(PinLoss loss) {
     return switch (loss) {
-      case PIN_LOSS_V2 -> SparseTsallisLoss.Kind.V2;
-      case PIN_LOSS_ALGORITHM1 -> SparseTsallisLoss.Kind.ALGORITHM1;
-      case PIN_LOSS_V3 -> SparseTsallisLoss.Kind.V3;
-      default -> SparseTsallisLoss.Kind.V1;
+      case PIN_LOSS_V2 -> SparseTsallisQLearning.Loss.V2;
+      case PIN_LOSS_ALGORITHM1 -> SparseTsallisQLearning.Loss.ALGORITHM1;
+      case PIN_LOSS_V3 -> SparseTsallisQLearning.Loss.V3;
+      default -> SparseTsallisQLearning.Loss.V1;
     };
   }
 

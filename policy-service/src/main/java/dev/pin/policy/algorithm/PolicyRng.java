@@ -44,6 +44,27 @@ public final class PolicyRng {
     return (int) (r >>> 32);
   }
 
+  /**
+   * An index drawn with probability {@code p[i]} (non-negative, summing to 1 up to rounding): one
+   * uniform against the running sum; a uniform in the rounding gap at the top falls to the last
+   * index with p &gt; 0 (−1 if none is positive).
+   */
+  public int nextCategorical(double[] p) {
+    double u = nextDouble();
+    double cumulative = 0;
+    int last = -1;
+    for (int i = 0; i < p.length; i++) {
+      if (p[i] > 0) {
+        cumulative += p[i];
+        last = i;
+        if (u < cumulative) {
+          return i;
+        }
+      }
+    }
+    return last;
+  }
+
   /** Standard normal draw (Box–Muller; uses two uniforms, keeps no cached second value). */
   public double nextGaussian() {
     double u1 = 1.0 - nextDouble();

@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  *
  * <p>The weights never require gradients, so a backward pass reaches only the caller's leaves (the
  * input embeddings). DJL's gradient collector is process-wide: callers serialise their backward
- * passes (the policy's {@code PolicyCore.AUTOGRAD} lock does this for the RL updates).
+ * passes (the policy's {@code PolicyState.AUTOGRAD} lock does this for the RL updates).
  *
  * <p>Memory: the weights live in a sub-manager of the caller's, created once and freed by {@link
  * #close}. Each forward runs in an {@link NDScope}, so its intermediates are freed when it returns

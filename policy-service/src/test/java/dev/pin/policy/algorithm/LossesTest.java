@@ -131,17 +131,17 @@ class LossesTest {
 
   @Test
   void softQGradientMatchesFiniteDifferences() {
-    for (SoftQLoss.Kind kind : SoftQLoss.Kind.values()) {
+    for (SoftQLearning.Loss kind : SoftQLearning.Loss.values()) {
       gradientCheck(kind.name(), (q, qt, a, r, keep) ->
-          SoftQLoss.compute(kind, q, qt, a, r, null, 0.7, 0.9).loss(), false);
+          SoftQLearning.loss(kind, q, qt, a, r, null, 0.7, 0.9).loss(), false);
     }
   }
 
   @Test
   void pinGradientMatchesFiniteDifferences() {
-    for (SparseTsallisLoss.Kind kind : SparseTsallisLoss.Kind.values()) {
+    for (SparseTsallisQLearning.Loss kind : SparseTsallisQLearning.Loss.values()) {
       gradientCheck(kind.name(), (q, qt, a, r, keep) ->
-          SparseTsallisLoss.compute(kind, q, qt, keep, -1000f, a, r, 1.3, 0.95).loss(), true);
+          SparseTsallisQLearning.loss(kind, q, qt, keep, -1000f, a, r, 1.3, 0.95).loss(), true);
     }
   }
 

@@ -55,7 +55,7 @@ class SparseTsallisQLearningTest {
   void defaultsFollowSection8() {
     PolicyHyperparameters d = PolicyHyperparameters.defaults(
         PolicyHyperparameters.Algorithm.SPARSE_TSALLIS, TaskType.TASK_TYPE_CLASSIFICATION);
-    assertEquals(SparseTsallisLoss.Kind.V1, d.pinLoss());
+    assertEquals(SparseTsallisQLearning.Loss.V1, d.pinLoss());
     assertTrue(d.filterEnabled() && d.replayEnabled());
     assertEquals(64_000, d.replayCapacity());
     assertEquals(256, d.replayWarmup());
@@ -69,7 +69,7 @@ class SparseTsallisQLearningTest {
     assertEquals(5e-5, d.learningRate());
     PolicyHyperparameters rl = PolicyHyperparameters.defaults(
         PolicyHyperparameters.Algorithm.SOFT_Q, TaskType.TASK_TYPE_STYLE_TRANSFER);
-    assertEquals(SoftQLoss.Kind.V2_V3_MIXED, rl.sqlLoss());
+    assertEquals(SoftQLearning.Loss.V2_V3_MIXED, rl.sqlLoss());
     assertEquals(50, rl.samplingTopK());
     assertEquals(-10, rl.logitBias());
     assertFalse(rl.replayEnabled());
