@@ -81,7 +81,9 @@ final class RunProgress {
     switch (e.getEventCase()) {
       case STEP -> step(e.getStep(), time(e));
       case STATE -> {
-        line("state " + shortState(e.getState().getFrom()) + " -> "
+        // A run's first state change comes from no state: "state pending: created".
+        boolean first = e.getState().getFrom() == RunState.RUN_STATE_UNSPECIFIED;
+        line("state " + (first ? "" : shortState(e.getState().getFrom()) + " -> ")
             + shortState(e.getState().getTo()) + ": " + e.getState().getReason());
       }
       case EVALUATION -> evaluation(e.getEvaluation());

@@ -56,6 +56,16 @@ class RunProgressTest {
   }
 
   @Test
+  void stateLinesNameTheChangeAndTheFirstComesFromNoState() {
+    ByteArrayOutputStream text = new ByteArrayOutputStream();
+    follow(false, text);
+    List<String> states = text.toString(StandardCharsets.UTF_8).lines()
+        .filter(l -> l.startsWith("state ")).toList();
+    assertEquals(List.of("state pending: test", "state pending -> running: test",
+        "state running -> evaluating: test", "state evaluating -> completed: test"), states);
+  }
+
+  @Test
   void aStreamThatEndsWhileRunningIsNotCompleted() {
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
     RunState end = new RunProgress(new PrintStream(sink, true, StandardCharsets.UTF_8), true, 1)

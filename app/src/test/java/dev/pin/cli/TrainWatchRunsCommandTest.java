@@ -187,6 +187,16 @@ class TrainWatchRunsCommandTest {
     assertTrue(penalty.getStatus().getDescription().startsWith(
         "spec.shaping.perplexity_penalty.model: model 'no-such-lm' is not in the model store"),
         penalty.toString());
+    // Both services' problems at once: the backbone and the task model.
+    dev.pin.v1.RunSpec.Builder unknownBoth = RunSpecYaml.read(
+        spec("unknown-both", "no-such-model", "[terrible, great]", "")).toBuilder();
+    unknownBoth.getPolicyBuilder().getBackboneBuilder().setName("no-such-backbone");
+    StatusRuntimeException both = assertThrows(StatusRuntimeException.class,
+        () -> orchestrator.startRun(StartRunRequest.newBuilder().setSpec(unknownBoth).build()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, both.getStatus().getCode());
+    assertTrue(both.getStatus().getDescription().startsWith("spec.policy.backbone: model "
+        + "'no-such-backbone'") && both.getStatus().getDescription().contains(
+        "; spec.task.classification.task_model: model 'no-such-model'"), both.toString());
     assertEquals(before, runs().size(), "no run record for a refused spec");
   }
 
@@ -208,8 +218,15 @@ class TrainWatchRunsCommandTest {
     CliRun data = run("train", "--detach", spec("cli-no-data", "tiny-bert",
         "[terrible, great]", "", "no-such-data").toString());
     assertEquals(Pin.ExitCodes.USAGE, data.exit(), data.err());
-    assertTrue(data.err().contains("INVALID_ARGUMENT: spec.task data: ")
-        && data.err().contains("no such file"), data.err());
+    assertTrue(data.err().contains("INVALID_ARGUMENT: spec.task.classification.data.few_shot"
+        + ".dir: ") && data.err().contains("train.tsv: no such file"), data.err());
+    assertTrue(data.err().contains("pin data check few-shot no-such-data")
+        && data.err().contains("examples/README.md"), data.err());
+    CliRun eval = run("eval", spec("cli-eval-no-data", "tiny-bert", "[terrible, great]", "",
+        "no-such-data").toString(), "it was");
+    assertEquals(Pin.ExitCodes.USAGE, eval.exit(), eval.err());
+    assertTrue(eval.err().contains("INVALID_ARGUMENT: task.classification.data.few_shot.dir: ")
+        && eval.err().contains("train.tsv: no such file"), eval.err());
     assertEquals(before, runs().size(), "no run record for a refused spec");
   }
 

@@ -421,6 +421,9 @@ class EndToEndTest {
         String[] f = line.split(" ", 4);
         if (line.startsWith("# HELP ")) {
           assertTrue(f.length == 4 && !f[3].isBlank(), service + ": no HELP text: " + line);
+          // The pin_* series read alike on every service: HELP a sentence, capitalised.
+          assertTrue(!f[2].startsWith("pin_") || Character.isUpperCase(f[3].charAt(0)),
+              service + ": HELP not capitalised: " + line);
         } else if (line.startsWith("# TYPE ")) {
           String before = typeByName.putIfAbsent(f[2], f[3]);
           assertTrue(before == null || before.equals(f[3]),

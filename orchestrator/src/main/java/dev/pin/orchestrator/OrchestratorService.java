@@ -101,17 +101,8 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     try {
       // Read the data now, so a malformed file is the caller's INVALID_ARGUMENT, not a failed run.
       inline = TaskDataLoader.load(own.getTask(), dataDir);
-    } catch (DataFormatException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("spec.task data: " + e.getMessage())
-          .asRuntimeException();
     } catch (IOException e) {
-      // The JDK's NoSuchFileException says only the path; say what it means.
-      boolean barePath = e instanceof java.nio.file.NoSuchFileException missing
-          && missing.getReason() == null;
-      throw Status.INVALID_ARGUMENT.withDescription("spec.task data: "
-          + (barePath ? "no such file: " : "cannot read ") + e.getMessage()
-          + " (relative paths resolve against orchestrator.data-dir = " + dataDir + ")")
-          .asRuntimeException();
+      throw dataError("spec.", own.getTask(), e);
     }
     RunSpec spec = checkWithServices(own, inline);
     try {
@@ -126,6 +117,31 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     Run run = runs.createAndStart(() -> store.createRun(spec, provenance(spec)));
     response.onNext(requireRun(run.getId()));
     response.onCompleted();
+  }
+
+  /**
+   * INVALID_ARGUMENT for task data that cannot be read: the data field's path ({@code prefix} +
+   * {@code task.….dir}), the file and what is wrong with it, where relative paths resolve, and
+   * how to check a folder.
+   */
+  private StatusRuntimeException dataError(String prefix, TaskSpec task, IOException e) {
+    StringBuilder d = new StringBuilder(prefix).append(TaskDataLoader.dirField(task)).append(": ");
+    if (e instanceof DataFormatException) {
+      d.append(e.getMessage());
+    } else {
+      // The JDK's NoSuchFileException says only the path; say what it means.
+      boolean barePath = e instanceof java.nio.file.NoSuchFileException missing
+          && missing.getReason() == null;
+      d.append(barePath ? "no such file: " : "").append(e.getMessage())
+          .append(" (relative paths resolve against orchestrator.data-dir = ").append(dataDir)
+          .append(')');
+    }
+    String check = TaskDataLoader.checkCommand(task);
+    if (check != null) {
+      d.append("; ").append(check).append(" names every missing file or bad line, and")
+          .append(" examples/README.md gives the layout and where to get the data");
+    }
+    return Status.INVALID_ARGUMENT.withDescription(d.toString()).asRuntimeException();
   }
 
   /** Field paths of the reward service's task errors ({@code task.…}) as the spec's. */
@@ -152,14 +168,44 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       requireInStore("spec.shaping.perplexity_penalty.model", penaltyModel);
     }
     PolicyConfig policy = null;
+    StatusRuntimeException policyError = null;
     if (spec.hasPolicy()) {
-      policy = asSpecError("policy", POLICY_FIELD, "spec.policy", () -> peers.policy()
-          .createPolicy(CreatePolicyRequest.newBuilder().setValidateOnly(true)
-              .setConfig(RunDefaults.policyConfig(spec)).build()).getConfig());
+      try {
+        policy = asSpecError("policy", POLICY_FIELD, "spec.policy", () -> peers.policy()
+            .createPolicy(CreatePolicyRequest.newBuilder().setValidateOnly(true)
+                .setConfig(RunDefaults.policyConfig(spec)).build()).getConfig());
+      } catch (StatusRuntimeException e) {
+        if (!isSpecError(e)) {
+          throw e;
+        }
+        policyError = e;  // the task is checked too, so that every bad field is named at once
+      }
     }
-    TaskSpec task = asSpecError("reward", TASK_FIELD, "spec.task", () -> peers.reward()
-        .registerTask(RegisterTaskRequest.newBuilder().setTask(inline).build()).getTask());
+    TaskSpec task;
+    try {
+      task = asSpecError("reward", TASK_FIELD, "spec.task", () -> peers.reward()
+          .registerTask(RegisterTaskRequest.newBuilder().setTask(inline).build()).getTask());
+    } catch (StatusRuntimeException e) {
+      throw policyError != null && isSpecError(e) ? both(policyError, e) : e;
+    }
+    if (policyError != null) {
+      throw policyError;
+    }
     return RunDefaults.withServiceDefaults(spec, policy, task);
+  }
+
+  private static boolean isSpecError(StatusRuntimeException e) {
+    Status.Code code = e.getStatus().getCode();
+    return code == Status.Code.INVALID_ARGUMENT || code == Status.Code.FAILED_PRECONDITION;
+  }
+
+  /** Both services' spec errors in one status: INVALID_ARGUMENT if either is, else theirs. */
+  private static StatusRuntimeException both(StatusRuntimeException policy,
+      StatusRuntimeException task) {
+    Status.Code code = policy.getStatus().getCode() == Status.Code.INVALID_ARGUMENT
+        ? Status.Code.INVALID_ARGUMENT : task.getStatus().getCode();
+    return Status.fromCode(code).withDescription(policy.getStatus().getDescription() + "; "
+        + task.getStatus().getDescription()).asRuntimeException();
   }
 
   /**
@@ -343,8 +389,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     try {
       inline = TaskDataLoader.load(task, dataDir);
     } catch (IOException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("task data: " + e.getMessage())
-          .asRuntimeException();
+      throw dataError("", task, e);
     }
     String handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inline)
         .build()).getHandle();

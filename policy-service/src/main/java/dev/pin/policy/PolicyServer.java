@@ -27,7 +27,7 @@ public final class PolicyServer implements ServiceModule {
     this.policies = new PolicyRegistry(settings.maxPolicies());
     this.service = new PolicyService(settings, backbones, policies, registry);
     Gauge.builder("pin.train.policies", policies, PolicyRegistry::size)
-        .description("policies held by this service").register(registry);
+        .description("Policies held by this service").register(registry);
   }
 
   @Override

@@ -75,12 +75,12 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     this.backbones = backbones;
     this.policies = policies;
     this.sampleTime = Timer.builder("pin.train.sample.duration")
-        .description("time to sample one batch of prompts").register(registry);
+        .description("Time to sample one batch of prompts").register(registry);
     this.updateTime = Timer.builder("pin.train.update.duration")
-        .description("time of one Update call (replay insert and gradient step)")
+        .description("Time of one Update call (replay insert and gradient step)")
         .register(registry);
     this.updates = Counter.builder("pin.train.gradient.steps")
-        .description("gradient steps taken by all policies").register(registry);
+        .description("Gradient steps taken by all policies").register(registry);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------

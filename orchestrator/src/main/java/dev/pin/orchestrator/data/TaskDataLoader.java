@@ -89,6 +89,30 @@ public final class TaskDataLoader {
     }
   }
 
+  /** The data folder's field path, e.g. {@code task.classification.data.few_shot.dir}. */
+  public static String dirField(TaskSpec task) {
+    return switch (task.getTaskCase()) {
+      case CLASSIFICATION -> "task.classification.data."
+          + sourceName(task.getClassification().getData()) + ".dir";
+      case STYLE_TRANSFER -> "task.style_transfer.data."
+          + sourceName(task.getStyleTransfer().getData()) + ".dir";
+      case IMAGE_INVERSION -> "task.image_inversion.data."
+          + sourceName(task.getImageInversion().getData()) + ".dir";
+      default -> "task";
+    };
+  }
+
+  /** The {@code pin data check} command for the task's data folder; null for none. */
+  public static String checkCommand(TaskSpec task) {
+    return switch (task.getTaskCase()) {
+      case CLASSIFICATION -> "pin data check few-shot "
+          + task.getClassification().getData().getFewShot().getDir();
+      case STYLE_TRANSFER -> "pin data check style-transfer "
+          + task.getStyleTransfer().getData().getYelpStyle().getDir();
+      default -> null;
+    };
+  }
+
   private static String sourceName(DataSource d) {
     return switch (d.getSourceCase()) {
       case FEW_SHOT -> "few_shot";
