@@ -91,6 +91,8 @@ final class Charts {
     }
     double minX = Double.POSITIVE_INFINITY;
     double maxX = Double.NEGATIVE_INFINITY;
+    double minY = Double.POSITIVE_INFINITY;
+    double maxY = Double.NEGATIVE_INFINITY;
     java.util.Set<String> names = new java.util.HashSet<>();
     for (Series one : series) {
       if (one.x().length == 0) {
@@ -98,6 +100,10 @@ final class Charts {
       }
       minX = Math.min(minX, one.x()[0]);
       maxX = Math.max(maxX, one.x()[one.x().length - 1]);
+      for (double y : one.y()) {
+        minY = Math.min(minY, y);
+        maxY = Math.max(maxY, y);
+      }
       // XChart keys series by name; a repeated name gets a suffix instead of replacing one.
       String name = one.name();
       for (int k = 2; !names.add(name); k++) {
@@ -117,6 +123,12 @@ final class Charts {
       double pad = minX == maxX ? 1 : 0;
       s.setXAxisMin(minX - pad);
       s.setXAxisMax(maxX + pad);
+      if (minY == maxY) {
+        // One value (a single evaluation): an axis around it, not a lone tick.
+        double yPad = Math.max(Math.abs(minY) * 0.05, 1e-3);
+        s.setYAxisMin(minY - yPad);
+        s.setYAxisMax(maxY + yPad);
+      }
     } else {
       s.setLegendVisible(false);
     }

@@ -143,4 +143,12 @@ class CurveChartTest {
     BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
     assertEquals(CurveChart.TITLE_HEIGHT + 2 * CurveChart.PANEL_HEIGHT, image.getHeight());
   }
+
+  @Test
+  void aSingleValueGetsAYAxisAroundIt() {
+    XYChart chart = Charts.panel("dev", "training step", "dev accuracy", List.of(
+        new Charts.Series("greedy", new double[] {5}, new double[] {71.875})), 400, 300, true);
+    assertTrue(chart.getStyler().getYAxisMin() < 71.875, "" + chart.getStyler().getYAxisMin());
+    assertTrue(chart.getStyler().getYAxisMax() > 71.875, "" + chart.getStyler().getYAxisMax());
+  }
 }
