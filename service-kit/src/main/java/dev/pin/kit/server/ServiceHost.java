@@ -104,17 +104,16 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     MetricCollectingServerInterceptor metricsInterceptor = new MetricCollectingServerInterceptor(
         registry, counter -> counter, Metrics::latencyBuckets, Status.Code.OK);
     List<ServerServiceDefinition> definitions = new ArrayList<>();
+    ServerInterceptor authenticate = BearerToken.authenticate(settings.auth());
     for (BindableService service : module.services()) {
       ServerServiceDefinition definition = service.bindService();
       serviceNames.add(definition.getServiceDescriptor().getName());
       // Every method's series exists from the start, so dashboards and alerts see zeros, not gaps.
       metricsInterceptor.preregisterService(definition);
       ServerServiceDefinition parsed = ExceptionStatusInterceptor.parseInHandler(definition);
-      if (!settings.authToken().isEmpty()) {
-        // Innermost: metrics and the status mapping see the refusals. Health and reflection are
-        // added below without it, open to probes.
-        parsed = ServerInterceptors.intercept(parsed, BearerToken.require(settings.authToken()));
-      }
+      // Innermost: metrics and the status mapping see the refusals, and handlers the caller's
+      // Identity. Health and reflection are added below without it unless auth.open says so.
+      parsed = ServerInterceptors.intercept(parsed, authenticate);
       // Interceptors run last-added first: metrics see the status the exception mapping chose,
       // and the refusals of a full queue.
       definitions.add(ServerInterceptors.intercept(
@@ -122,9 +121,10 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     }
     for (ServerBuilder<?> builder : transports) {
       definitions.forEach(builder::addService);
-      builder.addService(health.getHealthService());
-      builder.addService(ProtoReflectionServiceV1.newInstance());
-      builder.addService(legacyReflection());
+      builder.addService(guard(health.getHealthService(), "health", authenticate));
+      builder.addService(guard(ProtoReflectionServiceV1.newInstance(), "reflection",
+          authenticate));
+      builder.addService(guard(legacyReflection(), "reflection", authenticate));
       builder.maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxMessageBytes()));
       builder.executor(dispatch);
       builder.callExecutor(new ServerCallExecutorSupplier() {
@@ -172,6 +172,13 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     };
   }
 
+  /** A standard service, behind the bearer token unless {@code auth.open} names it. */
+  private ServerServiceDefinition guard(BindableService service, String kind,
+      ServerInterceptor authenticate) {
+    return settings.auth().isOpen(kind) ? service.bindService()
+        : ServerInterceptors.intercept(service, authenticate);
+  }
+
   private static String envName(String key) {
     return "PIN_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
@@ -208,6 +215,8 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       throw e;
     }
     log.info(module.name() + " service listening on " + describePorts()
+        + (settings.auth().enabled() ? ", bearer tokens of " + settings.auth().tokens().size()
+            + " identities required" : "")
         + (metrics != null ? ", metrics on :" + metrics.port() + "/metrics" : ""));
     warmUp = new Thread(() -> {
       try {
@@ -256,7 +265,10 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     List<String> parts = new ArrayList<>();
     for (Server server : servers) {
       int port = server.getPort();
-      parts.add(port >= 0 ? settings.host() + ":" + port : "in-process");
+      parts.add(port >= 0 ? settings.host() + ":" + port
+          + (settings.tls().serverEnabled() ? " (TLS" + (settings.tls().clientAuth()
+              .equals("require") ? ", client certificates required)" : ")") : "")
+          : "in-process");
     }
     return String.join(" and ", parts);
   }
