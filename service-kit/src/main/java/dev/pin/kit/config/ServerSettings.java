@@ -27,6 +27,9 @@ import java.time.Duration;
  *     auth.tokens-file}; none: no authentication). Health and reflection stay open unless {@code
  *     auth.open} says otherwise
  * @param tls TLS on the gRPC port ({@code tls.*}; off unless {@code tls.cert} is set)
+ * @param healthPort a second, plaintext port serving only {@code grpc.health.v1.Health}, without
+ *     token ({@code <service>.health-port}, default -1: none). For probes that speak neither TLS
+ *     nor bearer tokens, such as Kubernetes' own gRPC probes, once the main port is locked down
  */
 public record ServerSettings(
     String service,
@@ -38,7 +41,8 @@ public record ServerSettings(
     int handlerThreads,
     int maxQueuedCalls,
     AuthSettings auth,
-    TlsSettings tls) {
+    TlsSettings tls,
+    int healthPort) {
 
   /**
    * The key that sets the bind address of every service at once ({@code PIN_BIND}, {@code
@@ -79,7 +83,8 @@ public record ServerSettings(
         config.integer(p + "handler-threads", Math.max(4, 2 * cores), 1, 1024),
         config.integer(p + "max-queued-calls", 256, 1, 1 << 20),
         AuthSettings.read(config, service),
-        TlsSettings.read(config));
+        TlsSettings.read(config),
+        config.integer(p + "health-port", -1, -1, 65535));
   }
 
   /** {@code $PIN_AUTH_TOKEN}, the token a whole ensemble and its clients share, or "". */
@@ -91,6 +96,6 @@ public record ServerSettings(
   /** The same settings with authentication and TLS replaced (tests, embedded mode). */
   public ServerSettings with(AuthSettings newAuth, TlsSettings newTls) {
     return new ServerSettings(service, host, port, metricsPort, maxMessageBytes, shutdownGrace,
-        handlerThreads, maxQueuedCalls, newAuth, newTls);
+        handlerThreads, maxQueuedCalls, newAuth, newTls, healthPort);
   }
 }

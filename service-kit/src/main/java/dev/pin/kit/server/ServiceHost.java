@@ -67,6 +67,8 @@ public final class ServiceHost implements ServiceLauncher.Startable {
    */
   private final ExecutorService dispatch;
   private final List<Server> servers = new ArrayList<>();
+  /** The plaintext health-only port ({@code <service>.health-port}), or null. */
+  private final Server healthServer;
   private final List<String> serviceNames = new ArrayList<>();
   private MetricsEndpoint metrics;
   private Thread warmUp;
@@ -146,6 +148,9 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       });
       servers.add(builder.build());
     }
+    healthServer = settings.healthPort() < 0 ? null
+        : ServiceLauncher.tcp(settings.host(), settings.healthPort())
+            .addService(health.getHealthService()).executor(dispatch).build();
     setHealth(ServingStatus.NOT_SERVING);
   }
 
@@ -202,6 +207,13 @@ public final class ServiceHost implements ServiceLauncher.Startable {
           throw portInUse(e, "port", settings.port());
         }
       }
+      if (healthServer != null) {
+        try {
+          healthServer.start();
+        } catch (IOException e) {
+          throw portInUse(e, "health-port", settings.healthPort());
+        }
+      }
       if (settings.metricsPort() >= 0) {
         try {
           metrics = new MetricsEndpoint(settings.host(), settings.metricsPort(), registry,
@@ -212,12 +224,16 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       }
     } catch (IOException | RuntimeException e) {
       servers.forEach(Server::shutdownNow); // the ports opened before the failing one
+      if (healthServer != null) {
+        healthServer.shutdownNow();
+      }
       throw e;
     }
     log.info(module.name() + " service listening on " + describePorts()
         + (settings.auth().enabled() ? ", bearer tokens of " + settings.auth().tokens().size()
             + " identities required" : "")
-        + (metrics != null ? ", metrics on :" + metrics.port() + "/metrics" : ""));
+        + (metrics != null ? ", metrics on :" + metrics.port() + "/metrics" : "")
+        + (healthServer != null ? ", plaintext health on :" + healthServer.getPort() : ""));
     warmUp = new Thread(() -> {
       try {
         module.warmUp();
@@ -304,6 +320,11 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     return handlers.getQueue().size();
   }
 
+  /** The plaintext health-only port, or -1 when there is none. */
+  public int healthPort() {
+    return healthServer == null ? -1 : healthServer.getPort();
+  }
+
   /** The metrics port, or -1 when the endpoint is off. */
   public int metricsPort() {
     return metrics == null ? -1 : metrics.port();
@@ -381,6 +402,9 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     } else {
       log.warn(module.name() + ": handlers still running model code after the grace period;"
           + " leaving the models to the process exit rather than closing them under a call");
+    }
+    if (healthServer != null) {
+      healthServer.shutdownNow();
     }
     if (metrics != null) {
       metrics.close();

@@ -161,6 +161,24 @@ class LockdownTest {
   }
 
   @Test
+  void aPlaintextHealthPortServesProbesThatSpeakNeitherTlsNorTokens() throws Exception {
+    start(Map.of("tls.cert", server.cert().toString(), "tls.key", server.key().toString(),
+        "scorer.auth-token", "ensemble-token-0123456789", "auth.open", "none",
+        "scorer.health-port", "0", "scorer.host", "127.0.0.1"), true);
+    assertTrue(host.healthPort() > 0);
+    // What a Kubernetes gRPC probe does: plaintext, no token, grpc.health.v1.Health/Check.
+    assertEquals(ServingStatus.SERVING,
+        HealthProbe.check("127.0.0.1:" + host.healthPort(), "pin.v1.Scorer"));
+    ManagedChannel plain = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1",
+        host.healthPort()).usePlaintext().build();
+    channels.add(plain);
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> whoAmI(plain));
+    assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode(), "only health there");
+    assertEquals(ServingStatus.UNKNOWN, HealthProbe.check("127.0.0.1:" + host.port(), ""),
+        "the main port stays TLS-only");
+  }
+
+  @Test
   void mutualTlsRefusesAClientWithoutACertificateFromTheCa() throws Exception {
     start(Map.of("tls.cert", server.cert().toString(), "tls.key", server.key().toString(),
         "tls.ca", ca.ca().toString(), "tls.client-auth", "require"), true);
