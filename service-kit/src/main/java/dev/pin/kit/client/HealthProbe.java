@@ -1,5 +1,6 @@
 package dev.pin.kit.client;
 
+import dev.pin.kit.config.AuthSettings;
 import dev.pin.kit.config.TlsSettings;
 import dev.pin.kit.grpc.BearerToken;
 import io.grpc.ManagedChannel;
@@ -25,9 +26,10 @@ public final class HealthProbe {
       System.err.println("usage: HealthProbe HOST:PORT [SERVICE]");
       System.exit(2);
     }
-    String token = System.getenv("PIN_AUTH_TOKEN");
+    String token = AuthSettings.ensembleToken(dev.pin.kit.config.Config.load(
+        java.util.List.of(), System.getenv()));
     ServingStatus status = check(args[0], args.length == 2 ? args[1] : "",
-        TlsSettings.fromEnvironment(System.getenv()), token == null ? "" : token.strip());
+        TlsSettings.fromEnvironment(System.getenv()), token);
     System.out.println(args[0] + " " + status);
     System.exit(status == ServingStatus.SERVING ? 0 : 1);
   }

@@ -53,7 +53,7 @@ public record AuthSettings(List<Token> tokens, Set<String> open) {
   /** Reads the tokens and {@code auth.open} for {@code service}. */
   public static AuthSettings read(Config config, String service) {
     List<Token> tokens = new ArrayList<>();
-    String shared = config.string(service + ".auth-token", config.string("auth.token", ""));
+    String shared = config.string(service + ".auth-token", ensembleToken(config));
     if (!shared.isEmpty()) {
       tokens.add(new Token(ENSEMBLE, true, shared));
     }
@@ -73,6 +73,30 @@ public record AuthSettings(List<Token> tokens, Set<String> open) {
       open.add(part);
     }
     return new AuthSettings(List.copyOf(tokens), Set.copyOf(open));
+  }
+
+  /**
+   * The ensemble's token: {@code auth.token} ({@code $PIN_AUTH_TOKEN}), else the first line of
+   * the file {@code auth.token-file} names ({@code $PIN_AUTH_TOKEN_FILE}, e.g. a mounted Docker or
+   * Kubernetes secret), else "".
+   */
+  public static String ensembleToken(Config config) {
+    String token = config.string("auth.token", "");
+    if (!token.isEmpty() || !config.has("auth.token-file")) {
+      return token;
+    }
+    Path file = config.path("auth.token-file", null);
+    try {
+      String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+      int newline = text.indexOf('\n');
+      token = (newline < 0 ? text : text.substring(0, newline)).strip();
+    } catch (IOException e) {
+      throw new ConfigException("auth.token-file", "cannot read " + file + ": " + e);
+    }
+    if (token.isEmpty()) {
+      throw new ConfigException("auth.token-file", file + " is empty; expected the token");
+    }
+    return token;
   }
 
   /** Parses a tokens file; errors name the line, never the token. */

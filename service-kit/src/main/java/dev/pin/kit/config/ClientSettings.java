@@ -39,7 +39,7 @@ public record ClientSettings(
         config.duration(p + "deadline", Duration.ofMinutes(10)),
         config.duration(p + "stream-deadline", Duration.ofHours(24)),
         config.bytes(p + "max-message-bytes", 64L << 20, 1L << 20, 1L << 30),
-        config.string(p + "auth-token", config.string("auth.token", "")),
+        config.string(p + "auth-token", AuthSettings.ensembleToken(config)),
         TlsSettings.read(config));
   }
 

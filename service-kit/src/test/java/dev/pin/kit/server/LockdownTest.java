@@ -284,5 +284,14 @@ class LockdownTest {
     assertEquals("auth.open", e.key());
     assertFalse(ServerSettings.read(Config.of(Map.of("auth.token", "s3cret-0123456789")),
         "scorer").toString().contains("s3cret"), "settings never print a token");
+    // The ensemble's token from a mounted secret file (auth.token-file, PIN_AUTH_TOKEN_FILE).
+    Path secret = dir.resolve("ensemble-token");
+    Files.writeString(secret, "from-a-file-0123456789\n");
+    Map<String, String> fromFile = Map.of("auth.token-file", secret.toString(),
+        "test.scorer.address", "localhost:1");
+    assertEquals("from-a-file-0123456789", ServerSettings.read(Config.of(fromFile), "scorer")
+        .auth().ensembleToken());
+    assertEquals("from-a-file-0123456789",
+        ClientSettings.read(Config.of(fromFile), "test", "scorer").authToken());
   }
 }
