@@ -44,6 +44,15 @@ public final class EmbeddedEnsemble implements ServiceLauncher.Startable {
    */
   public static EmbeddedEnsemble create(Config config, String inProcessPrefix, boolean tcp) {
     EmbeddedEnsemble ensemble = new EmbeddedEnsemble(inProcessPrefix);
+    if (config.has("auth.tokens-file")) {
+      // The services call each other as the ensemble's admin identity; users' tokens come from
+      // the file. Without a configured ensemble token, one is made up for this process: it never
+      // leaves the JVM (the peers are in-process).
+      byte[] secret = new byte[32];
+      new java.security.SecureRandom().nextBytes(secret);
+      config.setIfUnset("auth.token", java.util.HexFormat.of().formatHex(secret),
+          "a token generated for the in-process peers");
+    }
     PolicySettings policy = PolicySettings.read(config);
     RewardSettings reward = RewardSettings.read(config);
     // The scorer measures faithfulness through the Reward service of the same ensemble.
@@ -70,7 +79,7 @@ public final class EmbeddedEnsemble implements ServiceLauncher.Startable {
     List<ServerBuilder<?>> transports = new ArrayList<>();
     transports.add(InProcessServerBuilder.forName(inProcessName(module.name())));
     if (tcp) {
-      transports.add(ServiceLauncher.tcp(module.server().host(), module.server().port()));
+      transports.add(ServiceLauncher.tcp(module.server()));
     }
     hosts.add(new ServiceHost(module, registry, transports));
   }

@@ -1,6 +1,6 @@
 package dev.pin.cli;
 
-import dev.pin.kit.config.ServerSettings;
+import dev.pin.kit.config.TlsSettings;
 import dev.pin.kit.grpc.BearerToken;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -15,6 +15,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.Map;
 import java.util.Optional;
 
@@ -28,9 +29,11 @@ import java.util.Optional;
  * @param flag the flag that sets it, e.g. "--address"
  * @param envVar the environment variable that sets it, e.g. "PIN_ADDRESS"
  * @param source where {@code address} came from, e.g. "--address" or "the default"
+ * @param env the environment, for the token and TLS files ({@code PIN_TOKEN}, {@code
+ *     PIN_TLS_CA}, …)
  */
 record ServiceAddress(String service, String address, String flag, String envVar,
-    String source) {
+    String source, Map<String, String> env) {
   /** Trailer the channel adds to every failed call, so an error names the service it came from. */
   static final Metadata.Key<String> SERVICE_KEY =
       Metadata.Key.of("pin-cli-service", Metadata.ASCII_STRING_MARSHALLER);
@@ -39,28 +42,42 @@ record ServiceAddress(String service, String address, String flag, String envVar
   static ServiceAddress resolve(String service, String flagValue, String flag, String envVar,
       String defaultAddress, Map<String, String> env) {
     if (flagValue != null && !flagValue.isBlank()) {
-      return new ServiceAddress(service, flagValue, flag, envVar, flag);
+      return new ServiceAddress(service, flagValue, flag, envVar, flag, env);
     }
     String fromEnv = env.get(envVar);
     if (fromEnv != null && !fromEnv.isBlank()) {
-      return new ServiceAddress(service, fromEnv.strip(), flag, envVar, "$" + envVar);
+      return new ServiceAddress(service, fromEnv.strip(), flag, envVar, "$" + envVar, env);
     }
-    return new ServiceAddress(service, defaultAddress, flag, envVar, "the default");
+    return new ServiceAddress(service, defaultAddress, flag, envVar, "the default", env);
   }
 
   /**
-   * A plaintext or in-process channel whose failed calls carry {@link #SERVICE_KEY}, and
-   * {@code $PIN_AUTH_TOKEN} as a bearer token when it is set (an ensemble started with one).
+   * An in-process or TCP channel whose failed calls carry {@link #SERVICE_KEY}. It sends {@code
+   * $PIN_TOKEN} (the user's own token) as a bearer token, else {@code $PIN_AUTH_TOKEN} (the
+   * ensemble's); and dials with TLS when {@code $PIN_TLS_CA} (the CA to trust) or {@code
+   * $PIN_TLS_CERT} and {@code $PIN_TLS_KEY} (a client certificate, for mutual TLS) are set.
    */
   ManagedChannel open() {
     ManagedChannelBuilder<?> builder = address.startsWith("in-process:")
         ? InProcessChannelBuilder.forName(address.substring("in-process:".length()))
-        : ManagedChannelBuilder.forTarget(address).usePlaintext();
-    String token = ServerSettings.envAuthToken();
+        : NettyChannelBuilder.forTarget(address,
+            TlsSettings.fromEnvironment(env).channelCredentials());
+    String token = token(env);
     if (!token.isEmpty()) {
       builder.intercept(BearerToken.send(token));
     }
     return builder.intercept(tagFailures()).build();
+  }
+
+  /** {@code $PIN_TOKEN}, else {@code $PIN_AUTH_TOKEN}, else "". */
+  static String token(Map<String, String> env) {
+    for (String name : new String[] {"PIN_TOKEN", "PIN_AUTH_TOKEN"}) {
+      String value = env.get(name);
+      if (value != null && !value.isBlank()) {
+        return value.strip();
+      }
+    }
+    return "";
   }
 
   /** The service a failed call went to, if it went through a channel of {@link #open}. */
@@ -82,6 +99,9 @@ record ServiceAddress(String service, String address, String flag, String envVar
           + "there, start the ensemble with `pin up`; otherwise point " + flag + " or $" + envVar
           + " at the running " + service + ".";
       case DEADLINE_EXCEEDED -> where + " did not answer in time: " + code;
+      case UNAUTHENTICATED -> where + " answered " + code + "\n  Set $PIN_TOKEN to your token "
+          + "(or $PIN_AUTH_TOKEN to the ensemble's).";
+      case PERMISSION_DENIED -> where + " answered " + code;
       default -> where + " answered " + code;
     };
   }

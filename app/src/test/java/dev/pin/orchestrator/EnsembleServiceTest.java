@@ -262,6 +262,12 @@ class EnsembleServiceTest {
     expect(Status.Code.NOT_FOUND, "does not exist",
         () -> stub.loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId("run-1")
             .setConfig(validPolicy()).setCheckpoint(dev.pin.v1.CheckpointRef.newBuilder()
+                .setUri(home.resolve("checkpoints").resolve("run-1").resolve("step-1").toUri()
+                    .toString())).build()));
+    // Outside policy.checkpoint-dir: refused before anything there is read (issue #17).
+    expect(Status.Code.PERMISSION_DENIED, "policy.checkpoint-dir",
+        () -> stub.loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId("run-1")
+            .setConfig(validPolicy()).setCheckpoint(dev.pin.v1.CheckpointRef.newBuilder()
                 .setUri("file:///nonexistent/step-1.ckpt")).build()));
     QTrajectory.Builder trajectory = QTrajectory.newBuilder().setReward(1)
         .addQ(FloatRow.newBuilder().addValues(1).addValues(2))

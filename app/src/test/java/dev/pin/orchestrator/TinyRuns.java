@@ -20,7 +20,7 @@ import java.nio.file.Path;
  * What the end-to-end tests train on: a tiny random BERT ({@code tiny-bert}, policy backbone and
  * task model at once) and eight labelled sentences as train, dev and test split.
  */
-final class TinyRuns {
+public final class TinyRuns {
   static final String[][] SENTENCES = {
       {"a great movie", "1"}, {"the best film", "1"}, {"really fun acting", "1"},
       {"i love this story", "1"}, {"a terrible plot", "0"}, {"the worst acting", "0"},
@@ -29,12 +29,12 @@ final class TinyRuns {
   private TinyRuns() {}
 
   /** {@code home/models/tiny-bert} and the few-shot layout under {@code home/data}. */
-  static void write(Path home) throws IOException {
+  public static void write(Path home) throws IOException {
     TinyModels.bertMlm(home.resolve("models").resolve("tiny-bert"), 3);
     writeData(home.resolve("data"));
   }
 
-  static void writeData(Path dir) throws IOException {
+  public static void writeData(Path dir) throws IOException {
     StringBuilder tsv = new StringBuilder("sentence\tlabel\n");
     for (String[] s : SENTENCES) {
       tsv.append(s[0]).append('\t').append(s[1]).append('\n');
@@ -49,7 +49,7 @@ final class TinyRuns {
    * A classification run of {@code steps} steps, 4 prompts each, evaluated and checkpointed every
    * 4 steps; PIN fills a small replay buffer (warm-up 8) instead of §8's 256.
    */
-  static RunSpec spec(Method method, long steps) {
+  public static RunSpec spec(Method method, long steps) {
     PolicyConfig.Builder policy = PolicyConfig.newBuilder()
         .setBackbone(ModelRef.newBuilder().setName("tiny-bert")).setMlpHiddenSize(32);
     if (method == Method.METHOD_PIN) {

@@ -41,9 +41,9 @@ public final class OrchestratorServer implements ServiceModule {
     this.store = openStore(settings.storeUrl());
     Peers peers = Peers.over(policy, reward, scorer);
     ModelStore models = new ModelStore(settings.modelsHome());
-    this.runs = new RunManager(store, peers, settings.dataDir(), models,
+    this.runs = new RunManager(store, peers, settings.roots(), models,
         settings.recoveryWindow(), settings.maxActiveRuns());
-    this.service = new OrchestratorService(store, runs, peers, settings.dataDir(), models);
+    this.service = new OrchestratorService(store, runs, peers, settings.roots(), models);
     this.metrics = RunMetrics.of(store, registry, settings.endedRunMetrics());
   }
 

@@ -2,7 +2,9 @@ package dev.pin.orchestrator;
 
 import dev.pin.kit.grpc.FieldErrors;
 import dev.pin.models.store.ModelStore;
+import dev.pin.kit.grpc.Identity;
 import dev.pin.orchestrator.data.DataFormatException;
+import dev.pin.orchestrator.data.DataRoots;
 import dev.pin.orchestrator.data.TaskDataLoader;
 import dev.pin.orchestrator.loop.Peers;
 import dev.pin.orchestrator.loop.RunManager;
@@ -60,15 +62,20 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
   private final RunStore store;
   private final RunManager runs;
   private final Peers peers;
-  private final Path dataDir;
+  private final DataRoots dataRoots;
   private final ModelStore models;
 
   OrchestratorService(RunStore store, RunManager runs, Peers peers, Path dataDir,
       ModelStore models) {
+    this(store, runs, peers, DataRoots.unrestricted(dataDir), models);
+  }
+
+  OrchestratorService(RunStore store, RunManager runs, Peers peers, DataRoots dataRoots,
+      ModelStore models) {
     this.store = store;
     this.runs = runs;
     this.peers = peers;
-    this.dataDir = dataDir;
+    this.dataRoots = dataRoots;
     this.models = models;
   }
 
@@ -80,6 +87,16 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     return store.getRun(runId).orElseThrow(() -> Status.NOT_FOUND
         .withDescription("no run '" + runId + "' in the run store; ListRuns shows the known runs")
         .asRuntimeException());
+  }
+
+  /**
+   * The run, for a caller that may {@code action} it: its owner or an admin (everyone, with
+   * authentication off); PERMISSION_DENIED otherwise.
+   */
+  private Run requireRun(String runId, String action) {
+    Run run = requireRun(runId);
+    Identity.current().requireAccess(run.getOwner(), "run " + runId, action);
+    return run;
   }
 
   @Override
@@ -102,7 +119,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     TaskSpec inline;
     try {
       // Read the data now, so a malformed file is the caller's INVALID_ARGUMENT, not a failed run.
-      inline = TaskDataLoader.load(own.getTask(), dataDir);
+      inline = TaskDataLoader.load(own.getTask(), dataRoots);
     } catch (IOException e) {
       throw dataError("spec.", own.getTask(), e);
     }
@@ -116,7 +133,8 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
           .asRuntimeException();
     }
     // Capacity, store and start under one lock: a refused run leaves no PENDING record behind.
-    Run run = runs.createAndStart(() -> store.createRun(spec, provenance(spec)));
+    String owner = Identity.current().name();
+    Run run = runs.createAndStart(() -> store.createRun(spec, provenance(spec), owner));
     response.onNext(requireRun(run.getId()));
     response.onCompleted();
   }
@@ -128,15 +146,20 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
    */
   private StatusRuntimeException dataError(String prefix, TaskSpec task, IOException e) {
     StringBuilder d = new StringBuilder(prefix).append(TaskDataLoader.dirField(task)).append(": ");
+    if (e instanceof DataRoots.OutsideDataRootsException) {
+      return Status.PERMISSION_DENIED.withDescription(d.append(e.getMessage()).toString())
+          .asRuntimeException();
+    }
     if (e instanceof DataFormatException) {
       d.append(e.getMessage());
     } else {
       // The JDK's NoSuchFileException says only the path; say what it means.
       boolean barePath = e instanceof java.nio.file.NoSuchFileException missing
           && missing.getReason() == null;
-      d.append(barePath ? "no such file: " : "").append(e.getMessage())
-          .append(" (relative paths resolve against orchestrator.data-dir = ").append(dataDir)
-          .append(')');
+      d.append(barePath ? "no such file: " : "").append(e.getMessage());
+      // A locked-down orchestrator keeps its own paths to itself.
+      d.append(dataRoots.confined() ? " (relative paths resolve against orchestrator.data-dir)"
+          : " (relative paths resolve against orchestrator.data-dir = " + dataRoots.base() + ")");
     }
     String check = TaskDataLoader.checkCommand(task);
     if (check != null) {
@@ -244,7 +267,8 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     }
     if (!present) {
       throw Status.FAILED_PRECONDITION.withDescription(field + ": model '" + name + "' is not in "
-          + "the model store at " + models.home() + " (models.home); import it with "
+          + "the model store" + (dataRoots.confined() ? "" : " at " + models.home())
+          + " (models.home); import it with "
           + ModelStore.importHint(name) + ", or name one from pin models list")
           .asRuntimeException();
     }
@@ -274,7 +298,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     runId(errors, request.getRunId());
     errors.range("from_sequence", request.getFromSequence(), 0, Long.MAX_VALUE);
     errors.throwIfAny();
-    requireRun(request.getRunId());
+    requireRun(request.getRunId(), "watch");
     new RunWatcher(request.getRunId(), request.getFromSequence(), store,
         (ServerCallStreamObserver<RunEvent>) response).start();
   }
@@ -284,7 +308,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     FieldErrors errors = new FieldErrors();
     runId(errors, request.getRunId());
     errors.throwIfAny();
-    response.onNext(requireRun(request.getRunId()));
+    response.onNext(requireRun(request.getRunId(), "read"));
     response.onCompleted();
   }
 
@@ -320,8 +344,10 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     errors.throwIfAny();
     RunPage page;
     try {
+      // Each identity lists its own runs; admins (and everyone without authentication) all.
+      Identity caller = Identity.current();
       page = store.listRuns(request.getPageSize(), request.getPageToken(),
-          request.getStatesList());
+          request.getStatesList(), caller.admin() ? null : caller.name());
     } catch (IllegalArgumentException e) {
       throw Status.INVALID_ARGUMENT.withDescription("page_token: " + e.getMessage())
           .asRuntimeException();
@@ -350,7 +376,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     FieldErrors errors = new FieldErrors();
     runId(errors, request.getRunId());
     errors.throwIfAny();
-    Run run = requireRun(request.getRunId());
+    Run run = requireRun(request.getRunId(), "cancel");
     if (!runs.cancel(run.getId())) {
       if (run.getState() == RunState.RUN_STATE_COMPLETED
           || run.getState() == RunState.RUN_STATE_CANCELLED) {
@@ -369,7 +395,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     runId(errors, request.getRunId());
     errors.range("extra_steps", request.getExtraSteps(), 0, 10_000_000);
     errors.throwIfAny();
-    Run run = requireRun(request.getRunId());
+    Run run = requireRun(request.getRunId(), "resume");
     if (runs.isActive(run.getId()) || !RunManager.RESUMABLE.contains(run.getState())
         && request.getExtraSteps() == 0) {
       throw Status.FAILED_PRECONDITION.withDescription("run " + run.getId() + " is "
@@ -411,7 +437,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     }
     TaskSpec inline;
     try {
-      inline = TaskDataLoader.load(task, dataDir);
+      inline = TaskDataLoader.load(task, dataRoots);
     } catch (IOException e) {
       throw dataError("", task, e);
     }

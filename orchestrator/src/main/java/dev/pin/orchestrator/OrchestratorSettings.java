@@ -5,8 +5,11 @@ import dev.pin.kit.config.Config;
 import dev.pin.kit.config.ConfigException;
 import dev.pin.kit.config.ServerSettings;
 import dev.pin.models.store.ModelsHome;
+import dev.pin.orchestrator.data.DataRoots;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The orchestrator's configuration ({@code orchestrator.*} keys).
@@ -28,6 +31,10 @@ import java.time.Duration;
  * @param endedRunMetrics how long a run's per-run series stay on {@code /metrics} after it ends
  *     ({@code orchestrator.ended-run-metrics}, default 5m, Prometheus's staleness window), so that
  *     the last values of a run that ends between two scrapes are still scraped once
+ * @param dataRoots the only folders run specs and EvaluatePrompt may read data from ({@code
+ *     orchestrator.data-roots}, a comma-separated list; default none: any path the process can
+ *     read). Outside them a request gets PERMISSION_DENIED without learning whether the path
+ *     exists, and data errors name files as the request spelled them, not by server path
  */
 public record OrchestratorSettings(
     ServerSettings server,
@@ -39,7 +46,8 @@ public record OrchestratorSettings(
     int maxActiveRuns,
     Duration recoveryWindow,
     Path modelsHome,
-    Duration endedRunMetrics) {
+    Duration endedRunMetrics,
+    List<Path> dataRoots) {
 
   /** Reads and validates the settings. */
   public static OrchestratorSettings read(Config config) {
@@ -59,7 +67,20 @@ public record OrchestratorSettings(
         config.integer("orchestrator.max-active-runs", 4, 1, 256),
         config.duration("orchestrator.recovery-window", Duration.ofMinutes(2)),
         ModelsHome.read(config),
-        config.duration("orchestrator.ended-run-metrics", Duration.ofMinutes(5)));
+        config.duration("orchestrator.ended-run-metrics", Duration.ofMinutes(5)),
+        paths(config, "orchestrator.data-roots"));
+  }
+
+  private static List<Path> paths(Config config, String key) {
+    List<Path> paths = new ArrayList<>();
+    for (String part : config.string(key, "").split(",")) {
+      String p = part.strip();
+      if (!p.isEmpty()) {
+        paths.add(Path.of(p.equals("~") || p.startsWith("~/")
+            ? System.getProperty("user.home") + p.substring(1) : p).toAbsolutePath().normalize());
+      }
+    }
+    return List.copyOf(paths);
   }
 
   /** The same settings with the three peers reached over in-process channels (embedded mode). */
@@ -70,6 +91,13 @@ public record OrchestratorSettings(
         policy.withAddress("in-process:" + policyName),
         reward.withAddress("in-process:" + rewardName),
         scorer.withAddress("in-process:" + scorerName),
-        storeUrl, dataDir, maxActiveRuns, recoveryWindow, modelsHome, endedRunMetrics);
+        storeUrl, dataDir, maxActiveRuns, recoveryWindow, modelsHome, endedRunMetrics,
+        dataRoots);
+  }
+
+  /** Where spec data may be read from: {@link #dataRoots} (none: anywhere), relative paths
+   * against {@link #dataDir}. */
+  public DataRoots roots() {
+    return DataRoots.of(dataDir, dataRoots);
   }
 }

@@ -24,10 +24,14 @@ public final class PolicyServer implements ServiceModule {
     // The backbone forward shares the cores with PyTorch; ORT's default pool is one per core.
     this.backbones = new Backbones(new ModelStore(settings.modelsHome()),
         OrtBackbone.defaultConfig());
-    this.policies = new PolicyRegistry(settings.maxPolicies());
+    this.policies = new PolicyRegistry(settings.maxPolicies(), settings.maxAnonymousPolicies(),
+        settings.anonymousIdleTtl(), java.time.Clock.systemUTC());
     this.service = new PolicyService(settings, backbones, policies, registry);
     Gauge.builder("pin.train.policies", policies, PolicyRegistry::size)
         .description("Policies held by this service").register(registry);
+    Gauge.builder("pin.train.policies.anonymous", policies, PolicyRegistry::anonymousSize)
+        .description("Policies without a run held by this service "
+            + "(policy.max-anonymous-policies bounds them)").register(registry);
   }
 
   @Override

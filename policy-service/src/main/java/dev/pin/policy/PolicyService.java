@@ -2,6 +2,7 @@ package dev.pin.policy;
 
 import ai.djl.engine.Engine;
 import dev.pin.kit.grpc.FieldErrors;
+import dev.pin.kit.grpc.Identity;
 import dev.pin.kit.server.Metrics;
 import dev.pin.models.store.ModelManifest;
 import dev.pin.policy.algorithm.LossDiagnostics;
@@ -63,6 +64,10 @@ import java.util.List;
  */
 final class PolicyService extends PolicyGrpc.PolicyImplBase {
   private static final String CONFIG_FILE = "config.pb";
+  /** The identity whose policy a checkpoint holds; only it or an admin may load it. */
+  private static final String OWNER_FILE = "owner";
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(
+      PolicyService.class);
   private final PolicySettings settings;
   private final Backbones backbones;
   private final PolicyRegistry policies;
@@ -98,8 +103,24 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
       return;
     }
     PolicyRegistry.Entry entry = build(request.getRunId(), effective);
-    policies.add(entry, false);
+    try {
+      policies.add(entry, false);
+    } catch (RuntimeException e) {
+      entry.policy().close();
+      throw e;
+    }
     reply(response, info(entry));
+  }
+
+  /**
+   * The policy under {@code runId} for the current caller: NOT_FOUND when there is none,
+   * PERMISSION_DENIED when it belongs to another identity (only its owner or an admin may {@code
+   * action} it).
+   */
+  private PolicyRegistry.Entry access(String runId, String action) {
+    PolicyRegistry.Entry entry = policies.get(runId);
+    Identity.current().requireAccess(entry.owner(), "the policy of run '" + runId + "'", action);
+    return entry;
   }
 
   /**
@@ -131,7 +152,11 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     OrtBackbone backbone = backbones.get(effective.getBackbone().getName(),
         effective.getMaskedHead(), device);
     PromptPolicy policy = PromptPolicy.create(hp, backbone, device.device());
-    return new PolicyRegistry.Entry(runId, effective, policy, backbone);
+    // A run's policy: the orchestrator (an admin) names the run's owner; anything else belongs
+    // to its caller and has no run behind it.
+    var runOwner = Identity.runOwner();
+    return new PolicyRegistry.Entry(runId, effective, policy, backbone,
+        runOwner.orElse(Identity.current().name()), runOwner.isEmpty());
   }
 
   @Override
@@ -139,6 +164,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     FieldErrors errors = new FieldErrors();
     PolicyRequests.runId(errors, "run_id", request.getRunId());
     errors.throwIfAny();
+    access(request.getRunId(), "drop");
     if (!policies.drop(request.getRunId())) {
       policies.get(request.getRunId()); // throws NOT_FOUND with the standard message
     }
@@ -150,7 +176,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     FieldErrors errors = new FieldErrors();
     PolicyRequests.runId(errors, "run_id", request.getRunId());
     errors.throwIfAny();
-    reply(response, info(policies.get(request.getRunId())));
+    reply(response, info(access(request.getRunId(), "read")));
   }
 
   private static PolicyInfo info(PolicyRegistry.Entry entry) {
@@ -175,7 +201,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
 
   private SampleResponse sample(SampleRequest request) {
     PolicyRequests.sample(request);
-    PolicyRegistry.Entry entry = policies.get(request.getRunId());
+    PolicyRegistry.Entry entry = access(request.getRunId(), "sample from");
     boolean greedy = request.getMode() == DecodeMode.DECODE_MODE_GREEDY;
     SampleBatch batch = sampleTime.record(
         () -> entry.policy().sample(request.getBatchSize(), greedy));
@@ -215,7 +241,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
 
   private UpdateResponse update(UpdateRequest request) {
     PolicyRequests.update(request);
-    PolicyRegistry.Entry entry = policies.get(request.getRunId());
+    PolicyRegistry.Entry entry = access(request.getRunId(), "update");
     List<RewardedTokens> batch = new ArrayList<>(request.getPromptsCount());
     for (RewardedPrompt p : request.getPromptsList()) {
       int[] ids = p.getTokenIdsList().stream().mapToInt(Integer::intValue).toArray();
@@ -299,7 +325,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
         "must not be negative (0 = name the checkpoint by the policy's gradient step), got %d",
         request.getEpisodeStep());
     errors.throwIfAny();
-    PolicyRegistry.Entry entry = policies.get(request.getRunId());
+    PolicyRegistry.Entry entry = access(request.getRunId(), "checkpoint");
     long folderStep = request.getEpisodeStep() > 0 ? request.getEpisodeStep()
         : entry.policy().step();
     try {
@@ -307,6 +333,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
           .resolve(String.format("step-%09d", folderStep));
       PolicyCheckpoint.Written written = PolicyCheckpoint.save(entry.policy(), dir);
       Files.write(dir.resolve(CONFIG_FILE), entry.config().toByteArray());
+      Files.writeString(dir.resolve(OWNER_FILE), entry.owner());
       pruneCheckpoints(dir.getParent(), dir);
       reply(response, CheckpointRef.newBuilder()
           .setRunId(request.getRunId())
@@ -318,9 +345,12 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
               .setSeconds(written.writeTime().getSeconds()).setNanos(written.writeTime().getNano()))
           .build());
     } catch (IOException e) {
-      throw Status.UNAVAILABLE.withDescription("cannot write the checkpoint under "
-          + settings.checkpointDir() + ": " + e.getMessage() + " (check policy.checkpoint-dir)")
-          .withCause(e).asRuntimeException();
+      // The folder is the server's business: logged here, not told to the caller.
+      log.warn("cannot write a checkpoint of run {} under {}", request.getRunId(),
+          settings.checkpointDir(), e);
+      throw Status.UNAVAILABLE.withDescription("cannot write the checkpoint ("
+          + e.getClass().getSimpleName() + "); the operator should check policy.checkpoint-dir "
+          + "(free space, permissions)").withCause(e).asRuntimeException();
     }
   }
 
@@ -357,23 +387,32 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   @Override
   public void loadCheckpoint(LoadCheckpointRequest request, StreamObserver<PolicyInfo> response) {
     PolicyRequests.load(request);
+    String uri = request.getCheckpoint().getUri();
     Path dir;
     try {
-      dir = Path.of(URI.create(request.getCheckpoint().getUri()));
+      dir = Path.of(URI.create(uri));
     } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
       throw new FieldErrors().add("checkpoint.uri", "must be a file: URI from SaveCheckpoint, got '"
-          + request.getCheckpoint().getUri() + "'").toException();
+          + uri + "'").toException();
     }
+    dir = insideCheckpointDir(dir);
     Path file = dir.resolve(PolicyCheckpoint.FILE_NAME);
     if (!Files.isRegularFile(file)) {
-      throw Status.NOT_FOUND.withDescription("checkpoint " + dir + " does not exist (was "
+      throw Status.NOT_FOUND.withDescription("checkpoint " + uri + " does not exist (was "
           + "policy.checkpoint-dir moved or the volume lost?)").asRuntimeException();
+    }
+    Identity caller = Identity.current();
+    caller.requireAccess(checkpointOwner(dir), "checkpoint " + uri, "load");
+    PolicyRegistry.Entry current = policies.peek(request.getRunId());
+    if (current != null) {
+      caller.requireAccess(current.owner(), "the policy of run '" + request.getRunId() + "'",
+          "replace");
     }
     String expected = request.getCheckpoint().getSha256();
     PolicyRegistry.Entry entry = build(request.getRunId(), effective(request.getConfig()));
     try {
       if (!expected.isEmpty() && !expected.equalsIgnoreCase(sha256(file))) {
-        throw Status.DATA_LOSS.withDescription("checkpoint " + file + " does not match its "
+        throw Status.DATA_LOSS.withDescription("checkpoint " + uri + " does not match its "
             + "SHA-256 " + expected + "; it was modified or corrupted").asRuntimeException();
       }
       Path savedConfig = dir.resolve(CONFIG_FILE);
@@ -391,11 +430,52 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
       throw e;
     } catch (IOException | RuntimeException e) {
       entry.policy().close();
-      throw Status.DATA_LOSS.withDescription("cannot restore " + file + ": " + e.getMessage())
-          .withCause(e).asRuntimeException();
+      log.warn("cannot restore checkpoint {}", file, e);
+      throw Status.DATA_LOSS.withDescription("cannot restore checkpoint " + uri + " ("
+          + e.getClass().getSimpleName() + ")").withCause(e).asRuntimeException();
     }
-    policies.add(entry, true);
+    try {
+      policies.add(entry, true);
+    } catch (RuntimeException e) {
+      entry.policy().close();
+      throw e;
+    }
     reply(response, info(entry));
+  }
+
+  /**
+   * The checkpoint folder if it lies inside {@code policy.checkpoint-dir} (where SaveCheckpoint
+   * writes), symbolic links resolved; PERMISSION_DENIED otherwise, decided before anything outside
+   * is touched, so the reply tells nothing of what exists there.
+   */
+  private Path insideCheckpointDir(Path dir) {
+    Path root = settings.checkpointDir().toAbsolutePath().normalize();
+    Path target = dir.toAbsolutePath().normalize();
+    boolean inside = target.startsWith(root) && !target.equals(root);
+    if (inside && Files.exists(target)) {
+      try {
+        inside = target.toRealPath().startsWith(root.toRealPath());
+      } catch (IOException e) {
+        inside = false;
+      }
+    }
+    if (!inside) {
+      throw Status.PERMISSION_DENIED.withDescription("checkpoint.uri: this policy service loads "
+          + "checkpoints only from its own checkpoint folder (policy.checkpoint-dir), where "
+          + "SaveCheckpoint writes them; pass a CheckpointRef that SaveCheckpoint returned")
+          .asRuntimeException();
+    }
+    return target;
+  }
+
+  /** Who the checkpoint's policy belonged to ("" when it was saved without one). */
+  private static String checkpointOwner(Path dir) {
+    try {
+      Path owner = dir.resolve(OWNER_FILE);
+      return Files.isRegularFile(owner) ? Files.readString(owner).strip() : "";
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   private static String sha256(Path file) throws IOException {

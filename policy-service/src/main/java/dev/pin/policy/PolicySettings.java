@@ -20,10 +20,16 @@ import java.util.regex.Pattern;
  * @param modelsHome the model store ({@code models.home}, default {@code ~/.cache/pin/models})
  * @param keepCheckpoints checkpoints kept per run, the newest ({@code policy.keep-checkpoints},
  *     default 3; 0 keeps all): each can hold a replay buffer of hundreds of megabytes
+ * @param maxAnonymousPolicies policies without a run held at once ({@code
+ *     policy.max-anonymous-policies}, default 2, at most {@code max-policies}): a CreatePolicy
+ *     from a client other than the orchestrator; the least recently used makes room for a new
+ *     one, and a run's policy evicts one rather than fail, so they never starve runs
+ * @param anonymousIdleTtl how long a policy without a run may go unused before it is dropped
+ *     ({@code policy.anonymous-idle-ttl}, default 30m)
  */
 public record PolicySettings(
     ServerSettings server, String device, int maxPolicies, Path checkpointDir, Path modelsHome,
-    int keepCheckpoints) {
+    int keepCheckpoints, int maxAnonymousPolicies, java.time.Duration anonymousIdleTtl) {
 
   private static final Pattern DEVICE = Pattern.compile("cpu|cuda:\\d+");
 
@@ -36,12 +42,15 @@ public record PolicySettings(
           "policy.device", "expected cpu or cuda:N (e.g. cuda:0), got '" + device + "'");
     }
     String home = System.getProperty("user.home");
+    int maxPolicies = config.integer("policy.max-policies", 8, 1, 1024);
     return new PolicySettings(
         server,
         device,
-        config.integer("policy.max-policies", 8, 1, 1024),
+        maxPolicies,
         config.path("policy.checkpoint-dir", Path.of(home, ".local", "share", "pin", "checkpoints")),
         ModelsHome.read(config),
-        config.integer("policy.keep-checkpoints", 3, 0, 1_000_000));
+        config.integer("policy.keep-checkpoints", 3, 0, 1_000_000),
+        config.integer("policy.max-anonymous-policies", Math.min(2, maxPolicies), 0, maxPolicies),
+        config.duration("policy.anonymous-idle-ttl", java.time.Duration.ofMinutes(30)));
   }
 }

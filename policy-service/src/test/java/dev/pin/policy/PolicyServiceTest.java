@@ -151,6 +151,9 @@ class PolicyServiceTest {
 
   @Test
   void boundedNumberOfPoliciesAndDrop() {
+    // Runs' policies, as the orchestrator creates them: never evicted, so the limit refuses.
+    PolicyGrpc.PolicyBlockingStub stub =
+        this.stub.withInterceptors(dev.pin.kit.grpc.Identity.actingForRunOf(""));
     for (String run : List.of("r1", "r2")) {
       stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId(run).setConfig(pin(1)).build());
     }

@@ -41,10 +41,17 @@ public final class RewardServer implements ServiceModule {
         // of one step differ only in their sentence, so lengths spread over 10-60 tokens).
         BatcherConfig.alignedBuckets(ortConfig(settings.device()).lengthBucket()),
         Duration.ofSeconds(10));
-    this.engine = new RewardEngine(
-        new TaskRegistry(catalog, RewardFunctionRegistry.discover(), settings.maxTasks(),
-            settings.maxTaskBytes(), settings.maxRegisteredBytes()), catalog,
+    TaskRegistry tasks = new TaskRegistry(catalog, RewardFunctionRegistry.discover(),
+        settings.maxTasks(), settings.maxTaskBytes(), settings.maxRegisteredBytes());
+    this.engine = new RewardEngine(tasks, catalog,
         new RewardEngineConfig(batching, settings.cacheEntries(), 2), registry);
+    io.micrometer.core.instrument.Gauge.builder("pin.reward.tasks.registered", tasks,
+        TaskRegistry::size).description("Registered tasks held (reward.max-tasks bounds them)")
+        .register(registry);
+    io.micrometer.core.instrument.Gauge.builder("pin.reward.tasks.registered.bytes", tasks,
+        TaskRegistry::totalBytes).baseUnit("bytes")
+        .description("Serialized bytes of the registered tasks held "
+            + "(reward.max-registered-bytes bounds them)").register(registry);
   }
 
   /** {@code cpu} or {@code cuda:N} as ONNX Runtime settings (CUDA falls back to CPU with a warning). */

@@ -24,11 +24,14 @@ public final class DataDir {
   private final String spelled;
   private final Path path;
   private final String resource;
+  /** Where files may be read from; null: anywhere (and messages name server paths). */
+  private final DataRoots roots;
 
-  private DataDir(String spelled, Path path, String resource) {
+  private DataDir(String spelled, Path path, String resource, DataRoots roots) {
     this.spelled = spelled;
     this.path = path;
     this.resource = resource;
+    this.roots = roots != null && roots.confined() ? roots : null;
   }
 
   /**
@@ -47,14 +50,28 @@ public final class DataDir {
       while (res.endsWith("/")) {
         res = res.substring(0, res.length() - 1);
       }
-      return new DataDir(dir, null, res);
+      return new DataDir(dir, null, res, null);
     }
-    return new DataDir(dir, base.resolve(dir).normalize(), null);
+    return new DataDir(dir, base.resolve(dir).normalize(), null, null);
+  }
+
+  /**
+   * Resolves a folder as a spec spells it, within {@code roots}: a filesystem folder outside them
+   * is refused before anything is read, and files inside are named as the spec spells them.
+   *
+   * @throws DataRoots.OutsideDataRootsException when it lies outside the roots
+   */
+  public static DataDir resolve(String dir, DataRoots roots)
+      throws DataRoots.OutsideDataRootsException {
+    if (dir.startsWith(CLASSPATH_PREFIX) || !roots.confined()) {
+      return resolve(dir, roots.base());
+    }
+    return new DataDir(dir, roots.resolve(dir), null, roots);
   }
 
   /** A filesystem folder. */
   public static DataDir of(Path dir) {
-    return new DataDir(dir.toString(), dir, null);
+    return new DataDir(dir.toString(), dir, null, null);
   }
 
   /** The last element of the folder's name, e.g. {@code sst-2}; used to pick dataset defaults. */
@@ -75,12 +92,20 @@ public final class DataDir {
 
   /** How a file in this folder is named in error messages. */
   public String describe(String relative) {
-    return path != null ? path.resolve(relative).toString() : spelled + "/" + relative;
+    return path != null && roots == null ? path.resolve(relative).toString()
+        : spelled + "/" + relative;
   }
 
   /** Whether the file exists. */
   public boolean exists(String relative) {
     if (path != null) {
+      if (roots != null) {
+        try {
+          roots.check(path.resolve(relative), describe(relative));
+        } catch (DataRoots.OutsideDataRootsException e) {
+          return false;
+        }
+      }
       return Files.isRegularFile(path.resolve(relative));
     }
     return DataDir.class.getClassLoader().getResource(resource + "/" + relative) != null;
@@ -111,8 +136,11 @@ public final class DataDir {
   public InputStream openBytes(String relative) throws IOException {
     if (path != null) {
       Path file = path.resolve(relative);
+      if (roots != null) {
+        roots.check(file, describe(relative)); // a link out of the roots
+      }
       if (!Files.isRegularFile(file)) {
-        throw new NoSuchFileException(file.toString(), null, "no such file");
+        throw new NoSuchFileException(describe(relative), null, "no such file");
       }
       return Files.newInputStream(file);
     }

@@ -26,6 +26,15 @@ public final class TaskDataLoader {
    * @throws IOException when a file is missing or malformed ({@link DataFormatException})
    */
   public static TaskSpec load(TaskSpec task, Path base) throws IOException {
+    return load(task, DataRoots.unrestricted(base));
+  }
+
+  /**
+   * Reads the files a task names, only inside {@code roots} when they are set.
+   *
+   * @throws DataRoots.OutsideDataRootsException for a folder outside the roots (PERMISSION_DENIED)
+   */
+  public static TaskSpec load(TaskSpec task, DataRoots roots) throws IOException {
     switch (task.getTaskCase()) {
       case CLASSIFICATION -> {
         ClassificationTask c = task.getClassification();
@@ -40,7 +49,7 @@ public final class TaskDataLoader {
         }
         FewShotSplit split =
             FewShotLoader.load(
-                DataDir.resolve(d.getFewShot().getDir(), base),
+                DataDir.resolve(d.getFewShot().getDir(), roots),
                 d.getFewShot().getSplitSeed(),
                 c.getVerbalizersCount());
         return task.toBuilder().setClassification(split.fill(c)).build();
@@ -58,7 +67,7 @@ public final class TaskDataLoader {
         }
         StyleData data =
             YelpStyleLoader.load(
-                DataDir.resolve(d.getYelpStyle().getDir(), base),
+                DataDir.resolve(d.getYelpStyle().getDir(), roots),
                 d.getYelpStyle().getSourceStyle(),
                 d.getYelpStyle().getMaxTrain(),
                 d.getYelpStyle().getMaxTest());
@@ -75,12 +84,15 @@ public final class TaskDataLoader {
               "spec.task.image_inversion.data: image inversion reads an image_folder, not "
                   + sourceName(d));
         }
-        Path dir = base.resolve(d.getImageFolder().getDir()).normalize();
+        String spelled = d.getImageFolder().getDir();
+        Path dir = roots.confined() ? roots.resolve(spelled)
+            : roots.base().resolve(spelled).normalize();
         return task.toBuilder()
             .setImageInversion(
                 im.toBuilder()
                     .clearTargets()
-                    .addAllTargets(ImageFolderLoader.load(dir, d.getImageFolder().getMaxImages())))
+                    .addAllTargets(ImageFolderLoader.load(dir, d.getImageFolder().getMaxImages(),
+                        roots.confined() ? roots : null, spelled)))
             .build();
       }
       default -> {

@@ -1,6 +1,7 @@
 package dev.pin.orchestrator.loop;
 
 import dev.pin.models.store.ModelStore;
+import dev.pin.orchestrator.data.DataRoots;
 import dev.pin.orchestrator.data.TaskDataLoader;
 import dev.pin.orchestrator.shaping.PerplexityPenalty;
 import dev.pin.orchestrator.shaping.RewardShaper;
@@ -40,7 +41,6 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,7 +78,9 @@ final class EpisodeLoop implements Runnable {
   private final String runId;
   private final RunStore store;
   private final Peers peers;
-  private final Path dataBase;
+  private final DataRoots dataRoots;
+  /** The identity that started the run, which its policy belongs to ("" without auth). */
+  private String owner = "";
   private final ModelStore models;
   private final Duration recoveryWindow;
   private final AtomicReference<StopRequest> stop = new AtomicReference<>();
@@ -107,12 +109,12 @@ final class EpisodeLoop implements Runnable {
   /** Token ids of every prompt this attempt has sampled, for the resampled-share diagnostic. */
   private final java.util.Set<List<Integer>> sampledBefore = new java.util.HashSet<>();
 
-  EpisodeLoop(String runId, RunStore store, Peers peers, Path dataBase, ModelStore models,
+  EpisodeLoop(String runId, RunStore store, Peers peers, DataRoots dataRoots, ModelStore models,
       Duration recoveryWindow) {
     this.runId = runId;
     this.store = store;
     this.peers = peers;
-    this.dataBase = dataBase;
+    this.dataRoots = dataRoots;
     this.models = models;
     this.recoveryWindow = recoveryWindow;
   }
@@ -210,6 +212,7 @@ final class EpisodeLoop implements Runnable {
   private void prepare() throws IOException {
     Run run = store.getRun(runId).orElseThrow();
     spec = run.getSpec();
+    owner = run.getOwner();
     registerTask();
     bestSampled = null;
     windowBest = null;
@@ -271,7 +274,7 @@ final class EpisodeLoop implements Runnable {
   }
 
   private void registerTask() throws IOException {
-    inlineTask = TaskDataLoader.load(spec.getTask(), dataBase);
+    inlineTask = TaskDataLoader.load(spec.getTask(), dataRoots);
     handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inlineTask)
         .build()).getHandle();
     // The handle is the task's content hash: `pin report` hands it to the scorer, which measures
@@ -314,19 +317,27 @@ final class EpisodeLoop implements Runnable {
     CreatePolicyRequest create = CreatePolicyRequest.newBuilder().setRunId(runId)
         .setConfig(policyConfig()).build();
     try {
-      peers.policy().createPolicy(create);
+      runPolicy().createPolicy(create);
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
         throw e;
       }
       // A policy left over from an earlier attempt of this run without a checkpoint: start over.
       peers.policy().dropPolicy(DropPolicyRequest.newBuilder().setRunId(runId).build());
-      peers.policy().createPolicy(create);
+      runPolicy().createPolicy(create);
     }
   }
 
+  /**
+   * The policy stub for creating or loading this run's policy: it tells the policy service that
+   * the policy is a run's (never evicted for anonymous ones) and whose (its owner may act on it).
+   */
+  private dev.pin.v1.PolicyGrpc.PolicyBlockingStub runPolicy() {
+    return peers.policy().withInterceptors(dev.pin.kit.grpc.Identity.actingForRunOf(owner));
+  }
+
   private void restorePolicy(CheckpointRef checkpoint, String why) {
-    peers.policy().loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId(runId)
+    runPolicy().loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId(runId)
         .setCheckpoint(checkpoint).setConfig(policyConfig()).build());
     step = checkpoint.getEpisodeStep();
     store.appendEvent(runId, RunEvent.newBuilder().setMessage(why).build());

@@ -5,6 +5,7 @@ import dev.pin.orchestrator.store.RunStore;
 import dev.pin.v1.Run;
 import dev.pin.v1.RunState;
 import io.grpc.Status;
+import dev.pin.orchestrator.data.DataRoots;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -40,7 +41,7 @@ public final class RunManager implements AutoCloseable {
 
   private final RunStore store;
   private final Peers peers;
-  private final Path dataBase;
+  private final DataRoots dataRoots;
   private final ModelStore models;
   private final Duration recoveryWindow;
   private final int maxActiveRuns;
@@ -57,9 +58,15 @@ public final class RunManager implements AutoCloseable {
    */
   public RunManager(RunStore store, Peers peers, Path dataBase, ModelStore models,
       Duration recoveryWindow, int maxActiveRuns) {
+    this(store, peers, DataRoots.unrestricted(dataBase), models, recoveryWindow, maxActiveRuns);
+  }
+
+  /** The same, reading spec data only where {@code dataRoots} allows. */
+  public RunManager(RunStore store, Peers peers, DataRoots dataRoots, ModelStore models,
+      Duration recoveryWindow, int maxActiveRuns) {
     this.store = store;
     this.peers = peers;
-    this.dataBase = dataBase;
+    this.dataRoots = dataRoots;
     this.models = models;
     this.recoveryWindow = recoveryWindow;
     this.maxActiveRuns = maxActiveRuns;
@@ -111,7 +118,8 @@ public final class RunManager implements AutoCloseable {
           .asRuntimeException();
     }
     requireCapacity();
-    EpisodeLoop loop = new EpisodeLoop(runId, store, peers, dataBase, models, recoveryWindow);
+    EpisodeLoop loop = new EpisodeLoop(runId, store, peers, dataRoots, models,
+        recoveryWindow);
     // The slot is taken before the loop can run: a loop that ends at once (a run that fails in
     // its first call) then frees it, instead of finishing before it was registered and leaking it.
     Active[] self = new Active[1];

@@ -187,7 +187,7 @@ public final class JdbcRunStore implements RunStore {
   }
 
   @Override
-  public Run createRun(RunSpec spec, Map<String, String> provenance) {
+  public Run createRun(RunSpec spec, Map<String, String> provenance, String owner) {
     Instant now = clock.instant();
     RunUpdate u =
         inTransaction(
@@ -217,12 +217,13 @@ public final class JdbcRunStore implements RunStore {
                       .setCreated(timestamp(now))
                       .setUpdated(timestamp(now))
                       .putAllProvenance(provenance)
+                      .setOwner(owner)
                       .build();
               try (PreparedStatement p =
                   c.prepareStatement(
                       "INSERT INTO runs (id, name, method, task, state, step, created_ms,"
-                          + " updated_ms, version, last_sequence, spec, run) VALUES (?, ?, ?, ?, ?,"
-                          + " 0, ?, ?, 0, 0, ?, ?)")) {
+                          + " updated_ms, version, last_sequence, spec, run, owner) VALUES (?, ?,"
+                          + " ?, ?, ?, 0, ?, ?, 0, 0, ?, ?, ?)")) {
                 p.setString(1, run.getId());
                 p.setString(2, column(spec.getName()));
                 p.setString(3, spec.getMethod().name());
@@ -232,6 +233,7 @@ public final class JdbcRunStore implements RunStore {
                 p.setLong(7, now.toEpochMilli());
                 p.setBytes(8, spec.toByteArray());
                 p.setBytes(9, run.toBuilder().clearSpec().build().toByteArray());
+                p.setString(10, owner);
                 p.executeUpdate();
               }
               RunEvent created =
@@ -487,7 +489,8 @@ public final class JdbcRunStore implements RunStore {
   }
 
   @Override
-  public RunPage listRuns(int pageSize, String pageToken, Collection<RunState> states) {
+  public RunPage listRuns(int pageSize, String pageToken, Collection<RunState> states,
+      String owner) {
     if (pageSize < 0) {
       throw new IllegalArgumentException("page_size must not be negative, got " + pageSize);
     }
@@ -512,6 +515,9 @@ public final class JdbcRunStore implements RunStore {
     if (!filter.isEmpty()) {
       sql.append(" AND state IN (").append("?, ".repeat(filter.size() - 1)).append("?)");
     }
+    if (owner != null) {
+      sql.append(" AND owner = ?");
+    }
     if (afterId[0] != null) {
       sql.append(" AND (created_ms < ? OR (created_ms = ? AND id < ?))");
     }
@@ -524,6 +530,9 @@ public final class JdbcRunStore implements RunStore {
             int i = 1;
             for (RunState s : filter) {
               p.setString(i++, s.name());
+            }
+            if (owner != null) {
+              p.setString(i++, owner);
             }
             if (afterId[0] != null) {
               p.setLong(i++, afterCreated[0]);

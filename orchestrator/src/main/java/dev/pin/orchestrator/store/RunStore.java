@@ -31,7 +31,15 @@ public interface RunStore extends AutoCloseable {
    * @param spec the effective spec (defaults filled)
    * @param provenance model names, precisions, code version
    */
-  Run createRun(RunSpec spec, Map<String, String> provenance);
+  default Run createRun(RunSpec spec, Map<String, String> provenance) {
+    return createRun(spec, provenance, "");
+  }
+
+  /**
+   * {@link #createRun(RunSpec, Map)} for an owner: the identity that started the run ("" without
+   * authentication), kept in {@code Run.owner} and in a column ListRuns can filter by.
+   */
+  Run createRun(RunSpec spec, Map<String, String> provenance, String owner);
 
   /** The run, or empty when there is none with this id. */
   Optional<Run> getRun(String runId);
@@ -118,7 +126,15 @@ public interface RunStore extends AutoCloseable {
    * @param states only runs in these states (empty = all)
    * @throws IllegalArgumentException for a bad page size or token (gRPC: INVALID_ARGUMENT)
    */
-  RunPage listRuns(int pageSize, String pageToken, Collection<RunState> states);
+  default RunPage listRuns(int pageSize, String pageToken, Collection<RunState> states) {
+    return listRuns(pageSize, pageToken, states, null);
+  }
+
+  /**
+   * {@link #listRuns(int, String, Collection)} of one owner's runs only ({@code owner} null: every
+   * owner's).
+   */
+  RunPage listRuns(int pageSize, String pageToken, Collection<RunState> states, String owner);
 
   /**
    * Receives the events this store instance appends, right after their transaction commits (the

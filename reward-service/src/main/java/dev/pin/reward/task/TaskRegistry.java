@@ -177,6 +177,17 @@ public final class TaskRegistry {
   }
 
   /**
+   * Serialized bytes of the tasks held now (at most {@code reward.max-registered-bytes}).
+   *
+   * @return the sum of their specs' serialized sizes
+   */
+  public long totalBytes() {
+    synchronized (tasks) {
+      return totalBytes;
+    }
+  }
+
+  /**
    * Tasks held now.
    *
    * @return the count

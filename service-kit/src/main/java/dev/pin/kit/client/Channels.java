@@ -57,7 +57,8 @@ public final class Channels {
 
   /**
    * A channel to {@code settings.address()}: in-process, {@code dns:///} with round-robin over
-   * every resolved replica, or a plain {@code host:port}. Every call on it gets the configured
+   * every resolved replica, or a plain {@code host:port}; TCP channels use TLS when {@code
+   * settings.tls()} says so, and send the bearer token when there is one. Every call on it gets the configured
    * deadline unless the caller set one, and client-side latency metrics.
    */
   public static ManagedChannel open(ClientSettings settings, MeterRegistry registry) {
@@ -66,8 +67,8 @@ public final class Channels {
     if (address.startsWith(IN_PROCESS)) {
       builder = InProcessChannelBuilder.forName(address.substring(IN_PROCESS.length()));
     } else {
-      builder = NettyChannelBuilder.forTarget(address)
-          .usePlaintext()
+      // TLS when tls.cert or tls.ca is set, trusting tls.ca and presenting tls.cert (mTLS).
+      builder = NettyChannelBuilder.forTarget(address, settings.tls().channelCredentials())
           // Scaled-out replicas behind one DNS name share the load call by call.
           .defaultLoadBalancingPolicy("round_robin")
           .keepAliveTime(KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS);

@@ -17,7 +17,9 @@ import java.time.Duration;
  *     streams live as long as a run)
  * @param maxMessageBytes largest inbound message ({@code …max-message-bytes}, default 64 MiB)
  * @param authToken bearer token sent with every call ({@code …auth-token}, default {@code
- *     $PIN_AUTH_TOKEN}; empty: none)
+ *     auth.token}, i.e. {@code $PIN_AUTH_TOKEN}: the ensemble's; empty: none)
+ * @param tls TLS of the channel ({@code tls.*}: on when this process has {@code tls.cert} or
+ *     {@code tls.ca}; in-process channels never use it)
  */
 public record ClientSettings(
     String peer,
@@ -25,7 +27,8 @@ public record ClientSettings(
     Duration unaryDeadline,
     Duration streamDeadline,
     long maxMessageBytes,
-    String authToken) {
+    String authToken,
+    TlsSettings tls) {
 
   /** Reads {@code <caller>.<peer>.*}; the default address is the peer's default port on localhost. */
   public static ClientSettings read(Config config, String caller, String peer) {
@@ -36,13 +39,14 @@ public record ClientSettings(
         config.duration(p + "deadline", Duration.ofMinutes(10)),
         config.duration(p + "stream-deadline", Duration.ofHours(24)),
         config.bytes(p + "max-message-bytes", 64L << 20, 1L << 20, 1L << 30),
-        config.string(p + "auth-token", ServerSettings.envAuthToken()));
+        config.string(p + "auth-token", AuthSettings.ensembleToken(config)),
+        TlsSettings.read(config));
   }
 
   /** The same settings pointing at another address (embedded mode's in-process channels). */
   public ClientSettings withAddress(String newAddress) {
     return new ClientSettings(peer, newAddress, unaryDeadline, streamDeadline, maxMessageBytes,
-        authToken);
+        authToken, tls);
   }
 
   /** Never prints the token. */
@@ -50,6 +54,7 @@ public record ClientSettings(
   public String toString() {
     return "ClientSettings[peer=" + peer + ", address=" + address + ", unaryDeadline="
         + unaryDeadline + ", streamDeadline=" + streamDeadline + ", maxMessageBytes="
-        + maxMessageBytes + ", authToken=" + (authToken.isEmpty() ? "(none)" : "(set)") + "]";
+        + maxMessageBytes + ", authToken=" + (authToken.isEmpty() ? "(none)" : "(set)")
+        + ", tls=" + (tls.clientEnabled() ? "on" : "off") + "]";
   }
 }

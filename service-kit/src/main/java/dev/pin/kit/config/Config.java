@@ -146,6 +146,16 @@ public final class Config {
     return env != null ? env : flagOrFile;
   }
 
+  /**
+   * Sets {@code key} unless a layer already sets it, as if it were a built-in default that a
+   * process chose at start (e.g. a generated secret); {@code origin} says so in messages.
+   */
+  public void setIfUnset(String key, String value, String origin) {
+    if (!has(key)) {
+      values.put(normalise(key), new Value(value, origin));
+    }
+  }
+
   /** Whether the key was set in any layer. */
   public boolean has(String key) {
     return lookup(key) != null;

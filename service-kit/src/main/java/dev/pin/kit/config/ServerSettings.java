@@ -22,9 +22,14 @@ import java.time.Duration;
  * @param maxQueuedCalls calls that may wait for a handler thread ({@code
  *     <service>.max-queued-calls}, default 256); beyond it a call is answered RESOURCE_EXHAUSTED
  *     at once instead of waiting behind minutes of model work (peers retry such calls)
- * @param authToken the bearer token every call of the service's API must carry ({@code
- *     <service>.auth-token}, default {@code $PIN_AUTH_TOKEN}; empty: no authentication). Health
- *     and reflection stay open, for probes and {@code grpcurl list}.
+ * @param auth the bearer tokens the service's API accepts and the identities they stand for
+ *     ({@code <service>.auth-token} or {@code auth.token}, i.e. {@code $PIN_AUTH_TOKEN}, and {@code
+ *     auth.tokens-file}; none: no authentication). Health and reflection stay open unless {@code
+ *     auth.open} says otherwise
+ * @param tls TLS on the gRPC port ({@code tls.*}; off unless {@code tls.cert} is set)
+ * @param healthPort a second, plaintext port serving only {@code grpc.health.v1.Health}, without
+ *     token ({@code <service>.health-port}, default -1: none). For probes that speak neither TLS
+ *     nor bearer tokens, such as Kubernetes' own gRPC probes, once the main port is locked down
  */
 public record ServerSettings(
     String service,
@@ -35,7 +40,9 @@ public record ServerSettings(
     Duration shutdownGrace,
     int handlerThreads,
     int maxQueuedCalls,
-    String authToken) {
+    AuthSettings auth,
+    TlsSettings tls,
+    int healthPort) {
 
   /**
    * The key that sets the bind address of every service at once ({@code PIN_BIND}, {@code
@@ -75,7 +82,9 @@ public record ServerSettings(
         config.duration(p + "shutdown-grace", Duration.ofSeconds(10)),
         config.integer(p + "handler-threads", Math.max(4, 2 * cores), 1, 1024),
         config.integer(p + "max-queued-calls", 256, 1, 1 << 20),
-        config.string(p + "auth-token", envAuthToken()));
+        AuthSettings.read(config, service),
+        TlsSettings.read(config),
+        config.integer(p + "health-port", -1, -1, 65535));
   }
 
   /** {@code $PIN_AUTH_TOKEN}, the token a whole ensemble and its clients share, or "". */
@@ -84,13 +93,9 @@ public record ServerSettings(
     return token == null ? "" : token.strip();
   }
 
-  /** Never prints the token. */
-  @Override
-  public String toString() {
-    return "ServerSettings[service=" + service + ", host=" + host + ", port=" + port
-        + ", metricsPort=" + metricsPort + ", maxMessageBytes=" + maxMessageBytes
-        + ", shutdownGrace=" + shutdownGrace + ", handlerThreads=" + handlerThreads
-        + ", maxQueuedCalls=" + maxQueuedCalls
-        + ", authToken=" + (authToken.isEmpty() ? "(none)" : "(set)") + "]";
+  /** The same settings with authentication and TLS replaced (tests, embedded mode). */
+  public ServerSettings with(AuthSettings newAuth, TlsSettings newTls) {
+    return new ServerSettings(service, host, port, metricsPort, maxMessageBytes, shutdownGrace,
+        handlerThreads, maxQueuedCalls, newAuth, newTls, healthPort);
   }
 }

@@ -67,6 +67,8 @@ public final class ServiceHost implements ServiceLauncher.Startable {
    */
   private final ExecutorService dispatch;
   private final List<Server> servers = new ArrayList<>();
+  /** The plaintext health-only port ({@code <service>.health-port}), or null. */
+  private final Server healthServer;
   private final List<String> serviceNames = new ArrayList<>();
   private MetricsEndpoint metrics;
   private Thread warmUp;
@@ -104,17 +106,16 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     MetricCollectingServerInterceptor metricsInterceptor = new MetricCollectingServerInterceptor(
         registry, counter -> counter, Metrics::latencyBuckets, Status.Code.OK);
     List<ServerServiceDefinition> definitions = new ArrayList<>();
+    ServerInterceptor authenticate = BearerToken.authenticate(settings.auth());
     for (BindableService service : module.services()) {
       ServerServiceDefinition definition = service.bindService();
       serviceNames.add(definition.getServiceDescriptor().getName());
       // Every method's series exists from the start, so dashboards and alerts see zeros, not gaps.
       metricsInterceptor.preregisterService(definition);
       ServerServiceDefinition parsed = ExceptionStatusInterceptor.parseInHandler(definition);
-      if (!settings.authToken().isEmpty()) {
-        // Innermost: metrics and the status mapping see the refusals. Health and reflection are
-        // added below without it, open to probes.
-        parsed = ServerInterceptors.intercept(parsed, BearerToken.require(settings.authToken()));
-      }
+      // Innermost: metrics and the status mapping see the refusals, and handlers the caller's
+      // Identity. Health and reflection are added below without it unless auth.open says so.
+      parsed = ServerInterceptors.intercept(parsed, authenticate);
       // Interceptors run last-added first: metrics see the status the exception mapping chose,
       // and the refusals of a full queue.
       definitions.add(ServerInterceptors.intercept(
@@ -122,9 +123,10 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     }
     for (ServerBuilder<?> builder : transports) {
       definitions.forEach(builder::addService);
-      builder.addService(health.getHealthService());
-      builder.addService(ProtoReflectionServiceV1.newInstance());
-      builder.addService(legacyReflection());
+      builder.addService(guard(health.getHealthService(), "health", authenticate));
+      builder.addService(guard(ProtoReflectionServiceV1.newInstance(), "reflection",
+          authenticate));
+      builder.addService(guard(legacyReflection(), "reflection", authenticate));
       builder.maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, settings.maxMessageBytes()));
       builder.executor(dispatch);
       builder.callExecutor(new ServerCallExecutorSupplier() {
@@ -146,6 +148,9 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       });
       servers.add(builder.build());
     }
+    healthServer = settings.healthPort() < 0 ? null
+        : ServiceLauncher.tcp(settings.host(), settings.healthPort())
+            .addService(health.getHealthService()).executor(dispatch).build();
     setHealth(ServingStatus.NOT_SERVING);
   }
 
@@ -172,6 +177,13 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     };
   }
 
+  /** A standard service, behind the bearer token unless {@code auth.open} names it. */
+  private ServerServiceDefinition guard(BindableService service, String kind,
+      ServerInterceptor authenticate) {
+    return settings.auth().isOpen(kind) ? service.bindService()
+        : ServerInterceptors.intercept(service, authenticate);
+  }
+
   private static String envName(String key) {
     return "PIN_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
@@ -195,6 +207,13 @@ public final class ServiceHost implements ServiceLauncher.Startable {
           throw portInUse(e, "port", settings.port());
         }
       }
+      if (healthServer != null) {
+        try {
+          healthServer.start();
+        } catch (IOException e) {
+          throw portInUse(e, "health-port", settings.healthPort());
+        }
+      }
       if (settings.metricsPort() >= 0) {
         try {
           metrics = new MetricsEndpoint(settings.host(), settings.metricsPort(), registry,
@@ -205,10 +224,16 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       }
     } catch (IOException | RuntimeException e) {
       servers.forEach(Server::shutdownNow); // the ports opened before the failing one
+      if (healthServer != null) {
+        healthServer.shutdownNow();
+      }
       throw e;
     }
     log.info(module.name() + " service listening on " + describePorts()
-        + (metrics != null ? ", metrics on :" + metrics.port() + "/metrics" : ""));
+        + (settings.auth().enabled() ? ", bearer tokens of " + settings.auth().tokens().size()
+            + " identities required" : "")
+        + (metrics != null ? ", metrics on :" + metrics.port() + "/metrics" : "")
+        + (healthServer != null ? ", plaintext health on :" + healthServer.getPort() : ""));
     warmUp = new Thread(() -> {
       try {
         module.warmUp();
@@ -256,7 +281,10 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     List<String> parts = new ArrayList<>();
     for (Server server : servers) {
       int port = server.getPort();
-      parts.add(port >= 0 ? settings.host() + ":" + port : "in-process");
+      parts.add(port >= 0 ? settings.host() + ":" + port
+          + (settings.tls().serverEnabled() ? " (TLS" + (settings.tls().clientAuth()
+              .equals("require") ? ", client certificates required)" : ")") : "")
+          : "in-process");
     }
     return String.join(" and ", parts);
   }
@@ -290,6 +318,11 @@ public final class ServiceHost implements ServiceLauncher.Startable {
   /** Calls waiting for a handler thread (for tests). */
   int queuedCalls() {
     return handlers.getQueue().size();
+  }
+
+  /** The plaintext health-only port, or -1 when there is none. */
+  public int healthPort() {
+    return healthServer == null ? -1 : healthServer.getPort();
   }
 
   /** The metrics port, or -1 when the endpoint is off. */
@@ -369,6 +402,9 @@ public final class ServiceHost implements ServiceLauncher.Startable {
     } else {
       log.warn(module.name() + ": handlers still running model code after the grace period;"
           + " leaving the models to the process exit rather than closing them under a call");
+    }
+    if (healthServer != null) {
+      healthServer.shutdownNow();
     }
     if (metrics != null) {
       metrics.close();

@@ -4,6 +4,7 @@ import dev.pin.kit.client.Channels;
 import dev.pin.kit.config.Config;
 import dev.pin.kit.config.ConfigException;
 import dev.pin.kit.config.ServerSettings;
+import dev.pin.kit.config.TlsSettings;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -31,9 +32,22 @@ public final class ServiceLauncher {
 
   private ServiceLauncher() {}
 
-  /** A TCP server builder bound to {@code host:port}, accepting the peers' keepalive pings. */
+  /**
+   * A plaintext TCP server builder bound to {@code host:port}, accepting the peers' keepalive
+   * pings.
+   */
   public static ServerBuilder<?> tcp(String host, int port) {
-    return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+    return tcp(host, port, TlsSettings.OFF);
+  }
+
+  /** The TCP transport of a service: its host and port, with TLS when {@code tls.cert} is set. */
+  public static ServerBuilder<?> tcp(ServerSettings settings) {
+    return tcp(settings.host(), settings.port(), settings.tls());
+  }
+
+  private static ServerBuilder<?> tcp(String host, int port, TlsSettings tls) {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(host, port),
+            tls.serverCredentials())
         .permitKeepAliveTime(PERMIT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS);
   }
 
@@ -63,7 +77,7 @@ public final class ServiceLauncher {
     }
     ServerSettings server = module.server();
     ServiceHost host = new ServiceHost(module, registry,
-        List.of(tcp(server.host(), server.port())));
+        List.of(tcp(server)));
     return runUntilShutdown(List.of(host));
   }
 
