@@ -318,15 +318,22 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     FieldErrors errors = new FieldErrors();
     runId(errors, request.getRunId());
     errors.throwIfAny();
-    Run run = requireRun(request.getRunId());
+    Run run = requireRun(request.getRunId(), "read");
     TaskSpec inline;
     try {
       // What the run's episode loop registered: its stored (effective) task with the data inline,
       // so the content hash, and with it the handle, is the run's.
-      inline = TaskDataLoader.load(run.getSpec().getTask(), dataDir);
+      inline = TaskDataLoader.load(run.getSpec().getTask(), dataRoots);
     } catch (IOException e) {
+      // The run was valid when it started: data that is gone now is the server's state, not the
+      // caller's argument (data roots still answer PERMISSION_DENIED).
+      StatusRuntimeException error = dataError("spec.", run.getSpec().getTask(), e);
+      if (error.getStatus().getCode() == Status.Code.PERMISSION_DENIED) {
+        throw error;
+      }
       throw Status.FAILED_PRECONDITION.withDescription("run " + run.getId()
-          + ": its task data can no longer be read: " + e.getMessage()).asRuntimeException();
+          + ": its task data can no longer be read: " + error.getStatus().getDescription())
+          .asRuntimeException();
     }
     String handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inline)
         .build()).getHandle();
