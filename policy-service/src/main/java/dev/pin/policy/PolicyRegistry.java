@@ -1,11 +1,14 @@
 package dev.pin.policy;
 
 import dev.pin.policy.algorithm.PromptPolicy;
+import dev.pin.models.tokenizer.TextTokenizer;
 import dev.pin.policy.ort.OrtBackbone;
 import dev.pin.v1.PolicyConfig;
 import io.grpc.Status;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * The live policies, one per run, bounded by {@code policy.max-policies}: each holds an MLP, its
@@ -13,7 +16,18 @@ import java.util.Map;
  */
 final class PolicyRegistry implements AutoCloseable {
   /** A run's policy with what the service needs around it. */
-  record Entry(String runId, PolicyConfig config, PromptPolicy policy, OrtBackbone backbone) {}
+  record Entry(String runId, PolicyConfig config, PromptPolicy policy, Spelling spelling) {}
+
+  /** How a policy's token ids read: each id's vocabulary entry, and the decoded text. */
+  record Spelling(IntFunction<String> token, Function<int[], String> decode) {
+    static Spelling of(OrtBackbone backbone) {
+      return new Spelling(backbone::token, backbone::decode);
+    }
+
+    static Spelling of(TextTokenizer tokenizer) {
+      return new Spelling(tokenizer::token, tokenizer::decode);
+    }
+  }
 
   private final int maxPolicies;
   private final Map<String, Entry> entries = new LinkedHashMap<>();
