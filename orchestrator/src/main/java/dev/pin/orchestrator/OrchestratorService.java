@@ -103,11 +103,6 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
           + "text tower (§7.1) is not in this build; PEZ trains few-shot classification, and "
           + "rlprompt or pin train image inversion").asRuntimeException();
     }
-    if (pez && own.getPez().getFluencyWeight() > 0) {
-      throw Status.UNIMPLEMENTED.withDescription("spec.pez.fluency_weight: the fluency mix "
-          + "w·NLL(prompt) + (1−w)·L_task (§7.1) is not in this build; leave it 0")
-          .asRuntimeException();
-    }
     TaskSpec inline;
     try {
       // Read the data now, so a malformed file is the caller's INVALID_ARGUMENT, not a failed run.
@@ -297,6 +292,12 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       case STYLE_TRANSFER -> p.put("task_model", task.getStyleTransfer().getGenerator().getName());
       case IMAGE_INVERSION -> p.put("task_model", task.getImageInversion().getClip().getName());
       default -> { }
+    }
+    if (spec.getMethod() == dev.pin.v1.Method.METHOD_PEZ && spec.getPez().getFluencyWeight() > 0) {
+      // §7.3: always say which LM and convention produced a naturalness number.
+      p.put("pez_fluency_nll", "pseudo-log-likelihood of the prompt under the task model "
+          + p.get("task_model") + " (masked LM: each token masked in turn, mean over the L "
+          + "tokens, between [CLS] and [SEP]); §7.1's causal-LM NLL needs a causal task model");
     }
     p.put("pin_version", BuildInfo.current().version());
     p.put("pin_commit", BuildInfo.current().commit());

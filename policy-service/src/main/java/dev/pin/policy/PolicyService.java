@@ -143,10 +143,6 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     PolicyConfig effective = PezHyperparameters.effective(requested);
     PolicyRequests.effectivePez(errors, "config", requested, effective);
     errors.throwIfAny();
-    if (effective.getPez().getFluencyWeight() > 0) {
-      throw Status.UNIMPLEMENTED.withDescription("config.pez.fluency_weight: the fluency mix "
-          + "w·NLL(prompt) + (1−w)·L_task (§7.1) is not in this build; use 0").asRuntimeException();
-    }
     if (requested.getTaskType() == TaskType.TASK_TYPE_IMAGE_INVERSION) {
       throw Status.UNIMPLEMENTED.withDescription("config.task_type: PEZ through CLIP's text "
           + "tower (image inversion, §7.1) is not in this build; PEZ trains few-shot "

@@ -490,9 +490,11 @@ class PolicyServiceTest {
             e.getStatus().getDescription());
       }
     }
-    // w in (0, 1] is a valid value this build cannot train yet.
-    fails(Status.Code.UNIMPLEMENTED, () -> stub.createPolicy(CreatePolicyRequest.newBuilder()
-        .setRunId("run-w").setConfig(pez(dev.pin.v1.PezConfig.newBuilder().setFluencyWeight(0.5f)))
-        .setTask(pezTask("tiny-bert")).build()));
+    // w in [0, 1] trains: the fluency mix.
+    stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-w")
+        .setConfig(pez(dev.pin.v1.PezConfig.newBuilder().setFluencyWeight(0.5f)))
+        .setTask(pezTask("tiny-bert")).build());
+    assertTrue(stub.update(UpdateRequest.newBuilder().setRunId("run-w")
+        .addPrompts(RewardedPrompt.newBuilder().setSampleId(1)).build()).getLoss() > 0);
   }
 }

@@ -26,6 +26,12 @@ public interface DifferentiableLm {
   NDArray tokenLogitsAt(NDArray inputEmbeddings, NDArray attentionMask, NDArray positions,
       NDArray tokenIds);
 
+  /**
+   * MLM logits {@code [batch, k, vocab]} over the whole vocabulary at {@code positions}
+   * {@code [batch, k]}; arguments as {@link #tokenLogitsAt}.
+   */
+  NDArray vocabularyLogitsAt(NDArray inputEmbeddings, NDArray attentionMask, NDArray positions);
+
   /** Longest input in tokens. */
   int maxInputTokens();
 }

@@ -27,15 +27,29 @@ import java.util.List;
  * like the RL methods' prompts. Rewards sent to {@link #update} are not used: PEZ learns from
  * the task loss's gradient, not from a reward.
  *
+ * <p>With a fluency weight w > 0 the loss is §7.1's mix L = w·NLL(prompt) + (1−w)·L_task. §7.1
+ * takes NLL under a causal LM; the task model here is a masked LM, whose embedding space P lives
+ * in, so NLL is the prompt's pseudo-log-likelihood under it (§7.3, Salazar et al.), per token:
+ * −(1/L) Σ_t log p(idx_t | [CLS] P′ with row t masked [SEP]), differentiated w.r.t. the other rows
+ * of P′ (the masked row's target idx_t is discrete).
+ *
  * <p>The projection's candidates are the vocabulary minus the special tokens (the RL action
  * space's rule, §2). The task model's weights never require gradients; the backward pass reaches
- * P′ only, and runs under {@link PolicyState#AUTOGRAD} (DJL's gradient collector is global).
+ * P′ only, and runs under {@link PolicyState#AUTOGRAD} (DJL's gradient collector is global),
+ * over the examples in chunks whose gradients are summed ({@link #EXAMPLES_PER_FORWARD}).
  * AdamW is written out (as torch.optim.AdamW, β = 0.9, 0.999, ε = 1e-8) so its moments go into
  * the checkpoint with P.
  */
 public final class Pez implements PromptPolicy {
   private static final int MAGIC = 0x50455A31; // "PEZ1"
   private static final int VERSION = 1;
+  /**
+   * Examples per forward and backward: the step's gradient is the sum of the chunks' (the loss
+   * is one mean over every example), so this bounds memory, not the math. BERT-base's backward
+   * over 32 SST-2 sentences at once peaked at 4.6 GB resident; chunks of 8 of similar length
+   * also pad less.
+   */
+  static final int EXAMPLES_PER_FORWARD = 8;
 
   private final PezHyperparameters hp;
   private final DifferentiableLm lm;
@@ -45,7 +59,9 @@ public final class Pez implements PromptPolicy {
   private final NDManager manager;
   /** E[candidates] with unit rows, {@code [V′, d]}: cos(P_i, E_v) up to ‖P_i‖. */
   private final NDArray unitE;
-  private final Batch batch;
+  private final List<Batch> batches;
+  /** The L masked copies of the prompt for NLL(prompt), or null when w = 0. */
+  private final Batch fluency;
   private final int d;
   /** The continuous prompt P, {@code [L·d]} row-major. */
   private final float[] p;
@@ -56,7 +72,8 @@ public final class Pez implements PromptPolicy {
   private long nextSampleId = 1;
 
   /**
-   * The training examples as constant arrays: their word embeddings with the prompt slots zeroed
+   * A chunk of the training examples as constant arrays, padded to its longest: their word
+   * embeddings with the prompt slots zeroed
    * ({@code x0 · keep}), the one-hot map of slots to prompt rows ({@code select}, so that the
    * model input is {@code x0·keep + select·P′}), the attention mask, the mask positions, the
    * verbalizer ids and one-hot labels.
@@ -100,7 +117,8 @@ public final class Pez implements PromptPolicy {
         NDScope.unregister(unit);
         this.unitE = unit;
       }
-      this.batch = batch(task);
+      this.batches = batches(task);
+      this.fluency = hp.fluencyWeight() > 0 ? fluencyBatch(hp.promptLength()) : null;
       // P starts at the embeddings of L random tokens (§7.1).
       PolicyRng rng = new PolicyRng(hp.seed());
       int[] start = new int[hp.promptLength()];
@@ -144,35 +162,116 @@ public final class Pez implements PromptPolicy {
         new float[idx.length], new float[idx.length])), 0, 0, 0);
   }
 
-  /** One PEZ step, (1)–(5) of §7.1; {@code prompts} and their rewards are not used. */
+  /**
+   * One PEZ step, (1)–(5) of §7.1; {@code prompts} and their rewards are not used. The reported
+   * loss is L = w·NLL(prompt) + (1−w)·L_task of the projection (L_task when w = 0).
+   */
   @Override
   public synchronized UpdateResult update(List<RewardedTokens> prompts) {
     int[] idx = project(); // (1)
-    float[] g;
-    double loss;
+    float[] g = new float[p.length];
+    double loss = 0;
+    double w = hp.fluencyWeight();
     PolicyState.AUTOGRAD.lock();
-    try (NDManager s = manager.newSubManager(); NDScope scope = new NDScope()) {
-      scope.suppressNotUsedWarning();
-      // P′ = E[idx], a leaf of the graph: the gradient is taken w.r.t. the projection.
-      NDArray pProjected = lm.embed(s.create(longs(idx)));
-      pProjected.setRequiresGradient(true);
-      try (GradientCollector tape = manager.getEngine().newGradientCollector()) {
-        // (2) forward with P′ spliced into every example: x = x0·keep + select·P′.
-        NDArray x = batch.x0.mul(batch.keep).add(batch.select.matMul(pProjected));
-        NDArray logits = lm.tokenLogitsAt(x, batch.attention, batch.positions, batch.verbalizers)
-            .reshape(task.size(), task.classes());
-        // (3) L_task = −(1/N) Σ_e log softmax(verbalizer logits_e)[y_e].
-        NDArray lTask = logits.logSoftmax(1).mul(batch.target).sum().neg().div(task.size());
-        // (4) ∂L/∂P′.
-        tape.backward(lTask);
-        loss = lTask.getFloat();
+    try {
+      if (fluency != null) {
+        loss += w * fluencyStep(idx, g);
       }
-      g = pProjected.getGradient().toFloatArray();
+      for (Batch batch : batches) {
+        try (NDManager s = manager.newSubManager(); NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
+          // P′ = E[idx], a leaf of the graph: the gradient is taken w.r.t. the projection.
+          NDArray pProjected = lm.embed(s.create(longs(idx)));
+          pProjected.setRequiresGradient(true);
+          try (GradientCollector tape = manager.getEngine().newGradientCollector()) {
+            // (2) forward with P′ spliced into every example: x = x0·keep + select·P′.
+            NDArray x = batch.x0.mul(batch.keep).add(batch.select.matMul(pProjected));
+            long rows = batch.positions.getShape().get(0);
+            NDArray logits = lm.tokenLogitsAt(x, batch.attention, batch.positions,
+                batch.verbalizers).reshape(rows, task.classes());
+            // (3) L_task = −(1/N) Σ_e log softmax(verbalizer logits_e)[y_e], this chunk's terms.
+            NDArray lTask = logits.logSoftmax(1).mul(batch.target).sum().neg().div(task.size());
+            // (4) ∂L/∂P′, summed over the chunks (and the fluency term's, weighted 1 − w).
+            tape.backward(w > 0 ? lTask.mul(1 - w) : lTask);
+            loss += (1 - w) * lTask.getFloat();
+          }
+          float[] chunk = pProjected.getGradient().toFloatArray();
+          for (int i = 0; i < g.length; i++) {
+            g[i] += chunk[i];
+          }
+        }
+      }
     } finally {
       PolicyState.AUTOGRAD.unlock();
     }
     double gradNorm = adamW(g); // (5), on P
     return new UpdateResult(step, true, loss, gradNorm, 0, 0, 0);
+  }
+
+  /**
+   * Adds w·∂NLL/∂P′ to {@code g} and returns NLL(prompt) = −(1/L) Σ_t log p(idx_t | P′ with row
+   * t masked), the masked LM's pseudo-log-likelihood per token. Runs under the AUTOGRAD lock.
+   */
+  private double fluencyStep(int[] idx, float[] g) {
+    int l = hp.promptLength();
+    long[] targets = new long[l];
+    for (int t = 0; t < l; t++) {
+      targets[t] = idx[t];
+    }
+    try (NDManager s = manager.newSubManager(); NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray pProjected = lm.embed(s.create(longs(idx)));
+      pProjected.setRequiresGradient(true);
+      double nll;
+      try (GradientCollector tape = manager.getEngine().newGradientCollector()) {
+        // Copy t: [CLS] P′_0 … [MASK] … P′_{L−1} [SEP], [MASK] at row t.
+        NDArray x = fluency.x0.mul(fluency.keep).add(fluency.select.matMul(pProjected));
+        NDArray logits = lm.vocabularyLogitsAt(x, fluency.attention, fluency.positions)
+            .reshape(l, -1);
+        NDArray target = s.create(targets).oneHot((int) logits.getShape().get(1));
+        NDArray lFluency = logits.logSoftmax(1).mul(target).sum().neg().div(l);
+        tape.backward(lFluency.mul(hp.fluencyWeight()));
+        nll = lFluency.getFloat();
+      }
+      float[] grad = pProjected.getGradient().toFloatArray();
+      for (int i = 0; i < g.length; i++) {
+        g[i] += grad[i];
+      }
+      return nll;
+    }
+  }
+
+  /**
+   * The L copies of {@code [CLS] P′ [SEP]} with row t of copy t masked, as a {@link Batch} (no
+   * verbalizers or target: the targets are the projection's ids, known at each step).
+   */
+  private Batch fluencyBatch(int l) {
+    int n = l + 2;
+    long[] ids = new long[l * n];
+    float[] keep = new float[l * n];
+    float[] select = new float[l * n * l];
+    long[] positions = new long[l];
+    for (int t = 0; t < l; t++) {
+      ids[t * n] = task.cls();
+      keep[t * n] = 1;
+      ids[t * n + n - 1] = task.sep();
+      keep[t * n + n - 1] = 1;
+      for (int j = 0; j < l; j++) {
+        if (j == t) {
+          ids[t * n + 1 + j] = task.mask();
+          keep[t * n + 1 + j] = 1;
+        } else {
+          select[(t * n + 1 + j) * l + j] = 1;
+        }
+      }
+      positions[t] = 1 + t;
+    }
+    long[] attention = new long[l * n];
+    Arrays.fill(attention, 1);
+    return new Batch(lm.embed(manager.create(ids, new Shape(l, n))),
+        manager.create(keep, new Shape(l, n, 1)), manager.create(select, new Shape(l, n, l)),
+        manager.create(attention, new Shape(l, n)), manager.create(positions, new Shape(l, 1)),
+        null, null);
   }
 
   // ---- (5) AdamW on P with ∂L/∂P′ ----
@@ -203,9 +302,24 @@ public final class Pez implements PromptPolicy {
 
   // ---- the examples as arrays ----
 
-  private Batch batch(PezTask t) {
-    int b = t.size();
-    int n = t.inputs().stream().mapToInt(a -> a.length).max().orElseThrow();
+  /** The examples in chunks of {@link #EXAMPLES_PER_FORWARD}, shortest first. */
+  private List<Batch> batches(PezTask t) {
+    Integer[] order = new Integer[t.size()];
+    for (int e = 0; e < order.length; e++) {
+      order[e] = e;
+    }
+    Arrays.sort(order, java.util.Comparator.comparingInt(e -> t.inputs().get(e).length));
+    List<Batch> out = new java.util.ArrayList<>();
+    for (int from = 0; from < order.length; from += EXAMPLES_PER_FORWARD) {
+      out.add(batch(t, Arrays.copyOfRange(order, from,
+          Math.min(order.length, from + EXAMPLES_PER_FORWARD))));
+    }
+    return List.copyOf(out);
+  }
+
+  private Batch batch(PezTask t, Integer[] examples) {
+    int b = examples.length;
+    int n = Arrays.stream(examples).mapToInt(e -> t.inputs().get(e).length).max().orElseThrow();
     int l = t.promptLength();
     long[] ids = new long[b * n];
     long[] attention = new long[b * n];
@@ -214,20 +328,21 @@ public final class Pez implements PromptPolicy {
     long[] positions = new long[b];
     float[] target = new float[b * t.classes()];
     Arrays.fill(ids, t.pad());
-    for (int e = 0; e < b; e++) {
+    for (int r = 0; r < b; r++) {
+      int e = examples[r];
       int[] in = t.inputs().get(e);
       for (int i = 0; i < in.length; i++) {
-        ids[e * n + i] = in[i];
-        attention[e * n + i] = 1;
-        keep[e * n + i] = 1;
+        ids[r * n + i] = in[i];
+        attention[r * n + i] = 1;
+        keep[r * n + i] = 1;
       }
       int[] slots = t.slots().get(e);
       for (int j = 0; j < slots.length; j++) {
-        keep[e * n + slots[j]] = 0;
-        select[(e * n + slots[j]) * l + j % l] = 1;
+        keep[r * n + slots[j]] = 0;
+        select[(r * n + slots[j]) * l + j % l] = 1;
       }
-      positions[e] = t.maskPositions()[e];
-      target[e * t.classes() + t.labels()[e]] = 1;
+      positions[r] = t.maskPositions()[e];
+      target[r * t.classes() + t.labels()[e]] = 1;
     }
     return new Batch(
         lm.embed(manager.create(ids, new Shape(b, n))),

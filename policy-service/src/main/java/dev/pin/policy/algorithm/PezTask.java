@@ -22,10 +22,13 @@ import java.util.List;
  * @param labels per example, its class
  * @param verbalizerIds the label word of each class, one token each
  * @param pad the padding id (also the filler of the slots)
+ * @param cls the id that opens an input ({@code [CLS]}, {@code <s>})
+ * @param sep the id that closes it ({@code [SEP]}, {@code </s>})
+ * @param mask the mask token's id
  * @param promptLength L
  */
 public record PezTask(List<int[]> inputs, List<int[]> slots, int[] maskPositions, int[] labels,
-    int[] verbalizerIds, int pad, int promptLength) {
+    int[] verbalizerIds, int pad, int cls, int sep, int mask, int promptLength) {
 
   /**
    * Splits the training examples of {@code task} around L prompt slots.
@@ -116,7 +119,7 @@ public record PezTask(List<int[]> inputs, List<int[]> slots, int[] maskPositions
       slots.add(at.stream().mapToInt(Integer::intValue).toArray());
     }
     return new PezTask(List.copyOf(inputs), List.copyOf(slots), maskAt, labels, verbalizers, pad,
-        promptLength);
+        cls, sep, mask, promptLength);
   }
 
   /** Training examples. */

@@ -262,6 +262,13 @@ public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
     return logitsAt(inputEmbeddings, attentionMask, null, positions, tokenIds);
   }
 
+  /** Token-type ids all 0, as {@link #tokenLogitsAt}. */
+  @Override
+  public NDArray vocabularyLogitsAt(NDArray inputEmbeddings, NDArray attentionMask,
+      NDArray positions) {
+    return logitsAt(inputEmbeddings, attentionMask, null, positions, null);
+  }
+
   /** Runs {@code forward} in a scope that frees its intermediates; see the class comment. */
   private NDArray scoped(NDArray inputEmbeddings, Supplier<NDArray> forward) {
     NDArray out;

@@ -34,9 +34,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the first AdamW step against its closed form, and a checkpoint against an uninterrupted run.
  */
 class PezTest {
+  /** Ten examples of different lengths: two chunks of the forward ({@code Pez.EXAMPLES_PER_FORWARD}). */
   private static final String[][] TRAIN = {
       {"a great movie", "1"}, {"the best film", "1"}, {"really fun acting", "1"},
-      {"a terrible plot", "0"}, {"the worst acting", "0"}, {"so boring", "0"}};
+      {"a terrible plot", "0"}, {"the worst acting", "0"}, {"so boring", "0"},
+      {"i love this story , it was very nice", "1"}, {"awful", "0"},
+      {"what a happy and amazing film", "1"}, {"i hate this movie , the plot was bad", "0"}};
 
   @TempDir Path dir;
   private ModelDir model;
@@ -69,9 +72,13 @@ class PezTest {
   }
 
   private Pez pez(int length, double lr, double wd, long seed) {
+    return pez(length, lr, wd, 0, seed);
+  }
+
+  private Pez pez(int length, double lr, double wd, double w, long seed) {
     PezTask t = PezTask.of(task("{sentence} {prompt} {mask} ."), tokenizer, model.manifest(),
         length, lm.maxInputTokens());
-    return new Pez(new PezHyperparameters(length, lr, wd, 0, seed), lm, t, specials(), manager);
+    return new Pez(new PezHyperparameters(length, lr, wd, w, seed), lm, t, specials(), manager);
   }
 
   private int[] specials() {
@@ -89,6 +96,7 @@ class PezTest {
     int cls = model.manifest().specialId("cls");
     int mask = model.manifest().specialId("mask");
     int pad = model.manifest().specialId("pad");
+    assertTrue(TRAIN.length > Pez.EXAMPLES_PER_FORWARD, "the loss is summed over chunks");
     // "so boring": [CLS] · · · so boring · · · [MASK] . [SEP]
     int[] expected = new int[] {cls, pad, pad, pad, tokenizer.id("so"), tokenizer.id("boring"),
         pad, pad, pad, mask, tokenizer.id("."), model.manifest().specialId("sep")};
@@ -144,10 +152,20 @@ class PezTest {
     }
   }
 
-  /** (2)–(3): the loss is the cross-entropy of ONNX Runtime's verbalizer logits for the ids. */
+  /**
+   * (2)–(3): the loss is the cross-entropy of ONNX Runtime's verbalizer logits for the ids; with
+   * a fluency weight w, §7.1's mix with the prompt's NLL, here ONNX Runtime's pseudo-log-
+   * likelihood of {@code [CLS] prompt [SEP]} per token (§7.3).
+   */
   @Test
   void theLossIsTheCrossEntropyOfTheProjectedPromptOverTheVerbalizers() throws Exception {
-    try (Pez pez = pez(3, 0.3, 0.1, 5); OrtSessions sessions = new OrtSessions()) {
+    for (double w : new double[] {0, 0.3, 1}) {
+      assertLossMatchesOnnxRuntime(w);
+    }
+  }
+
+  private void assertLossMatchesOnnxRuntime(double w) throws Exception {
+    try (Pez pez = pez(3, 0.3, 0.1, w, 5); OrtSessions sessions = new OrtSessions()) {
       MaskedLm ort = MaskedLm.open(model, OrtConfig.cpu(1), sessions);
       for (int step = 0; step < 2; step++) {
         int[] prompt = promptOf(pez);
@@ -179,8 +197,15 @@ class PezTest {
           expected -= (Integer.parseInt(TRAIN[e][1]) == 1 ? good : bad) - logZ;
         }
         expected /= TRAIN.length;
+        int[] framed = new int[prompt.length + 2];
+        framed[0] = model.manifest().specialId("cls");
+        System.arraycopy(prompt, 0, framed, 1, prompt.length);
+        framed[framed.length - 1] = model.manifest().specialId("sep");
+        double nll = -java.util.Arrays.stream(ort.pseudoLogLikelihood(framed, 1,
+            prompt.length + 1)).sum() / prompt.length;
+        expected = w * nll + (1 - w) * expected;
         UpdateResult r = pez.update(List.of());
-        assertEquals(expected, r.loss(), 1e-4, "step " + step);
+        assertEquals(expected, r.loss(), 1e-4, "w " + w + ", step " + step);
         assertTrue(r.updated() && r.gradNorm() > 0 && Double.isFinite(r.gradNorm()));
       }
     }
@@ -230,6 +255,21 @@ class PezTest {
         assertThrows(java.io.IOException.class,
             () -> otherLength.load(new ByteArrayInputStream(saved.toByteArray())));
       }
+    }
+  }
+
+  /** With w = 1 PEZ optimises the prompt's fluency alone: its NLL falls. */
+  @Test
+  void theFluencyTermAloneMakesThePromptMoreLikely() {
+    try (Pez pez = pez(4, 0.3, 0.1, 1.0, 2)) {
+      double first = pez.update(List.of()).loss();
+      double best = first;
+      for (int i = 1; i < 15; i++) {
+        best = Math.min(best, pez.update(List.of()).loss());
+      }
+      System.out.printf("PEZ, w = 1, on the tiny BERT: NLL %.4f at step 1, best %.4f in 15 "
+          + "steps%n", first, best);
+      assertTrue(best < first - 0.05, "first " + first + ", best " + best);
     }
   }
 
