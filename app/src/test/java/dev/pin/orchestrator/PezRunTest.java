@@ -150,6 +150,21 @@ class PezRunTest {
     }
   }
 
+  /** §7.3: a run with the fluency mix says which LM and convention its NLL is. */
+  @Test
+  void aFluencyMixRunSaysWhichNllItTrainsOn() {
+    Run started = orchestrator.startRun(StartRunRequest.newBuilder().setSpec(pez(2).toBuilder()
+        .setPez(PezConfig.newBuilder().setPromptLength(3).setFluencyWeight(0.5f))).build());
+    List<RunEvent> events = watch(started.getId());
+    assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
+        events.toString());
+    assertTrue(steps(events).stream().allMatch(s -> s.getLoss() > 0));
+    String nll = orchestrator.getRun(GetRunRequest.newBuilder().setRunId(started.getId())
+        .build()).getProvenanceMap().get("pez_fluency_nll");
+    assertTrue(nll != null && nll.startsWith("pseudo-log-likelihood of the prompt under the task "
+        + "model tiny-bert"), String.valueOf(nll));
+  }
+
   private StatusRuntimeException refused(RunSpec spec) {
     return assertThrows(StatusRuntimeException.class,
         () -> orchestrator.startRun(StartRunRequest.newBuilder().setSpec(spec).build()));
