@@ -104,6 +104,12 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     FieldErrors errors = new FieldErrors();
     errors.check(request.hasSpec(), "spec", "is required");
     errors.throwIfAny();
+    boolean pez = request.getSpec().getMethod() == dev.pin.v1.Method.METHOD_PEZ;
+    if (pez && request.getSpec().hasPolicy()) {
+      throw Status.INVALID_ARGUMENT.withDescription("spec.policy: PEZ (§7.1) has no policy "
+          + "network; its settings are spec.pez (prompt_length, learning_rate, weight_decay, "
+          + "fluency_weight) and its model is the task model").asRuntimeException();
+    }
     RunSpec own = RunDefaults.apply(request.getSpec());
     try {
       RunSpecValidator.check(own);
@@ -111,10 +117,10 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       throw Status.INVALID_ARGUMENT.withDescription(String.join("; ", e.problems()))
           .asRuntimeException();
     }
-    if (own.getMethod() == dev.pin.v1.Method.METHOD_PEZ) {
-      throw Status.UNIMPLEMENTED.withDescription("spec.method: PEZ needs white-box gradients "
-          + "through the task model, which this build's reward service does not expose yet; use "
-          + "METHOD_RLPROMPT or METHOD_PIN").asRuntimeException();
+    if (pez && own.getTask().hasImageInversion()) {
+      throw Status.UNIMPLEMENTED.withDescription("spec.task.image_inversion: PEZ through CLIP's "
+          + "text tower (§7.1) is not in this build; PEZ trains few-shot classification, and "
+          + "rlprompt or pin train image inversion").asRuntimeException();
     }
     TaskSpec inline;
     try {
@@ -195,10 +201,14 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     PolicyConfig policy = null;
     StatusRuntimeException policyError = null;
     if (spec.hasPolicy()) {
+      java.util.function.UnaryOperator<String> rename =
+          spec.getMethod() == dev.pin.v1.Method.METHOD_PEZ ? OrchestratorService::pezFields
+              : d -> POLICY_FIELD.matcher(d).replaceAll("$1spec.policy$2");
       try {
-        policy = asSpecError("policy", POLICY_FIELD, "spec.policy", () -> peers.policy()
+        policy = asSpecError("policy", rename, "spec.policy", () -> peers.policy()
             .createPolicy(CreatePolicyRequest.newBuilder().setValidateOnly(true)
-                .setConfig(RunDefaults.policyConfig(spec)).build()).getConfig());
+                .setConfig(RunDefaults.policyConfig(spec))
+                .setTask(RunDefaults.policyTask(spec, inline)).build()).getConfig());
       } catch (StatusRuntimeException e) {
         if (!isSpecError(e)) {
           throw e;
@@ -208,7 +218,8 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     }
     TaskSpec task;
     try {
-      task = asSpecError("reward", TASK_FIELD, "spec.task", () -> peers.reward()
+      task = asSpecError("reward", d -> TASK_FIELD.matcher(d).replaceAll("$1spec.task$2"),
+          "spec.task", () -> peers.reward()
           .registerTask(RegisterTaskRequest.newBuilder().setTask(inline).build()).getTask());
     } catch (StatusRuntimeException e) {
       throw policyError != null && isSpecError(e) ? both(policyError, e) : e;
@@ -233,13 +244,34 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
         + task.getStatus().getDescription()).asRuntimeException();
   }
 
+  /** Field paths of the policy service's PEZ errors ({@code config.…}, {@code task.…}). */
+  private static final Pattern PEZ_FIELD =
+      Pattern.compile("(^|; )(config\\.pez\\.|config\\.prompt_length|config\\.backbone"
+          + "|config\\.|task\\.)");
+
+  /**
+   * A PEZ run's policy config is derived from {@code spec.pez} and the task model, so the policy
+   * service's fields are named as the spec's: {@code config.pez.X} and {@code
+   * config.prompt_length} as {@code spec.pez.…}, {@code config.backbone} as the task model,
+   * {@code task.…} as {@code spec.task.…}.
+   */
+  private static String pezFields(String description) {
+    return PEZ_FIELD.matcher(description).replaceAll(m -> m.group(1) + switch (m.group(2)) {
+      case "config.pez." -> "spec.pez.";
+      case "config.prompt_length" -> "spec.pez.prompt_length";
+      case "config.backbone" -> "spec.task.classification.task_model";
+      case "task." -> "spec.task.";
+      default -> "spec.policy.";
+    });
+  }
+
   /**
    * A service call that checks part of the spec: its INVALID_ARGUMENT and FAILED_PRECONDITION
-   * name the spec's fields ({@code field} rewritten to {@code specPath}); other failures say
-   * which service was asked.
+   * name the spec's fields ({@code rename} rewrites the service's paths to the spec's); other
+   * failures say which service was asked.
    */
-  private static <T> T asSpecError(String service, Pattern field, String specPath,
-      java.util.function.Supplier<T> call) {
+  private static <T> T asSpecError(String service, java.util.function.UnaryOperator<String> rename,
+      String specPath, java.util.function.Supplier<T> call) {
     try {
       return call.get();
     } catch (StatusRuntimeException e) {
@@ -247,7 +279,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       String description = status.getDescription() == null ? "" : status.getDescription();
       throw switch (status.getCode()) {
         case INVALID_ARGUMENT, FAILED_PRECONDITION -> Status.fromCode(status.getCode())
-            .withDescription(field.matcher(description).replaceAll("$1" + specPath + "$2"))
+            .withDescription(rename.apply(description))
             .asRuntimeException();
         default -> Status.fromCode(status.getCode()).withDescription("the " + service
             + " service, asked to check " + specPath + " before the run starts: " + description)
@@ -286,6 +318,12 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       case STYLE_TRANSFER -> p.put("task_model", task.getStyleTransfer().getGenerator().getName());
       case IMAGE_INVERSION -> p.put("task_model", task.getImageInversion().getClip().getName());
       default -> { }
+    }
+    if (spec.getMethod() == dev.pin.v1.Method.METHOD_PEZ && spec.getPez().getFluencyWeight() > 0) {
+      // §7.3: always say which LM and convention produced a naturalness number.
+      p.put("pez_fluency_nll", "pseudo-log-likelihood of the prompt under the task model "
+          + p.get("task_model") + " (masked LM: each token masked in turn, mean over the L "
+          + "tokens, between [CLS] and [SEP]); §7.1's causal-LM NLL needs a causal task model");
     }
     p.put("pin_version", BuildInfo.current().version());
     p.put("pin_commit", BuildInfo.current().commit());

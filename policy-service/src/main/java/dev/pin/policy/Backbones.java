@@ -6,13 +6,17 @@ import dev.pin.models.ort.OrtSessions;
 import dev.pin.models.store.ModelDir;
 import dev.pin.models.store.ModelManifest;
 import dev.pin.models.store.ModelStore;
+import dev.pin.models.tokenizer.TextTokenizer;
 import dev.pin.policy.ort.OrtBackbone;
 import dev.pin.policy.ort.OrtBertBackbone;
 import dev.pin.policy.ort.OrtCausalBackbone;
+import dev.pin.policy.torch.TorchMaskedLm;
 import dev.pin.v1.MaskedHead;
 import io.grpc.Status;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +34,17 @@ final class Backbones implements AutoCloseable {
   private record Key(String model, MaskedHead mode, String device) {}
 
   private final Map<Key, OrtBackbone> loaded = new HashMap<>();
+
+  /**
+   * What PEZ (§7.1) needs of its task model: the model on PyTorch, differentiable w.r.t. its
+   * input embeddings, with its tokenizer, manifest, special token ids (no prompt token is one)
+   * and the device's manager.
+   */
+  record WhiteBox(TorchMaskedLm lm, TextTokenizer tokenizer, ModelManifest manifest,
+      int[] specialIds, NDManager manager) {}
+
+  private final Map<String, WhiteBox> whiteBoxes = new HashMap<>();
+  private final Map<String, TextTokenizer> tokenizers = new HashMap<>();
 
   Backbones(ModelStore store, OrtConfig ort) {
     this.store = store;
@@ -92,10 +107,89 @@ final class Backbones implements AutoCloseable {
     return backbone;
   }
 
+  /**
+   * The manifest of a model PEZ would differentiate through, without loading it:
+   * FAILED_PRECONDITION naming {@code field} when it is missing, INVALID_ARGUMENT when it has no
+   * gradient path here (only BERT and RoBERTa masked LMs are rebuilt on PyTorch).
+   */
+  ModelManifest whiteBoxManifest(String field, String model) {
+    ModelDir dir = find(field, model);
+    String architecture = dir.manifest().architecture();
+    if (!ModelManifest.ARCH_BERT_MLM.equals(architecture)
+        && !ModelManifest.ARCH_ROBERTA_MLM.equals(architecture)) {
+      throw Status.INVALID_ARGUMENT.withDescription(field + ": PEZ (§7.1) needs gradients "
+          + "through the task model, and '" + model + "' is a " + architecture + ", which this "
+          + "policy service only runs forward; PEZ differentiates masked LMs (bert-mlm, "
+          + "roberta-mlm), rebuilt on PyTorch from their ONNX weights").asRuntimeException();
+    }
+    return dir.manifest();
+  }
+
+  /** The tokenizer of a white-box model, without loading its weights (for checks). */
+  synchronized TextTokenizer tokenizer(String model) {
+    return tokenizers.computeIfAbsent(model, m -> {
+      try {
+        return find("backbone", m).textTokenizer();
+      } catch (IOException e) {
+        throw Status.FAILED_PRECONDITION.withDescription("cannot read the tokenizer of model '"
+            + m + "': " + e.getMessage()).withCause(e).asRuntimeException();
+      }
+    });
+  }
+
+  /**
+   * {@code model} as PEZ's differentiable task model on {@code device}, loaded (float32, from
+   * its ONNX graph's weights) on first use and shared by every PEZ run on it: it is frozen.
+   */
+  synchronized WhiteBox whiteBox(String model, PolicyDevice device) {
+    ModelManifest manifest = whiteBoxManifest("backbone", model);
+    String key = model + "@" + device.name();
+    WhiteBox box = whiteBoxes.get(key);
+    if (box != null) {
+      return box;
+    }
+    NDManager manager = managers.computeIfAbsent(device.name(),
+        d -> NDManager.newBaseManager(device.device(), "PyTorch"));
+    TextTokenizer tokenizer = tokenizer(model);
+    TorchMaskedLm lm;
+    try {
+      lm = TorchMaskedLm.load(store.find(model).orElseThrow(), manager);
+    } catch (IOException e) {
+      throw Status.FAILED_PRECONDITION.withDescription("cannot load model '" + model + "': "
+          + e.getMessage()).withCause(e).asRuntimeException();
+    }
+    box = new WhiteBox(lm, tokenizer, manifest, specialIds(manifest, tokenizer), manager);
+    whiteBoxes.put(key, box);
+    return box;
+  }
+
+  /** The manifest's special tokens and every bracketed entry ({@code [unused0]} …, §2). */
+  private static int[] specialIds(ModelManifest manifest, TextTokenizer tokenizer) {
+    List<Integer> ids = new ArrayList<>();
+    manifest.specialTokens().values().forEach(t -> ids.add(t.id()));
+    for (int id = 0; id < tokenizer.vocabSize(); id++) {
+      String token = tokenizer.token(id);
+      if (token != null && token.length() > 2 && token.startsWith("[") && token.endsWith("]")) {
+        ids.add(id);
+      }
+    }
+    return ids.stream().distinct().mapToInt(Integer::intValue).toArray();
+  }
+
+  private ModelDir find(String field, String model) {
+    return store.find(model).orElseThrow(() -> Status.FAILED_PRECONDITION
+        .withDescription(field + ": model '" + model + "' is not in the model store at "
+            + store.home() + "; import it (" + ModelStore.importHint(model) + ") or pick one from "
+            + "`pin models list`")
+        .asRuntimeException());
+  }
+
   @Override
   public synchronized void close() {
     loaded.values().forEach(OrtBackbone::close);
     loaded.clear();
+    whiteBoxes.values().forEach(b -> b.lm().close());
+    whiteBoxes.clear();
     sessions.close();
     managers.values().forEach(NDManager::close);
     managers.clear();

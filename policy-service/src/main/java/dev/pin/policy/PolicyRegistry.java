@@ -1,6 +1,7 @@
 package dev.pin.policy;
 
 import dev.pin.policy.algorithm.PromptPolicy;
+import dev.pin.models.tokenizer.TextTokenizer;
 import dev.pin.policy.ort.OrtBackbone;
 import dev.pin.v1.PolicyConfig;
 import io.grpc.Status;
@@ -10,6 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * The live policies, bounded by {@code policy.max-policies}: each holds an MLP, its target, Adam
@@ -26,11 +29,23 @@ final class PolicyRegistry implements AutoCloseable {
    * A policy with what the service needs around it.
    *
    * @param runId the id it is kept under
+   * @param spelling how its token ids read
    * @param owner the identity it belongs to ("" with authentication off)
    * @param anonymous whether no run stands behind it (see the class comment)
    */
-  record Entry(String runId, PolicyConfig config, PromptPolicy policy, OrtBackbone backbone,
+  record Entry(String runId, PolicyConfig config, PromptPolicy policy, Spelling spelling,
       String owner, boolean anonymous) {}
+
+  /** How a policy's token ids read: each id's vocabulary entry, and the decoded text. */
+  record Spelling(IntFunction<String> token, Function<int[], String> decode) {
+    static Spelling of(OrtBackbone backbone) {
+      return new Spelling(backbone::token, backbone::decode);
+    }
+
+    static Spelling of(TextTokenizer tokenizer) {
+      return new Spelling(tokenizer::token, tokenizer::decode);
+    }
+  }
 
   private final int maxPolicies;
   private final int maxAnonymous;

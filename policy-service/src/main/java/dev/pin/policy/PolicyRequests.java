@@ -55,7 +55,7 @@ public final class PolicyRequests {
     String p = path + ".";
     errors.required(p + "backbone.name", c.getBackbone().getName());
     errors.check(c.getAlgorithmCase() != PolicyConfig.AlgorithmCase.ALGORITHM_NOT_SET,
-        p + "algorithm", "set soft_q (RLPrompt, §3) or sparse_tsallis (PIN, §4)");
+        p + "algorithm", "set soft_q (RLPrompt, §3), sparse_tsallis (PIN, §4) or pez (PEZ, §7.1)");
     errors.check(c.getDevice().isEmpty() || DEVICE.matcher(c.getDevice()).matches(),
         p + "device", "must be empty (the service's default), cpu or cuda:N; got '%s'",
         c.getDevice());
@@ -103,6 +103,7 @@ public final class PolicyRequests {
               "must be a negative number down to -1e9 (default -1000), got %s", ignored);
         }
       }
+      case PEZ -> errors.add(p + "pez", "PEZ configs are checked by effectivePez");
       case ALGORITHM_NOT_SET -> errors.add(p + "algorithm",
           "set soft_q (RLPrompt, §3) or sparse_tsallis (PIN, §4)");
     }
@@ -121,6 +122,30 @@ public final class PolicyRequests {
     errors.range(p + "replay.updates_per_step", replay.getUpdatesPerStep(), 1, 64);
     errors.range(p + "replay.warmup", replay.getWarmup(), 1, Math.max(1, replay.getCapacity()));
     errors.range(p + "prior_weight", c.getPriorWeight(), 0.0, 100.0);
+  }
+
+  /**
+   * Checks a PEZ config (§7.1): {@code requested} as sent, {@code effective} with its defaults
+   * filled ({@code PezHyperparameters.effective}). A field that is set is checked as given, 0
+   * included: PezConfig's fields have presence, so {@code prompt_length: 0} is an error and not
+   * the default.
+   */
+  public static void effectivePez(FieldErrors errors, String path, PolicyConfig requested,
+      PolicyConfig effective) {
+    String p = path + ".pez.";
+    dev.pin.v1.PezConfig pez = effective.getPez();
+    errors.range(p + "prompt_length", pez.getPromptLength(), 1, MAX_PROMPT_LENGTH);
+    errors.check(requested.getPromptLength() == 0
+        || requested.getPromptLength() == pez.getPromptLength(), path + ".prompt_length",
+        "PEZ's prompt length is %s; leave this 0 or equal to it, got %d",
+        p + "prompt_length = " + pez.getPromptLength(), requested.getPromptLength());
+    positive(errors, p + "learning_rate", pez.getLearningRate(), 100, "0.3 for LMs, 0.1 for CLIP");
+    errors.check(pez.getWeightDecay() >= 0 && pez.getWeightDecay() * pez.getLearningRate() < 1,
+        p + "weight_decay", "must be 0 or more with learning_rate·weight_decay below 1 (AdamW "
+        + "multiplies the prompt by 1 − lr·wd each step; default 0.1), got %s",
+        pez.getWeightDecay());
+    errors.check(pez.getFluencyWeight() >= 0 && pez.getFluencyWeight() <= 1,
+        p + "fluency_weight", "must be in [0, 1] (default 0), got %s", pez.getFluencyWeight());
   }
 
   /** The field must lie in (0, max]. */
@@ -180,6 +205,8 @@ public final class PolicyRequests {
     FieldErrors errors = new FieldErrors();
     errors.check(r.getConfig().getAlgorithmCase() != PolicyConfig.AlgorithmCase.ALGORITHM_NOT_SET,
         "config.algorithm", "set soft_q (RLPrompt, §3) or sparse_tsallis (PIN, §4)");
+    errors.check(!r.getConfig().hasPez(), "config.pez", "ComputeLoss evaluates the RL losses "
+        + "(§3, §4); PEZ has no Q-value tables");
     errors.check(r.getBatchCount() > 0, "batch", "must hold at least one trajectory");
     int vocab = -1;
     int steps = -1;

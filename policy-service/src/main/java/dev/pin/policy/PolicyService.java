@@ -6,6 +6,9 @@ import dev.pin.kit.grpc.Identity;
 import dev.pin.kit.server.Metrics;
 import dev.pin.models.store.ModelManifest;
 import dev.pin.policy.algorithm.LossDiagnostics;
+import dev.pin.policy.algorithm.Pez;
+import dev.pin.policy.algorithm.PezHyperparameters;
+import dev.pin.policy.algorithm.PezTask;
 import dev.pin.policy.algorithm.PolicyCheckpoint;
 import dev.pin.policy.algorithm.PolicyHyperparameters;
 import dev.pin.policy.algorithm.PromptPolicy;
@@ -35,6 +38,8 @@ import dev.pin.v1.SampleRequest;
 import dev.pin.v1.SampleResponse;
 import dev.pin.v1.SampledPrompt;
 import dev.pin.v1.SaveCheckpointRequest;
+import dev.pin.v1.TaskSpec;
+import dev.pin.v1.TaskType;
 import dev.pin.v1.UpdateRequest;
 import dev.pin.v1.UpdateResponse;
 import io.grpc.Status;
@@ -97,12 +102,18 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   public void createPolicy(CreatePolicyRequest request, StreamObserver<PolicyInfo> response) {
     PolicyRequests.create(request);
     PolicyConfig effective = effective(request.getConfig());
+    if (effective.hasPez()) {
+      // The task's checks need its tokenizer only, not the weights.
+      String model = effective.getBackbone().getName();
+      pezTask(request.getTask(), effective, backbones.tokenizer(model),
+          backbones.whiteBoxManifest("config.backbone", model), Integer.MAX_VALUE);
+    }
     if (request.getValidateOnly()) {
       reply(response, PolicyInfo.newBuilder().setRunId(request.getRunId()).setConfig(effective)
           .setDevice(effective.getDevice()).build());
       return;
     }
-    PolicyRegistry.Entry entry = build(request.getRunId(), effective);
+    PolicyRegistry.Entry entry = build(request.getRunId(), effective, request.getTask());
     try {
       policies.add(entry, false);
     } catch (RuntimeException e) {
@@ -130,6 +141,9 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
    * {@code config}.
    */
   private PolicyConfig effective(PolicyConfig requested) {
+    if (requested.hasPez()) {
+      return effectivePez(requested);
+    }
     // The ranges do not depend on the backbone (only k's default does, and it is always in
     // range), so a bad field is reported even when the model is missing too.
     FieldErrors errors = new FieldErrors();
@@ -144,18 +158,81 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
         .setDevice(device.name()).build();
   }
 
+  /**
+   * The effective config of a PEZ request (§7.1), checked: §7.1's defaults filled, the task
+   * model (the backbone) one this service can differentiate through.
+   */
+  private PolicyConfig effectivePez(PolicyConfig requested) {
+    FieldErrors errors = new FieldErrors();
+    PolicyConfig effective = PezHyperparameters.effective(requested);
+    PolicyRequests.effectivePez(errors, "config", requested, effective);
+    errors.throwIfAny();
+    if (requested.getTaskType() == TaskType.TASK_TYPE_IMAGE_INVERSION) {
+      throw Status.UNIMPLEMENTED.withDescription("config.task_type: PEZ through CLIP's text "
+          + "tower (image inversion, §7.1) is not in this build; PEZ trains few-shot "
+          + "classification").asRuntimeException();
+    }
+    backbones.whiteBoxManifest("config.backbone", requested.getBackbone().getName());
+    PolicyDevice device = PolicyDevice.resolve(
+        requested.getDevice().isEmpty() ? settings.device() : requested.getDevice(),
+        Engine.getEngine("PyTorch").getGpuCount());
+    return effective.toBuilder().setDevice(device.name()).build();
+  }
+
+  /**
+   * The training examples of PEZ's task split around its L prompt slots; INVALID_ARGUMENT naming
+   * the field ({@code task.…}) when PEZ cannot train on it.
+   */
+  private static PezTask pezTask(TaskSpec task, PolicyConfig effective,
+      dev.pin.models.tokenizer.TextTokenizer tokenizer, dev.pin.models.store.ModelManifest manifest,
+      int maxTokens) {
+    if (!task.hasClassification()) {
+      throw new FieldErrors().add("task", "PEZ needs the few-shot classification task it trains "
+          + "on (CreatePolicyRequest.task, with its training examples inline), got "
+          + (task.getTaskCase() == TaskSpec.TaskCase.TASK_NOT_SET ? "none"
+              : task.getTaskCase().name().toLowerCase(java.util.Locale.ROOT))).toException();
+    }
+    String model = task.getClassification().getTaskModel().getName();
+    if (!model.equals(effective.getBackbone().getName())) {
+      throw new FieldErrors().add("task.classification.task_model", "PEZ differentiates through "
+          + "the task model itself, so it must be config.backbone '"
+          + effective.getBackbone().getName() + "', got '" + model + "'").toException();
+    }
+    try {
+      return PezTask.of(task.getClassification(), tokenizer, manifest,
+          effective.getPez().getPromptLength(), maxTokens);
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+    }
+  }
+
   /** Builds (but does not register) a run's policy from its effective config. */
-  private PolicyRegistry.Entry build(String runId, PolicyConfig effective) {
+  private PolicyRegistry.Entry build(String runId, PolicyConfig effective, TaskSpec task) {
     PolicyDevice device = PolicyDevice.resolve(effective.getDevice(),
         Engine.getEngine("PyTorch").getGpuCount());
+    if (effective.hasPez()) {
+      Backbones.WhiteBox box = backbones.whiteBox(effective.getBackbone().getName(), device);
+      PezTask examples = pezTask(task, effective, box.tokenizer(), box.manifest(),
+          box.lm().maxInputTokens());
+      Pez pez = new Pez(PezHyperparameters.fromProto(effective, effective.getTaskType()),
+          box.lm(), examples, box.specialIds(), box.manager());
+      return entry(runId, effective, pez, PolicyRegistry.Spelling.of(box.tokenizer()));
+    }
     PolicyHyperparameters hp = PolicyHyperparameters.fromProto(effective, effective.getTaskType());
     OrtBackbone backbone = backbones.get(effective.getBackbone().getName(),
         effective.getMaskedHead(), device);
     PromptPolicy policy = PromptPolicy.create(hp, backbone, device.device());
-    // A run's policy: the orchestrator (an admin) names the run's owner; anything else belongs
-    // to its caller and has no run behind it.
+    return entry(runId, effective, policy, PolicyRegistry.Spelling.of(backbone));
+  }
+
+  /**
+   * A policy as the registry holds it. A run's policy: the orchestrator (an admin) names the run's
+   * owner; anything else belongs to its caller and has no run behind it.
+   */
+  private static PolicyRegistry.Entry entry(String runId, PolicyConfig effective,
+      PromptPolicy policy, PolicyRegistry.Spelling spelling) {
     var runOwner = Identity.runOwner();
-    return new PolicyRegistry.Entry(runId, effective, policy, backbone,
+    return new PolicyRegistry.Entry(runId, effective, policy, spelling,
         runOwner.orElse(Identity.current().name()), runOwner.isEmpty());
   }
 
@@ -205,7 +282,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     boolean greedy = request.getMode() == DecodeMode.DECODE_MODE_GREEDY;
     SampleBatch batch = sampleTime.record(
         () -> entry.policy().sample(request.getBatchSize(), greedy));
-    OrtBackbone backbone = entry.backbone();
+    PolicyRegistry.Spelling spelling = entry.spelling();
     SampleResponse.Builder out = SampleResponse.newBuilder()
         .setMeanEntropy((float) batch.meanEntropy())
         .setMeanSupportSize((float) batch.meanSupportSize())
@@ -213,7 +290,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     for (SampleBatch.SampledPrompt p : batch.prompts()) {
       SampledPrompt.Builder sp = SampledPrompt.newBuilder()
           .setSampleId(p.sampleId())
-          .setPrompt(prompt(backbone, p.tokenIds()));
+          .setPrompt(prompt(spelling, p.tokenIds()));
       for (float q : p.qValues()) {
         sp.addQValues(q);
       }
@@ -226,10 +303,10 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   }
 
   /** Token ids with their vocabulary spellings and the decoded text. */
-  static Prompt prompt(OrtBackbone backbone, int[] ids) {
-    Prompt.Builder prompt = Prompt.newBuilder().setText(backbone.decode(ids));
+  static Prompt prompt(PolicyRegistry.Spelling spelling, int[] ids) {
+    Prompt.Builder prompt = Prompt.newBuilder().setText(spelling.decode().apply(ids));
     for (int id : ids) {
-      prompt.addTokenIds(id).addTokens(backbone.token(id));
+      prompt.addTokenIds(id).addTokens(spelling.token().apply(id));
     }
     return prompt.build();
   }
@@ -409,7 +486,8 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
           "replace");
     }
     String expected = request.getCheckpoint().getSha256();
-    PolicyRegistry.Entry entry = build(request.getRunId(), effective(request.getConfig()));
+    PolicyRegistry.Entry entry = build(request.getRunId(), effective(request.getConfig()),
+        request.getTask());
     try {
       if (!expected.isEmpty() && !expected.equalsIgnoreCase(sha256(file))) {
         throw Status.DATA_LOSS.withDescription("checkpoint " + uri + " does not match its "

@@ -421,4 +421,98 @@ class PolicyServiceTest {
     assertEquals(1.0625, r.getValues(0), 1e-6);
     assertEquals(0.91, r.getValues(1), 1e-6);
   }
+
+  // ---- PEZ (§7.1) ----
+
+  private static PolicyConfig pez(dev.pin.v1.PezConfig.Builder settings) {
+    return PolicyConfig.newBuilder().setBackbone(ModelRef.newBuilder().setName("tiny-bert"))
+        .setSeed(3).setPez(settings).build();
+  }
+
+  private static dev.pin.v1.TaskSpec pezTask(String model) {
+    dev.pin.v1.ClassificationTask.Builder c = dev.pin.v1.ClassificationTask.newBuilder()
+        .setTaskModel(ModelRef.newBuilder().setName(model))
+        .addVerbalizers("terrible").addVerbalizers("great");
+    String[][] train = {{"a great movie", "1"}, {"so boring", "0"}, {"i love this story", "1"},
+        {"the worst acting", "0"}};
+    for (String[] e : train) {
+      c.addTrain(dev.pin.v1.LabeledText.newBuilder().setText(e[0])
+          .setLabel(Integer.parseInt(e[1])));
+    }
+    return dev.pin.v1.TaskSpec.newBuilder().setClassification(c).build();
+  }
+
+  /**
+   * A PEZ policy over gRPC: §7.1's defaults filled, Sample hands out the projection, Update takes
+   * a step through the task model, and a checkpoint restores it into a new policy exactly.
+   */
+  @Test
+  void pezTrainsThroughTheTaskModelAndRestoresFromACheckpoint() {
+    PolicyInfo info = stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-p")
+        .setConfig(pez(dev.pin.v1.PezConfig.newBuilder().setPromptLength(4)))
+        .setTask(pezTask("tiny-bert")).build());
+    dev.pin.v1.PezConfig effective = info.getConfig().getPez();
+    assertEquals(4, effective.getPromptLength());
+    assertEquals(4, info.getConfig().getPromptLength());
+    assertEquals(0.3f, effective.getLearningRate(), "§7.1's LM default");
+    assertEquals(0.1f, effective.getWeightDecay());
+    assertTrue(effective.hasFluencyWeight());
+    assertEquals(4L * 32, info.getTrainableParameters(), "P is L × d");
+    SampleResponse sampled = stub.sample(SampleRequest.newBuilder().setRunId("run-p")
+        .setBatchSize(16).build());
+    assertEquals(1, sampled.getPromptsCount(), "PEZ has one prompt");
+    assertEquals(4, sampled.getPrompts(0).getPrompt().getTokensCount());
+    UpdateResponse updated = stub.update(UpdateRequest.newBuilder().setRunId("run-p")
+        .addPrompts(RewardedPrompt.newBuilder()
+            .setSampleId(sampled.getPrompts(0).getSampleId())).build());
+    assertTrue(updated.getUpdated() && updated.getLoss() > 0 && updated.getGradNorm() > 0);
+    assertEquals(1, updated.getStep());
+
+    CheckpointRef ref = stub.saveCheckpoint(SaveCheckpointRequest.newBuilder().setRunId("run-p")
+        .build());
+    UpdateResponse next = stub.update(UpdateRequest.newBuilder().setRunId("run-p")
+        .addPrompts(RewardedPrompt.newBuilder().setSampleId(1)).build());
+    stub.loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId("run-q").setCheckpoint(ref)
+        .setConfig(info.getConfig()).setTask(pezTask("tiny-bert")).build());
+    UpdateResponse again = stub.update(UpdateRequest.newBuilder().setRunId("run-q")
+        .addPrompts(RewardedPrompt.newBuilder().setSampleId(1)).build());
+    assertEquals(next.getLoss(), again.getLoss(), 0f, "the restored prompt takes the same step");
+    assertEquals(2, again.getStep());
+  }
+
+  @Test
+  void badPezRequestsNameTheirFields() throws Exception {
+    TinyModels.gpt2Clm(home.resolve("models").resolve("tiny-gpt2"), 3);
+    Object[][] cases = {
+        {pez(dev.pin.v1.PezConfig.newBuilder().setLearningRate(0)), pezTask("tiny-bert"),
+            "config.pez.learning_rate: "},
+        {pez(dev.pin.v1.PezConfig.newBuilder().setFluencyWeight(1.5f)), pezTask("tiny-bert"),
+            "config.pez.fluency_weight: "},
+        {pez(dev.pin.v1.PezConfig.newBuilder().setPromptLength(0)), pezTask("tiny-bert"),
+            "config.pez.prompt_length: "},
+        {pez(dev.pin.v1.PezConfig.newBuilder()), dev.pin.v1.TaskSpec.getDefaultInstance(),
+            "task: PEZ needs the few-shot classification task"},
+        {pez(dev.pin.v1.PezConfig.newBuilder()), pezTask("tiny-gpt2"),
+            "task.classification.task_model: PEZ differentiates through the task model itself"},
+        {pez(dev.pin.v1.PezConfig.newBuilder()).toBuilder()
+            .setBackbone(ModelRef.newBuilder().setName("tiny-gpt2")).build(),
+            pezTask("tiny-gpt2"), "config.backbone: PEZ (§7.1) needs gradients through the "
+                + "task model, and 'tiny-gpt2' is a gpt2-clm"}};
+    for (Object[] c : cases) {
+      for (boolean validateOnly : new boolean[] {true, false}) {
+        StatusRuntimeException e = fails(Status.Code.INVALID_ARGUMENT,
+            () -> stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-bad")
+                .setValidateOnly(validateOnly).setConfig((PolicyConfig) c[0])
+                .setTask((dev.pin.v1.TaskSpec) c[1]).build()));
+        assertTrue(e.getStatus().getDescription().startsWith((String) c[2]),
+            e.getStatus().getDescription());
+      }
+    }
+    // w in [0, 1] trains: the fluency mix.
+    stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-w")
+        .setConfig(pez(dev.pin.v1.PezConfig.newBuilder().setFluencyWeight(0.5f)))
+        .setTask(pezTask("tiny-bert")).build());
+    assertTrue(stub.update(UpdateRequest.newBuilder().setRunId("run-w")
+        .addPrompts(RewardedPrompt.newBuilder().setSampleId(1)).build()).getLoss() > 0);
+  }
 }

@@ -56,7 +56,12 @@ import org.slf4j.LoggerFactory;
  * order of the algorithm: sample B prompts from the policy → score them on the training examples
  * → (penalise perplexity, §7.2) → z-score and shape (§5) → update the policy → every N steps
  * evaluate the greedy prompt on dev and checkpoint. The policy is on-policy (RLPrompt) or fills
- * its replay buffer (PIN, §4.4) behind the same Update call.
+ * its replay buffer (PIN, §4.4) behind the same Update call. PEZ (§7.1) runs the same loop:
+ * its "policy" is one continuous prompt in the policy service, which Sample projects to a hard
+ * prompt and Update moves by one projected-gradient step through the task model (the task's
+ * training examples reach it with CreatePolicy); the step's prompt is scored for the metrics, and
+ * evaluated on dev, like the RL methods' (with {@code evaluation.also_best_sampled}, the best
+ * projection since the last evaluation too: §7.1's "keep the best prompt seen").
  *
  * <p>A warm-start prompt ({@code spec.warm_start_prompt}, {@link WarmStartPrompt}) seeds a fresh
  * policy: it is scored on dev before the first step and kept as the first best prompt, then scored
@@ -315,7 +320,7 @@ final class EpisodeLoop implements Runnable {
 
   private void createPolicy() {
     CreatePolicyRequest create = CreatePolicyRequest.newBuilder().setRunId(runId)
-        .setConfig(policyConfig()).build();
+        .setConfig(policyConfig()).setTask(RunDefaults.policyTask(spec, inlineTask)).build();
     try {
       runPolicy().createPolicy(create);
     } catch (StatusRuntimeException e) {
@@ -338,7 +343,8 @@ final class EpisodeLoop implements Runnable {
 
   private void restorePolicy(CheckpointRef checkpoint, String why) {
     runPolicy().loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId(runId)
-        .setCheckpoint(checkpoint).setConfig(policyConfig()).build());
+        .setCheckpoint(checkpoint).setConfig(policyConfig())
+        .setTask(RunDefaults.policyTask(spec, inlineTask)).build());
     step = checkpoint.getEpisodeStep();
     store.appendEvent(runId, RunEvent.newBuilder().setMessage(why).build());
   }

@@ -86,20 +86,25 @@ public final class RunDefaults {
       b.setPolicy(policyRequest(spec));
     }
     if (method == Method.METHOD_PEZ) {
+      // §7.1; PezConfig's fields have presence, so a field set to 0 stays 0 (and is checked).
       PezConfig.Builder pez = spec.getPez().toBuilder();
-      if (pez.getPromptLength() == 0) {
-        pez.setPromptLength(image ? 16 : 10); // §7.1
+      if (!pez.hasPromptLength()) {
+        pez.setPromptLength(image ? 16 : 10);
       }
-      if (pez.getLearningRate() == 0) {
+      if (!pez.hasLearningRate()) {
         pez.setLearningRate(image ? 0.1f : 0.3f);
       }
-      if (pez.getWeightDecay() == 0) {
+      if (!pez.hasWeightDecay()) {
         pez.setWeightDecay(0.1f);
       }
+      if (!pez.hasFluencyWeight()) {
+        pez.setFluencyWeight(0f);
+      }
       b.setPez(pez);
-    }
-    if (b.getPromptsPerStep() == 0) {
-      b.setPromptsPerStep(image ? 32 : style ? 8 : 16);
+      b.setPolicy(pezPolicyRequest(b.getTask(), pez.build(), spec.getSeed()));
+    }    if (b.getPromptsPerStep() == 0) {
+      // PEZ trains one prompt: each step scores its projection.
+      b.setPromptsPerStep(method == Method.METHOD_PEZ ? 1 : image ? 32 : style ? 8 : 16);
     }
     if (style && b.getInputsPerStep() == 0) {
       b.setInputsPerStep(2);
@@ -199,6 +204,24 @@ public final class RunDefaults {
   }
 
   /**
+   * PEZ's policy config (§7.1): no Q-network, the task model as the model the policy service
+   * differentiates through, the run's PEZ settings and seed.
+   */
+  private static PolicyConfig pezPolicyRequest(TaskSpec task, PezConfig pez, long seed) {
+    String model = switch (task.getTaskCase()) {
+      case CLASSIFICATION -> task.getClassification().getTaskModel().getName();
+      case IMAGE_INVERSION -> task.getImageInversion().getClip().getName();
+      default -> "";
+    };
+    PolicyConfig.Builder p = PolicyConfig.newBuilder().setPez(pez).setTaskType(taskType(task))
+        .setSeed(seed);
+    if (!model.isEmpty()) {
+      p.setBackbone(ModelRef.newBuilder().setName(model));
+    }
+    return p.build();
+  }
+
+  /**
    * The policy config a run sends to the policy service: the stored one (the service's effective
    * config for runs stored since StartRun asks for it), with the task type and seed that older
    * stored specs leave to the request.
@@ -207,6 +230,21 @@ public final class RunDefaults {
     return spec.getPolicy().toBuilder().setTaskType(taskType(spec.getTask()))
         .setSeed(spec.getPolicy().getSeed() != 0 ? spec.getPolicy().getSeed() : spec.getSeed())
         .build();
+  }
+
+  /**
+   * The task the policy service needs beside the config: for PEZ (§7.1), which differentiates
+   * through the task model, the classification task with its training examples inline (dev and
+   * test stay with the reward service); nothing for RLPrompt and PIN, which learn from rewards.
+   *
+   * @param inline the task with its examples read ({@code TaskDataLoader})
+   */
+  public static TaskSpec policyTask(RunSpec spec, TaskSpec inline) {
+    if (spec.getMethod() != Method.METHOD_PEZ || !inline.hasClassification()) {
+      return TaskSpec.getDefaultInstance();
+    }
+    return TaskSpec.newBuilder().setClassification(inline.getClassification().toBuilder()
+        .clearDev().clearTest().clearData()).build();
   }
 
   /** The policy's name for the spec's kind of task (it picks §8's task-dependent defaults). */

@@ -77,9 +77,10 @@ public final class RunSpecValidator {
     }
     task(path + ".task", s.getTask());
     if (m == Method.METHOD_PEZ) {
-      pez(path + ".pez", s.getPez());
+      pez(path, s);
+    } else {
+      range(path + ".prompts_per_step", s.getPromptsPerStep(), 1, MAX_PROMPTS_PER_STEP);
     }
-    range(path + ".prompts_per_step", s.getPromptsPerStep(), 1, MAX_PROMPTS_PER_STEP);
     if (s.getTask().hasStyleTransfer()) {
       range(path + ".inputs_per_step", s.getInputsPerStep(), 1, MAX_PROMPTS_PER_STEP);
     } else if (s.getInputsPerStep() < 0) {
@@ -202,19 +203,38 @@ public final class RunSpecValidator {
     }
   }
 
-  private void pez(String path, PezConfig p) {
-    // Its upper bound is the policy service's, which will train PEZ (§7.1) as it does RLPrompt
-    // and PIN and owns their prompt_length check (PolicyRequests); here only its sign.
-    if (p.getPromptLength() < 0) {
-      error(path + ".prompt_length", "must not be negative (0 = the default), got "
-          + p.getPromptLength());
-    }
-    positive(path + ".learning_rate", p.getLearningRate(), "0.1 for CLIP, 0.3 for LMs");
+  /**
+   * PEZ's settings (§7.1) and what a PEZ run cannot take. The policy service, which trains PEZ as
+   * it does RLPrompt and PIN, checks the same ranges (its PolicyRequests); PezConfig's fields have
+   * presence, so an explicit 0 is checked, not replaced by the default.
+   */
+  private void pez(String path, RunSpec s) {
+    PezConfig p = s.getPez();
+    String f = path + ".pez";
+    range(f + ".prompt_length", p.getPromptLength(), 1, 64);
+    positive(f + ".learning_rate", p.getLearningRate(), "0.3 for LMs, 0.1 for CLIP");
     if (!(p.getWeightDecay() >= 0) || Float.isInfinite(p.getWeightDecay())) {
-      error(path + ".weight_decay", "must be 0 or more (default 0.1), got " + p.getWeightDecay());
+      error(f + ".weight_decay", "must be 0 or more (default 0.1), got " + p.getWeightDecay());
     }
     if (!(p.getFluencyWeight() >= 0 && p.getFluencyWeight() <= 1)) {
-      error(path + ".fluency_weight", "must be in [0, 1], got " + p.getFluencyWeight());
+      error(f + ".fluency_weight", "must be in [0, 1], got " + p.getFluencyWeight());
+    }
+    if (s.getTask().hasStyleTransfer() || s.getTask().hasCustom()) {
+      error(path + ".task", "PEZ (§7.1) trains few-shot classification (and, in the papers, "
+          + "image inversion) through the task model's gradients; a style-transfer or custom "
+          + "reward has none: use rlprompt or pin");
+    }
+    if (s.getPromptsPerStep() != 1) {
+      error(path + ".prompts_per_step", "PEZ trains one prompt, so 1 (the default), got "
+          + s.getPromptsPerStep());
+    }
+    if (!s.getWarmStartPrompt().isEmpty()) {
+      error(path + ".warm_start_prompt", "is not supported with PEZ yet: its prompt starts "
+          + "from L random tokens (§7.1)");
+    }
+    if (s.getShaping().getPerplexityPenalty().getLambda() > 0) {
+      error(path + ".shaping.perplexity_penalty", "PEZ learns from the task loss, not from "
+          + "rewards; its fluency term is spec.pez.fluency_weight (§7.1, §7.2)");
     }
   }
 

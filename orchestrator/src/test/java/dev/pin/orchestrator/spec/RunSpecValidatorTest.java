@@ -95,4 +95,43 @@ class RunSpecValidatorTest {
                 + " data: {image_folder: {dir}}"),
         ip);
   }
+
+  /** §7.1's defaults fill unset PEZ fields; one set to 0 is kept, and checked. */
+  @Test
+  void pezTakesSection71DefaultsAndChecksExplicitZeros() {
+    RunSpec defaults = RunDefaults.apply(RunSpecYaml.parse(
+        "method: pez\ntask: { classification: { data: { few_shot: { dir: sst-2, split_seed: 42 }"
+            + " } } }"));
+    assertEquals(List.of(), RunSpecValidator.validate(defaults));
+    assertEquals(10, defaults.getPez().getPromptLength());
+    assertEquals(0.3f, defaults.getPez().getLearningRate());
+    assertEquals(0.1f, defaults.getPez().getWeightDecay());
+    assertEquals(0f, defaults.getPez().getFluencyWeight());
+    assertEquals(5_000, defaults.getBudget().getMaxSteps());
+    assertEquals(1, defaults.getPromptsPerStep(), "PEZ trains one prompt");
+    // The policy service trains PEZ through the task model, with the run's settings and seed.
+    assertEquals(RunDefaults.DEFAULT_MODEL, defaults.getPolicy().getBackbone().getName());
+    assertEquals(defaults.getPez(), defaults.getPolicy().getPez());
+
+    RunSpec zeros = RunDefaults.apply(RunSpecYaml.parse("""
+        method: pez
+        task: { classification: { data: { few_shot: { dir: sst-2, split_seed: 42 } } } }
+        pez: { prompt_length: 0, learning_rate: 0, weight_decay: 0, fluency_weight: 2 }
+        prompts_per_step: 3
+        warm_start_prompt: it was
+        shaping: { perplexity_penalty: { lambda: 1 } }
+        """));
+    assertEquals(0f, zeros.getPez().getWeightDecay(), "0 is a weight decay, not the default");
+    assertEquals(List.of(
+        "spec.pez.prompt_length: must be between 1 and 64, got 0",
+        "spec.pez.learning_rate: must be a positive number (default 0.3 for LMs, 0.1 for CLIP),"
+            + " got 0.0",
+        "spec.pez.fluency_weight: must be in [0, 1], got 2.0",
+        "spec.prompts_per_step: PEZ trains one prompt, so 1 (the default), got 3",
+        "spec.warm_start_prompt: is not supported with PEZ yet: its prompt starts from L random"
+            + " tokens (§7.1)",
+        "spec.shaping.perplexity_penalty: PEZ learns from the task loss, not from rewards; its"
+            + " fluency term is spec.pez.fluency_weight (§7.1, §7.2)"),
+        RunSpecValidator.validate(zeros));
+  }
 }

@@ -105,8 +105,8 @@ class RunSpecYamlTest {
     assertTrue(
         e.problems()
             .contains(
-                "spec.policy.sparse_tsallis: only one of soft_q, sparse_tsallis may be set; soft_q"
-                    + " is already set"),
+                "spec.policy.sparse_tsallis: only one of soft_q, sparse_tsallis, pez may be set;"
+                    + " soft_q is already set"),
         e.getMessage());
     assertTrue(
         e.problems()

@@ -9,14 +9,15 @@ import java.util.List;
 
 /**
  * A trainable prompt policy: what the Policy service drives for one run. Implemented by {@link
- * SoftQLearning} (RLPrompt, §3) and {@link SparseTsallisQLearning} (PIN, §4). Methods are
- * synchronized per policy; gradient steps of different policies are serialised process-wide because
- * DJL's PyTorch gradient collector is a global.
+ * SoftQLearning} (RLPrompt, §3), {@link SparseTsallisQLearning} (PIN, §4) and {@link Pez} (PEZ,
+ * §7.1, which has no Q-network: its "policy" is one continuous prompt and its projection).
+ * Methods are synchronized per policy; gradient steps of different policies are serialised
+ * process-wide because DJL's PyTorch gradient collector is a global.
  */
 public interface PromptPolicy extends AutoCloseable {
 
   /**
-   * Creates the policy {@code hp.algorithm()} names, on {@code backbone} (which it does not close),
+   * Creates the RL policy {@code hp.algorithm()} names, on {@code backbone} (which it does not close),
    * on the CPU.
    */
   static PromptPolicy create(PolicyHyperparameters hp, Backbone backbone) {
@@ -33,9 +34,6 @@ public interface PromptPolicy extends AutoCloseable {
       case SPARSE_TSALLIS -> new SparseTsallisQLearning(hp, backbone, device);
     };
   }
-
-  /** Its settings. */
-  PolicyHyperparameters hyperparameters();
 
   /**
    * B prompts of T tokens, token by token from the policy, or greedy (argmax) decodes. Each prompt

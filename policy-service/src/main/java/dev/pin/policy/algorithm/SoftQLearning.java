@@ -291,7 +291,7 @@ public final class SoftQLearning implements PromptPolicy {
 
   // ---- bookkeeping, answered by the shared state ----
 
-  @Override
+  /** Its settings. */
   public PolicyHyperparameters hyperparameters() {
     return hp;
   }

@@ -329,7 +329,7 @@ public final class SparseTsallisQLearning implements PromptPolicy {
     return filterTopK;
   }
 
-  @Override
+  /** Its settings. */
   public PolicyHyperparameters hyperparameters() {
     return hp;
   }

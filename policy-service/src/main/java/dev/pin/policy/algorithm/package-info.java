@@ -2,8 +2,11 @@
  * The two RL algorithms that learn a discrete prompt, one class each that reads top to bottom in
  * the order of the math (sample → targets → loss → gradient step), its losses included as
  * autograd-capable NDArray code: {@link dev.pin.policy.algorithm.SoftQLearning} (RLPrompt,
- * ALGORITHMS.md §3) and {@link dev.pin.policy.algorithm.SparseTsallisQLearning} (PIN, §4). Around
- * them: the plumbing both call into ({@code PolicyState}: Q-network, optimiser, RNG, replay buffer,
+ * ALGORITHMS.md §3) and {@link dev.pin.policy.algorithm.SparseTsallisQLearning} (PIN, §4), and the
+ * white-box baseline {@link dev.pin.policy.algorithm.Pez} (PEZ, §7.1: projected gradients through
+ * a {@link dev.pin.policy.algorithm.DifferentiableLm}, on the examples {@code PezTask} splices
+ * around the prompt, its settings in {@code PezHyperparameters}). Around
+ * the RL two: the plumbing both call into ({@code PolicyState}: Q-network, optimiser, RNG, replay buffer,
  * checkpoints; {@code Rollout} and {@code SampleCache} for sampled prompts), sparsemax/spmax
  * (§4.1), the LM-prior filter F_I (§4.2) and the hyperparameter record of §8. Section numbers in
  * comments refer to shared/spec/ALGORITHMS.md.

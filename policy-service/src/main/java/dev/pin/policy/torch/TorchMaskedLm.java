@@ -15,6 +15,7 @@ import dev.pin.models.onnx.FloatTensor;
 import dev.pin.models.onnx.OnnxWeights;
 import dev.pin.models.store.ModelDir;
 import dev.pin.models.store.ModelManifest;
+import dev.pin.policy.algorithm.DifferentiableLm;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,7 +46,7 @@ import java.util.function.Supplier;
  * the manager of the input embeddings and registered with the caller's enclosing scope, if any.
  * Forwards may run on several threads at once.
  */
-public final class TorchMaskedLm implements AutoCloseable {
+public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
   /** Additive attention-mask value for padding, the ONNX graph's ({@code BertMlmGraph}). */
   private static final float MASK_VALUE = -10000f;
 
@@ -170,6 +171,7 @@ public final class TorchMaskedLm implements AutoCloseable {
   }
 
   /** Longest input in tokens (RoBERTa reserves {@code padding_idx + 1} position rows). */
+  @Override
   public int maxInputTokens() {
     return maxInputTokens;
   }
@@ -178,6 +180,7 @@ public final class TorchMaskedLm implements AutoCloseable {
    * The word-embedding matrix E {@code [vocab, hidden]}, also the tied decoder (PEZ projects its
    * prompt onto E's rows). Owned by this model: do not close or modify it.
    */
+  @Override
   public NDArray wordEmbeddings() {
     return wordEmbeddings;
   }
@@ -186,6 +189,7 @@ public final class TorchMaskedLm implements AutoCloseable {
    * Rows of E for {@code tokenIds} (int64, any shape {@code [...]}) → {@code [..., hidden]}, in
    * the manager of {@code tokenIds}.
    */
+  @Override
   public NDArray embed(NDArray tokenIds) {
     NDArray ids = tokenIds.getDataType() == DataType.INT64 ? tokenIds
         : tokenIds.toType(DataType.INT64, false);
@@ -249,6 +253,20 @@ public final class TorchMaskedLm implements AutoCloseable {
           .broadcast(p.get(0), p.get(1), config.hiddenSize());
       return decode(headTransform(hidden.gather(index, 1)), tokenIds);
     });
+  }
+
+  /** Token-type ids all 0 (a single segment, as the reward service's task model reads it). */
+  @Override
+  public NDArray tokenLogitsAt(NDArray inputEmbeddings, NDArray attentionMask, NDArray positions,
+      NDArray tokenIds) {
+    return logitsAt(inputEmbeddings, attentionMask, null, positions, tokenIds);
+  }
+
+  /** Token-type ids all 0, as {@link #tokenLogitsAt}. */
+  @Override
+  public NDArray vocabularyLogitsAt(NDArray inputEmbeddings, NDArray attentionMask,
+      NDArray positions) {
+    return logitsAt(inputEmbeddings, attentionMask, null, positions, null);
   }
 
   /** Runs {@code forward} in a scope that frees its intermediates; see the class comment. */

@@ -61,6 +61,7 @@ class TorchMaskedLmBertBaseTest {
       double vsOrt = 0;
       double vsExact = 0;
       double ortVsExact = 0;
+      double vsOrtAtMask = 0;
       String[] golden = {"paris", "store"};
       for (int b = 0; b < 2; b++) {
         int[] seq = seqs.get(b);
@@ -78,18 +79,26 @@ class TorchMaskedLmBertBaseTest {
           }
           if (seq[t] == maskId) {
             assertEquals(golden[b], tok.token(best));
+            for (int v = 0; v < vocab; v++) {
+              vsOrtAtMask = Math.max(vsOrtAtMask,
+                  Math.abs(logits[row + v] - expected[b][t][v]));
+            }
           }
         }
       }
       System.out.printf(Locale.ROOT, "BERT-base max |logit difference|: PyTorch fp32 vs ONNX "
-          + "Runtime fp32 %.2e, vs PyTorch fp64 %.2e; ONNX Runtime fp32 vs PyTorch fp64 %.2e%n",
-          vsOrt, vsExact, ortVsExact);
+          + "Runtime fp32 %.2e (at the masks, the fill-mask logits: %.2e), vs PyTorch fp64 %.2e;"
+          + " ONNX Runtime fp32 vs PyTorch fp64 %.2e%n", vsOrt, vsOrtAtMask, vsExact, ortVsExact);
       // Both fp32 evaluations round differently over 12 layers, logits up to ~25: measured
       // (2 December 2026) this model is 1.7e-5 from the float64 evaluation of the same weights,
       // ONNX Runtime's fused kernels 1.07e-4, and the two 1.09e-4 apart. So the tight bound is
       // against float64, and ORT gets twice its own rounding.
       assertTrue(vsExact < 1e-4, "PyTorch fp32 vs fp64: " + vsExact);
       assertTrue(vsOrt < 2e-4, "PyTorch vs ONNX Runtime: " + vsOrt);
+      // Issue #14's bound on the golden sentences' fill-mask logits (every vocabulary entry at
+      // [MASK]). The graph run unfused (ORT's optimiser off) is no closer: 1.37e-4 over all
+      // positions, measured 3 December 2026; the gap is fp32 rounding on both sides.
+      assertTrue(vsOrtAtMask < 1e-4, "PyTorch vs ONNX Runtime at [MASK]: " + vsOrtAtMask);
     }
   }
 }

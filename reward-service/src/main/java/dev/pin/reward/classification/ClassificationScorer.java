@@ -1,5 +1,6 @@
 package dev.pin.reward.classification;
 
+import dev.pin.models.template.PromptTemplate;
 import dev.pin.reward.backend.TaskTokenizer;
 import dev.pin.v1.LabeledText;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.pin.reward.style;
 
+import dev.pin.models.template.PromptTemplate;
 import dev.pin.reward.backend.SequenceClassifier;
 import dev.pin.reward.backend.TextGenerator;
 import dev.pin.reward.backend.TokenEmbedder;
-import dev.pin.reward.classification.PromptTemplate;
 import dev.pin.v1.GenerationConfig;
 import dev.pin.v1.StyleExample;
 import dev.pin.v1.StyleTransferTask;

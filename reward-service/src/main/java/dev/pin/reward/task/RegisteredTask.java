@@ -1,10 +1,10 @@
 package dev.pin.reward.task;
 
+import dev.pin.models.template.PromptTemplate;
 import dev.pin.reward.backend.TaskLanguageModel;
 import dev.pin.reward.classification.ClassificationReward;
 import dev.pin.reward.classification.ClassificationScorer;
 import dev.pin.reward.classification.LogitsSource;
-import dev.pin.reward.classification.PromptTemplate;
 import dev.pin.reward.custom.RewardContext;
 import dev.pin.reward.custom.RewardFunction;
 import dev.pin.v1.ClassificationTask;

@@ -1,7 +1,7 @@
 package dev.pin.reward.task;
 
+import dev.pin.models.template.PromptTemplate;
 import dev.pin.reward.classification.ClassificationReward;
-import dev.pin.reward.classification.PromptTemplate;
 import dev.pin.v1.ClassificationTask;
 import dev.pin.v1.GenerationConfig;
 import dev.pin.v1.StyleTransferTask;

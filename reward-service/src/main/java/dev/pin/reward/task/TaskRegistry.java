@@ -1,9 +1,9 @@
 package dev.pin.reward.task;
 
+import dev.pin.models.template.PromptTemplate;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.SequenceClassifier;
 import dev.pin.reward.backend.TaskLanguageModel;
-import dev.pin.reward.classification.PromptTemplate;
 import dev.pin.reward.classification.Verbalizers;
 import dev.pin.reward.custom.InvalidParameterException;
 import dev.pin.reward.custom.RewardFunction;

@@ -3,6 +3,7 @@ package dev.pin.reward.classification;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.pin.models.template.PromptTemplate;
 import dev.pin.reward.batching.BatcherConfig;
 import dev.pin.reward.classification.ClassificationReward.Multipliers;
 import dev.pin.reward.classification.ClassificationReward.PromptResult;

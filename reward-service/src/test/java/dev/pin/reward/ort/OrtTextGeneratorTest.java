@@ -8,6 +8,7 @@ import dev.pin.models.ort.CausalLm;
 import dev.pin.models.ort.OrtConfig;
 import dev.pin.models.store.ModelDir;
 import dev.pin.models.store.ModelStore;
+import dev.pin.models.template.PromptTemplate;
 import dev.pin.models.testing.TinyModels;
 import dev.pin.reward.backend.TaskTokenizer;
 import dev.pin.reward.backend.TextGenerator.Request;
@@ -164,7 +165,7 @@ class OrtTextGeneratorTest {
         String x = result.getInput();
         int nx = generator("tiny-gpt2").tokenizer().encode(x).length;
         String expected = StyleOutputs.cut(greedy("tiny-gpt2",
-            dev.pin.reward.classification.PromptTemplate.parse(
+            PromptTemplate.parse(
                 dev.pin.reward.task.TaskCanonicalizer.DEFAULT_STYLE_TEMPLATE)
                 .render(x, "Make it nice:", ""),
             StyleOutputs.maxNewTokens(nx, 0)));

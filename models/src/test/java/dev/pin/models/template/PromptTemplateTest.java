@@ -1,4 +1,4 @@
-package dev.pin.reward.classification;
+package dev.pin.models.template;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

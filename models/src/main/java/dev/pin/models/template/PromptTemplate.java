@@ -1,4 +1,4 @@
-package dev.pin.reward.classification;
+package dev.pin.models.template;
 
 import java.util.ArrayList;
 import java.util.List;
