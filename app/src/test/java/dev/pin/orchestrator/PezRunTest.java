@@ -128,8 +128,20 @@ class PezRunTest {
     // the same steps 9-12 as the uninterrupted run: P and AdamW's moments were restored.
     Run first = orchestrator.startRun(StartRunRequest.newBuilder().setSpec(pez(8)).build());
     watch(first.getId());
-    orchestrator.resumeRun(ResumeRunRequest.newBuilder().setRunId(first.getId())
-        .setExtraSteps(4).build());
+    // The event stream ends with COMPLETED a moment before the run's thread lets it go (it frees
+    // the policy last); until then ResumeRun says the run is still running here.
+    Await.until("the completed run to be resumable", Duration.ofSeconds(30), () -> {
+      try {
+        orchestrator.resumeRun(ResumeRunRequest.newBuilder().setRunId(first.getId())
+            .setExtraSteps(4).build());
+        return true;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+          throw e;
+        }
+        return false;
+      }
+    });
     Await.until("the resumed run to complete 12 steps", Duration.ofSeconds(120), () -> {
       Run r = orchestrator.getRun(GetRunRequest.newBuilder().setRunId(first.getId()).build());
       return r.getStep() == 12 && r.getState() == RunState.RUN_STATE_COMPLETED;

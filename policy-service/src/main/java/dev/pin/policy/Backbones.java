@@ -57,11 +57,7 @@ final class Backbones implements AutoCloseable {
    * missing or cannot be a policy backbone.
    */
   ModelManifest manifest(String field, String model) {
-    ModelDir dir = store.find(model).orElseThrow(() -> Status.FAILED_PRECONDITION
-        .withDescription(field + ": model '" + model + "' is not in the model store at "
-            + store.home() + "; import it (" + ModelStore.importHint(model) + ") or pick one from "
-            + "`pin models list`")
-        .asRuntimeException());
+    ModelDir dir = find(field, model);
     String architecture = dir.manifest().architecture();
     if (!ModelManifest.ARCH_BERT_MLM.equals(architecture)
         && !OrtCausalBackbone.supports(architecture)) {
@@ -78,7 +74,7 @@ final class Backbones implements AutoCloseable {
    */
   synchronized OrtBackbone get(String model, MaskedHead requested, PolicyDevice device) {
     manifest("backbone", model);
-    ModelDir dir = store.find(model).orElseThrow();
+    ModelDir dir = find("backbone", model);
     boolean masked = ModelManifest.ARCH_BERT_MLM.equals(dir.manifest().architecture());
     MaskedHead mode = !masked ? MaskedHead.MASKED_HEAD_UNSPECIFIED
         : requested == MaskedHead.MASKED_HEAD_FULL
@@ -153,7 +149,7 @@ final class Backbones implements AutoCloseable {
     TextTokenizer tokenizer = tokenizer(model);
     TorchMaskedLm lm;
     try {
-      lm = TorchMaskedLm.load(store.find(model).orElseThrow(), manager);
+      lm = TorchMaskedLm.load(find("backbone", model), manager);
     } catch (IOException e) {
       throw Status.FAILED_PRECONDITION.withDescription("cannot load model '" + model + "': "
           + e.getMessage()).withCause(e).asRuntimeException();
@@ -176,8 +172,19 @@ final class Backbones implements AutoCloseable {
     return ids.stream().distinct().mapToInt(Integer::intValue).toArray();
   }
 
+  /**
+   * The model's directory: INVALID_ARGUMENT naming {@code field.name} for a name that cannot be
+   * a folder of the store, FAILED_PRECONDITION naming {@code field} when it is not there.
+   */
   private ModelDir find(String field, String model) {
-    return store.find(model).orElseThrow(() -> Status.FAILED_PRECONDITION
+    java.util.Optional<ModelDir> dir;
+    try {
+      dir = store.find(model);
+    } catch (dev.pin.models.store.InvalidModelNameException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(field + ".name: " + e.getMessage())
+          .asRuntimeException();
+    }
+    return dir.orElseThrow(() -> Status.FAILED_PRECONDITION
         .withDescription(field + ": model '" + model + "' is not in the model store at "
             + store.home() + "; import it (" + ModelStore.importHint(model) + ") or pick one from "
             + "`pin models list`")

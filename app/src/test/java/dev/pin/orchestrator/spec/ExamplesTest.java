@@ -33,6 +33,7 @@ class ExamplesTest {
     }
     assertEquals(
         List.of(
+            "classification-sst2-pez.yaml",
             "classification-sst2-pin.yaml",
             "classification-sst2-rlprompt.yaml",
             "demo-pin.yaml",
@@ -51,10 +52,15 @@ class ExamplesTest {
       assertEquals(List.of(), RunSpecValidator.validate(spec), f.toString());
       // The policy service's checks of the example's policy (its own models' vocabularies aside).
       FieldErrors policy = new FieldErrors();
-      PolicyRequests.effective(policy, "spec.policy", spec.getPolicy());
+      if (spec.getMethod() == Method.METHOD_PEZ) {
+        PolicyRequests.effectivePez(policy, "spec.policy", spec.getPolicy(), spec.getPolicy());
+        assertEquals(spec.getPez(), spec.getPolicy().getPez(), f + ": PEZ's settings as given");
+      } else {
+        PolicyRequests.effective(policy, "spec.policy", spec.getPolicy());
+      }
       assertEquals(List.of(), policy.messages(), f.toString());
-      assertTrue(
-          spec.getMethod() == Method.METHOD_PIN || spec.getMethod() == Method.METHOD_RLPROMPT);
+      assertTrue(spec.getMethod() == Method.METHOD_PIN
+          || spec.getMethod() == Method.METHOD_RLPROMPT || spec.getMethod() == Method.METHOD_PEZ);
       assertTrue(!spec.getName().isEmpty(), f + " has a name");
       // Data inside the clone (the jar, data/, examples/), never beside it: a user's clone has
       // no ../shared.

@@ -1,5 +1,6 @@
 package dev.pin.orchestrator.spec;
 
+import dev.pin.policy.algorithm.PezHyperparameters;
 import dev.pin.policy.algorithm.PolicyHyperparameters;
 import dev.pin.reward.task.TaskCanonicalizer;
 import dev.pin.v1.PolicyConfig;
@@ -20,8 +21,10 @@ final class ServiceDefaults {
   static RunSpec effective(RunSpec raw, int backboneVocab, boolean maskedTaskModel,
       boolean uncasedTaskModel) {
     RunSpec own = RunDefaults.apply(raw);
-    PolicyConfig policy = own.hasPolicy()
-        ? PolicyHyperparameters.effective(RunDefaults.policyConfig(own), backboneVocab) : null;
+    PolicyConfig requested = RunDefaults.policyConfig(own);
+    PolicyConfig policy = !own.hasPolicy() ? null : requested.hasPez()
+        ? PezHyperparameters.effective(requested)
+        : PolicyHyperparameters.effective(requested, backboneVocab);
     TaskSpec task = TaskCanonicalizer.withoutExamples(
         TaskCanonicalizer.canonicalize(own.getTask(), maskedTaskModel, uncasedTaskModel));
     return RunDefaults.withServiceDefaults(own, policy, task);
