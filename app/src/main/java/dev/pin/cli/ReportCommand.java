@@ -1,10 +1,14 @@
 package dev.pin.cli;
 
 import dev.pin.v1.ModelRef;
+import dev.pin.v1.OrchestratorGrpc;
+import dev.pin.v1.RegisterRunTaskRequest;
 import dev.pin.v1.ReportAsset;
 import dev.pin.v1.ReportRequest;
 import dev.pin.v1.ReportResponse;
 import dev.pin.v1.Run;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,7 +71,8 @@ final class ReportCommand implements Callable<Integer> {
         Run run = EnsembleClients.get(orchestrator.withDeadlineAfter(timeout, TimeUnit.SECONDS),
             id);
         request.addRuns(EnsembleClients.reportRun(run,
-            EnsembleClients.history(orchestrator, id, timeout)));
+            EnsembleClients.history(orchestrator, id, timeout))
+            .toBuilder().setTaskHandle(taskHandle(orchestrator, run)).build());
       }
       ReportResponse report =
           scorer.withDeadlineAfter(timeout, TimeUnit.SECONDS).report(request.build());
@@ -78,6 +83,24 @@ final class ReportCommand implements Callable<Integer> {
       }
       return 0;
     });
+  }
+
+  /**
+   * The run's task handle, its task registered again first: a Reward service that restarted
+   * since the run has forgotten it, and the scorer measures the round trip and R(text) − R(ids)
+   * on it. When the run's data can no longer be read, the stored handle, and the report says
+   * what it could not measure.
+   */
+  private String taskHandle(OrchestratorGrpc.OrchestratorBlockingStub orchestrator, Run run) {
+    try {
+      return orchestrator.withDeadlineAfter(timeout, TimeUnit.SECONDS).registerRunTask(
+          RegisterRunTaskRequest.newBuilder().setRunId(run.getId()).build()).getTaskHandle();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+        throw e;
+      }
+      return run.getProvenanceOrDefault("task_handle", "");
+    }
   }
 
   /** Writes {@code report.md} or {@code report.html} and every asset; returns the document. */

@@ -1,21 +1,28 @@
 package dev.pin.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pin.app.EmbeddedEnsemble;
 import dev.pin.kit.config.Config;
 import dev.pin.models.testing.TinyModels;
+import dev.pin.v1.DescribeTaskRequest;
+import dev.pin.v1.EvaluatePromptRequest;
 import dev.pin.v1.GetRunRequest;
 import dev.pin.v1.ListRunsRequest;
 import dev.pin.v1.NaturalnessRequest;
 import dev.pin.v1.OrchestratorGrpc;
 import dev.pin.v1.PenaltyFunction;
 import dev.pin.v1.Prompt;
+import dev.pin.v1.RewardGrpc;
 import dev.pin.v1.Run;
 import dev.pin.v1.RunState;
 import dev.pin.v1.ScorerGrpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
@@ -99,6 +106,9 @@ class ReportAndSweepCommandTest {
         "reward.metrics-port", "-1", "scorer.metrics-port", "-1",
         "scorer.model", "tiny-bert"));
     config.put("scorer.word-list", words.toString());
+    // One task at a time, so that registering another evicts the runs' task: what a restarted
+    // Reward service looks like to `pin report`.
+    config.put("reward.max-tasks", "1");
     ensemble = EmbeddedEnsemble.create(Config.of(config), prefix, false);
     ensemble.start();
     assertTrue(ensemble.awaitReady(60, TimeUnit.SECONDS));
@@ -212,6 +222,28 @@ class ReportAndSweepCommandTest {
         assertEquals(runs.size(), rows.results().count(), doc);
       }
     }
+    // Another task evicts the runs' task from the Reward service (reward.max-tasks = 1), as a
+    // restart would: the report registers it again and still measures both columns.
+    String handle = runs.get(0).getProvenanceOrThrow("task_handle");
+    orchestrator.evaluatePrompt(EvaluatePromptRequest.newBuilder().setPromptText("so")
+        .setTask(runs.get(0).getSpec().getTask().toBuilder().setClassification(runs.get(0)
+            .getSpec().getTask().getClassification().toBuilder().clearVerbalizers()
+            .addVerbalizers("bad").addVerbalizers("good"))).build());
+    ManagedChannel r = InProcessChannelBuilder.forName(ensemble.inProcessName("reward")).build();
+    channels.add(r);
+    StatusRuntimeException forgotten = assertThrows(StatusRuntimeException.class,
+        () -> RewardGrpc.newBlockingStub(r).describeTask(
+            DescribeTaskRequest.newBuilder().setHandle(handle).build()));
+    assertEquals(Status.Code.NOT_FOUND, forgotten.getStatus().getCode());
+    CliRun again = run("report", runs.get(0).getId(), runs.get(1).getId(), "--out",
+        reportOut.toString(), "--address", orchestratorAddress, "--scorer-address", scorerAddress);
+    assertEquals(0, again.exit(), again.out() + again.err());
+    String doc = Files.readString(reportOut.resolve("report.md"));
+    assertFalse(doc.contains("not measured"), doc);
+    assertEquals(runs.size(), java.util.regex.Pattern
+        .compile("(?m)^\\| best 1 .* \\| [01] \\| -?[0-9][0-9.E-]* \\|$").matcher(doc)
+        .results().count(), doc);
+
     CliRun missing = run("report", "run-nope", "--out", reportOut.toString(),
         "--address", orchestratorAddress, "--scorer-address", scorerAddress);
     // An unknown run is the caller's mistake (USAGE), and the error names the service.

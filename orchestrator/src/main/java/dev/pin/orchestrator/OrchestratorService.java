@@ -28,6 +28,8 @@ import dev.pin.v1.OrchestratorGrpc;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.Prompt;
 import dev.pin.v1.PromptEvaluation;
+import dev.pin.v1.RegisterRunTaskRequest;
+import dev.pin.v1.RegisterRunTaskResponse;
 import dev.pin.v1.RegisterTaskRequest;
 import dev.pin.v1.ResumeRunRequest;
 import dev.pin.v1.Run;
@@ -307,6 +309,32 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     runId(errors, request.getRunId());
     errors.throwIfAny();
     response.onNext(requireRun(request.getRunId(), "read"));
+    response.onCompleted();
+  }
+
+  @Override
+  public void registerRunTask(RegisterRunTaskRequest request,
+      StreamObserver<RegisterRunTaskResponse> response) {
+    FieldErrors errors = new FieldErrors();
+    runId(errors, request.getRunId());
+    errors.throwIfAny();
+    Run run = requireRun(request.getRunId(), "read");
+    TaskSpec inline;
+    try {
+      // What the run's episode loop registered: its stored (effective) task with the data inline,
+      // so the content hash, and with it the handle, is the run's.
+      inline = TaskDataLoader.load(run.getSpec().getTask(), dataRoots);
+    } catch (DataRoots.OutsideDataRootsException e) {
+      throw Status.PERMISSION_DENIED.withDescription("run " + run.getId() + ": "
+          + TaskDataLoader.dirField(run.getSpec().getTask()) + ": " + e.getMessage())
+          .asRuntimeException();
+    } catch (IOException e) {
+      throw Status.FAILED_PRECONDITION.withDescription("run " + run.getId()
+          + ": its task data can no longer be read: " + e.getMessage()).asRuntimeException();
+    }
+    String handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder().setTask(inline)
+        .build()).getHandle();
+    response.onNext(RegisterRunTaskResponse.newBuilder().setTaskHandle(handle).build());
     response.onCompleted();
   }
 

@@ -5,6 +5,7 @@ import dev.pin.policy.algorithm.PolicyHyperparameters;
 import dev.pin.v1.AdamConfig;
 import dev.pin.v1.ComputeLossRequest;
 import dev.pin.v1.CreatePolicyRequest;
+import dev.pin.v1.LmFilterConfig;
 import dev.pin.v1.LoadCheckpointRequest;
 import dev.pin.v1.MaskedHead;
 import dev.pin.v1.PolicyConfig;
@@ -62,6 +63,10 @@ public final class PolicyRequests {
         "must be a TaskType this service knows, got %d", c.getTaskTypeValue());
     errors.check(c.getMaskedHead() != MaskedHead.UNRECOGNIZED, p + "masked_head",
         "must be MASKED_HEAD_TIED_DECODER or MASKED_HEAD_FULL, got %d", c.getMaskedHeadValue());
+    // RLPrompt's filter is off at k = 0, so the effective config has no k left to check.
+    errors.check(c.getSoftQ().getLmFilter().getTopK() >= 0, p + "soft_q.lm_filter.top_k",
+        "must be 0 (no filter, the papers' RLPrompt) or a positive k, got %d",
+        c.getSoftQ().getLmFilter().getTopK());
   }
 
   /**
@@ -84,12 +89,16 @@ public final class PolicyRequests {
         errors.range(p + "soft_q.sampling_top_k", c.getSoftQ().getSamplingTopK(), 1, 1 << 20);
         errors.check(Float.isFinite(c.getSoftQ().getLogitBias()), p + "soft_q.logit_bias",
             "must be a finite number");
+        if (c.getSoftQ().hasLmFilter()) { // filtered tokens leave the softmax: no ignored value
+          errors.range(p + "soft_q.lm_filter.top_k", c.getSoftQ().getLmFilter().getTopK(), 1,
+              1 << 20);
+        }
       }
       case SPARSE_TSALLIS -> {
-        if (!c.getSparseTsallis().getLmFilter().getDisabled()) {
-          errors.range(p + "sparse_tsallis.lm_filter.top_k",
-              c.getSparseTsallis().getLmFilter().getTopK(), 1, 1 << 20);
-          float ignored = c.getSparseTsallis().getLmFilter().getIgnoredValue();
+        LmFilterConfig filter = c.getSparseTsallis().getLmFilter();
+        if (!filter.getDisabled()) {
+          errors.range(p + "sparse_tsallis.lm_filter.top_k", filter.getTopK(), 1, 1 << 20);
+          float ignored = filter.getIgnoredValue();
           errors.check(ignored < 0 && ignored >= -1e9, p + "sparse_tsallis.lm_filter.ignored_value",
               "must be a negative number down to -1e9 (default -1000), got %s", ignored);
         }

@@ -3,6 +3,7 @@ package dev.pin.policy;
 import ai.djl.engine.Engine;
 import dev.pin.kit.grpc.FieldErrors;
 import dev.pin.kit.grpc.Identity;
+import dev.pin.kit.server.Metrics;
 import dev.pin.models.store.ModelManifest;
 import dev.pin.policy.algorithm.LossDiagnostics;
 import dev.pin.policy.algorithm.PolicyCheckpoint;
@@ -79,10 +80,12 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     this.settings = settings;
     this.backbones = backbones;
     this.policies = policies;
-    this.sampleTime = Timer.builder("pin.train.sample.duration")
-        .description("Time to sample one batch of prompts").register(registry);
-    this.updateTime = Timer.builder("pin.train.update.duration")
-        .description("Time of one Update call (replay insert and gradient step)")
+    // Histograms with service-kit's buckets, as every duration of the ensemble, so that one
+    // PromQL histogram_quantile works on all of them.
+    this.sampleTime = Metrics.latencyBuckets(Timer.builder("pin.train.sample.duration")
+        .description("Time to sample one batch of prompts")).register(registry);
+    this.updateTime = Metrics.latencyBuckets(Timer.builder("pin.train.update.duration")
+        .description("Time of one Update call (replay insert and gradient step)"))
         .register(registry);
     this.updates = Counter.builder("pin.train.gradient.steps")
         .description("Gradient steps taken by all policies").register(registry);

@@ -295,6 +295,21 @@ class PolicyServiceTest {
         "config.mlp_hidden_size: must be between 1 and 8192, got 65536"), e.getStatus().toString());
   }
 
+  /** RLPrompt's optional LM filter (soft_q.lm_filter, issue #13) is checked like PIN's. */
+  @Test
+  void aNegativeRlpromptFilterKIsRefusedWithItsField() {
+    StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+        StatusRuntimeException.class, () -> stub.createPolicy(CreatePolicyRequest.newBuilder()
+            .setRunId("run-k").setConfig(PolicyConfig.newBuilder()
+                .setBackbone(ModelRef.newBuilder().setName("tiny-bert"))
+                .setSoftQ(SoftQLearningConfig.newBuilder()
+                    .setLmFilter(LmFilterConfig.newBuilder().setTopK(-3)))).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains(
+        "config.soft_q.lm_filter.top_k: must be 0 (no filter, the papers' RLPrompt) or a positive k, got -3"),
+        e.getStatus().toString());
+  }
+
   /** Issue #17: during PIN's replay warm-up every checkpoint overwrote step-000000000. */
   @Test
   void checkpointsDuringTheReplayWarmUpGetAFolderPerEpisodeStep() {

@@ -1,5 +1,6 @@
 package dev.pin.scorer;
 
+import dev.pin.kit.server.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -59,10 +60,10 @@ final class ScorerMetrics {
 
   /** Model time of one scoring call, {@code pin_eval_scoring_duration_seconds}. */
   void scoring(String rpc, String model, long nanos) {
-    Timer.builder("pin.eval.scoring.duration")
+    Metrics.latencyBuckets(Timer.builder("pin.eval.scoring.duration")
         .description("Time spent in the scoring model per RPC (all batches of the call)")
         .tag("rpc", rpc)
-        .tag("model", model)
+        .tag("model", model))
         .register(registry)
         .record(Duration.ofNanos(nanos));
   }

@@ -69,8 +69,11 @@ public final class WordPieceTokenizer implements TextTokenizer {
       }
     }
     try {
+      // maxLength 512 is what DJL picks anyway (BERT's positions); saying so spares every
+      // service and `pin fill-mask` a warning that it was not specified.
       this.hf = HuggingFaceTokenizer.newInstance(
-          new ByteArrayInputStream(huggingFaceJson().getBytes(StandardCharsets.UTF_8)), Map.of());
+          new ByteArrayInputStream(huggingFaceJson().getBytes(StandardCharsets.UTF_8)),
+          Map.of("maxLength", "512"));
     } catch (IOException e) {
       throw new UncheckedIOException("the generated tokenizer.json was not read", e);
     }

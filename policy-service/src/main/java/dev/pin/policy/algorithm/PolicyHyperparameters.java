@@ -28,7 +28,7 @@ import dev.pin.v1.TaskType;
  *     classification, 50 style transfer)
  * @param logitBias constant added to every Q by RLPrompt (0; −10 for style transfer)
  * @param pinLoss §4.3 loss (default v1, Monte-Carlo regression)
- * @param filterEnabled PIN's LM-prior filter F_I on (default true for PIN, unused by RLPrompt)
+ * @param filterEnabled the LM-prior filter F_I on (default true for PIN, false for RLPrompt)
  * @param filterTopK k of F_I (default 0 = auto, {@link #lmFilterTopK} of the vocabulary)
  * @param ignoredValue Q of filtered tokens (default −1000)
  * @param learningRate Adam learning rate (default 5e-5)
@@ -124,7 +124,9 @@ public record PolicyHyperparameters(
     boolean image = task == TaskType.TASK_TYPE_IMAGE_INVERSION;
     SoftQLearningConfig sq = c.getSoftQ();
     SparseTsallisConfig st = c.getSparseTsallis();
-    LmFilterConfig filter = st.getLmFilter();
+    // F_I is on by default for PIN (§4.2); for RLPrompt only when soft_q.lm_filter.top_k is set.
+    LmFilterConfig filter = pin ? st.getLmFilter() : sq.getLmFilter();
+    boolean filterOn = pin ? !filter.getDisabled() : filter.getTopK() > 0 && !filter.getDisabled();
     AdamConfig adam = c.getOptimizer();
     ReplayConfig replay = c.getReplay();
     return new PolicyHyperparameters(
@@ -139,7 +141,7 @@ public record PolicyHyperparameters(
         orInt(sq.getSamplingTopK(), style ? 50 : 256),
         or(sq.getLogitBias(), style ? -10f : 0),
         pinLoss(st.getLoss()),
-        pin && !filter.getDisabled(),
+        filterOn,
         filter.getTopK(),
         or(filter.getIgnoredValue(), -1000),
         or(adam.getLearningRate(), 5e-5),
@@ -218,7 +220,7 @@ public record PolicyHyperparameters(
               .setTopK(filterTopK > 0 ? filterTopK : lmFilterTopK(vocabSize))
               .setIgnoredValue((float) ignoredValue)));
     } else {
-      b.setSoftQ(SoftQLearningConfig.newBuilder()
+      SoftQLearningConfig.Builder sq = SoftQLearningConfig.newBuilder()
           .setLoss(switch (sqlLoss) {
             case V1 -> SqlLoss.SQL_LOSS_V1;
             case V2 -> SqlLoss.SQL_LOSS_V2;
@@ -226,7 +228,11 @@ public record PolicyHyperparameters(
             case V2_V3_MIXED -> SqlLoss.SQL_LOSS_V2_V3_MIXED;
           })
           .setSamplingTopK(samplingTopK)
-          .setLogitBias((float) logitBias));
+          .setLogitBias((float) logitBias);
+      if (filterEnabled) { // off (absent) by default: RLPrompt has no filter
+        sq.setLmFilter(LmFilterConfig.newBuilder().setTopK(filterTopK));
+      }
+      b.setSoftQ(sq);
     }
     return b.build();
   }

@@ -19,7 +19,9 @@ import java.util.List;
  * rewards come from outside; {@link #update} syncs the target network, computes the target values
  * V̄ and the §3 loss ({@link #loss}, default ½(v2 + v3)) and takes one Adam step with gradient-norm
  * clipping. Training is on-policy: the loss uses the very prompts just sampled. Q may carry a
- * constant logit bias (−10 for style transfer).
+ * constant logit bias (−10 for style transfer). With {@code soft_q.lm_filter.top_k} (off in the
+ * paper) PIN's LM-prior filter F_I (§4.2) restricts the actions of every state, for sampling and
+ * for the soft values of the losses alike.
  *
  * <p>The Q-network, optimiser, RNG, replay buffer, sample cache and checkpoints are {@link
  * PolicyState}'s, shared with {@link SparseTsallisQLearning}.
@@ -40,6 +42,7 @@ public final class SoftQLearning implements PromptPolicy {
 
   private final PolicyHyperparameters hp;
   private final PolicyState state;
+  private final int filterTopK;
 
   /** A fresh policy on {@code backbone} (not closed by this policy), on the CPU. */
   public SoftQLearning(PolicyHyperparameters hp, Backbone backbone) {
@@ -53,6 +56,7 @@ public final class SoftQLearning implements PromptPolicy {
     }
     this.hp = hp;
     this.state = new PolicyState(hp, backbone, device);
+    this.filterTopK = hp.effectiveFilterTopK(state.actionSpace.size());
   }
 
   // ---- 1. sample: z_t ~ softmax(top-k(Q(s_t,·)/α + β·ℓ(s_t,·))), token by token ----
@@ -65,15 +69,22 @@ public final class SoftQLearning implements PromptPolicy {
       float[][] h = rollout.hiddenStates(state.backbone, t); // h_t of every row's s_t (§2)
       float[] q;
       float[] prior = null;
+      boolean[] keep = null;
       try (NDScope scope = new NDScope()) { // Q(s_t,·) = W_LM·MLP_θ(h_t), and ℓ if needed
         NDArray hNd = state.toNd(h);
         q = withBias(state.qnet.q(hNd)).toFloatArray();
+        NDArray logits = hp.priorWeight() > 0 || hp.filterEnabled()
+            ? state.backbone.priorHead().logits(hNd) : null;
         if (hp.priorWeight() > 0) {
-          prior = state.backbone.priorHead().logits(hNd).toFloatArray();
+          prior = logits.toFloatArray();
+        }
+        if (hp.filterEnabled()) { // F_I: the top-k tokens by the frozen LM's own logits ℓ
+          keep = LmFilter.keep(logits, filterTopK, state.allowed).toBooleanArray();
         }
       }
       for (int b = 0; b < batchSize; b++) {
-        rollout.add(b, t, h[b], choose(q, prior, b * vocab, rollout.prefix(b, t), greedy));
+        rollout.add(b, t, h[b],
+            choose(q, prior, keep, b * vocab, rollout.prefix(b, t), greedy));
       }
     }
     return rollout.finish(state.samples);
@@ -83,10 +94,11 @@ public final class SoftQLearning implements PromptPolicy {
    * One state's token: the top-k softmax distribution, then a draw from it or its argmax. The
    * scores are Q/α, plus β·ℓ with the prior weight β ({@code policy.prior_weight}, 0 in the paper:
    * softmax(Q/α + β·log p_LM), the optimal policy under a KL penalty towards the LM; ℓ stands for
-   * log p_LM because softmax ignores a constant added to every score). Top-k ranks the scores.
+   * log p_LM because softmax ignores a constant added to every score). Top-k ranks the scores,
+   * among the tokens F_I keeps when {@code keep} is set.
    */
-  private Rollout.Choice choose(float[] q, float[] prior, int offset, int[] prefix,
-      boolean greedy) {
+  private Rollout.Choice choose(float[] q, float[] prior, boolean[] keep, int offset,
+      int[] prefix, boolean greedy) {
     int vocab = state.actionSpace.vocabSize();
     float[] row = new float[vocab];
     for (int a = 0; a < vocab; a++) {
@@ -95,6 +107,14 @@ public final class SoftQLearning implements PromptPolicy {
     }
     boolean[] allowed = state.allowedMask;
     int choices = state.actionSpace.size();
+    if (keep != null) {
+      allowed = new boolean[vocab];
+      choices = 0;
+      for (int a = 0; a < vocab; a++) {
+        allowed[a] = keep[offset + a];
+        choices += allowed[a] ? 1 : 0;
+      }
+    }
     if (hp.noRepeat() && prefix.length > 0 && choices > prefix.length) {
       allowed = allowed.clone(); // policy.no_repeat_tokens: not twice in one prompt
       for (int a : prefix) {
@@ -180,6 +200,11 @@ public final class SoftQLearning implements PromptPolicy {
       PolicyState.Tensors x = state.tensors(batch);
       // Target Q_θ̄(s_t,·) for V̄, without gradient: [N,T,V].
       NDArray qTarget = withBias(state.qnet.qTarget(x.hidden())).stopGradient();
+      // The actions V and V̄ range over: the action space, or F_I's kept tokens of each state
+      // (recomputed from the stored hidden states, valid because the LM is frozen) [N,T,V].
+      NDArray actionsAllowed = hp.filterEnabled()
+          ? LmFilter.keep(state.backbone.priorHead().logits(x.hidden()), filterTopK, state.allowed)
+          : state.allowed;
       PolicyState.AUTOGRAD.lock();
       try {
         List<NDArray> theta = state.qnet.trainableCopies();
@@ -190,7 +215,7 @@ public final class SoftQLearning implements PromptPolicy {
           // V̄(s_t)))²], A_t = Q_θ(s_t,a_t) − V_θ(s_t), V = α·log Σ_a exp(Q/α) over the allowed
           // tokens, Â_t = V̄(s_{t+1}) − V̄(s_t) (Â_{T−1} = r − V̄); averaged over the batch.
           NDArray q = withBias(state.qnet.q(x.hidden(), theta));
-          terms = loss(hp.sqlLoss(), q, qTarget, x.actions(), x.rewards(), state.allowed,
+          terms = loss(hp.sqlLoss(), q, qTarget, x.actions(), x.rewards(), actionsAllowed,
               hp.alpha(), hp.gamma());
           batchLoss = terms.loss();
           tape.backward(batchLoss);

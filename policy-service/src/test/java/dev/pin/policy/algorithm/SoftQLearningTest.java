@@ -2,6 +2,7 @@ package dev.pin.policy.algorithm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import dev.pin.policy.qnet.TinyBackbone;
 import dev.pin.v1.AdamConfig;
+import dev.pin.v1.LmFilterConfig;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.SoftQLearningConfig;
 import dev.pin.v1.TaskType;
@@ -75,6 +77,32 @@ class SoftQLearningTest {
       }
       // Five candidates: entropy at most log 5 (the head's bias makes the start non-uniform).
       assertTrue(batch.meanEntropy() > 0.5 && batch.meanEntropy() <= Math.log(5) + 1e-9);
+    }
+  }
+
+  @Test
+  void theLmFilterOptionKeepsSamplingInsideItsTopK() {
+    // soft_q.lm_filter (off in the paper): RLPrompt restricted to F_I's k = 12 tokens a state.
+    PolicyConfig wire = hp(5).toProto(64).toBuilder()
+        .setSoftQ(SoftQLearningConfig.newBuilder().setSamplingTopK(64)
+            .setLmFilter(LmFilterConfig.newBuilder().setTopK(12)))
+        .build();
+    PolicyHyperparameters filtered =
+        PolicyHyperparameters.fromProto(wire, TaskType.TASK_TYPE_CLASSIFICATION);
+    assertTrue(filtered.filterEnabled());
+    assertFalse(hp(5).filterEnabled(), "RLPrompt has no filter unless top_k is set");
+    assertFalse(hp(5).toProto(64).getSoftQ().hasLmFilter());
+    assertEquals(12, filtered.toProto(64).getSoftQ().getLmFilter().getTopK());
+    try (PromptPolicy policy = PromptPolicy.create(filtered, backbone)) {
+      Bandit bandit = new Bandit(1, 20, 5.0);
+      for (int round = 0; round < 6; round++) {
+        SampleBatch batch = policy.sample(16, round % 2 == 1);
+        SparseTsallisQLearningTest.assertInsideTheFilter(backbone, batch, 12);
+        // softmax over at most the 12 kept tokens: entropy ≤ log 12 at every step.
+        assertTrue(batch.meanEntropy() <= Math.log(12) + 1e-9);
+        UpdateResult result = policy.update(bandit.reward(batch));
+        assertTrue(Double.isFinite(result.loss()), "loss " + result.loss());
+      }
     }
   }
 

@@ -103,7 +103,7 @@ class SparseTsallisQLearningTest {
         prefixes.add(new int[] {a, b});
       }
     }
-    for (float[] logits : lmLogits(backbone.hiddenStates(prefixes))) {
+    for (float[] logits : lmLogits(backbone, backbone.hiddenStates(prefixes))) {
       boolean[] keep = LmFilter.keep(logits, k, allowed);
       for (int v = 0; v < 64; v++) {
         keptCount[v] += keep[v] ? 1 : 0;
@@ -130,23 +130,28 @@ class SparseTsallisQLearningTest {
         hp(2, LmFilterConfig.getDefaultInstance()), backbone)) {
       assertEquals(12, policy.filterTopK());
       Bandit bandit = new Bandit(1, 20, 1.0);
-      boolean[] allowed = new ActionSpace(64, backbone.specialTokenIds()).mask();
       for (int round = 0; round < 6; round++) {
         SampleBatch batch = policy.sample(16, round % 2 == 1);
-        for (SampleBatch.SampledPrompt p : batch.prompts()) {
-          int[] z = p.tokenIds();
-          List<int[]> prefixes = new ArrayList<>();
-          for (int t = 0; t < z.length; t++) {
-            prefixes.add(java.util.Arrays.copyOf(z, t));
-          }
-          float[][] logits = lmLogits(backbone.hiddenStates(prefixes));
-          for (int t = 0; t < z.length; t++) {
-            boolean[] keep = LmFilter.keep(logits[t], 12, allowed);
-            assertTrue(keep[z[t]], "token " + z[t] + " at step " + t + " is outside F_I");
-          }
-        }
+        assertInsideTheFilter(backbone, batch, 12);
         assertTrue(batch.meanSupportSize() <= 12 + 1e-9);
         policy.update(bandit.reward(batch));
+      }
+    }
+  }
+
+  /** Every token of every prompt is among F_I's top k of the frozen LM at its prefix. */
+  static void assertInsideTheFilter(TinyBackbone backbone, SampleBatch batch, int k) {
+    boolean[] allowed = new ActionSpace(64, backbone.specialTokenIds()).mask();
+    for (SampleBatch.SampledPrompt p : batch.prompts()) {
+      int[] z = p.tokenIds();
+      List<int[]> prefixes = new ArrayList<>();
+      for (int t = 0; t < z.length; t++) {
+        prefixes.add(java.util.Arrays.copyOf(z, t));
+      }
+      float[][] logits = lmLogits(backbone, backbone.hiddenStates(prefixes));
+      for (int t = 0; t < z.length; t++) {
+        boolean[] keep = LmFilter.keep(logits[t], k, allowed);
+        assertTrue(keep[z[t]], "token " + z[t] + " at step " + t + " is outside F_I");
       }
     }
   }
@@ -181,13 +186,13 @@ class SparseTsallisQLearningTest {
   }
 
   /** The frozen head's logits ℓ = W_LM·h, one row per hidden state. */
-  private static float[][] lmLogits(float[][] h) {
+  private static float[][] lmLogits(TinyBackbone backbone, float[][] h) {
     int d = h[0].length;
     float[] flat = new float[h.length * d];
     for (int i = 0; i < h.length; i++) {
       System.arraycopy(h[i], 0, flat, i * d, d);
     }
-    try (NDManager m = manager.newSubManager()) {
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
       float[] all = backbone.head().logits(m.create(flat, new Shape(h.length, d))).toFloatArray();
       int vocab = all.length / h.length;
       float[][] rows = new float[h.length][];

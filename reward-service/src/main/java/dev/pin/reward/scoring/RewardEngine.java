@@ -183,7 +183,7 @@ public final class RewardEngine implements AutoCloseable {
       int index = i;
       Counter.builder("pin.reward.prompts.scored")
           .description("Prompts scored, by task type and whether the cache answered")
-          .tag("type", task.type().name())
+          .tag("type", typeLabel(task.type()))
           .tag("cached", Boolean.toString(cached))
           .register(meters)
           .increment();
@@ -436,5 +436,10 @@ public final class RewardEngine implements AutoCloseable {
       scoringPool.shutdownNow();
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** A task type as a metric label: "classification", not "TASK_TYPE_CLASSIFICATION". */
+  static String typeLabel(dev.pin.v1.TaskType type) {
+    return type.name().replaceFirst("^TASK_TYPE_", "").toLowerCase(java.util.Locale.ROOT);
   }
 }

@@ -43,6 +43,10 @@ final class Charts {
       new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd),
       new Color(0xff7f0e), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf)};
   private static final int MARKERS_UP_TO = 50;
+  /** Steps up to this many keep XChart's tick on every step (or every other one). */
+  private static final int TICK_AT_EVERY_STEP_UP_TO = 20;
+  /** Name of the hidden series that gives long step axes round ticks (see {@link #panel}). */
+  static final String TICK_HELPER = "\u200b";
   /**
    * One marker shape per series and dashed lines after the first, so that series drawn on top of
    * each other (two runs with the same rewards) both stay visible: a diamond leaves the circle
@@ -94,9 +98,13 @@ final class Charts {
     double minY = Double.POSITIVE_INFINITY;
     double maxY = Double.NEGATIVE_INFINITY;
     java.util.Set<String> names = new java.util.HashSet<>();
+    java.util.Set<Double> xValues = new java.util.HashSet<>();
     for (Series one : series) {
       if (one.x().length == 0) {
         continue;
+      }
+      for (double x : one.x()) {
+        xValues.add(x);
       }
       minX = Math.min(minX, one.x()[0]);
       maxX = Math.max(maxX, one.x()[one.x().length - 1]);
@@ -117,6 +125,15 @@ final class Charts {
     int legendChars = names.stream().mapToInt(n -> n.length() + 6).sum();
     if (legendChars > HORIZONTAL_LEGEND_CHARS) {
       s.setLegendLayout(Styler.LegendLayout.Vertical);
+    }
+    if (integerX && xValues.size() > TICK_AT_EVERY_STEP_UP_TO) {
+      // XChart puts a tick on every other data point when the x values are equally spaced (steps
+      // 1, 2, 3…), ignoring the tick spacing hint: 50 labels on a 100-step run. One hidden point
+      // between two steps makes the values unequally spaced, and XChart picks round ticks.
+      XYSeries helper = chart.addSeries(TICK_HELPER, new double[] {minX + 0.5},
+          new double[] {Double.NaN});
+      helper.setShowInLegend(false);
+      helper.setMarker(SeriesMarkers.NONE);
     }
     if (minX <= maxX) {
       // A single step still gets an axis around it, and the axis ends at the data.

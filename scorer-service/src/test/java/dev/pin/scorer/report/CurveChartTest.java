@@ -92,6 +92,28 @@ class CurveChartTest {
   }
 
   @Test
+  void aLongRunGetsRoundStepTicksNotOneOnEveryOtherStep() throws Exception {
+    // XChart labels every other point of an equally spaced x series (50 labels for 100 steps).
+    for (int n : new int[] {30, 100, 200, 1000}) {
+      long[] steps = new long[n];
+      double[] values = new double[n];
+      for (int i = 0; i < n; i++) {
+        steps[i] = i + 1;
+        values[i] = Math.sin(i);
+      }
+      XYChart chart = CurveChart.panels(List.of(curve("c", "p", "", steps, values))).get(0);
+      List<String> labels = xTickLabels(chart);
+      assertTrue(labels.size() >= 4 && labels.size() <= 18, n + " steps → " + labels);
+      long tick = Long.parseLong(labels.get(1).replace(",", ""))
+          - Long.parseLong(labels.get(0).replace(",", ""));
+      assertTrue(tick >= 2 && (tick % 5 == 0 || tick == 2), n + " steps → " + labels);
+      assertEquals(List.of("c"), List.copyOf(chart.getSeriesMap().keySet()).stream()
+          .filter(name -> !name.equals(Charts.TICK_HELPER)).toList());
+      assertFalse(chart.getSeriesMap().get(Charts.TICK_HELPER).isShowInLegend());
+    }
+  }
+
+  @Test
   void withoutTheStepPatternXChartWouldDrawFractionalSteps() throws Exception {
     // The control for the test above: the same data on a plain numeric axis gets 0.5 ticks.
     XYChart plain = Charts.panel("p", "x", "y", List.of(new Charts.Series("c",
