@@ -154,10 +154,14 @@ class LockedDownEnsembleTest {
         () -> bob.getRun(GetRunRequest.newBuilder().setRunId(id).build()),
         () -> bob.cancelRun(CancelRunRequest.newBuilder().setRunId(id).build()),
         () -> bob.resumeRun(ResumeRunRequest.newBuilder().setRunId(id).setExtraSteps(1).build()),
-        () -> bob.watchRun(WatchRunRequest.newBuilder().setRunId(id).build()).hasNext())) {
+        () -> bob.watchRun(WatchRunRequest.newBuilder().setRunId(id).build()).hasNext(),
+        () -> bob.registerRunTask(dev.pin.v1.RegisterRunTaskRequest.newBuilder().setRunId(id)
+            .build()))) {
       StatusRuntimeException e = fails(Status.Code.PERMISSION_DENIED, denied);
       assertTrue(e.getStatus().getDescription().contains("belongs to another identity"));
     }
+    assertFalse(alice.registerRunTask(dev.pin.v1.RegisterRunTaskRequest.newBuilder()
+        .setRunId(id).build()).getTaskHandle().isEmpty(), "alice may register her run's task");
     assertTrue(ids(alice).contains(id));
     assertFalse(ids(bob).contains(id), "bob lists only his own runs");
     assertTrue(ids(ops).contains(id), "an admin lists everyone's");

@@ -362,13 +362,14 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       // What the run's episode loop registered: its stored (effective) task with the data inline,
       // so the content hash, and with it the handle, is the run's.
       inline = TaskDataLoader.load(run.getSpec().getTask(), dataRoots);
+    } catch (DataRoots.OutsideDataRootsException e) {
+      throw Status.PERMISSION_DENIED.withDescription("run " + run.getId() + ": "
+          + TaskDataLoader.dirField(run.getSpec().getTask()) + ": " + e.getMessage())
+          .asRuntimeException();
     } catch (IOException e) {
       // The run was valid when it started: data that is gone now is the server's state, not the
-      // caller's argument (data roots still answer PERMISSION_DENIED).
+      // caller's argument.
       StatusRuntimeException error = dataError("spec.", run.getSpec().getTask(), e);
-      if (error.getStatus().getCode() == Status.Code.PERMISSION_DENIED) {
-        throw error;
-      }
       throw Status.FAILED_PRECONDITION.withDescription("run " + run.getId()
           + ": its task data can no longer be read: " + error.getStatus().getDescription())
           .asRuntimeException();

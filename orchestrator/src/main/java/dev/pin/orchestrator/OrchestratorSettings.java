@@ -57,11 +57,26 @@ public record OrchestratorSettings(
       throw new ConfigException("orchestrator.store-url",
           "expected jdbc:sqlite:FILE or jdbc:postgresql://HOST/DB, got '" + storeUrl + "'");
     }
+    ServerSettings server = ServerSettings.read(config, "orchestrator");
+    ClientSettings policy = ClientSettings.read(config, "orchestrator", "policy");
+    ClientSettings reward = ClientSettings.read(config, "orchestrator", "reward");
+    ClientSettings scorer = ClientSettings.read(config, "orchestrator", "scorer");
+    if (server.auth().enabled()) {
+      for (ClientSettings peer : java.util.List.of(policy, reward, scorer)) {
+        if (peer.authToken().isEmpty() && !peer.address().startsWith("in-process:")) {
+          // Users' tokens alone would leave every run's calls to the peers UNAUTHENTICATED.
+          String key = "orchestrator." + peer.peer() + ".auth-token";
+          throw new ConfigException(key, "authentication is on but the orchestrator has no "
+              + "token for the " + peer.peer() + " service: set auth.token or auth.token-file "
+              + "(the ensemble's token, PIN_AUTH_TOKEN / PIN_AUTH_TOKEN_FILE) or " + key);
+        }
+      }
+    }
     return new OrchestratorSettings(
-        ServerSettings.read(config, "orchestrator"),
-        ClientSettings.read(config, "orchestrator", "policy"),
-        ClientSettings.read(config, "orchestrator", "reward"),
-        ClientSettings.read(config, "orchestrator", "scorer"),
+        server,
+        policy,
+        reward,
+        scorer,
         storeUrl,
         config.path("orchestrator.data-dir", Path.of("").toAbsolutePath()),
         config.integer("orchestrator.max-active-runs", 4, 1, 256),

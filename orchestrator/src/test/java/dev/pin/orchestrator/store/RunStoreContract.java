@@ -569,8 +569,8 @@ abstract class RunStoreContract {
 
   @Test
   void refusesANewerSchemaOfTheRunnerBeforeFlyway() throws Exception {
-    buildOldDatabase(3);
+    buildOldDatabase(9); // newer than every script this code has (V3 is the latest)
     StoreException e = assertThrows(StoreException.class, () -> open(new TickingClock(T0)));
-    assertTrue(e.getMessage().contains("schema version 3 is newer"), e.getMessage());
+    assertTrue(e.getMessage().contains("schema version 9 is newer"), e.getMessage());
   }
 }
