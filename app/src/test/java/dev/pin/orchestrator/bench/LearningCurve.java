@@ -329,7 +329,7 @@ public final class LearningCurve {
     XYChart chart = new XYChartBuilder().width(900).height(560)
         .title("Test accuracy of the output prompt (BERT-base), " + steps + " steps")
         .xAxisTitle("training step").yAxisTitle("test accuracy (%)").build();
-    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
+    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
     chart.getStyler().setXAxisDecimalPattern("#");
     chart.getStyler().setYAxisDecimalPattern("#.#");
     Color[] palette = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
