@@ -85,8 +85,13 @@ public final class TaskDataLoader {
                   + sourceName(d));
         }
         String spelled = d.getImageFolder().getDir();
-        Path dir = roots.confined() ? roots.resolve(spelled)
-            : roots.base().resolve(spelled).normalize();
+        Path dir;
+        try {
+          dir = roots.confined() ? roots.resolve(spelled)
+              : roots.base().resolve(spelled).normalize();
+        } catch (java.nio.file.InvalidPathException e) { // e.g. a NUL character: the caller's
+          throw new DataFormatException(spelled, 0, "is not a valid path (" + e.getReason() + ")");
+        }
         return task.toBuilder()
             .setImageInversion(
                 im.toBuilder()

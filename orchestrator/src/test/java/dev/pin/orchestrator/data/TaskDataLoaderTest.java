@@ -109,4 +109,15 @@ class TaskDataLoaderTest {
         "spec.task.style_transfer.data: style transfer reads yelp_style data, not few_shot",
         e.getMessage());
   }
+
+  /** RpcFuzzTest found it: a NUL in an image folder was an InvalidPathException (INTERNAL). */
+  @Test
+  void anImageFolderThatIsNoPathIsADataErrorNamingIt(@TempDir Path base) {
+    TaskSpec task = TaskSpec.newBuilder().setImageInversion(ImageInversionTask.newBuilder()
+        .setData(DataSource.newBuilder().setImageFolder(ImageFolder.newBuilder().setDir("a\0b"))))
+        .build();
+    DataFormatException e = assertThrows(DataFormatException.class,
+        () -> TaskDataLoader.load(task, base));
+    assertTrue(e.getMessage().contains("is not a valid path"), e.getMessage());
+  }
 }
