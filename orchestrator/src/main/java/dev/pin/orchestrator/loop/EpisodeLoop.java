@@ -310,6 +310,11 @@ final class EpisodeLoop implements Runnable {
           handle = peers.reward().registerTask(RegisterTaskRequest.newBuilder()
               .setTask(inlineTask).build()).getHandle();
         }
+        // In the history, so an operator (and deploy/ci/fault-test.sh) sees how a Reward restart
+        // was absorbed without a rollback.
+        store.appendEvent(runId, RunEvent.newBuilder().setMessage("the Reward service did not"
+            + " hold the run's task (it restarted, or another replica answered); registered it"
+            + " again and retried the call").build());
       }
     }
   }
