@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pin.app.EmbeddedEnsemble;
-import dev.pin.kit.config.Config;
 import dev.pin.kit.testing.Await;
 import dev.pin.models.testing.TinyModels;
 import dev.pin.v1.GetRunRequest;
@@ -32,7 +31,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -56,13 +54,7 @@ class PezRunTest {
   void start() throws Exception {
     TinyRuns.write(home);
     TinyModels.gpt2Clm(home.resolve("models").resolve("tiny-gpt2"), 3);
-    ensemble = EmbeddedEnsemble.create(Config.of(Map.of(
-        "models.home", home.resolve("models").toString(),
-        "policy.checkpoint-dir", home.resolve("checkpoints").toString(),
-        "orchestrator.store-url", "jdbc:sqlite:" + home.resolve("runs.db"),
-        "orchestrator.data-dir", home.toString(),
-        "orchestrator.metrics-port", "-1", "policy.metrics-port", "-1",
-        "reward.metrics-port", "-1", "scorer.metrics-port", "-1")),
+    ensemble = EmbeddedEnsemble.create(TinyRuns.ensembleConfig(home),
         "pez-" + UUID.randomUUID(), false);
     ensemble.start();
     assertTrue(ensemble.awaitReady(30, TimeUnit.SECONDS));

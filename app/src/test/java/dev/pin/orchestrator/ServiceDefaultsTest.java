@@ -9,7 +9,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.util.JsonFormat;
 import dev.pin.app.EmbeddedEnsemble;
-import dev.pin.kit.config.Config;
 import dev.pin.models.testing.TinyModels;
 import dev.pin.v1.ClassificationTask;
 import dev.pin.v1.ListRunsRequest;
@@ -31,7 +30,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -55,13 +53,7 @@ class ServiceDefaultsTest {
     Path gpt2 = home.resolve("models").resolve("tiny-gpt2");
     TinyModels.gpt2Clm(gpt2, 3);
     mergeLabelWords(gpt2.resolve("tokenizer.json"));
-    ensemble = EmbeddedEnsemble.create(Config.of(Map.of(
-        "models.home", home.resolve("models").toString(),
-        "policy.checkpoint-dir", home.resolve("checkpoints").toString(),
-        "orchestrator.store-url", "jdbc:sqlite:" + home.resolve("runs.db"),
-        "orchestrator.data-dir", home.toString(),
-        "orchestrator.metrics-port", "-1", "policy.metrics-port", "-1",
-        "reward.metrics-port", "-1", "scorer.metrics-port", "-1")),
+    ensemble = EmbeddedEnsemble.create(TinyRuns.ensembleConfig(home),
         "defaults-" + UUID.randomUUID(), false);
     ensemble.start();
     assertTrue(ensemble.awaitReady(30, TimeUnit.SECONDS));

@@ -29,6 +29,20 @@ public final class TinyRuns {
   private TinyRuns() {}
 
   /** {@code home/models/tiny-bert} and the few-shot layout under {@code home/data}. */
+  /**
+   * The configuration of an embedded ensemble on {@code home}: its model store, checkpoints, run
+   * store and data there, and no metrics ports.
+   */
+  public static dev.pin.kit.config.Config ensembleConfig(Path home) {
+    return dev.pin.kit.config.Config.of(java.util.Map.of(
+        "models.home", home.resolve("models").toString(),
+        "policy.checkpoint-dir", home.resolve("checkpoints").toString(),
+        "orchestrator.store-url", "jdbc:sqlite:" + home.resolve("runs.db"),
+        "orchestrator.data-dir", home.toString(),
+        "orchestrator.metrics-port", "-1", "policy.metrics-port", "-1",
+        "reward.metrics-port", "-1", "scorer.metrics-port", "-1"));
+  }
+
   public static void write(Path home) throws IOException {
     TinyModels.bertMlm(home.resolve("models").resolve("tiny-bert"), 3);
     writeData(home.resolve("data"));
