@@ -74,13 +74,13 @@ final class EnsembleClients {
 
   /**
    * The run as the report shows it: its best prompts (best first) with their dev and test scores,
-   * its training curves from the step and evaluation events, and its task handle and policy
+   * its training curves from the step and evaluation events, and {@code taskHandle} and its policy
    * backbone, from which the scorer adds the round-trip and R(text) − R(ids) columns.
    */
-  static ReportRun reportRun(Run run, List<RunEvent> events) {
+  static ReportRun reportRun(Run run, List<RunEvent> events, String taskHandle) {
     ReportRun.Builder r = ReportRun.newBuilder().setRunId(run.getId())
         .setName(run.getSpec().getName()).setMethod(run.getSpec().getMethod())
-        .setTaskHandle(run.getProvenanceOrDefault("task_handle", ""))
+        .setTaskHandle(taskHandle)
         .setPolicyModel(run.getSpec().getPolicy().getBackbone());
     for (int i = 0; i < run.getBestPromptsCount(); i++) {
       ScoredPrompt p = run.getBestPrompts(i);

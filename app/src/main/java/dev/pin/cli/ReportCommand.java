@@ -71,8 +71,7 @@ final class ReportCommand implements Callable<Integer> {
         Run run = EnsembleClients.get(orchestrator.withDeadlineAfter(timeout, TimeUnit.SECONDS),
             id);
         request.addRuns(EnsembleClients.reportRun(run,
-            EnsembleClients.history(orchestrator, id, timeout))
-            .toBuilder().setTaskHandle(taskHandle(orchestrator, run)).build());
+            EnsembleClients.history(orchestrator, id, timeout), taskHandle(orchestrator, run)));
       }
       ReportResponse report =
           scorer.withDeadlineAfter(timeout, TimeUnit.SECONDS).report(request.build());
