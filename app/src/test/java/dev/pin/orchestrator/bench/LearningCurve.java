@@ -12,6 +12,8 @@ import dev.pin.v1.EvaluatePromptResponse;
 import dev.pin.v1.EvaluationResult;
 import dev.pin.v1.FewShotData;
 import dev.pin.v1.GetRunRequest;
+import dev.pin.v1.ListRunsRequest;
+import dev.pin.v1.ListRunsResponse;
 import dev.pin.v1.ModelRef;
 import dev.pin.v1.OrchestratorGrpc;
 import dev.pin.v1.Run;
@@ -35,6 +37,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,14 +61,17 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  *
  * <pre>
  * ./bench app dev.pin.orchestrator.bench.LearningCurve [--steps 200] [--at 25,50,100,200]
- *     [--seeds 1,2,3] [--splits 42,13] [--out DIR] [--report-only] VARIANT.yaml...
+ *     [--seeds 1,2,3] [--splits 42,13] [--out DIR] [--report-only]
+ *     [--output-rules run,dev,greedy-dev] VARIANT.yaml...
  * </pre>
  *
  * Each finished run is appended to {@code DIR/runs.tsv} and each test evaluation to
  * {@code DIR/test.tsv}: a rerun with the same DIR skips what is done, so a long benchmark can be
  * stopped and continued; {@code --report-only} trains nothing and reports the runs DIR holds. The
  * variant files set everything but the task data, the seed and the step budget, which the
- * benchmark sets ({@code examples/learning-curve/}).
+ * benchmark sets ({@code examples/learning-curve/}). {@code --output-rules} adds a table that
+ * picks each run's output prompt by other rules from the same runs' dev evaluations (read back
+ * from the run store in DIR), which ablates the output rule without training again.
  */
 public final class LearningCurve {
   private static final String MANUAL = "it was";
@@ -93,6 +99,7 @@ public final class LearningCurve {
     List<Integer> splits = List.of(42, 13);
     Path out = Path.of("learning-curve");
     boolean reportOnly = false;
+    List<OutputRule> rules = List.of(OutputRule.RUN);
     String dataDir = Path.of("../shared/data/few-shot/sst-2").toAbsolutePath().toString();
     List<Path> variants = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
@@ -106,12 +113,15 @@ public final class LearningCurve {
         case "--out" -> out = Path.of(args[++i]);
         case "--data" -> dataDir = args[++i];
         case "--report-only" -> reportOnly = true;
+        case "--output-rules" -> rules = Arrays.stream(args[++i].split(","))
+            .map(OutputRule::parse).toList();
         default -> variants.add(Path.of(args[i]));
       }
     }
     if (variants.isEmpty()) {
       System.err.println("usage: LearningCurve [--steps N] [--at S1,S2,...] [--seeds A,B,C] "
-          + "[--splits 42,13] [--out DIR] [--report-only] VARIANT.yaml...");
+          + "[--splits 42,13] [--out DIR] [--report-only] [--output-rules run,dev,greedy-dev] "
+          + "VARIANT.yaml...");
       System.exit(2);
     }
     final long budget = steps;
@@ -161,6 +171,10 @@ public final class LearningCurve {
       }
       String report = bench.report(variants.stream().map(LearningCurve::variantName).toList(),
           results, splits, seeds, points, steps);
+      if (!rules.equals(List.of(OutputRule.RUN))) {
+        report += bench.outputRuleReport(variants.stream().map(LearningCurve::variantName)
+            .toList(), results, splits, seeds, points, rules);
+      }
       System.out.print(report);
       Files.writeString(out.resolve("learning-curve.md"), report);
       channel.shutdownNow();
@@ -429,6 +443,116 @@ public final class LearningCurve {
         BitmapEncoder.BitmapFormat.PNG);
     md.append(diag).append(perRun);
     md.append("\nChart: ").append(out.resolve("learning-curve.png")).append('\n');
+    return md.toString();
+  }
+
+  /**
+   * How a run's output prompt is chosen among the prompts it evaluated on dev. The rule changes
+   * nothing during training (an evaluation counts once for early stopping whatever it scored), so
+   * every rule can be applied to the same runs afterwards.
+   */
+  enum OutputRule {
+    /** As the run ranks them ({@link BestPrompts}): its spec's selection score. */
+    RUN("as the run ranks them"),
+    /** The best dev score over every evaluated prompt, greedy and best-sampled (§6.1's score). */
+    DEV("dev score, greedy and best-sampled prompts"),
+    /** The best dev score over the greedy prompts only: the papers' output rule. */
+    GREEDY_DEV("dev score, greedy prompts only (the papers')");
+
+    final String description;
+
+    OutputRule(String description) {
+      this.description = description;
+    }
+
+    static OutputRule parse(String name) {
+      return valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
+
+    String id() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The prompt the rule outputs after {@code step}, or null before the first evaluation. */
+    ScoredPrompt pick(List<EvaluationResult> devEvaluations, long step) {
+      if (this == RUN) {
+        return BestPrompts.bestUpTo(devEvaluations, step);
+      }
+      ScoredPrompt best = null;
+      for (EvaluationResult e : devEvaluations) { // in step order: ties go to the earlier prompt
+        if (e.getStep() <= step && (this == DEV || !e.getBestSampled())
+            && (best == null || e.getPrompt().getDevScore() > best.getDevScore())) {
+          best = e.getPrompt();
+        }
+      }
+      return best;
+    }
+
+    /** The picked prompt's text; the empty prompt before the first evaluation. */
+    String pickText(List<EvaluationResult> devEvaluations, long step) {
+      ScoredPrompt p = pick(devEvaluations, step);
+      return p == null ? "" : p.getPrompt().getText();
+    }
+  }
+
+  /**
+   * The output-rule ablation: each run's dev evaluations, read back from the run store, give the
+   * output prompt under each rule; mean ± sd of their test accuracy per variant and rule.
+   */
+  private String outputRuleReport(List<String> variants, List<RunResult> all, List<Integer> splits,
+      List<Integer> seeds, List<Long> at, List<OutputRule> rules) throws IOException {
+    Map<String, String> runIds = new LinkedHashMap<>();
+    String page = "";
+    do {
+      ListRunsResponse r = stub.listRuns(ListRunsRequest.newBuilder().setPageSize(1000)
+          .setPageToken(page).addStates(RunState.RUN_STATE_COMPLETED).build());
+      r.getRunsList().forEach(run -> runIds.putIfAbsent(run.getSpec().getName(), run.getId()));
+      page = r.getNextPageToken();
+    } while (!page.isEmpty());
+    StringBuilder md = new StringBuilder("\nOutput rule (the same runs, their output prompt "
+        + "chosen by each rule from their dev evaluations; test accuracy %, mean ± sd (n); "
+        + "\"changed\" = runs whose prompt at the last step differs from the run's own "
+        + "choice):\n\n| variant | output rule | "
+        + String.join(" | ", at.stream().map(s -> "step " + s).toList())
+        + " | changed |\n|---|---|" + "---:|".repeat(at.size() + 1) + "\n");
+    for (String variant : variants) {
+      List<RunResult> runs = all.stream().filter(r -> r.variant().equals(variant)
+          && splits.contains(r.split()) && seeds.contains(r.seed())
+          && runIds.containsKey(variant + "-split" + r.split() + "-seed" + r.seed())).toList();
+      if (runs.isEmpty()) {
+        continue;
+      }
+      List<List<EvaluationResult>> evaluations = new ArrayList<>();
+      for (RunResult r : runs) {
+        List<EvaluationResult> dev = new ArrayList<>();
+        stub.watchRun(WatchRunRequest.newBuilder()
+            .setRunId(runIds.get(variant + "-split" + r.split() + "-seed" + r.seed())).build())
+            .forEachRemaining(e -> {
+              if (e.hasEvaluation() && e.getEvaluation().getSplit() == Split.SPLIT_DEV) {
+                dev.add(e.getEvaluation());
+              }
+            });
+        dev.sort(Comparator.comparingLong(EvaluationResult::getStep));
+        evaluations.add(dev);
+      }
+      for (OutputRule rule : rules) {
+        md.append("| ").append(variant).append(" | ").append(rule.description).append(" |");
+        int changed = 0;
+        for (int j = 0; j < at.size(); j++) {
+          double[] acc = new double[runs.size()];
+          for (int r = 0; r < runs.size(); r++) {
+            String text = rule.pickText(evaluations.get(r), at.get(j));
+            acc[r] = test(runs.get(r).split(), text)[0];
+            if (j == at.size() - 1
+                && !text.equals(OutputRule.RUN.pickText(evaluations.get(r), at.get(j)))) {
+              changed++;
+            }
+          }
+          md.append(' ').append(Stats.of(acc).format()).append(" |");
+        }
+        md.append(' ').append(changed).append(" of ").append(runs.size()).append(" |\n");
+      }
+    }
     return md.toString();
   }
 

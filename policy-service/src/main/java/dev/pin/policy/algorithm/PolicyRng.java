@@ -47,7 +47,9 @@ public final class PolicyRng {
   /**
    * An index drawn with probability {@code p[i]} (non-negative, summing to 1 up to rounding): one
    * uniform against the running sum; a uniform in the rounding gap at the top falls to the last
-   * index with p &gt; 0 (−1 if none is positive).
+   * index with p &gt; 0.
+   *
+   * @throws IllegalStateException if no entry is positive (a policy whose Q values are not finite)
    */
   public int nextCategorical(double[] p) {
     double u = nextDouble();
@@ -61,6 +63,10 @@ public final class PolicyRng {
           return i;
         }
       }
+    }
+    if (last < 0) {
+      throw new IllegalStateException("no token has a positive probability among "
+          + p.length + " candidates: the policy's Q values are not finite");
     }
     return last;
   }
