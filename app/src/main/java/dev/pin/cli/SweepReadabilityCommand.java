@@ -470,18 +470,7 @@ final class SweepReadabilityCommand implements Callable<Integer> {
             RunProgress.shortState(earlier.get().getState()));
       } else if (earlier.isPresent()) {
         id = earlier.get().getId();
-        try {
-          orchestrator.withDeadlineAfter(300, TimeUnit.SECONDS).resumeRun(
-              ResumeRunRequest.newBuilder().setRunId(id).build());
-          System.out.printf(Locale.ROOT, "%s: run %s was %s at step %d: resumed%n", point, id,
-              RunProgress.shortState(earlier.get().getState()), earlier.get().getStep());
-        } catch (StatusRuntimeException e) {
-          if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
-            throw e;
-          }
-          // Started a moment ago and already driven here (PENDING): follow it.
-          System.out.printf(Locale.ROOT, "%s: run %s is training: following it%n", point, id);
-        }
+        resume(orchestrator, point, earlier.get());
       } else {
         id = orchestrator.withDeadlineAfter(300, TimeUnit.SECONDS).startRun(
             StartRunRequest.newBuilder().setSpec(spec).build()).getId();
@@ -507,6 +496,50 @@ final class SweepReadabilityCommand implements Callable<Integer> {
           best == null ? "" : best.getPrompt().getText());
     }
     return new Row(sweep, value, done, best, test, null);
+  }
+
+  /** How long a stopped run's thread may take to let go before ResumeRun accepts it. */
+  private static final long RESUME_WAIT_MS = 30_000;
+
+  /**
+   * Resumes a stopped run. A run stopped a moment ago (cancelled, failed) is still held by its
+   * thread until it frees its policy, and ResumeRun answers FAILED_PRECONDITION until then: asked
+   * again for a while. A PENDING run that is driven here already is followed as it is.
+   */
+  private static void resume(OrchestratorGrpc.OrchestratorBlockingStub orchestrator, String point,
+      Run run) {
+    long giveUp = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RESUME_WAIT_MS);
+    while (true) {
+      try {
+        orchestrator.withDeadlineAfter(300, TimeUnit.SECONDS).resumeRun(
+            ResumeRunRequest.newBuilder().setRunId(run.getId()).build());
+        System.out.printf(Locale.ROOT, "%s: run %s was %s at step %d: resumed%n", point,
+            run.getId(), RunProgress.shortState(run.getState()), run.getStep());
+        return;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+          throw e;
+        }
+        if (run.getState() == RunState.RUN_STATE_PENDING) {
+          System.out.printf(Locale.ROOT, "%s: run %s is training: following it%n", point,
+              run.getId());
+          return;
+        }
+        if (System.nanoTime() > giveUp) {
+          throw e;
+        }
+      }
+      pause();
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+    }
   }
 
   private static final Set<RunState> ENDED = EnumSet.of(RunState.RUN_STATE_COMPLETED,
@@ -536,12 +569,7 @@ final class SweepReadabilityCommand implements Callable<Integer> {
         throw Status.DEADLINE_EXCEEDED.withDescription("run " + id + " did not end within "
             + runTimeout + " s (--run-timeout)").asRuntimeException();
       }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
-      }
+      pause();
     }
   }
 
