@@ -25,7 +25,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What {@code pin report} and {@code pin sweep-lambda} share besides their channels ({@link
+ * What {@code pin report} and {@code pin sweep-readability} share besides their channels ({@link
  * EnsembleConnection}): a run's history from the orchestrator's run store, and its conversion into
  * the Scorer's {@code ReportRun}.
  */

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code --address} / {@code --scorer-address} options of the commands that talk to both the
- * orchestrator and the scorer ({@code pin report}, {@code pin sweep-lambda}), with {@code
+ * orchestrator and the scorer ({@code pin report}, {@code pin sweep-readability}), with {@code
  * $PIN_ADDRESS} / {@code $PIN_SCORER_ADDRESS} as their defaults, and the channel lifetime and error
  * reporting around their calls: a failure names the service that failed.
  */

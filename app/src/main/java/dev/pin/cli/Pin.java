@@ -22,8 +22,8 @@ import picocli.CommandLine;
             + "learning (RLPrompt's soft Q-learning, PIN's sparse Tsallis Q-learning).",
         ""},
     footer = {"", "Commands that talk to a running ensemble find the orchestrator at --address, "
-        + "else $PIN_ADDRESS, else localhost:50050 (pin report and pin sweep-lambda also the "
-        + "scorer at --scorer-address, else $PIN_SCORER_ADDRESS, else localhost:50053)."},
+        + "else $PIN_ADDRESS, else localhost:50050 (pin report and pin sweep-readability "
+        + "also the scorer at --scorer-address, else $PIN_SCORER_ADDRESS, else localhost:50053)."},
     exitCodeListHeading = "%nExit codes (the same whether the pin command or a service found the "
         + "problem):%n",
     exitCodeList = {
@@ -41,7 +41,7 @@ import picocli.CommandLine;
         dev.pin.cli.models.ModelsCommand.class,
         DemoCommand.class,
         ReportCommand.class,
-        SweepLambdaCommand.class,
+        SweepReadabilityCommand.class,
         DataCommand.class,
         CommandLine.HelpCommand.class})
 public final class Pin implements Runnable {

@@ -25,14 +25,14 @@ class PinCommandTest {
     CliRun r = run("--help");
     assertEquals(0, r.exit());
     for (String sub : List.of("up", "serve", "train", "watch", "runs", "eval", "models", "demo",
-        "report", "sweep-lambda")) {
+        "report", "sweep-readability, sweep-lambda")) {
       assertTrue(r.out().contains("  " + sub + " "), sub + " in\n" + r.out());
     }
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"up", "serve", "train", "watch", "runs", "eval", "models", "demo",
-      "report", "sweep-lambda"})
+      "report", "sweep-readability"})
   void everySubcommandHasHelp(String sub) {
     CliRun r = run(sub, "--help");
     assertEquals(0, r.exit(), r.err());
@@ -40,9 +40,9 @@ class PinCommandTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"train", "eval", "sweep-lambda"})
+  @ValueSource(strings = {"train", "eval", "sweep-readability"})
   void aMissingSpecFileSaysNoSuchFile(String command) {
-    CliRun missing = command.equals("sweep-lambda")
+    CliRun missing = command.equals("sweep-readability")
         ? run(command, "no-such-spec.yaml", "--lambdas", "0", "--out", "x")
         : run(command, "no-such-spec.yaml");
     assertEquals(Pin.ExitCodes.USAGE, missing.exit());

@@ -42,8 +42,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code pin sweep-lambda} and {@code pin report} end to end against an embedded ensemble on the
- * tiny random BERT (policy backbone, task model and scorer), reached over in-process channels.
+ * {@code pin sweep-readability} (also under its earlier name {@code pin sweep-lambda}) and {@code
+ * pin report} end to end against an embedded ensemble on the tiny random BERT (policy backbone,
+ * task model and scorer), reached over in-process channels.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReportAndSweepCommandTest {
@@ -60,7 +61,11 @@ class ReportAndSweepCommandTest {
   private String orchestratorAddress;
   private String scorerAddress;
   private Path spec;
-
+  /** PIN and PEZ on the task of {@link #spec}, 4 steps each: the readability sweep's specs. */
+  private Path pinSpec;
+  private Path pezSpec;
+  /** RLPrompt on another task (other verbalizers). */
+  private Path otherTaskSpec;
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
@@ -96,6 +101,34 @@ class ReportAndSweepCommandTest {
         "checkpoint_every_steps: 4",
         "seed: 5",
         ""));
+    String task = String.join("\n",
+        "task:",
+        "  classification:",
+        "    task_model: { name: tiny-bert }",
+        "    verbalizers: [terrible, great]",
+        "    data:",
+        "      few_shot: { dir: data, split_seed: 1 }",
+        "");
+    String fourSteps = String.join("\n",
+        "budget: { max_steps: 4 }",
+        "evaluation: { every_steps: 2, top_prompts: 2 }",
+        "checkpoint_every_steps: 2",
+        "seed: 5",
+        "");
+    pinSpec = home.resolve("trade-pin.yaml");
+    Files.writeString(pinSpec, "name: tiny-trade-pin\nmethod: pin\n" + task + String.join("\n",
+        "policy:",
+        "  backbone: { name: tiny-bert }",
+        "  mlp_hidden_size: 32",
+        "  replay: { enabled: true, capacity: 256, warmup: 8, batch_size: 8 }",
+        "prompts_per_step: 4",
+        "") + fourSteps);
+    pezSpec = home.resolve("trade-pez.yaml");
+    Files.writeString(pezSpec, "name: tiny-trade-pez\nmethod: pez\n" + task
+        + "pez: { prompt_length: 3 }\n" + fourSteps);
+    otherTaskSpec = home.resolve("other-task.yaml");
+    Files.writeString(otherTaskSpec, "name: other\nmethod: rlprompt\n"
+        + task.replace("[terrible, great]", "[bad, good]") + fourSteps);
     String prefix = "cli-" + UUID.randomUUID();
     Map<String, String> config = new java.util.HashMap<>(Map.of(
         "models.home", home.resolve("models").toString(),
@@ -188,7 +221,7 @@ class ReportAndSweepCommandTest {
       assertTrue(row.contains(String.format(java.util.Locale.ROOT, "%.2f", score)),
           "score " + score + " in " + row);
     }
-    assertTrue(table.contains("tiny-bert, NATURALNESS_CONVENTION_MASKED_PSEUDO_PPL"), table);
+    assertTrue(table.contains("tiny-bert (NATURALNESS_CONVENTION_MASKED_PSEUDO_PPL)"), table);
     BufferedImage chart = png(sweepOut.resolve("tradeoff.png"));
     assertEquals(900, chart.getWidth());
 
@@ -267,11 +300,173 @@ class ReportAndSweepCommandTest {
         + "scorer"), r.err());
   }
 
+  private static String[] args(List<String> head, String... tail) {
+    List<String> all = new ArrayList<>(head);
+    all.addAll(List.of(tail));
+    return all.toArray(String[]::new);
+  }
+
+  private static long count(String text, String what) {
+    return java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(what)).matcher(text)
+        .results().count();
+  }
+
+  /** Pixels of exactly {@code rgb} in the image. */
+  private static int coloured(BufferedImage image, int rgb) {
+    int n = 0;
+    for (int x = 0; x < image.getWidth(); x++) {
+      for (int y = 0; y < image.getHeight(); y++) {
+        if ((image.getRGB(x, y) & 0xffffff) == rgb) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
   @Test
-  void badLambdasAreUsageErrors() {
-    CliRun r = run("sweep-lambda", spec.toString(), "--lambdas", "0,-1", "--out",
-        home.resolve("x").toString(), "--address", orchestratorAddress);
-    assertEquals(Pin.ExitCodes.USAGE, r.exit());
-    assertTrue(r.err().contains("each λ must be ≥ 0, got -1.0"), r.err());
+  void readabilitySweepOfPinAndPezDrawsOneTradeOffAndARestartTrainsNothingNew() throws Exception {
+    // Under target/ (not the temp dir) so a person can look at the chart after the build.
+    Path out = Path.of("target", "cli-report-test", "readability");
+    List<String> connect = List.of("--out", out.toString(), "--address", orchestratorAddress,
+        "--scorer-address", scorerAddress);
+    // What an interrupted sweep leaves behind: PIN at λ = 0 completed ...
+    CliRun first = run(args(List.of("sweep-readability", pinSpec.toString(), "--lambdas", "0"),
+        connect.toArray(String[]::new)));
+    assertEquals(0, first.exit(), first.out() + first.err());
+    List<Run> earlier = runsNamed("tiny-trade-pin-lambda-0-");
+    assertEquals(1, earlier.size());
+    // ... and PEZ at w = 0.5 stopped before it finished.
+    dev.pin.v1.RunSpec stopped = SweepReadabilityCommand.runSpec(
+        dev.pin.orchestrator.spec.RunSpecYaml.read(pezSpec), SweepReadabilityCommand.Knob.W, 0.5,
+        SweepReadabilityCommand.G.log);
+    Run cancelled = orchestrator.startRun(dev.pin.v1.StartRunRequest.newBuilder()
+        .setSpec(stopped).build());
+    orchestrator.cancelRun(dev.pin.v1.CancelRunRequest.newBuilder().setRunId(cancelled.getId())
+        .build());
+    dev.pin.kit.testing.Await.until("the PEZ run to stop", java.time.Duration.ofSeconds(60),
+        () -> orchestrator.getRun(GetRunRequest.newBuilder().setRunId(cancelled.getId()).build())
+            .getState() == RunState.RUN_STATE_CANCELLED);
+
+    String[] sweep = args(List.of("sweep-readability", pinSpec.toString(), pezSpec.toString(),
+        "--lambdas", "0,1", "--w", "0,0.5"), connect.toArray(String[]::new));
+    CliRun full = run(sweep);
+    assertEquals(0, full.exit(), full.out() + full.err());
+    assertTrue(full.out().contains("PIN λ=0: run " + earlier.get(0).getId()
+        + " completed earlier (4 steps): reused"), full.out());
+    assertTrue(full.out().contains("PEZ w=0.5: run " + cancelled.getId() + " was cancelled"),
+        full.out());
+    assertEquals(2, count(full.out(), ") started"), "two new runs: PIN λ=1 and PEZ w=0\n"
+        + full.out());
+
+    List<Run> runs = new ArrayList<>();
+    for (String[] point : new String[][] {{"pin", "lambda", "0"}, {"pin", "lambda", "1"},
+        {"pez", "w", "0"}, {"pez", "w", "0.5"}}) {
+      List<Run> named = runsNamed("tiny-trade-" + point[0] + "-" + point[1] + "-" + point[2]
+          + "-");
+      assertEquals(1, named.size(), String.join(" ", point));
+      Run r = orchestrator.getRun(GetRunRequest.newBuilder().setRunId(named.get(0).getId())
+          .build());
+      assertEquals(RunState.RUN_STATE_COMPLETED, r.getState(), String.join(" ", point));
+      assertEquals(4, r.getStep());
+      float value = Float.parseFloat(point[2]);
+      if (point[0].equals("pin")) {
+        assertEquals(dev.pin.v1.Method.METHOD_PIN, r.getSpec().getMethod());
+        assertEquals(value, r.getSpec().getShaping().getPerplexityPenalty().getLambda());
+      } else {
+        assertEquals(dev.pin.v1.Method.METHOD_PEZ, r.getSpec().getMethod());
+        assertEquals(value, r.getSpec().getPez().getFluencyWeight(), "w reached the run spec");
+      }
+      runs.add(r);
+    }
+    assertEquals(cancelled.getId(), runs.get(3).getId(), "the cancelled run was resumed");
+
+    // The table: one row per run, its output prompt's test score and pseudo-perplexity.
+    String table = Files.readString(out.resolve("sweep.md"));
+    List<String> rows = table.lines().filter(l -> l.startsWith("| PIN |")
+        || l.startsWith("| PEZ |")).toList();
+    assertEquals(4, rows.size(), table);
+    String[] values = {"λ = 0", "λ = 1", "w = 0", "w = 0.5"};
+    for (int i = 0; i < 4; i++) {
+      Run r = runs.get(i);
+      String row = rows.get(i);
+      String text = r.getBestPrompts(0).getPrompt().getText();
+      double ppl = scorer.naturalness(NaturalnessRequest.newBuilder()
+          .addPrompts(Prompt.newBuilder().setText(text)).build()).getResults(0).getPerplexity();
+      assertTrue(r.getBestPrompts(0).getTested(), "the final evaluation scored it on test");
+      assertTrue(row.startsWith("| " + (i < 2 ? "PIN" : "PEZ") + " | " + values[i] + " | `"
+          + text + "` | " + String.format(java.util.Locale.ROOT, "%.2f | %.2f | 4 |",
+              r.getBestPrompts(0).getTestScore(), ppl)), row);
+      assertTrue(row.endsWith("| completed | " + r.getId() + " |"), row);
+    }
+    assertTrue(table.contains("tiny-bert (NATURALNESS_CONVENTION_MASKED_PSEUDO_PPL)"), table);
+    assertTrue(table.contains("∈ {0, 1}; 4 steps × 4 prompts\n")
+        && table.contains("∈ {0, 0.5}; 4 steps\n"), "each method's budget in\n" + table);
+
+    // The chart: both series drawn, their points labelled in their colours.
+    BufferedImage chart = png(out.resolve("tradeoff.png"));
+    assertEquals(dev.pin.scorer.report.TradeOffChart.WIDTH, chart.getWidth());
+    for (int rgb : new int[] {0x1f77b4, 0xd62728}) {
+      assertTrue(coloured(chart, rgb) > 30, Integer.toHexString(rgb) + " series drawn");
+      int label = new java.awt.Color(rgb).darker().getRGB() & 0xffffff;
+      assertTrue(coloured(chart, label) > 10, Integer.toHexString(label) + " labels drawn");
+    }
+
+    // Started again, the sweep finds all four runs and trains nothing.
+    int stored = orchestrator.listRuns(ListRunsRequest.newBuilder().setPageSize(1000).build())
+        .getRunsCount();
+    CliRun again = run(sweep);
+    assertEquals(0, again.exit(), again.out() + again.err());
+    assertEquals(4, count(again.out(), "completed earlier (4 steps): reused"), again.out());
+    assertEquals(stored, orchestrator.listRuns(ListRunsRequest.newBuilder().setPageSize(1000)
+        .build()).getRunsCount());
+    assertEquals(rows, Files.readString(out.resolve("sweep.md")).lines()
+        .filter(l -> l.startsWith("| PIN |") || l.startsWith("| PEZ |")).toList());
+  }
+
+  @Test
+  void badSweepArgumentsAreRefusedBeforeAnyRunStarts() {
+    String pin = pinSpec.toString();
+    String pez = pezSpec.toString();
+    String[][] cases = {
+        {pez, "--w", "0,1.5", "--w: each w must be in [0, 1]"},
+        {pez, "--w", "-0.1", "--w: each w must be in [0, 1] (PEZ's w·NLL(prompt) + (1−w)·L_task), "
+            + "got -0.1"},
+        {pin, "--lambdas", "0,-1", "--lambdas: each λ must be ≥ 0, got -1"},
+        {pin, "--lambdas", "", "--lambdas: no values; give one or more, e.g. --lambdas 0,1,5"},
+        {pez, "--w", ",", "--w: no values"},
+        {pin, "--lambdas", "0,1,0", "--lambdas: 0 is given twice"},
+        {pin, "--lambdas", "x", "--lambdas: 'x' is not a number"},
+        {pez, "--lambdas", "0,1", "--lambdas sweeps λ of RLPrompt's and PIN's reward R − λ·g(PPL), "
+            + "but no spec has method rlprompt or pin (given: PEZ); PEZ is swept over --w"},
+        {pez, "--lambdas", "0,1", pez + " has method PEZ, which is swept over w: give --w"},
+        {pin, "--w", "0.5", "--w sweeps PEZ's fluency weight w, but no spec has method pez "
+            + "(given: PIN)"},
+        {pin, "--w", "0.5", pin + " has method PIN, which is swept over λ: give --lambdas"}};
+    int before = orchestrator.listRuns(ListRunsRequest.newBuilder().setPageSize(1000).build())
+        .getRunsCount();
+    for (String[] c : cases) {
+      CliRun r = run("sweep-readability", c[0], c[1], c[2], "--out", home.resolve("x").toString(),
+          "--address", orchestratorAddress, "--scorer-address", scorerAddress);
+      assertEquals(Pin.ExitCodes.USAGE, r.exit(), String.join(" ", c));
+      assertTrue(r.err().contains("pin sweep-readability: " + c[3]), c[3] + " in\n" + r.err());
+    }
+    CliRun twice = run("sweep-readability", pin, pin, "--lambdas", "0", "--out", "x",
+        "--address", orchestratorAddress);
+    assertEquals(Pin.ExitCodes.USAGE, twice.exit());
+    assertTrue(twice.err().contains(pin + ": a second PIN spec; give one spec per method"),
+        twice.err());
+    CliRun otherTask = run("sweep-readability", pin, otherTaskSpec.toString(), "--lambdas", "0",
+        "--out", "x", "--address", orchestratorAddress);
+    assertEquals(Pin.ExitCodes.USAGE, otherTask.exit());
+    assertTrue(otherTask.err().contains(otherTaskSpec + " trains another task than " + pin
+        + " (task.classification.verbalizers differ)"), otherTask.err());
+    // The earlier name of the command checks the same.
+    CliRun old = run("sweep-lambda", spec.toString(), "--lambdas", "0,-1", "--out", "x",
+        "--address", orchestratorAddress);
+    assertEquals(Pin.ExitCodes.USAGE, old.exit());
+    assertTrue(old.err().contains("each λ must be ≥ 0, got -1"), old.err());
+    assertEquals(before, orchestrator.listRuns(ListRunsRequest.newBuilder().setPageSize(1000)
+        .build()).getRunsCount(), "no run started");
   }
 }
