@@ -17,13 +17,16 @@ final class RunWatcher {
   private final String runId;
   private final RunStore store;
   private final ServerCallStreamObserver<RunEvent> out;
+  /** An event as the caller gets it (without server paths). */
+  private final java.util.function.UnaryOperator<RunEvent> reply;
   private long lastSent;
   private boolean done;
   private AutoCloseable subscription;
 
   RunWatcher(String runId, long fromSequence, RunStore store,
-      ServerCallStreamObserver<RunEvent> out) {
+      java.util.function.UnaryOperator<RunEvent> reply, ServerCallStreamObserver<RunEvent> out) {
     this.runId = runId;
+    this.reply = reply;
     this.store = store;
     this.out = out;
     this.lastSent = Math.max(0, fromSequence - 1);
@@ -78,7 +81,7 @@ final class RunWatcher {
     if (done || out.isCancelled()) {
       return;
     }
-    out.onNext(e.toBuilder().setReplayed(replayed).build());
+    out.onNext(reply.apply(e).toBuilder().setReplayed(replayed).build());
     lastSent = e.getSequence();
     // History may hold a FAILED that a resume followed; only a live end closes the stream.
     if (!replayed && e.hasState() && RunManager.TERMINAL.contains(e.getState().getTo())) {
