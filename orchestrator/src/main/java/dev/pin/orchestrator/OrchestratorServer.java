@@ -44,7 +44,8 @@ public final class OrchestratorServer implements ServiceModule {
     ModelStore models = new ModelStore(settings.modelsHome());
     this.runs = new RunManager(store, peers, settings.roots(), models,
         settings.recoveryWindow(), settings.maxActiveRuns());
-    this.service = new OrchestratorService(store, runs, peers, settings.roots(), models);
+    this.service = new OrchestratorService(store, runs, peers, settings.roots(), models,
+        settings.maxWatchers());
     this.metrics = RunMetrics.of(store, registry, settings.endedRunMetrics());
   }
 

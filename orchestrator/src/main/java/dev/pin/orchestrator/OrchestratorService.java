@@ -68,6 +68,10 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
   /** The server's folders, which replies name by their setting or relative to the data folder. */
   private final ServerPaths serverPaths;
   private final RunReplies replies;
+  /** WatchRun streams open now, and how many may be ({@code orchestrator.max-watchers}). */
+  private final java.util.concurrent.atomic.AtomicInteger watchers =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final int maxWatchers;
 
   OrchestratorService(RunStore store, RunManager runs, Peers peers, Path dataDir,
       ModelStore models) {
@@ -76,6 +80,12 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
 
   OrchestratorService(RunStore store, RunManager runs, Peers peers, DataRoots dataRoots,
       ModelStore models) {
+    this(store, runs, peers, dataRoots, models, 256);
+  }
+
+  OrchestratorService(RunStore store, RunManager runs, Peers peers, DataRoots dataRoots,
+      ModelStore models, int maxWatchers) {
+    this.maxWatchers = maxWatchers;
     this.store = store;
     this.runs = runs;
     this.peers = peers;
@@ -351,8 +361,15 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     errors.range("from_sequence", request.getFromSequence(), 0, Long.MAX_VALUE);
     errors.throwIfAny();
     requireRun(request.getRunId(), "watch");
+    if (watchers.incrementAndGet() > maxWatchers) {
+      watchers.decrementAndGet();
+      throw Status.RESOURCE_EXHAUSTED.withDescription("the orchestrator has " + maxWatchers
+          + " WatchRun streams open, the limit orchestrator.max-watchers "
+          + "(PIN_ORCHESTRATOR_MAX_WATCHERS); retry later or raise it").asRuntimeException();
+    }
+    // The watcher gives its slot back however it ends (the run's end, the caller gone, a failure).
     new RunWatcher(request.getRunId(), request.getFromSequence(), store, replies::event,
-        (ServerCallStreamObserver<RunEvent>) response).start();
+        (ServerCallStreamObserver<RunEvent>) response, watchers::decrementAndGet).start();
   }
 
   @Override
