@@ -87,7 +87,10 @@ class ServerPathsInRepliesTest {
     }
   }
 
-  /** Records the reply or the status of {@code call}; returns the reply, or null. */
+  /**
+   * Records the reply or the status of {@code call} under {@code what} (never the request itself,
+   * which may spell a server path); returns the reply, or null.
+   */
   private <T> T call(String what, Supplier<T> call) {
     try {
       T reply = call.get();
@@ -155,9 +158,9 @@ class ServerPathsInRepliesTest {
       TaskSpec task = good.getTask().toBuilder().setClassification(good.getTask()
           .getClassification().toBuilder().setData(DataSource.newBuilder().setFewShot(
               FewShotData.newBuilder().setDir(dir).setSplitSeed(1)))).build();
-      call("orchestrator StartRun data " + dir, () -> orchestrator.startRun(
+      call("orchestrator StartRun data " + dir.length(), () -> orchestrator.startRun(
           StartRunRequest.newBuilder().setSpec(good.toBuilder().setTask(task)).build()));
-      call("orchestrator EvaluatePrompt data " + dir, () -> orchestrator.evaluatePrompt(
+      call("orchestrator EvaluatePrompt data " + dir.length(), () -> orchestrator.evaluatePrompt(
           EvaluatePromptRequest.newBuilder().setTask(task).setPromptText("it was").build()));
     }
 
@@ -171,7 +174,7 @@ class ServerPathsInRepliesTest {
     assertEquals("checkpoint:r-ckpt/step-000000002", saved.getUri());
     for (String uri : List.of("checkpoint:r-ckpt/step-000000003", home.resolve("checkpoints")
         .resolve("r-ckpt").resolve("step-000000003").toUri().toString(), "checkpoint:../x")) {
-      call("policy LoadCheckpoint " + uri, () -> policy.loadCheckpoint(LoadCheckpointRequest
+      call("policy LoadCheckpoint " + uri.length(), () -> policy.loadCheckpoint(LoadCheckpointRequest
           .newBuilder().setRunId("r-ckpt").setConfig(create.getConfig())
           .setCheckpoint(saved.toBuilder().setUri(uri)).build()));
     }
@@ -211,9 +214,11 @@ class ServerPathsInRepliesTest {
     assertEquals("checkpoint:" + run.getId() + "/step-000000004", stored.getCheckpoint().getUri());
     call("orchestrator ResumeRun", () -> again.resumeRun(ResumeRunRequest.newBuilder()
         .setRunId(run.getId()).setExtraSteps(4).build()));
-    Await.until("the resumed run to complete", Duration.ofSeconds(120), () -> again.getRun(
-        GetRunRequest.newBuilder().setRunId(run.getId()).build()).getState()
-        == RunState.RUN_STATE_COMPLETED);
+    Await.until("the resumed run to complete 4 more steps", Duration.ofSeconds(120), () -> {
+      Run r = again.getRun(GetRunRequest.newBuilder().setRunId(run.getId()).build());
+      return r.getState() == RunState.RUN_STATE_COMPLETED && r.getStep() == 8
+          || r.getState() == RunState.RUN_STATE_FAILED;
+    });
     Run resumed = call("orchestrator GetRun (resumed)", () -> again.getRun(
         GetRunRequest.newBuilder().setRunId(run.getId()).build()));
     assertEquals(8, resumed.getStep());
