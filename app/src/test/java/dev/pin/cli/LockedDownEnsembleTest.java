@@ -232,13 +232,16 @@ class LockedDownEnsembleTest {
         "data/../outside", "data/link", home.resolve("outside").toString())) {
       RunSpec spec = TinyRuns.spec(Method.METHOD_RLPROMPT, 4).toBuilder()
           .setTask(fewShot(dir)).build();
+      // Replies name a path under the data folder (home here) relative to it, as a spec would.
+      String named = dir.startsWith(home.toString()) ? home.relativize(Path.of(dir)).toString()
+          : dir;
       StatusRuntimeException e = fails(Status.Code.PERMISSION_DENIED,
           () -> alice.startRun(StartRunRequest.newBuilder().setSpec(spec).build()));
-      descriptions.add(e.getStatus().getDescription().replace("'" + dir + "'", "DIR"));
+      descriptions.add(e.getStatus().getDescription().replace("'" + named + "'", "DIR"));
       StatusRuntimeException eval = fails(Status.Code.PERMISSION_DENIED,
           () -> alice.evaluatePrompt(EvaluatePromptRequest.newBuilder().setTask(fewShot(dir))
               .setPromptText("it was").build()));
-      descriptions.add(eval.getStatus().getDescription().replace("'" + dir + "'", "DIR"));
+      descriptions.add(eval.getStatus().getDescription().replace("'" + named + "'", "DIR"));
     }
     for (String d : descriptions) {
       assertTrue(d.contains("orchestrator.data-roots"), d);

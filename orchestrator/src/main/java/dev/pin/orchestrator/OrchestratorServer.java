@@ -3,6 +3,7 @@ package dev.pin.orchestrator;
 import dev.pin.kit.client.Channels;
 import dev.pin.kit.config.ServerSettings;
 import dev.pin.kit.server.ServiceModule;
+import dev.pin.kit.grpc.ServerPaths;
 import dev.pin.models.store.ModelStore;
 import dev.pin.orchestrator.loop.Peers;
 import dev.pin.orchestrator.loop.RunManager;
@@ -43,7 +44,8 @@ public final class OrchestratorServer implements ServiceModule {
     ModelStore models = new ModelStore(settings.modelsHome());
     this.runs = new RunManager(store, peers, settings.roots(), models,
         settings.recoveryWindow(), settings.maxActiveRuns());
-    this.service = new OrchestratorService(store, runs, peers, settings.roots(), models);
+    this.service = new OrchestratorService(store, runs, peers, settings.roots(), models,
+        settings.maxWatchers());
     this.metrics = RunMetrics.of(store, registry, settings.endedRunMetrics());
   }
 
@@ -68,6 +70,11 @@ public final class OrchestratorServer implements ServiceModule {
   @Override
   public ServerSettings server() {
     return settings.server();
+  }
+
+  @Override
+  public ServerPaths serverPaths() {
+    return service.serverPaths();
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.pin.orchestrator;
 import dev.pin.kit.grpc.FieldErrors;
 import dev.pin.models.store.ModelStore;
 import dev.pin.kit.grpc.Identity;
+import dev.pin.kit.grpc.ServerPaths;
 import dev.pin.orchestrator.data.DataFormatException;
 import dev.pin.orchestrator.data.DataRoots;
 import dev.pin.orchestrator.data.TaskDataLoader;
@@ -64,6 +65,13 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
   private final Peers peers;
   private final DataRoots dataRoots;
   private final ModelStore models;
+  /** The server's folders, which replies name by their setting or relative to the data folder. */
+  private final ServerPaths serverPaths;
+  private final RunReplies replies;
+  /** WatchRun streams open now, and how many may be ({@code orchestrator.max-watchers}). */
+  private final java.util.concurrent.atomic.AtomicInteger watchers =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final int maxWatchers;
 
   OrchestratorService(RunStore store, RunManager runs, Peers peers, Path dataDir,
       ModelStore models) {
@@ -72,11 +80,27 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
 
   OrchestratorService(RunStore store, RunManager runs, Peers peers, DataRoots dataRoots,
       ModelStore models) {
+    this(store, runs, peers, dataRoots, models, 256);
+  }
+
+  OrchestratorService(RunStore store, RunManager runs, Peers peers, DataRoots dataRoots,
+      ModelStore models, int maxWatchers) {
+    this.maxWatchers = maxWatchers;
     this.store = store;
     this.runs = runs;
     this.peers = peers;
     this.dataRoots = dataRoots;
     this.models = models;
+    Map<Path, String> folders = new LinkedHashMap<>();
+    folders.put(models.home(), "<models.home>");
+    folders.put(dataRoots.base(), ""); // relative paths resolve against it, as a spec spells them
+    this.serverPaths = ServerPaths.of(folders);
+    this.replies = new RunReplies(serverPaths);
+  }
+
+  /** The folders of this server that replies leave out. */
+  ServerPaths serverPaths() {
+    return serverPaths;
   }
 
   private static void runId(FieldErrors errors, String runId) {
@@ -141,7 +165,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     // Capacity, store and start under one lock: a refused run leaves no PENDING record behind.
     String owner = Identity.current().name();
     Run run = runs.createAndStart(() -> store.createRun(spec, provenance(spec), owner));
-    response.onNext(requireRun(run.getId()));
+    response.onNext(replies.run(requireRun(run.getId())));
     response.onCompleted();
   }
 
@@ -163,9 +187,9 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       boolean barePath = e instanceof java.nio.file.NoSuchFileException missing
           && missing.getReason() == null;
       d.append(barePath ? "no such file: " : "").append(e.getMessage());
-      // A locked-down orchestrator keeps its own paths to itself.
-      d.append(dataRoots.confined() ? " (relative paths resolve against orchestrator.data-dir)"
-          : " (relative paths resolve against orchestrator.data-dir = " + dataRoots.base() + ")");
+      // The server's own paths stay out of replies (ServerPaths: the file above is named relative
+      // to the data folder).
+      d.append(" (relative paths resolve against orchestrator.data-dir)");
     }
     String check = TaskDataLoader.checkCommand(task);
     if (check != null) {
@@ -337,8 +361,15 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     errors.range("from_sequence", request.getFromSequence(), 0, Long.MAX_VALUE);
     errors.throwIfAny();
     requireRun(request.getRunId(), "watch");
-    new RunWatcher(request.getRunId(), request.getFromSequence(), store,
-        (ServerCallStreamObserver<RunEvent>) response).start();
+    if (watchers.incrementAndGet() > maxWatchers) {
+      watchers.decrementAndGet();
+      throw Status.RESOURCE_EXHAUSTED.withDescription("the orchestrator has " + maxWatchers
+          + " WatchRun streams open, the limit orchestrator.max-watchers "
+          + "(PIN_ORCHESTRATOR_MAX_WATCHERS); retry later or raise it").asRuntimeException();
+    }
+    // The watcher gives its slot back however it ends (the run's end, the caller gone, a failure).
+    new RunWatcher(request.getRunId(), request.getFromSequence(), store, replies::event,
+        (ServerCallStreamObserver<RunEvent>) response, watchers::decrementAndGet).start();
   }
 
   @Override
@@ -346,7 +377,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     FieldErrors errors = new FieldErrors();
     runId(errors, request.getRunId());
     errors.throwIfAny();
-    response.onNext(requireRun(request.getRunId(), "read"));
+    response.onNext(replies.run(requireRun(request.getRunId(), "read")));
     response.onCompleted();
   }
 
@@ -400,8 +431,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     }
     boolean full = request.getView() == RunView.RUN_VIEW_FULL;
     response.onNext(ListRunsResponse.newBuilder()
-        .addAllRuns(full ? page.runs() : page.runs().stream().map(OrchestratorService::summary)
-            .toList())
+        .addAllRuns(page.runs().stream().map(r -> replies.run(full ? r : summary(r))).toList())
         .setNextPageToken(page.nextPageToken() == null ? "" : page.nextPageToken()).build());
     response.onCompleted();
   }
@@ -431,7 +461,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       }
       store.transition(run.getId(), RunState.RUN_STATE_CANCELLED, "cancelled by request");
     }
-    response.onNext(requireRun(run.getId()));
+    response.onNext(replies.run(requireRun(run.getId())));
     response.onCompleted();
   }
 
@@ -457,7 +487,7 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
         + (request.getExtraSteps() > 0 ? " with " + request.getExtraSteps() + " extra steps" : ""))
         .build());
     runs.start(run.getId());
-    response.onNext(requireRun(run.getId()));
+    response.onNext(replies.run(requireRun(run.getId())));
     response.onCompleted();
   }
 

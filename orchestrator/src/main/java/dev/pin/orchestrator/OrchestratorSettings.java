@@ -35,6 +35,8 @@ import java.util.List;
  *     orchestrator.data-roots}, a comma-separated list; default none: any path the process can
  *     read). Outside them a request gets PERMISSION_DENIED without learning whether the path
  *     exists, and data errors name files as the request spelled them, not by server path
+ * @param maxWatchers WatchRun streams open at once ({@code orchestrator.max-watchers}, default
+ *     256); one more is RESOURCE_EXHAUSTED
  */
 public record OrchestratorSettings(
     ServerSettings server,
@@ -47,7 +49,8 @@ public record OrchestratorSettings(
     Duration recoveryWindow,
     Path modelsHome,
     Duration endedRunMetrics,
-    List<Path> dataRoots) {
+    List<Path> dataRoots,
+    int maxWatchers) {
 
   /** Reads and validates the settings. */
   public static OrchestratorSettings read(Config config) {
@@ -83,7 +86,8 @@ public record OrchestratorSettings(
         config.duration("orchestrator.recovery-window", Duration.ofMinutes(2)),
         ModelsHome.read(config),
         config.duration("orchestrator.ended-run-metrics", Duration.ofMinutes(5)),
-        paths(config, "orchestrator.data-roots"));
+        paths(config, "orchestrator.data-roots"),
+        config.integer("orchestrator.max-watchers", 256, 1, 1_000_000));
   }
 
   private static List<Path> paths(Config config, String key) {
@@ -107,7 +111,7 @@ public record OrchestratorSettings(
         reward.withAddress("in-process:" + rewardName),
         scorer.withAddress("in-process:" + scorerName),
         storeUrl, dataDir, maxActiveRuns, recoveryWindow, modelsHome, endedRunMetrics,
-        dataRoots);
+        dataRoots, maxWatchers);
   }
 
   /** Where spec data may be read from: {@link #dataRoots} (none: anywhere), relative paths

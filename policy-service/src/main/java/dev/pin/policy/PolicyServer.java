@@ -2,6 +2,7 @@ package dev.pin.policy;
 
 import dev.pin.kit.config.ServerSettings;
 import dev.pin.kit.server.ServiceModule;
+import dev.pin.kit.grpc.ServerPaths;
 import dev.pin.models.store.ModelStore;
 import dev.pin.policy.ort.OrtBackbone;
 import io.grpc.BindableService;
@@ -42,6 +43,13 @@ public final class PolicyServer implements ServiceModule {
   @Override
   public ServerSettings server() {
     return settings.server();
+  }
+
+  @Override
+  public ServerPaths serverPaths() {
+    return ServerPaths.of(java.util.Map.of(
+        settings.checkpointDir(), "<policy.checkpoint-dir>",
+        settings.modelsHome(), "<models.home>"));
   }
 
   @Override

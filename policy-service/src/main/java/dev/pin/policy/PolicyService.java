@@ -414,7 +414,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
       pruneCheckpoints(dir.getParent(), dir);
       reply(response, CheckpointRef.newBuilder()
           .setRunId(request.getRunId())
-          .setUri(dir.toUri().toString())
+          .setUri(checkpointUri(dir))
           .setStep(written.step())
           .setSha256(written.sha256())
           .setSizeBytes(written.sizeBytes())
@@ -461,18 +461,56 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     }
   }
 
+  /** The scheme of the checkpoint URIs SaveCheckpoint returns: {@code checkpoint:RUN/step-N}. */
+  static final String CHECKPOINT_SCHEME = "checkpoint:";
+
+  /**
+   * How a checkpoint folder is named to callers: relative to {@code policy.checkpoint-dir}, which
+   * is the server's business ({@code checkpoint:run-1/step-000000004}).
+   */
+  private String checkpointUri(Path dir) {
+    Path relative = settings.checkpointDir().toAbsolutePath().normalize()
+        .relativize(dir.toAbsolutePath().normalize());
+    return CHECKPOINT_SCHEME + relative.toString().replace(java.io.File.separatorChar, '/');
+  }
+
+  /**
+   * The folder a checkpoint URI names: {@code checkpoint:RUN/step-N} (what SaveCheckpoint returns)
+   * relative to the checkpoint folder, or a {@code file:} URI (what it returned before, still in
+   * the run stores); either must lie inside the checkpoint folder.
+   */
+  private Path checkpointDir(String uri) {
+    Path dir;
+    if (uri.startsWith(CHECKPOINT_SCHEME)) {
+      String relative = uri.substring(CHECKPOINT_SCHEME.length());
+      Path p;
+      try {
+        p = Path.of(relative);
+      } catch (java.nio.file.InvalidPathException e) {
+        p = null;
+      }
+      if (p == null || relative.isEmpty() || p.isAbsolute() || relative.contains("\\")) {
+        throw new FieldErrors().add("checkpoint.uri", "must be checkpoint:RUN/step-N as "
+            + "SaveCheckpoint returned it, got '" + uri + "'").toException();
+      }
+      dir = settings.checkpointDir().resolve(p);
+    } else {
+      try {
+        dir = Path.of(URI.create(uri));
+      } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+        throw new FieldErrors().add("checkpoint.uri", "must be the URI SaveCheckpoint returned "
+            + "(checkpoint:RUN/step-N), got '" + uri + "'").toException();
+      }
+    }
+    return insideCheckpointDir(dir);
+  }
+
   @Override
   public void loadCheckpoint(LoadCheckpointRequest request, StreamObserver<PolicyInfo> response) {
     PolicyRequests.load(request);
-    String uri = request.getCheckpoint().getUri();
-    Path dir;
-    try {
-      dir = Path.of(URI.create(uri));
-    } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
-      throw new FieldErrors().add("checkpoint.uri", "must be a file: URI from SaveCheckpoint, got '"
-          + uri + "'").toException();
-    }
-    dir = insideCheckpointDir(dir);
+    Path dir = checkpointDir(request.getCheckpoint().getUri());
+    // Named as SaveCheckpoint names it, also when the caller passed an old file: URI.
+    String uri = checkpointUri(dir);
     Path file = dir.resolve(PolicyCheckpoint.FILE_NAME);
     if (!Files.isRegularFile(file)) {
       throw Status.NOT_FOUND.withDescription("checkpoint " + uri + " does not exist (was "

@@ -284,6 +284,52 @@ class PolicyServiceTest {
         .setConfig(config).build()));
   }
 
+  /**
+   * Issue #17: SaveCheckpoint named the checkpoint by its server path (a file: URI). It is named
+   * relative to the checkpoint folder now; LoadCheckpoint reads that form and still the file: URIs
+   * of runs stored before, inside the folder only, and its errors name neither.
+   */
+  @Test
+  void checkpointsAreNamedRelativeToTheCheckpointFolder() {
+    PolicyConfig config = pin(5);
+    stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-u").setConfig(config)
+        .build());
+    CheckpointRef ref = stub.saveCheckpoint(SaveCheckpointRequest.newBuilder().setRunId("run-u")
+        .setEpisodeStep(3).build());
+    assertEquals("checkpoint:run-u/step-000000003", ref.getUri());
+    assertTrue(java.nio.file.Files.isDirectory(
+        home.resolve("checkpoints").resolve("run-u").resolve("step-000000003")));
+    assertEquals(0, stub.loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId("run-u")
+        .setCheckpoint(ref).setConfig(config).build()).getStep());
+    // What an earlier version returned and a run store still holds.
+    String old = home.resolve("checkpoints").resolve("run-u").resolve("step-000000003").toUri()
+        .toString();
+    assertEquals(0, stub.loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId("run-u")
+        .setCheckpoint(ref.toBuilder().setUri(old)).setConfig(config).build()).getStep());
+    String root = home.toString();
+    for (String uri : List.of("checkpoint:run-u/step-000000009",
+        old.replace("step-000000003", "step-000000009"))) {
+      StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+          StatusRuntimeException.class, () -> stub.loadCheckpoint(LoadCheckpointRequest
+              .newBuilder().setRunId("run-u").setCheckpoint(ref.toBuilder().setUri(uri))
+              .setConfig(config).build()));
+      assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.getStatus().toString());
+      assertTrue(e.getStatus().getDescription().contains("checkpoint:run-u/step-000000009"),
+          e.getStatus().toString());
+      assertFalse(e.getStatus().getDescription().contains(root), e.getStatus().toString());
+    }
+    for (String uri : List.of("checkpoint:../elsewhere", "checkpoint:run-u/../../x",
+        "checkpoint:/etc", "checkpoint:")) {
+      StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+          StatusRuntimeException.class, () -> stub.loadCheckpoint(LoadCheckpointRequest
+              .newBuilder().setRunId("run-u").setCheckpoint(ref.toBuilder().setUri(uri))
+              .setConfig(config).build()));
+      assertTrue(e.getStatus().getCode() == Status.Code.PERMISSION_DENIED
+          || e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT, uri + ": " + e.getStatus());
+      assertFalse(e.getStatus().getDescription().contains(root), e.getStatus().toString());
+    }
+  }
+
   /** Issue #17: mlp_hidden_size 65 536 built ~100 M parameters and a 1.6 GB checkpoint. */
   @Test
   void aPolicyWiderThanTheLimitIsRefused() {
@@ -320,10 +366,10 @@ class PolicyServiceTest {
     CheckpointRef second = stub.saveCheckpoint(SaveCheckpointRequest.newBuilder()
         .setRunId("run-w").setEpisodeStep(8).build());
     assertEquals(0, first.getStep(), "no gradient step yet");
-    assertTrue(first.getUri().endsWith("step-000000004/"), first.getUri());
-    assertTrue(second.getUri().endsWith("step-000000008/"), second.getUri());
-    assertTrue(java.nio.file.Files.isDirectory(java.nio.file.Path.of(
-        java.net.URI.create(first.getUri()))), "the first is not overwritten");
+    assertEquals("checkpoint:run-w/step-000000004", first.getUri());
+    assertEquals("checkpoint:run-w/step-000000008", second.getUri());
+    assertTrue(java.nio.file.Files.isDirectory(home.resolve("checkpoints").resolve("run-w")
+        .resolve("step-000000004")), "the first is not overwritten");
     fails(Status.Code.INVALID_ARGUMENT, () -> stub.saveCheckpoint(SaveCheckpointRequest
         .newBuilder().setRunId("run-w").setEpisodeStep(-1).build()));
   }
@@ -338,8 +384,7 @@ class PolicyServiceTest {
       refs.add(stub.saveCheckpoint(SaveCheckpointRequest.newBuilder().setRunId("run-k")
           .setEpisodeStep(step).build()));
     }
-    java.nio.file.Path runDir = java.nio.file.Path.of(java.net.URI.create(refs.get(0).getUri()))
-        .getParent();
+    java.nio.file.Path runDir = home.resolve("checkpoints").resolve("run-k");
     try (var folders = java.nio.file.Files.list(runDir)) {
       assertEquals(List.of("step-000000003", "step-000000004", "step-000000005"),
           folders.map(p -> p.getFileName().toString()).sorted().toList());

@@ -4,6 +4,7 @@ import dev.pin.kit.config.ServerSettings;
 import dev.pin.kit.server.ServiceModule;
 import dev.pin.models.hardware.CpuFeatures;
 import dev.pin.models.ort.OrtConfig;
+import dev.pin.kit.grpc.ServerPaths;
 import dev.pin.models.store.ModelStore;
 import dev.pin.reward.batching.BatcherConfig;
 import dev.pin.reward.custom.RewardFunctionRegistry;
@@ -72,6 +73,11 @@ public final class RewardServer implements ServiceModule {
   @Override
   public ServerSettings server() {
     return settings.server();
+  }
+
+  @Override
+  public ServerPaths serverPaths() {
+    return ServerPaths.of(java.util.Map.of(settings.modelsHome(), "<models.home>"));
   }
 
   @Override

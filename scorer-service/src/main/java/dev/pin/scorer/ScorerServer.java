@@ -3,6 +3,7 @@ package dev.pin.scorer;
 import dev.pin.kit.client.Channels;
 import dev.pin.kit.config.ServerSettings;
 import dev.pin.kit.server.ServiceModule;
+import dev.pin.kit.grpc.ServerPaths;
 import dev.pin.models.store.ModelStore;
 import dev.pin.scorer.faithfulness.RewardTaskFaithfulness;
 import dev.pin.scorer.faithfulness.TaskFaithfulness;
@@ -64,6 +65,16 @@ public final class ScorerServer implements ServiceModule {
   @Override
   public ServerSettings server() {
     return settings.server();
+  }
+
+  @Override
+  public ServerPaths serverPaths() {
+    java.util.Map<java.nio.file.Path, String> folders = new java.util.HashMap<>();
+    folders.put(settings.modelsHome(), "<models.home>");
+    if (settings.wordList() != null) {
+      folders.put(settings.wordList(), "<scorer.word-list>");
+    }
+    return ServerPaths.of(folders);
   }
 
   @Override

@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +53,9 @@ abstract class RunStoreContract {
 
   /** A plain connection to that database, for building or inspecting it around the store. */
   abstract Connection connect() throws Exception;
+
+  /** The JDBC URL of that database (user and password in it, if any). */
+  abstract String jdbcUrl() throws Exception;
 
   private final List<JdbcRunStore> opened = new ArrayList<>();
 
@@ -430,6 +434,37 @@ abstract class RunStoreContract {
    * @return that run
    */
   private Run buildOldDatabase(int version) throws Exception {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, description"
+              + " VARCHAR(200) NOT NULL, applied_ms BIGINT NOT NULL)");
+      for (int v = 1; v <= version; v++) {
+        if (v <= OLD_MIGRATIONS.size()) {
+          for (String sql : OLD_MIGRATIONS.get(v - 1)) {
+            s.execute(sql.replace("${BLOB}", dialect().blobType()));
+          }
+        }
+        s.executeUpdate(
+            "INSERT INTO schema_version (version, description, applied_ms) VALUES ("
+                + v
+                + ", 'migration "
+                + v
+                + "', "
+                + T0.toEpochMilli()
+                + ")");
+      }
+    }
+    return insertRunOfTwoEvents();
+  }
+
+  /**
+   * A RUNNING run of two events, written with the SQL of the stores before run owners (schema
+   * version 2 and the runner before Flyway), and the day's id counter.
+   *
+   * @return that run
+   */
+  private Run insertRunOfTwoEvents() throws Exception {
     long t0 = T0.toEpochMilli();
     Timestamp created = Timestamp.newBuilder().setSeconds(T0.getEpochSecond()).build();
     Timestamp started = created.toBuilder().setNanos(1_000_000).build();
@@ -464,24 +499,6 @@ abstract class RunStoreContract {
                 .build());
     try (Connection c = connect();
         Statement s = c.createStatement()) {
-      s.execute(
-          "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, description"
-              + " VARCHAR(200) NOT NULL, applied_ms BIGINT NOT NULL)");
-      for (int v = 1; v <= version; v++) {
-        if (v <= OLD_MIGRATIONS.size()) {
-          for (String sql : OLD_MIGRATIONS.get(v - 1)) {
-            s.execute(sql.replace("${BLOB}", dialect().blobType()));
-          }
-        }
-        s.executeUpdate(
-            "INSERT INTO schema_version (version, description, applied_ms) VALUES ("
-                + v
-                + ", 'migration "
-                + v
-                + "', "
-                + t0
-                + ")");
-      }
       try (PreparedStatement p =
           c.prepareStatement(
               "INSERT INTO runs (id, name, method, task, state, step, created_ms, updated_ms,"
@@ -545,6 +562,55 @@ abstract class RunStoreContract {
       assertEquals(
           RunState.RUN_STATE_COMPLETED, store.getRun(old.getId()).orElseThrow().getState());
       assertEquals(3, store.lastSequence(old.getId()));
+    }
+  }
+
+  /**
+   * V3 (run owners) on a database that Flyway brought to V2 with a run in it: the run keeps
+   * everything it had, belongs to no identity ({@code owner} ''), and ListRuns by owner sees it
+   * as such.
+   */
+  @Test
+  void aDatabaseAtVersion2GetsRunOwnersAndKeepsItsRuns() throws Exception {
+    Flyway.configure(RunStoreContract.class.getClassLoader())
+        .dataSource(jdbcUrl(), null, null)
+        .locations("classpath:db/migration")
+        .placeholders(Map.of("blob", dialect().blobType()))
+        .target("2")
+        .load()
+        .migrate();
+    Run old = insertRunOfTwoEvents();
+    try (Connection c = connect();
+        ResultSet rs = c.getMetaData().getColumns(null, null, "runs", null)) {
+      List<String> columns = new ArrayList<>();
+      while (rs.next()) {
+        columns.add(rs.getString("COLUMN_NAME").toLowerCase(Locale.ROOT));
+      }
+      assertFalse(columns.contains("owner"), "at V2 still: " + columns);
+    }
+    TickingClock clock = new TickingClock(T0.plusSeconds(60));
+    try (JdbcRunStore store = open(clock)) {
+      assertEquals(3, store.latestSchemaVersion(), "V3 is the newest script; extend this test");
+      assertEquals(3, store.schemaVersion());
+      Run read = store.getRun(old.getId()).orElseThrow();
+      assertEquals(old, read);
+      assertEquals("", read.getOwner());
+      assertEquals(List.of(old), store.listRuns(0, "", List.of(), "").runs());
+      assertEquals(List.of(), store.listRuns(0, "", List.of(), "alice").runs());
+      assertEquals(List.of(1L, 2L), store.readEvents(old.getId(), 0, 10).stream()
+          .map(RunEvent::getSequence).toList());
+      // New runs get their owner; the old one's id counter goes on.
+      Run mine = store.createRun(spec("new"), Map.of(), "alice");
+      assertEquals("run-20261123-0002", mine.getId());
+      assertEquals(List.of(mine), store.listRuns(0, "", List.of(), "alice").runs());
+    }
+    try (Connection c = connect();
+        PreparedStatement p = c.prepareStatement("SELECT owner FROM runs WHERE id = ?")) {
+      p.setString(1, old.getId());
+      try (ResultSet rs = p.executeQuery()) {
+        assertTrue(rs.next());
+        assertEquals("", rs.getString(1));
+      }
     }
   }
 

@@ -30,8 +30,13 @@ class SqliteRunStoreTest extends RunStoreContract {
 
   @Override
   Connection connect() throws Exception {
+    return DriverManager.getConnection(jdbcUrl());
+  }
+
+  @Override
+  String jdbcUrl() throws Exception {
     Files.createDirectories(tmp.resolve("sub"));
-    return DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("sub/runs.db"));
+    return "jdbc:sqlite:" + tmp.resolve("sub/runs.db");
   }
 
   @Test

@@ -34,7 +34,18 @@ public final class HealthProbe {
     System.exit(status == ServingStatus.SERVING ? 0 : 1);
   }
 
-  /** The health of {@code service} ("" = the whole server) at {@code address}, within 5 s. */
+  /**
+   * How long one check may take, connecting included. A TLS handshake in the probe's fresh JVM
+   * (class loading, key parsing, no JIT yet) took more than 5 s on a loaded 2-core machine, and a
+   * SERVING service was then marked unhealthy; the container's health-check timeout bounds the
+   * probe anyway (compose: {@code PIN_HEALTHCHECK_TIMEOUT}, 30 s).
+   */
+  static final long DEADLINE_SECONDS = 20;
+
+  /**
+   * The health of {@code service} ("" = the whole server) at {@code address}, within {@link
+   * #DEADLINE_SECONDS}.
+   */
   public static ServingStatus check(String address, String service) {
     return check(address, service, TlsSettings.OFF, "");
   }
@@ -49,7 +60,8 @@ public final class HealthProbe {
     }
     ManagedChannel channel = builder.build();
     try {
-      return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+      return HealthGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
           .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
     } catch (StatusRuntimeException e) {
       return ServingStatus.UNKNOWN;

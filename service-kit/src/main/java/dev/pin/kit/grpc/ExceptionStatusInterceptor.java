@@ -23,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * it travels percent-encoded in an HTTP/2 header (8 KiB by default, up to three bytes per byte),
  * and one that echoes a megabyte of the caller's input breaks the connection for every call on it.
  *
+ * <p>Before it is cut, a description loses the server's own folders ({@link ServerPaths}): an
+ * error from deep inside (a model file ONNX Runtime cannot load) names them by their setting, and
+ * the full description goes to the log.
+ *
  * <p>Bytes that are not a valid request message are the caller's mistake, not ours: with {@link
  * #parseInHandler} the request is parsed inside the handler's listener, where this interceptor
  * answers INVALID_ARGUMENT and logs one line (gRPC itself would parse before any interceptor runs,
@@ -33,13 +37,31 @@ public final class ExceptionStatusInterceptor implements ServerInterceptor {
   /** Longest status description sent, in bytes of UTF-8. */
   public static final int MAX_DESCRIPTION = 2048;
 
+  private final ServerPaths serverPaths;
+
+  /** An interceptor that redacts nothing. */
+  public ExceptionStatusInterceptor() {
+    this(ServerPaths.NONE);
+  }
+
+  /** An interceptor that keeps {@code serverPaths} out of the descriptions it sends. */
+  public ExceptionStatusInterceptor(ServerPaths serverPaths) {
+    this.serverPaths = serverPaths;
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> serverCall, Metadata headers, ServerCallHandler<Q, R> next) {
     ServerCall<Q, R> call = new ForwardingServerCall.SimpleForwardingServerCall<>(serverCall) {
       @Override
       public void close(Status status, Metadata trailers) {
-        super.close(truncate(status), trailers);
+        Status redacted = serverPaths.redact(status);
+        if (redacted != status) {
+          log.info("{} answered {} (server paths left out of the reply): {}",
+              getMethodDescriptor().getFullMethodName(), status.getCode(),
+              status.getDescription());
+        }
+        super.close(truncate(redacted), trailers);
       }
     };
     ServerCall.Listener<Q> delegate = next.startCall(call, headers);

@@ -107,6 +107,7 @@ public final class ServiceHost implements ServiceLauncher.Startable {
         registry, counter -> counter, Metrics::latencyBuckets, Status.Code.OK);
     List<ServerServiceDefinition> definitions = new ArrayList<>();
     ServerInterceptor authenticate = BearerToken.authenticate(settings.auth());
+    ExceptionStatusInterceptor statuses = new ExceptionStatusInterceptor(module.serverPaths());
     for (BindableService service : module.services()) {
       ServerServiceDefinition definition = service.bindService();
       serviceNames.add(definition.getServiceDescriptor().getName());
@@ -119,7 +120,7 @@ public final class ServiceHost implements ServiceLauncher.Startable {
       // Interceptors run last-added first: metrics see the status the exception mapping chose,
       // and the refusals of a full queue.
       definitions.add(ServerInterceptors.intercept(
-          parsed, refuseQueueFull(), new ExceptionStatusInterceptor(), metricsInterceptor));
+          parsed, refuseQueueFull(), statuses, metricsInterceptor));
     }
     for (ServerBuilder<?> builder : transports) {
       definitions.forEach(builder::addService);

@@ -1,6 +1,7 @@
 package dev.pin.kit.server;
 
 import dev.pin.kit.config.ServerSettings;
+import dev.pin.kit.grpc.ServerPaths;
 import io.grpc.BindableService;
 import java.util.List;
 
@@ -18,6 +19,14 @@ public interface ServiceModule extends AutoCloseable {
 
   /** The gRPC services to expose. */
   List<BindableService> services();
+
+  /**
+   * The server's folders whose absolute paths its replies must not carry (the model store, the
+   * checkpoint folder), each with the label that stands for it in a status description.
+   */
+  default ServerPaths serverPaths() {
+    return ServerPaths.NONE;
+  }
 
   /**
    * Loads what the service needs before it can answer (models, stores). Runs after the ports are
