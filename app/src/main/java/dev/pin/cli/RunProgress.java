@@ -162,12 +162,24 @@ final class RunProgress {
     }
     String naturalness = p.hasNaturalness()
         ? String.format(Locale.ROOT, ", pseudo-PPL %.1f", p.getNaturalness().getPerplexity()) : "";
-    line(String.format(Locale.ROOT, "%s at step %d%s: \"%s\" %s %.1f%s%s",
+    line(String.format(Locale.ROOT, "%s at step %d%s: \"%s\" %s %.1f%s%s%s",
         r.getSplit() == Split.SPLIT_TEST ? "test" : "dev", r.getStep(),
         r.getBestSampled() ? " (best sampled)" : "", p.getPrompt().getText(),
         r.getSplit() == Split.SPLIT_TEST ? "test" : "dev",
         r.getSplit() == Split.SPLIT_TEST ? p.getTestScore() : p.getDevScore(), naturalness,
+        faithfulness(r.getSplit() == Split.SPLIT_TEST ? p.getTestFaithfulness()
+            : p.getFaithfulness(), r.getSplit() == Split.SPLIT_TEST ? p.hasTestFaithfulness()
+            : p.hasFaithfulness()),
         r.getImproved() ? " (new best)" : ""));
+  }
+
+  /**
+   * PEZ and soft prompts: {@code ; continuous 75.0 vs projection 62.5, agreement 0.81}, the
+   * faithfulness of the projection (§7.2); empty when there is none.
+   */
+  static String faithfulness(dev.pin.v1.PromptFaithfulness f, boolean present) {
+    return present ? String.format(Locale.ROOT, "; continuous %.1f vs projection %.1f, "
+        + "agreement %.2f", f.getContinuousScore(), f.getProjectionScore(), f.getAgreement()) : "";
   }
 
   private String bar(long step) {
@@ -220,6 +232,13 @@ final class RunProgress {
           p.hasNaturalness() ? String.format(Locale.ROOT, "%.1f",
               p.getNaturalness().getPerplexity()) : "-",
           p.getPrompt().getText(), p.getPrompt().getTokenIdsList());
+      if (p.hasFaithfulness()) {
+        // PEZ and soft prompts: the prompt above is the projection of a continuous prompt.
+        out.println("         faithfulness of the projection, dev"
+            + faithfulness(p.getFaithfulness(), true).substring(1)
+            + (p.hasTestFaithfulness() ? "; test" + faithfulness(p.getTestFaithfulness(), true)
+                .substring(1) : ""));
+      }
     }
   }
 }
