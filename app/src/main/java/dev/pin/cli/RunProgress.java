@@ -117,12 +117,15 @@ final class RunProgress {
     String eta = m.getStep() >= maxSteps || done <= 0 ? "" : ", ETA " + clock(
         elapsed.multipliedBy(maxSteps - m.getStep()).dividedBy(done));
     // Reward first: RL losses in the thousands are normal and say little about progress.
+    // Soft prompts: the reward and train accuracy are the projection's; the trained prompt's too.
+    String continuous = m.hasContinuousTrainAccuracy() ? String.format(Locale.ROOT,
+        " (continuous %.1f%%)", m.getContinuousTrainAccuracy()) : "";
     String text = String.format(Locale.ROOT,
-        "step %d/%d %s reward %.1f (max %.1f) | train acc %.1f%% | dev %s | best \"%s\" "
+        "step %d/%d %s reward %.1f (max %.1f) | train acc %.1f%%%s | dev %s | best \"%s\" "
             + "| %.1f s/step | %s elapsed%s",
         m.getStep(), maxSteps, bar(m.getStep()), m.getRewardMean(), m.getRewardMax(),
-        m.getTrainAccuracy(), dev(), abbreviate(bestPrompt, 40), stepSeconds, clock(elapsed),
-        eta);
+        m.getTrainAccuracy(), continuous, dev(), abbreviate(bestPrompt, 40), stepSeconds,
+        clock(elapsed), eta);
     if (tty) {
       out.print("\r" + text + "\u001b[K");
       out.flush();

@@ -117,9 +117,9 @@ class PezRunTest {
       assertEquals(3, p.getContinuousPrompt().getRows());
       assertEquals(3 * p.getContinuousPrompt().getWidth(),
           p.getContinuousPrompt().getValuesCount());
-      assertTrue(p.hasFaithfulness() && p.hasTestFaithfulness(), p.toString());
-      assertEquals(dev.pin.v1.Split.SPLIT_TEST, p.getTestFaithfulness().getSplit());
-      assertEquals(TinyRuns.SENTENCES.length, p.getTestFaithfulness().getExamples());
+      assertTrue(p.hasFaithfulness(), p.toString());
+      assertFalse(p.hasTestFaithfulness(), "PEZ's test score is the reward service's; its test "
+          + "faithfulness is not computed");
     }
     List<dev.pin.v1.EvaluationResult> devEvaluations = events.stream()
         .filter(RunEvent::hasEvaluation).map(RunEvent::getEvaluation)

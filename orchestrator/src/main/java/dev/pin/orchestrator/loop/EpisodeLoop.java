@@ -543,16 +543,26 @@ final class EpisodeLoop implements Runnable {
    */
   private ScoreContinuousPromptResponse scoreContinuous(Split split, ContinuousPrompt prompt) {
     ClassificationTask c = inlineTask.getClassification();
-    ScoreContinuousPromptRequest.Builder request = ScoreContinuousPromptRequest.newBuilder()
-        .setRunId(runId).setSplit(split).addAllExamples(switch (split) {
-          case SPLIT_TRAIN -> c.getTrainList();
-          case SPLIT_TEST -> c.getTestList();
-          default -> c.getDevList();
-        });
-    if (prompt != null) {
-      request.setPrompt(prompt);
+    List<dev.pin.v1.LabeledText> examples = switch (split) {
+      case SPLIT_TRAIN -> c.getTrainList();
+      case SPLIT_TEST -> c.getTestList();
+      default -> c.getDevList();
+    };
+    // In parts, each inside the peer deadline (a test split has thousands of sentences).
+    List<ScoreContinuousPromptResponse> parts = new ArrayList<>();
+    int size = ContinuousScores.EXAMPLES_PER_CALL;
+    for (int from = 0; from < Math.max(1, examples.size()); from += size) {
+      ScoreContinuousPromptRequest.Builder request = ScoreContinuousPromptRequest.newBuilder()
+          .setRunId(runId).setSplit(split)
+          .addAllExamples(examples.subList(from, Math.min(examples.size(), from + size)));
+      if (prompt != null) {
+        request.setPrompt(prompt);
+      } else if (!parts.isEmpty()) {
+        request.setPrompt(parts.get(0).getPrompt()); // the same vectors for every part
+      }
+      parts.add(peers.policy().scoreContinuousPrompt(request.build()));
     }
-    return peers.policy().scoreContinuousPrompt(request.build());
+    return ContinuousScores.merge(parts);
   }
 
   /** Whether the run's scores are its continuous prompt's (soft prompts), not its text's. */
@@ -685,19 +695,19 @@ final class EpisodeLoop implements Runnable {
     List<ScoredPrompt> tested = new ArrayList<>();
     for (ScoredPrompt p : candidates) {
       ScoredPrompt.Builder withTest = p.toBuilder().setTested(true);
-      if (p.hasContinuousPrompt()) {
-        // PEZ and soft prompts: the kept continuous prompt and its projection on test.
+      if (scoredAsVectors()) {
+        // A soft prompt's test score is its kept continuous prompt's; its projection's and their
+        // agreement come with it. (PEZ's test score is the reward service's, of the projection:
+        // its test faithfulness would cost two float32 passes over the test split per prompt,
+        // so it is left to ScoreContinuousPrompt with the kept continuous_prompt.)
+        if (!p.hasContinuousPrompt()) {
+          throw new IllegalStateException("best prompt \"" + p.getPrompt().getText() + "\" of a "
+              + "soft-prompt run has no continuous prompt to score on test");
+        }
         PromptFaithfulness test = scoreContinuous(Split.SPLIT_TEST, p.getContinuousPrompt())
             .getFaithfulness();
-        withTest.setTestFaithfulness(test);
-        if (scoredAsVectors()) {
-          withTest.setTestScore(test.getContinuousScore());
-        }
-      } else if (scoredAsVectors()) {
-        throw new IllegalStateException("best prompt \"" + p.getPrompt().getText() + "\" of a "
-            + "soft-prompt run has no continuous prompt to score on test");
-      }
-      if (!scoredAsVectors()) {
+        withTest.setTestFaithfulness(test).setTestScore(test.getContinuousScore());
+      } else {
         PromptEvaluation test = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
             .setHandle(h).setSplit(Split.SPLIT_TEST).addPrompts(p.getPrompt()).build()))
             .getEvaluations(0);
