@@ -90,12 +90,28 @@ final class EnsembleClients {
       if (p.getTested()) {
         row.putScores("test_score", p.getTestScore());
       }
+      // PEZ and soft prompts: the faithfulness of the row's projection (§7.2).
+      faithfulness(row, "dev", p.hasFaithfulness(), p.getFaithfulness());
+      faithfulness(row, "test", p.hasTestFaithfulness(), p.getTestFaithfulness());
       if (!p.getPrompt().getText().isBlank()) {
         r.addPrompts(row);
       }
     }
     r.addAllCurves(curves(run.getSpec(), events));
     return r.build();
+  }
+
+  /**
+   * The scores {@code continuous_<split>}, {@code projection_<split>} and {@code
+   * agreement_<split>} of a PEZ or soft-prompt row ({@link ReportRenderer#FAITHFULNESS_SCORES}).
+   */
+  private static void faithfulness(ReportPrompt.Builder row, String split, boolean present,
+      dev.pin.v1.PromptFaithfulness f) {
+    if (present) {
+      row.putScores("continuous_" + split, f.getContinuousScore())
+          .putScores("projection_" + split, f.getProjectionScore())
+          .putScores("agreement_" + split, f.getAgreement());
+    }
   }
 
   /** Legend names of the curves {@link #curves} draws. */
@@ -105,6 +121,9 @@ final class EnsembleClients {
   static final String DEV_BEST_SAMPLED = "best prompt sampled since the previous evaluation";
   static final String TRAIN_ACCURACY = "mean over the step's prompts (train accuracy)";
   static final String LOSS = "loss (steps after the replay warm-up)";
+  static final String DEV_CONTINUOUS = "continuous prompt (policy service)";
+  static final String DEV_PROJECTION = "its projection (policy service)";
+  static final String TRAIN_CONTINUOUS = "continuous prompt (soft prompts)";
 
   /**
    * The run's curves by step, from its event history, in the panels of the report's chart: reward
@@ -124,7 +143,11 @@ final class EnsembleClients {
     curves.put(REWARD_MAX, curve(REWARD_MAX, reward, rewardAxis(task)));
     curves.put(DEV_GREEDY, curve(DEV_GREEDY, dev, devAxis(task)));
     curves.put(DEV_BEST_SAMPLED, curve(DEV_BEST_SAMPLED, dev, devAxis(task)));
+    curves.put(DEV_CONTINUOUS, curve(DEV_CONTINUOUS, dev, devAxis(task)));
+    curves.put(DEV_PROJECTION, curve(DEV_PROJECTION, dev, devAxis(task)));
     curves.put(TRAIN_ACCURACY, curve(TRAIN_ACCURACY, "train accuracy", "train accuracy (%)"));
+    curves.put(TRAIN_CONTINUOUS, curve(TRAIN_CONTINUOUS, "train accuracy",
+        "train accuracy (%)"));
     curves.put(LOSS, curve(LOSS, "policy loss", "loss (Q-learning objective, no unit)"));
     boolean classification = task == TaskSpec.TaskCase.CLASSIFICATION;
     for (RunEvent e : events) {
@@ -134,6 +157,9 @@ final class EnsembleClients {
         point(curves.get(REWARD_MAX), s.getStep(), s.getRewardMax());
         if (classification) {
           point(curves.get(TRAIN_ACCURACY), s.getStep(), s.getTrainAccuracy());
+          if (s.hasContinuousTrainAccuracy()) {
+            point(curves.get(TRAIN_CONTINUOUS), s.getStep(), s.getContinuousTrainAccuracy());
+          }
         }
         if (s.getWarmingUp()) {
           drop(curves.get(LOSS), s.getStep());
@@ -143,6 +169,11 @@ final class EnsembleClients {
       } else if (e.hasEvaluation() && e.getEvaluation().getSplit() == Split.SPLIT_DEV) {
         point(curves.get(e.getEvaluation().getBestSampled() ? DEV_BEST_SAMPLED : DEV_GREEDY),
             e.getEvaluation().getStep(), e.getEvaluation().getPrompt().getDevScore());
+        if (e.getEvaluation().getPrompt().hasFaithfulness()) {
+          var f = e.getEvaluation().getPrompt().getFaithfulness();
+          point(curves.get(DEV_CONTINUOUS), e.getEvaluation().getStep(), f.getContinuousScore());
+          point(curves.get(DEV_PROJECTION), e.getEvaluation().getStep(), f.getProjectionScore());
+        }
       }
     }
     List<Curve> out = new ArrayList<>();

@@ -117,12 +117,15 @@ final class RunProgress {
     String eta = m.getStep() >= maxSteps || done <= 0 ? "" : ", ETA " + clock(
         elapsed.multipliedBy(maxSteps - m.getStep()).dividedBy(done));
     // Reward first: RL losses in the thousands are normal and say little about progress.
+    // Soft prompts: the reward and train accuracy are the projection's; the trained prompt's too.
+    String continuous = m.hasContinuousTrainAccuracy() ? String.format(Locale.ROOT,
+        " (continuous %.1f%%)", m.getContinuousTrainAccuracy()) : "";
     String text = String.format(Locale.ROOT,
-        "step %d/%d %s reward %.1f (max %.1f) | train acc %.1f%% | dev %s | best \"%s\" "
+        "step %d/%d %s reward %.1f (max %.1f) | train acc %.1f%%%s | dev %s | best \"%s\" "
             + "| %.1f s/step | %s elapsed%s",
         m.getStep(), maxSteps, bar(m.getStep()), m.getRewardMean(), m.getRewardMax(),
-        m.getTrainAccuracy(), dev(), abbreviate(bestPrompt, 40), stepSeconds, clock(elapsed),
-        eta);
+        m.getTrainAccuracy(), continuous, dev(), abbreviate(bestPrompt, 40), stepSeconds,
+        clock(elapsed), eta);
     if (tty) {
       out.print("\r" + text + "\u001b[K");
       out.flush();
@@ -162,12 +165,24 @@ final class RunProgress {
     }
     String naturalness = p.hasNaturalness()
         ? String.format(Locale.ROOT, ", pseudo-PPL %.1f", p.getNaturalness().getPerplexity()) : "";
-    line(String.format(Locale.ROOT, "%s at step %d%s: \"%s\" %s %.1f%s%s",
+    line(String.format(Locale.ROOT, "%s at step %d%s: \"%s\" %s %.1f%s%s%s",
         r.getSplit() == Split.SPLIT_TEST ? "test" : "dev", r.getStep(),
         r.getBestSampled() ? " (best sampled)" : "", p.getPrompt().getText(),
         r.getSplit() == Split.SPLIT_TEST ? "test" : "dev",
         r.getSplit() == Split.SPLIT_TEST ? p.getTestScore() : p.getDevScore(), naturalness,
+        faithfulness(r.getSplit() == Split.SPLIT_TEST ? p.getTestFaithfulness()
+            : p.getFaithfulness(), r.getSplit() == Split.SPLIT_TEST ? p.hasTestFaithfulness()
+            : p.hasFaithfulness()),
         r.getImproved() ? " (new best)" : ""));
+  }
+
+  /**
+   * PEZ and soft prompts: {@code ; continuous 75.0 vs projection 62.5, agreement 0.81}, the
+   * faithfulness of the projection (§7.2); empty when there is none.
+   */
+  static String faithfulness(dev.pin.v1.PromptFaithfulness f, boolean present) {
+    return present ? String.format(Locale.ROOT, "; continuous %.1f vs projection %.1f, "
+        + "agreement %.2f", f.getContinuousScore(), f.getProjectionScore(), f.getAgreement()) : "";
   }
 
   private String bar(long step) {
@@ -220,6 +235,13 @@ final class RunProgress {
           p.hasNaturalness() ? String.format(Locale.ROOT, "%.1f",
               p.getNaturalness().getPerplexity()) : "-",
           p.getPrompt().getText(), p.getPrompt().getTokenIdsList());
+      if (p.hasFaithfulness()) {
+        // PEZ and soft prompts: the prompt above is the projection of a continuous prompt.
+        out.println("         faithfulness of the projection, dev"
+            + faithfulness(p.getFaithfulness(), true).substring(1)
+            + (p.hasTestFaithfulness() ? "; test" + faithfulness(p.getTestFaithfulness(), true)
+                .substring(1) : ""));
+      }
     }
   }
 }

@@ -106,4 +106,44 @@ class EnsembleClientsTest {
     assertEquals("dev J (0–100)", styleCurves.get(EnsembleClients.DEV_GREEDY).getYAxis());
     assertEquals(null, styleCurves.get(EnsembleClients.TRAIN_ACCURACY));
   }
+
+  /**
+   * A PEZ or soft-prompt run's rows carry the faithfulness of their projection (dev and test) as
+   * scores, and its curves the continuous prompt's and the projection's dev accuracy and a soft
+   * prompt's continuous train accuracy; an RL run's rows carry none of them (the report shows –).
+   */
+  @Test
+  void continuousPromptRunsGetFaithfulnessScoresAndCurves() {
+    dev.pin.v1.PromptFaithfulness devF = dev.pin.v1.PromptFaithfulness.newBuilder()
+        .setContinuousScore(75).setProjectionScore(62.5).setAgreement(0.8125).build();
+    dev.pin.v1.PromptFaithfulness testF = devF.toBuilder().setContinuousScore(70)
+        .setProjectionScore(55).setAgreement(0.7).build();
+    dev.pin.v1.Run run = dev.pin.v1.Run.newBuilder().setId("run-s").setSpec(CLASSIFICATION
+        .toBuilder().setMethod(dev.pin.v1.Method.METHOD_SOFT_PROMPT))
+        .addBestPrompts(ScoredPrompt.newBuilder().setStep(4).setDevScore(75).setTestScore(70)
+            .setTested(true).setFaithfulness(devF).setTestFaithfulness(testF)
+            .setPrompt(dev.pin.v1.Prompt.newBuilder().setText("great movie so")))
+        .build();
+    List<RunEvent> events = List.of(
+        RunEvent.newBuilder().setStep(StepMetrics.newBuilder().setStep(4).setRewardMean(1)
+            .setTrainAccuracy(50).setContinuousTrainAccuracy(87.5)).build(),
+        RunEvent.newBuilder().setEvaluation(EvaluationResult.newBuilder().setStep(4)
+            .setSplit(Split.SPLIT_DEV).setPrompt(ScoredPrompt.newBuilder().setDevScore(75)
+                .setFaithfulness(devF))).build());
+    dev.pin.v1.ReportRun r = EnsembleClients.reportRun(run, events, "");
+    assertEquals(Map.of("dev_score", 75.0, "test_score", 70.0, "continuous_dev", 75.0,
+        "projection_dev", 62.5, "agreement_dev", 0.8125, "continuous_test", 70.0,
+        "projection_test", 55.0, "agreement_test", 0.7), r.getPrompts(0).getScoresMap());
+    Map<String, List<String>> curves = byName(r.getCurvesList());
+    assertEquals(List.of("4=75.0"), curves.get(EnsembleClients.DEV_CONTINUOUS));
+    assertEquals(List.of("4=62.5"), curves.get(EnsembleClients.DEV_PROJECTION));
+    assertEquals(List.of("4=87.5"), curves.get(EnsembleClients.TRAIN_CONTINUOUS));
+
+    dev.pin.v1.Run rl = run.toBuilder().setSpec(CLASSIFICATION.toBuilder()
+        .setMethod(dev.pin.v1.Method.METHOD_PIN)).clearBestPrompts()
+        .addBestPrompts(ScoredPrompt.newBuilder().setStep(4).setDevScore(60)
+            .setPrompt(dev.pin.v1.Prompt.newBuilder().setText("it was"))).build();
+    assertEquals(Set.of("dev_score"), EnsembleClients.reportRun(rl, List.of(), "")
+        .getPrompts(0).getScoresMap().keySet());
+  }
 }

@@ -151,4 +151,16 @@ class RunProgressTest {
     assertEquals("59:59", RunProgress.clock(Duration.ofSeconds(3599)));
     assertEquals("1:00:05", RunProgress.clock(Duration.ofSeconds(3605)));
   }
+
+  /** PEZ and soft prompts: an evaluation line says how faithful the projection is (§7.2). */
+  @Test
+  void anEvaluationWithFaithfulnessComparesTheContinuousPromptAndItsProjection() {
+    RunEvent e = RunEvent.newBuilder().setEvaluation(EvaluationResult.newBuilder().setStep(4)
+        .setSplit(Split.SPLIT_DEV).setPrompt(ScoredPrompt.newBuilder().setDevScore(75)
+            .setPrompt(Prompt.newBuilder().setText("great so"))
+            .setFaithfulness(dev.pin.v1.PromptFaithfulness.newBuilder().setContinuousScore(75)
+                .setProjectionScore(62.5).setAgreement(0.8125)))).build();
+    assertEquals(List.of("dev at step 4: \"great so\" dev 75.0; continuous 75.0 vs projection "
+        + "62.5, agreement 0.81"), lines(List.of(e), 10));
+  }
 }

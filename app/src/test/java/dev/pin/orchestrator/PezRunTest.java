@@ -113,7 +113,26 @@ class PezRunTest {
     for (ScoredPrompt p : done.getBestPromptsList()) {
       assertTrue(p.getTested(), "best prompts are re-evaluated on test");
       assertEquals(3, p.getPrompt().getTokenIdsCount());
+      // §7.2: the continuous prompt behind the projection, and how faithful the projection is.
+      assertEquals(3, p.getContinuousPrompt().getRows());
+      assertEquals(3 * p.getContinuousPrompt().getWidth(),
+          p.getContinuousPrompt().getValuesCount());
+      assertTrue(p.hasFaithfulness(), p.toString());
+      assertFalse(p.hasTestFaithfulness(), "PEZ's test score is the reward service's; its test "
+          + "faithfulness is not computed");
     }
+    List<dev.pin.v1.EvaluationResult> devEvaluations = events.stream()
+        .filter(RunEvent::hasEvaluation).map(RunEvent::getEvaluation)
+        .filter(e -> e.getSplit() == dev.pin.v1.Split.SPLIT_DEV).toList();
+    assertEquals(3, devEvaluations.size(), "steps 4, 8 and 12");
+    for (dev.pin.v1.EvaluationResult e : devEvaluations) {
+      dev.pin.v1.PromptFaithfulness f = e.getPrompt().getFaithfulness();
+      assertEquals(TinyRuns.SENTENCES.length, f.getExamples(), e.toString());
+      assertTrue(f.getAgreement() >= 0 && f.getAgreement() <= 1, e.toString());
+      assertFalse(e.getPrompt().hasContinuousPrompt(), "events leave the vectors out");
+    }
+    assertTrue(done.getProvenanceMap().get("faithfulness_model").startsWith("the policy "
+        + "service's float32 PyTorch rebuild of the task model tiny-bert"));
     assertEquals("METHOD_PEZ", done.getProvenanceMap().get("method"));
 
     // The same spec stopped at 8 steps (its final checkpoint), then resumed for 4 more, trains

@@ -128,9 +128,14 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     FieldErrors errors = new FieldErrors();
     errors.check(request.hasSpec(), "spec", "is required");
     errors.throwIfAny();
-    boolean pez = request.getSpec().getMethod() == dev.pin.v1.Method.METHOD_PEZ;
+    boolean pez = RunDefaults.continuous(request.getSpec().getMethod());
+    boolean soft = request.getSpec().getMethod() == dev.pin.v1.Method.METHOD_SOFT_PROMPT;
     if (pez && request.getSpec().hasPolicy()) {
-      throw Status.INVALID_ARGUMENT.withDescription("spec.policy: PEZ (§7.1) has no policy "
+      throw Status.INVALID_ARGUMENT.withDescription(soft
+          ? "spec.policy: a soft prompt has no policy network; its settings are "
+              + "spec.soft_prompt (prompt_length, learning_rate, weight_decay) and its model is "
+              + "the task model"
+          : "spec.policy: PEZ (§7.1) has no policy "
           + "network; its settings are spec.pez (prompt_length, learning_rate, weight_decay, "
           + "fluency_weight) and its model is the task model").asRuntimeException();
     }
@@ -142,9 +147,10 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
           .asRuntimeException();
     }
     if (pez && own.getTask().hasImageInversion()) {
-      throw Status.UNIMPLEMENTED.withDescription("spec.task.image_inversion: PEZ through CLIP's "
-          + "text tower (§7.1) is not in this build; PEZ trains few-shot classification, and "
-          + "rlprompt or pin train image inversion").asRuntimeException();
+      throw Status.UNIMPLEMENTED.withDescription("spec.task.image_inversion: "
+          + (soft ? "soft prompts" : "PEZ") + " through CLIP's "
+          + "text tower (§7.1) is not in this build; PEZ and soft prompts train few-shot "
+          + "classification, and rlprompt or pin train image inversion").asRuntimeException();
     }
     TaskSpec inline;
     try {
@@ -227,7 +233,9 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     if (spec.hasPolicy()) {
       java.util.function.UnaryOperator<String> rename =
           spec.getMethod() == dev.pin.v1.Method.METHOD_PEZ ? OrchestratorService::pezFields
-              : d -> POLICY_FIELD.matcher(d).replaceAll("$1spec.policy$2");
+              : spec.getMethod() == dev.pin.v1.Method.METHOD_SOFT_PROMPT
+                  ? OrchestratorService::softPromptFields
+                  : d -> POLICY_FIELD.matcher(d).replaceAll("$1spec.policy$2");
       try {
         policy = asSpecError("policy", rename, "spec.policy", () -> peers.policy()
             .createPolicy(CreatePolicyRequest.newBuilder().setValidateOnly(true)
@@ -289,6 +297,23 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     });
   }
 
+  /** Field paths of the policy service's soft-prompt errors ({@code config.…}, {@code task.…}). */
+  private static final Pattern SOFT_PROMPT_FIELD =
+      Pattern.compile("(^|; )(config\\.soft_prompt\\.|config\\.prompt_length|config\\.backbone"
+          + "|config\\.|task\\.)");
+
+  /** As {@link #pezFields}, for a soft-prompt run: {@code config.soft_prompt.X} → spec's. */
+  private static String softPromptFields(String description) {
+    return SOFT_PROMPT_FIELD.matcher(description).replaceAll(m -> m.group(1)
+        + switch (m.group(2)) {
+          case "config.soft_prompt." -> "spec.soft_prompt.";
+          case "config.prompt_length" -> "spec.soft_prompt.prompt_length";
+          case "config.backbone" -> "spec.task.classification.task_model";
+          case "task." -> "spec.task.";
+          default -> "spec.policy.";
+        });
+  }
+
   /**
    * A service call that checks part of the spec: its INVALID_ARGUMENT and FAILED_PRECONDITION
    * name the spec's fields ({@code rename} rewrites the service's paths to the spec's); other
@@ -348,6 +373,14 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       p.put("pez_fluency_nll", "pseudo-log-likelihood of the prompt under the task model "
           + p.get("task_model") + " (masked LM: each token masked in turn, mean over the L "
           + "tokens, between [CLS] and [SEP]); §7.1's causal-LM NLL needs a causal task model");
+    }
+    if (RunDefaults.continuous(spec.getMethod())) {
+      // §7.3's habit for every number: which model computed the faithfulness columns.
+      p.put("faithfulness_model", "the policy service's float32 PyTorch rebuild of the task "
+          + "model " + p.get("task_model") + ": the continuous prompt spliced in as vectors, its "
+          + "nearest-token (cosine) projection read as token ids"
+          + (spec.getMethod() == dev.pin.v1.Method.METHOD_SOFT_PROMPT ? "; the soft prompt's "
+              + "dev and test scores are the continuous prompt's, from the same model" : ""));
     }
     p.put("pin_version", BuildInfo.current().version());
     p.put("pin_commit", BuildInfo.current().commit());
@@ -441,8 +474,10 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     RunSpec spec = run.getSpec();
     Run.Builder b = run.toBuilder().setSpec(RunSpec.newBuilder().setName(spec.getName())
         .setMethod(spec.getMethod()).setBudget(spec.getBudget()));
-    if (run.getBestPromptsCount() > 1) {
-      b.clearBestPrompts().addBestPrompts(run.getBestPrompts(0));
+    if (run.getBestPromptsCount() > 0) {
+      // The best prompt without its continuous vectors (PEZ and soft prompts), which are bulk.
+      b.clearBestPrompts().addBestPrompts(run.getBestPrompts(0).toBuilder()
+          .clearContinuousPrompt());
     }
     return b.build();
   }

@@ -109,14 +109,20 @@ final class Backbones implements AutoCloseable {
    * gradient path here (only BERT and RoBERTa masked LMs are rebuilt on PyTorch).
    */
   ModelManifest whiteBoxManifest(String field, String model) {
+    return whiteBoxManifest(field, model, "PEZ (§7.1)");
+  }
+
+  /** {@link #whiteBoxManifest(String, String)} with the method named in the refusal. */
+  ModelManifest whiteBoxManifest(String field, String model, String method) {
     ModelDir dir = find(field, model);
     String architecture = dir.manifest().architecture();
     if (!ModelManifest.ARCH_BERT_MLM.equals(architecture)
         && !ModelManifest.ARCH_ROBERTA_MLM.equals(architecture)) {
-      throw Status.INVALID_ARGUMENT.withDescription(field + ": PEZ (§7.1) needs gradients "
+      throw Status.INVALID_ARGUMENT.withDescription(field + ": " + method + " needs gradients "
           + "through the task model, and '" + model + "' is a " + architecture + ", which this "
-          + "policy service only runs forward; PEZ differentiates masked LMs (bert-mlm, "
-          + "roberta-mlm), rebuilt on PyTorch from their ONNX weights").asRuntimeException();
+          + "policy service only runs forward; PEZ and soft prompts differentiate masked LMs "
+          + "(bert-mlm, roberta-mlm), rebuilt on PyTorch from their ONNX weights")
+          .asRuntimeException();
     }
     return dir.manifest();
   }

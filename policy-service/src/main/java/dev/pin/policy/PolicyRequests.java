@@ -55,7 +55,8 @@ public final class PolicyRequests {
     String p = path + ".";
     errors.required(p + "backbone.name", c.getBackbone().getName());
     errors.check(c.getAlgorithmCase() != PolicyConfig.AlgorithmCase.ALGORITHM_NOT_SET,
-        p + "algorithm", "set soft_q (RLPrompt, §3), sparse_tsallis (PIN, §4) or pez (PEZ, §7.1)");
+        p + "algorithm", "set soft_q (RLPrompt, §3), sparse_tsallis (PIN, §4), pez (PEZ, §7.1) "
+        + "or soft_prompt (prompt tuning)");
     errors.check(c.getDevice().isEmpty() || DEVICE.matcher(c.getDevice()).matches(),
         p + "device", "must be empty (the service's default), cpu or cuda:N; got '%s'",
         c.getDevice());
@@ -104,6 +105,8 @@ public final class PolicyRequests {
         }
       }
       case PEZ -> errors.add(p + "pez", "PEZ configs are checked by effectivePez");
+      case SOFT_PROMPT -> errors.add(p + "soft_prompt", "soft-prompt configs are checked by "
+          + "effectivePez");
       case ALGORITHM_NOT_SET -> errors.add(p + "algorithm",
           "set soft_q (RLPrompt, §3) or sparse_tsallis (PIN, §4)");
     }
@@ -125,27 +128,67 @@ public final class PolicyRequests {
   }
 
   /**
-   * Checks a PEZ config (§7.1): {@code requested} as sent, {@code effective} with its defaults
-   * filled ({@code PezHyperparameters.effective}). A field that is set is checked as given, 0
-   * included: PezConfig's fields have presence, so {@code prompt_length: 0} is an error and not
-   * the default.
+   * Checks a PEZ config (§7.1) or a soft prompt's: {@code requested} as sent, {@code effective}
+   * with its defaults filled ({@code PezHyperparameters.effective}). A field that is set is
+   * checked as given, 0 included: PezConfig's and SoftPromptConfig's fields have presence, so
+   * {@code prompt_length: 0} is an error and not the default.
    */
   public static void effectivePez(FieldErrors errors, String path, PolicyConfig requested,
       PolicyConfig effective) {
-    String p = path + ".pez.";
-    dev.pin.v1.PezConfig pez = effective.getPez();
-    errors.range(p + "prompt_length", pez.getPromptLength(), 1, MAX_PROMPT_LENGTH);
+    boolean soft = effective.hasSoftPrompt();
+    String p = path + (soft ? ".soft_prompt." : ".pez.");
+    int length = soft ? effective.getSoftPrompt().getPromptLength()
+        : effective.getPez().getPromptLength();
+    float lr = soft ? effective.getSoftPrompt().getLearningRate()
+        : effective.getPez().getLearningRate();
+    float wd = soft ? effective.getSoftPrompt().getWeightDecay()
+        : effective.getPez().getWeightDecay();
+    errors.range(p + "prompt_length", length, 1, MAX_PROMPT_LENGTH);
     errors.check(requested.getPromptLength() == 0
-        || requested.getPromptLength() == pez.getPromptLength(), path + ".prompt_length",
-        "PEZ's prompt length is %s; leave this 0 or equal to it, got %d",
-        p + "prompt_length = " + pez.getPromptLength(), requested.getPromptLength());
-    positive(errors, p + "learning_rate", pez.getLearningRate(), 100, "0.3 for LMs, 0.1 for CLIP");
-    errors.check(pez.getWeightDecay() >= 0 && pez.getWeightDecay() * pez.getLearningRate() < 1,
+        || requested.getPromptLength() == length, path + ".prompt_length",
+        "the prompt length is %s; leave this 0 or equal to it, got %d",
+        p + "prompt_length = " + length, requested.getPromptLength());
+    positive(errors, p + "learning_rate", lr, 100, soft ? "0.3" : "0.3 for LMs, 0.1 for CLIP");
+    errors.check(wd >= 0 && wd * lr < 1,
         p + "weight_decay", "must be 0 or more with learning_rate·weight_decay below 1 (AdamW "
-        + "multiplies the prompt by 1 − lr·wd each step; default 0.1), got %s",
-        pez.getWeightDecay());
-    errors.check(pez.getFluencyWeight() >= 0 && pez.getFluencyWeight() <= 1,
-        p + "fluency_weight", "must be in [0, 1] (default 0), got %s", pez.getFluencyWeight());
+        + "multiplies the prompt by 1 − lr·wd each step; default 0.1), got %s", wd);
+    if (!soft) {
+      float w = effective.getPez().getFluencyWeight();
+      errors.check(w >= 0 && w <= 1, p + "fluency_weight", "must be in [0, 1] (default 0), got %s",
+          w);
+    }
+  }
+
+  /** Most examples one ScoreContinuousPrompt call scores (AG News's test split has 7 600). */
+  static final int MAX_SCORED_EXAMPLES = 100_000;
+
+  static void scoreContinuous(dev.pin.v1.ScoreContinuousPromptRequest r) {
+    FieldErrors errors = new FieldErrors();
+    runId(errors, "run_id", r.getRunId());
+    errors.range("examples", r.getExamplesCount(), 1, MAX_SCORED_EXAMPLES);
+    for (int i = 0; i < r.getExamplesCount(); i++) {
+      int length = r.getExamples(i).getText().length();
+      if (length > 10_000) {
+        errors.add("examples[" + i + "].text", "must be at most 10000 characters, got " + length);
+        break;
+      }
+    }
+    errors.check(r.getSplitValue() >= 0 && r.getSplitValue() <= 3, "split",
+        "must be SPLIT_TRAIN, SPLIT_DEV or SPLIT_TEST, got %d", r.getSplitValue());
+    if (r.hasPrompt()) {
+      dev.pin.v1.ContinuousPrompt p = r.getPrompt();
+      errors.check((long) p.getRows() * p.getWidth() == p.getValuesCount()
+          && p.getValuesCount() > 0, "prompt.values", "must hold rows × width = %d × %d values, "
+          + "got %d", p.getRows(), p.getWidth(), p.getValuesCount());
+      for (int i = 0; i < p.getValuesCount(); i++) {
+        if (!Float.isFinite(p.getValues(i))) {
+          errors.add("prompt.values[" + i + "]", "must be a finite number, got "
+              + p.getValues(i));
+          break;
+        }
+      }
+    }
+    errors.throwIfAny();
   }
 
   /** The field must lie in (0, max]. */
@@ -207,6 +250,8 @@ public final class PolicyRequests {
         "config.algorithm", "set soft_q (RLPrompt, §3) or sparse_tsallis (PIN, §4)");
     errors.check(!r.getConfig().hasPez(), "config.pez", "ComputeLoss evaluates the RL losses "
         + "(§3, §4); PEZ has no Q-value tables");
+    errors.check(!r.getConfig().hasSoftPrompt(), "config.soft_prompt", "ComputeLoss evaluates "
+        + "the RL losses (§3, §4); a soft prompt has no Q-value tables");
     errors.check(r.getBatchCount() > 0, "batch", "must hold at least one trajectory");
     int vocab = -1;
     int steps = -1;

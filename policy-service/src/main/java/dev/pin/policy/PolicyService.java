@@ -19,6 +19,7 @@ import dev.pin.policy.ort.OrtBackbone;
 import dev.pin.v1.CheckpointRef;
 import dev.pin.v1.ComputeLossRequest;
 import dev.pin.v1.ComputeLossResponse;
+import dev.pin.v1.ContinuousPrompt;
 import dev.pin.v1.CreatePolicyRequest;
 import dev.pin.v1.DecodeMode;
 import dev.pin.v1.DropPolicyRequest;
@@ -32,12 +33,16 @@ import dev.pin.v1.PolicyInfo;
 import dev.pin.v1.PolicySessionRequest;
 import dev.pin.v1.PolicySessionResponse;
 import dev.pin.v1.Prompt;
+import dev.pin.v1.PromptFaithfulness;
 import dev.pin.v1.QTrajectory;
 import dev.pin.v1.RewardedPrompt;
 import dev.pin.v1.SampleRequest;
 import dev.pin.v1.SampleResponse;
 import dev.pin.v1.SampledPrompt;
 import dev.pin.v1.SaveCheckpointRequest;
+import dev.pin.v1.ScoreContinuousPromptRequest;
+import dev.pin.v1.ScoreContinuousPromptResponse;
+import dev.pin.v1.Split;
 import dev.pin.v1.TaskSpec;
 import dev.pin.v1.TaskType;
 import dev.pin.v1.UpdateRequest;
@@ -102,11 +107,12 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   public void createPolicy(CreatePolicyRequest request, StreamObserver<PolicyInfo> response) {
     PolicyRequests.create(request);
     PolicyConfig effective = effective(request.getConfig());
-    if (effective.hasPez()) {
+    if (PezHyperparameters.continuous(effective)) {
       // The task's checks need its tokenizer only, not the weights.
       String model = effective.getBackbone().getName();
       pezTask(request.getTask(), effective, backbones.tokenizer(model),
-          backbones.whiteBoxManifest("config.backbone", model), Integer.MAX_VALUE);
+          backbones.whiteBoxManifest("config.backbone", model, method(effective)),
+          Integer.MAX_VALUE);
     }
     if (request.getValidateOnly()) {
       reply(response, PolicyInfo.newBuilder().setRunId(request.getRunId()).setConfig(effective)
@@ -141,7 +147,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
    * {@code config}.
    */
   private PolicyConfig effective(PolicyConfig requested) {
-    if (requested.hasPez()) {
+    if (PezHyperparameters.continuous(requested)) {
       return effectivePez(requested);
     }
     // The ranges do not depend on the backbone (only k's default does, and it is always in
@@ -159,8 +165,8 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   }
 
   /**
-   * The effective config of a PEZ request (§7.1), checked: §7.1's defaults filled, the task
-   * model (the backbone) one this service can differentiate through.
+   * The effective config of a PEZ or soft-prompt request (§7.1), checked: §7.1's defaults
+   * filled, the task model (the backbone) one this service can differentiate through.
    */
   private PolicyConfig effectivePez(PolicyConfig requested) {
     FieldErrors errors = new FieldErrors();
@@ -168,39 +174,47 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     PolicyRequests.effectivePez(errors, "config", requested, effective);
     errors.throwIfAny();
     if (requested.getTaskType() == TaskType.TASK_TYPE_IMAGE_INVERSION) {
-      throw Status.UNIMPLEMENTED.withDescription("config.task_type: PEZ through CLIP's text "
-          + "tower (image inversion, §7.1) is not in this build; PEZ trains few-shot "
-          + "classification").asRuntimeException();
+      throw Status.UNIMPLEMENTED.withDescription("config.task_type: " + method(effective)
+          + " through CLIP's text tower (image inversion, §7.1) is not in this build; PEZ and "
+          + "soft prompts train few-shot classification").asRuntimeException();
     }
-    backbones.whiteBoxManifest("config.backbone", requested.getBackbone().getName());
+    backbones.whiteBoxManifest("config.backbone", requested.getBackbone().getName(),
+        method(effective));
     PolicyDevice device = PolicyDevice.resolve(
         requested.getDevice().isEmpty() ? settings.device() : requested.getDevice(),
         Engine.getEngine("PyTorch").getGpuCount());
     return effective.toBuilder().setDevice(device.name()).build();
   }
 
+  /** "PEZ (§7.1)" or "a soft prompt", for messages about a continuous-prompt config. */
+  private static String method(PolicyConfig effective) {
+    return effective.hasSoftPrompt() ? "a soft prompt (prompt tuning)" : "PEZ (§7.1)";
+  }
+
   /**
-   * The training examples of PEZ's task split around its L prompt slots; INVALID_ARGUMENT naming
-   * the field ({@code task.…}) when PEZ cannot train on it.
+   * The training examples of PEZ's (or a soft prompt's) task split around its L prompt slots;
+   * INVALID_ARGUMENT naming the field ({@code task.…}) when PEZ cannot train on it.
    */
   private static PezTask pezTask(TaskSpec task, PolicyConfig effective,
       dev.pin.models.tokenizer.TextTokenizer tokenizer, dev.pin.models.store.ModelManifest manifest,
       int maxTokens) {
+    String name = effective.hasSoftPrompt() ? "a soft prompt" : "PEZ";
     if (!task.hasClassification()) {
-      throw new FieldErrors().add("task", "PEZ needs the few-shot classification task it trains "
+      throw new FieldErrors().add("task", (effective.hasSoftPrompt() ? "A soft prompt" : "PEZ")
+          + " needs the few-shot classification task it trains "
           + "on (CreatePolicyRequest.task, with its training examples inline), got "
           + (task.getTaskCase() == TaskSpec.TaskCase.TASK_NOT_SET ? "none"
               : task.getTaskCase().name().toLowerCase(java.util.Locale.ROOT))).toException();
     }
     String model = task.getClassification().getTaskModel().getName();
     if (!model.equals(effective.getBackbone().getName())) {
-      throw new FieldErrors().add("task.classification.task_model", "PEZ differentiates through "
-          + "the task model itself, so it must be config.backbone '"
+      throw new FieldErrors().add("task.classification.task_model", name + " differentiates "
+          + "through the task model itself, so it must be config.backbone '"
           + effective.getBackbone().getName() + "', got '" + model + "'").toException();
     }
     try {
       return PezTask.of(task.getClassification(), tokenizer, manifest,
-          effective.getPez().getPromptLength(), maxTokens);
+          effective.getPromptLength(), maxTokens);
     } catch (IllegalArgumentException e) {
       throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
     }
@@ -210,7 +224,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   private PolicyRegistry.Entry build(String runId, PolicyConfig effective, TaskSpec task) {
     PolicyDevice device = PolicyDevice.resolve(effective.getDevice(),
         Engine.getEngine("PyTorch").getGpuCount());
-    if (effective.hasPez()) {
+    if (PezHyperparameters.continuous(effective)) {
       Backbones.WhiteBox box = backbones.whiteBox(effective.getBackbone().getName(), device);
       PezTask examples = pezTask(task, effective, box.tokenizer(), box.manifest(),
           box.lm().maxInputTokens());
@@ -342,7 +356,63 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
         .setMeanQ((float) result.meanQ())
         .setMeanV((float) result.meanV())
         .setReplaySize(result.replaySize())
+        .setTrainAccuracy(Double.isNaN(result.trainAccuracy()) ? 0
+            : (float) result.trainAccuracy())
         .build();
+  }
+
+  // ---- faithfulness of a continuous prompt's projection (§7.2) ----------------------------------
+
+  @Override
+  public void scoreContinuousPrompt(ScoreContinuousPromptRequest request,
+      StreamObserver<ScoreContinuousPromptResponse> response) {
+    PolicyRequests.scoreContinuous(request);
+    PolicyRegistry.Entry entry = access(request.getRunId(), "score");
+    if (!(entry.policy() instanceof Pez pez)) {
+      throw Status.FAILED_PRECONDITION.withDescription("run_id: run '" + request.getRunId()
+          + "' has an RL policy; ScoreContinuousPrompt scores the continuous prompt of a PEZ or "
+          + "soft-prompt run").asRuntimeException();
+    }
+    float[] rows = null;
+    if (request.hasPrompt()) {
+      ContinuousPrompt given = request.getPrompt();
+      int l = pez.settings().promptLength();
+      if (given.getRows() != l || given.getWidth() != pez.width()) {
+        throw new FieldErrors().add("prompt", "must be this run's L × d = " + l + " × "
+            + pez.width() + ", got " + given.getRows() + " × " + given.getWidth()).toException();
+      }
+      rows = new float[given.getValuesCount()];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = given.getValues(i);
+      }
+    }
+    Pez.Faithfulness f;
+    try {
+      PezTask examples = pez.task().reader().read(request.getExamplesList(), "examples");
+      f = pez.score(examples, rows);
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(e.getMessage().startsWith("examples")
+          ? e.getMessage() : "prompt: " + e.getMessage()).asRuntimeException();
+    }
+    ContinuousPrompt.Builder scored = ContinuousPrompt.newBuilder()
+        .setRows(pez.settings().promptLength()).setWidth(pez.width());
+    for (float v : f.prompt()) {
+      scored.addValues(v);
+    }
+    reply(response, ScoreContinuousPromptResponse.newBuilder()
+        .setPrompt(scored)
+        .setProjection(prompt(entry.spelling(), f.projection()))
+        .setFaithfulness(PromptFaithfulness.newBuilder()
+            .setSplit(request.getSplit() == Split.SPLIT_UNSPECIFIED ? Split.SPLIT_DEV
+                : request.getSplit())
+            .setExamples(f.examples())
+            .setContinuousScore(f.continuousScore())
+            .setProjectionScore(f.projectionScore())
+            .setAgreement(f.agreement())
+            .setContinuousLoss(f.continuousLoss())
+            .setProjectionLoss(f.projectionLoss())
+            .setMeanRowCosine(f.meanRowCosine()))
+        .build());
   }
 
   @Override

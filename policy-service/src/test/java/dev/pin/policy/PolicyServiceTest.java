@@ -560,4 +560,118 @@ class PolicyServiceTest {
     assertTrue(stub.update(UpdateRequest.newBuilder().setRunId("run-w")
         .addPrompts(RewardedPrompt.newBuilder().setSampleId(1)).build()).getLoss() > 0);
   }
+
+  // ---- soft prompts and the faithfulness of a projection (§7.2) ----
+
+  private static PolicyConfig soft(dev.pin.v1.SoftPromptConfig.Builder settings) {
+    return PolicyConfig.newBuilder().setBackbone(ModelRef.newBuilder().setName("tiny-bert"))
+        .setSeed(3).setSoftPrompt(settings).build();
+  }
+
+  private static List<dev.pin.v1.LabeledText> devExamples() {
+    List<dev.pin.v1.LabeledText> out = new ArrayList<>();
+    String[][] examples = {{"a fine film", "1"}, {"boring and bad", "0"}, {"loved it", "1"}};
+    for (String[] e : examples) {
+      out.add(dev.pin.v1.LabeledText.newBuilder().setText(e[0])
+          .setLabel(Integer.parseInt(e[1])).build());
+    }
+    return out;
+  }
+
+  /**
+   * A soft-prompt policy over gRPC: PEZ's LM defaults, a step, and ScoreContinuousPrompt on dev
+   * examples (the current prompt, whose projection Sample hands out; then a given one).
+   */
+  @Test
+  void aSoftPromptTrainsAndScoresItsContinuousPromptAndProjection() {
+    PolicyInfo info = stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-s")
+        .setConfig(soft(dev.pin.v1.SoftPromptConfig.newBuilder().setPromptLength(4)))
+        .setTask(pezTask("tiny-bert")).build());
+    dev.pin.v1.SoftPromptConfig effective = info.getConfig().getSoftPrompt();
+    assertEquals(4, effective.getPromptLength());
+    assertEquals(0.3f, effective.getLearningRate(), "PEZ's LM default");
+    assertEquals(0.1f, effective.getWeightDecay());
+    assertFalse(info.getConfig().hasPez());
+    UpdateResponse updated = stub.update(UpdateRequest.newBuilder().setRunId("run-s")
+        .addPrompts(RewardedPrompt.newBuilder().setSampleId(1)).build());
+    assertTrue(updated.getUpdated() && updated.getLoss() > 0 && updated.getStep() == 1);
+    assertTrue(updated.getTrainAccuracy() >= 0 && updated.getTrainAccuracy() <= 100);
+
+    dev.pin.v1.ScoreContinuousPromptResponse current = stub.scoreContinuousPrompt(
+        dev.pin.v1.ScoreContinuousPromptRequest.newBuilder().setRunId("run-s")
+            .addAllExamples(devExamples()).build());
+    dev.pin.v1.PromptFaithfulness f = current.getFaithfulness();
+    assertEquals(dev.pin.v1.Split.SPLIT_DEV, f.getSplit());
+    assertEquals(3, f.getExamples());
+    assertEquals(4, current.getPrompt().getRows());
+    assertEquals(4 * 32, current.getPrompt().getValuesCount());
+    assertTrue(f.getAgreement() >= 0 && f.getAgreement() <= 1);
+    assertEquals(stub.sample(SampleRequest.newBuilder().setRunId("run-s").setBatchSize(1)
+        .build()).getPrompts(0).getPrompt(), current.getProjection(),
+        "the projection is the run's readable prompt");
+    // The same vectors given back score the same.
+    dev.pin.v1.ScoreContinuousPromptResponse given = stub.scoreContinuousPrompt(
+        dev.pin.v1.ScoreContinuousPromptRequest.newBuilder().setRunId("run-s")
+            .setSplit(dev.pin.v1.Split.SPLIT_TEST).addAllExamples(devExamples())
+            .setPrompt(current.getPrompt()).build());
+    assertEquals(f.toBuilder().setSplit(dev.pin.v1.Split.SPLIT_TEST).build(),
+        given.getFaithfulness());
+    assertEquals(1, stub.getPolicy(GetPolicyRequest.newBuilder().setRunId("run-s").build())
+        .getStep(), "scoring learns nothing");
+  }
+
+  @Test
+  void badSoftPromptAndScoringRequestsNameTheirFields() throws Exception {
+    TinyModels.gpt2Clm(home.resolve("models").resolve("tiny-gpt2"), 3);
+    Object[][] cases = {
+        {soft(dev.pin.v1.SoftPromptConfig.newBuilder().setLearningRate(0)),
+            "config.soft_prompt.learning_rate: "},
+        {soft(dev.pin.v1.SoftPromptConfig.newBuilder().setPromptLength(0)),
+            "config.soft_prompt.prompt_length: "},
+        {soft(dev.pin.v1.SoftPromptConfig.newBuilder().setWeightDecay(-1)),
+            "config.soft_prompt.weight_decay: "},
+        {soft(dev.pin.v1.SoftPromptConfig.newBuilder()).toBuilder()
+            .setBackbone(ModelRef.newBuilder().setName("tiny-gpt2")).build(),
+            "config.backbone: a soft prompt (prompt tuning) needs gradients through the task "
+                + "model, and 'tiny-gpt2' is a gpt2-clm"}};
+    for (Object[] c : cases) {
+      StatusRuntimeException e = fails(Status.Code.INVALID_ARGUMENT,
+          () -> stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-bad")
+              .setConfig((PolicyConfig) c[0]).setTask(pezTask("tiny-bert")).build()));
+      assertTrue(e.getStatus().getDescription().startsWith((String) c[1]),
+          e.getStatus().getDescription());
+    }
+
+    stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-s")
+        .setConfig(soft(dev.pin.v1.SoftPromptConfig.newBuilder().setPromptLength(2)))
+        .setTask(pezTask("tiny-bert")).build());
+    var request = dev.pin.v1.ScoreContinuousPromptRequest.newBuilder().setRunId("run-s")
+        .addAllExamples(devExamples());
+    Object[][] scoring = {
+        {request.clone().clearExamples(), "examples: "},
+        {request.clone().addExamples(dev.pin.v1.LabeledText.newBuilder().setText("ok")
+            .setLabel(5)), "examples[3].label: "},
+        {request.clone().setPrompt(dev.pin.v1.ContinuousPrompt.newBuilder().setRows(3)
+            .setWidth(32).addAllValues(java.util.Collections.nCopies(96, 0.1f))), "prompt: "},
+        {request.clone().setPrompt(dev.pin.v1.ContinuousPrompt.newBuilder().setRows(2)
+            .setWidth(32).addAllValues(java.util.Collections.nCopies(63, 0.1f))),
+            "prompt.values: "},
+        {request.clone().setPrompt(dev.pin.v1.ContinuousPrompt.newBuilder().setRows(1)
+            .setWidth(2).addValues(Float.NaN).addValues(1)), "prompt.values[0]: "}};
+    for (Object[] c : scoring) {
+      StatusRuntimeException e = fails(Status.Code.INVALID_ARGUMENT, () -> stub
+          .scoreContinuousPrompt(((dev.pin.v1.ScoreContinuousPromptRequest.Builder) c[0])
+              .build()));
+      assertTrue(e.getStatus().getDescription().startsWith((String) c[1]),
+          c[1] + " in " + e.getStatus().getDescription());
+    }
+    fails(Status.Code.NOT_FOUND, () -> stub.scoreContinuousPrompt(request.clone()
+        .setRunId("run-none").build()));
+    stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-rl")
+        .setConfig(PolicyConfig.newBuilder().setBackbone(ModelRef.newBuilder()
+            .setName("tiny-bert")).setMlpHiddenSize(16)
+            .setSoftQ(SoftQLearningConfig.getDefaultInstance())).build());
+    fails(Status.Code.FAILED_PRECONDITION, () -> stub.scoreContinuousPrompt(request.clone()
+        .setRunId("run-rl").build()));
+  }
 }

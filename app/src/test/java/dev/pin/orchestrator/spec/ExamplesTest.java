@@ -36,6 +36,7 @@ class ExamplesTest {
             "classification-sst2-pez.yaml",
             "classification-sst2-pin.yaml",
             "classification-sst2-rlprompt.yaml",
+            "classification-sst2-soft-prompt.yaml",
             "demo-pin.yaml",
             "demo-rlprompt.yaml",
             "image-inversion-pin.yaml",
@@ -65,12 +66,17 @@ class ExamplesTest {
       if (spec.getMethod() == Method.METHOD_PEZ) {
         PolicyRequests.effectivePez(policy, "spec.policy", spec.getPolicy(), spec.getPolicy());
         assertEquals(spec.getPez(), spec.getPolicy().getPez(), f + ": PEZ's settings as given");
+      } else if (spec.getMethod() == Method.METHOD_SOFT_PROMPT) {
+        PolicyRequests.effectivePez(policy, "spec.policy", spec.getPolicy(), spec.getPolicy());
+        assertEquals(spec.getSoftPrompt(), spec.getPolicy().getSoftPrompt(),
+            f + ": the soft prompt's settings as given");
       } else {
         PolicyRequests.effective(policy, "spec.policy", spec.getPolicy());
       }
       assertEquals(List.of(), policy.messages(), f.toString());
       assertTrue(spec.getMethod() == Method.METHOD_PIN
-          || spec.getMethod() == Method.METHOD_RLPROMPT || spec.getMethod() == Method.METHOD_PEZ);
+          || spec.getMethod() == Method.METHOD_RLPROMPT || spec.getMethod() == Method.METHOD_PEZ
+          || spec.getMethod() == Method.METHOD_SOFT_PROMPT);
       assertTrue(!spec.getName().isEmpty(), f + " has a name");
       // Data inside the clone (the jar, data/, examples/), never beside it: a user's clone has
       // no ../shared.

@@ -22,7 +22,7 @@ final class ServiceDefaults {
       boolean uncasedTaskModel) {
     RunSpec own = RunDefaults.apply(raw);
     PolicyConfig requested = RunDefaults.policyConfig(own);
-    PolicyConfig policy = !own.hasPolicy() ? null : requested.hasPez()
+    PolicyConfig policy = !own.hasPolicy() ? null : PezHyperparameters.continuous(requested)
         ? PezHyperparameters.effective(requested)
         : PolicyHyperparameters.effective(requested, backboneVocab);
     TaskSpec task = TaskCanonicalizer.withoutExamples(

@@ -28,13 +28,25 @@ public final class BestPrompts {
   /** The best {@code keep} prompts, one entry per prompt text, best first. */
   public static List<ScoredPrompt> merge(List<ScoredPrompt> current, ScoredPrompt candidate,
       int keep) {
+    return merge(current, candidate, keep, false);
+  }
+
+  /**
+   * The best {@code keep} prompts, best first: one entry per prompt text, or with {@code
+   * byStep} one per evaluated step (soft prompts: the prompt is the continuous one, and two of
+   * them can share a projection's text).
+   */
+  public static List<ScoredPrompt> merge(List<ScoredPrompt> current, ScoredPrompt candidate,
+      int keep, boolean byStep) {
+    java.util.function.Function<ScoredPrompt, String> key =
+        byStep ? p -> "step " + p.getStep() : p -> p.getPrompt().getText();
     Map<String, ScoredPrompt> byText = new LinkedHashMap<>();
     for (ScoredPrompt p : current) {
-      byText.put(p.getPrompt().getText(), p);
+      byText.put(key.apply(p), p);
     }
-    ScoredPrompt old = byText.get(candidate.getPrompt().getText());
+    ScoredPrompt old = byText.get(key.apply(candidate));
     if (old == null || selectionScore(candidate) > selectionScore(old)) {
-      byText.put(candidate.getPrompt().getText(), candidate);
+      byText.put(key.apply(candidate), candidate);
     }
     List<ScoredPrompt> all = new ArrayList<>(byText.values());
     all.sort(BEST_FIRST);

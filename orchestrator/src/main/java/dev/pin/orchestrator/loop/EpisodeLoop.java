@@ -9,6 +9,8 @@ import dev.pin.orchestrator.shaping.RewardStats;
 import dev.pin.orchestrator.spec.RunDefaults;
 import dev.pin.orchestrator.store.RunStore;
 import dev.pin.v1.CheckpointRef;
+import dev.pin.v1.ClassificationTask;
+import dev.pin.v1.ContinuousPrompt;
 import dev.pin.v1.CreatePolicyRequest;
 import dev.pin.v1.DecodeMode;
 import dev.pin.v1.DropPolicyRequest;
@@ -19,6 +21,7 @@ import dev.pin.v1.NaturalnessRequest;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.Prompt;
 import dev.pin.v1.PromptEvaluation;
+import dev.pin.v1.PromptFaithfulness;
 import dev.pin.v1.PromptNaturalness;
 import dev.pin.v1.PromptScore;
 import dev.pin.v1.RegisterTaskRequest;
@@ -30,6 +33,8 @@ import dev.pin.v1.RunState;
 import dev.pin.v1.SampleRequest;
 import dev.pin.v1.SampleResponse;
 import dev.pin.v1.SaveCheckpointRequest;
+import dev.pin.v1.ScoreContinuousPromptRequest;
+import dev.pin.v1.ScoreContinuousPromptResponse;
 import dev.pin.v1.ScoreRequest;
 import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.Split;
@@ -61,7 +66,13 @@ import org.slf4j.LoggerFactory;
  * prompt and Update moves by one projected-gradient step through the task model (the task's
  * training examples reach it with CreatePolicy); the step's prompt is scored for the metrics, and
  * evaluated on dev, like the RL methods' (with {@code evaluation.also_best_sampled}, the best
- * projection since the last evaluation too: §7.1's "keep the best prompt seen").
+ * projection since the last evaluation too: §7.1's "keep the best prompt seen"). A soft prompt
+ * (Lester et al. 2021) runs the same loop with an Update that forwards the continuous prompt
+ * itself; the reward service reads prompts as text only, so its dev and test scores are the
+ * continuous prompt's as the policy service computes them (ScoreContinuousPrompt), and the
+ * step's reward is its projection's. For both, every dev evaluation also records the
+ * faithfulness of the projection (§7.2): the continuous prompt's and the projection's accuracy on
+ * dev and how often they agree, with the continuous prompt kept in the run's best prompts.
  *
  * <p>A warm-start prompt ({@code spec.warm_start_prompt}, {@link WarmStartPrompt}) seeds a fresh
  * policy: it is scored on dev before the first step and kept as the first best prompt, then scored
@@ -237,7 +248,7 @@ final class EpisodeLoop implements Runnable {
       store.appendEvent(runId, message("warm start from \"" + demonstration.getText()
           + "\" (token ids " + demonstration.getTokenIdsList() + "): the first update learns "
           + "from it, and it is the first best prompt"));
-      evaluateOnDev(demonstration, false);
+      evaluateOnDev(demonstration, false, null);
     }
   }
 
@@ -450,6 +461,11 @@ final class EpisodeLoop implements Runnable {
         .setTrainAccuracy(100 * meanAccuracy)
         .setStepTime(protoDuration(System.nanoTime() - t0))
         .build();
+    if (spec.getMethod() == dev.pin.v1.Method.METHOD_SOFT_PROMPT) {
+      // The step's reward is the projection's; what was trained is the continuous prompt.
+      metrics = metrics.toBuilder().setContinuousTrainAccuracy(updated.getTrainAccuracy())
+          .build();
+    }
     store.recordStep(runId, metrics);
   }
 
@@ -494,43 +510,115 @@ final class EpisodeLoop implements Runnable {
 
   /**
    * Scores the greedy prompt on dev (accuracy %, §6.1), and the best prompt sampled since the last
-   * evaluation when the run asks for it, and keeps the best prompts.
+   * evaluation when the run asks for it, and keeps the best prompts. For PEZ and soft prompts the
+   * greedy prompt is the current projection, scored with the continuous prompt it comes from.
    */
   private void evaluate() {
     lastEvaluatedStep = step;
-    Prompt greedy = peers.policy().sample(SampleRequest.newBuilder().setRunId(runId)
-        .setBatchSize(1).setMode(DecodeMode.DECODE_MODE_GREEDY).build()).getPrompts(0).getPrompt();
-    boolean improved = evaluateOnDev(greedy, false);
+    Prompt greedy;
+    boolean improved;
+    if (RunDefaults.continuous(spec.getMethod())) {
+      ScoreContinuousPromptResponse current = scoreContinuous(Split.SPLIT_DEV, null);
+      greedy = current.getProjection();
+      improved = evaluateOnDev(greedy, false, current);
+    } else {
+      greedy = peers.policy().sample(SampleRequest.newBuilder().setRunId(runId)
+          .setBatchSize(1).setMode(DecodeMode.DECODE_MODE_GREEDY).build()).getPrompts(0)
+          .getPrompt();
+      improved = evaluateOnDev(greedy, false, null);
+    }
     if (spec.getEvaluation().getAlsoBestSampled() && windowBest != null
         && !windowBest.getPrompt().getText().equals(greedy.getText())) {
-      improved |= evaluateOnDev(windowBest.getPrompt(), true);
+      improved |= evaluateOnDev(windowBest.getPrompt(), true, null);
     }
     windowBest = null;
     evaluationsSinceBest = improved ? 0 : evaluationsSinceBest + 1;
   }
 
   /**
+   * The policy service's scores of a continuous prompt (PEZ, soft prompts) and of its projection
+   * on a split of the run's classification task (§7.2's faithfulness).
+   *
+   * @param prompt the continuous prompt to score; null for the policy's current one
+   */
+  private ScoreContinuousPromptResponse scoreContinuous(Split split, ContinuousPrompt prompt) {
+    ClassificationTask c = inlineTask.getClassification();
+    List<dev.pin.v1.LabeledText> examples = switch (split) {
+      case SPLIT_TRAIN -> c.getTrainList();
+      case SPLIT_TEST -> c.getTestList();
+      default -> c.getDevList();
+    };
+    // In parts, each inside the peer deadline (a test split has thousands of sentences).
+    List<ScoreContinuousPromptResponse> parts = new ArrayList<>();
+    int size = ContinuousScores.EXAMPLES_PER_CALL;
+    for (int from = 0; from < Math.max(1, examples.size()); from += size) {
+      ScoreContinuousPromptRequest.Builder request = ScoreContinuousPromptRequest.newBuilder()
+          .setRunId(runId).setSplit(split)
+          .addAllExamples(examples.subList(from, Math.min(examples.size(), from + size)));
+      if (prompt != null) {
+        request.setPrompt(prompt);
+      } else if (!parts.isEmpty()) {
+        request.setPrompt(parts.get(0).getPrompt()); // the same vectors for every part
+      }
+      parts.add(peers.policy().scoreContinuousPrompt(request.build()));
+    }
+    return ContinuousScores.merge(parts);
+  }
+
+  /** Whether the run's scores are its continuous prompt's (soft prompts), not its text's. */
+  private boolean scoredAsVectors() {
+    return spec.getMethod() == dev.pin.v1.Method.METHOD_SOFT_PROMPT;
+  }
+
+  /**
    * Scores a prompt on dev, records the evaluation at this step and keeps the best prompts.
    *
    * @param bestSampled whether {@code prompt} is the window's top-reward sample
+   * @param continuous PEZ and soft prompts: the policy service's scores of the continuous prompt
+   *     {@code prompt} is the projection of (recorded as its faithfulness; a soft prompt's dev
+   *     score); null otherwise
    * @return whether its dev score is a new best
    */
-  private boolean evaluateOnDev(Prompt prompt, boolean bestSampled) {
-    PromptEvaluation dev = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
-        .setHandle(h).setSplit(Split.SPLIT_DEV).addPrompts(prompt).build()))
-        .getEvaluations(0);
-    double devScore = devScore(dev);
+  private boolean evaluateOnDev(Prompt prompt, boolean bestSampled,
+      ScoreContinuousPromptResponse continuous) {
+    double devScore;
+    int devExamples;
+    if (continuous != null && scoredAsVectors()) {
+      devScore = continuous.getFaithfulness().getContinuousScore();
+      devExamples = continuous.getFaithfulness().getExamples();
+    } else {
+      PromptEvaluation dev = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
+          .setHandle(h).setSplit(Split.SPLIT_DEV).addPrompts(prompt).build()))
+          .getEvaluations(0);
+      devScore = devScore(dev);
+      devExamples = dev.getExamples();
+    }
     ScoredPrompt.Builder scored = ScoredPrompt.newBuilder().setPrompt(prompt).setStep(step)
         .setDevScore(devScore);
+    if (continuous != null) {
+      scored.setFaithfulness(continuous.getFaithfulness())
+          .setContinuousPrompt(continuous.getPrompt());
+    }
     double selection = devScore;
     if (spec.getEvaluation().getSelectOnTrainAndDev()) {
       // Dev and training examples together, weighted by their counts: half the noise of 32.
-      PromptEvaluation train = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
-          .setHandle(h).setSplit(Split.SPLIT_TRAIN).addPrompts(prompt).build()))
-          .getEvaluations(0);
-      int n = dev.getExamples() + train.getExamples();
+      double trainScore;
+      int trainExamples;
+      if (continuous != null && scoredAsVectors()) {
+        PromptFaithfulness train = scoreContinuous(Split.SPLIT_TRAIN, continuous.getPrompt())
+            .getFaithfulness();
+        trainScore = train.getContinuousScore();
+        trainExamples = train.getExamples();
+      } else {
+        PromptEvaluation train = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
+            .setHandle(h).setSplit(Split.SPLIT_TRAIN).addPrompts(prompt).build()))
+            .getEvaluations(0);
+        trainScore = devScore(train);
+        trainExamples = train.getExamples();
+      }
+      int n = devExamples + trainExamples;
       selection = n == 0 ? devScore
-          : (devScore * dev.getExamples() + devScore(train) * train.getExamples()) / n;
+          : (devScore * devExamples + trainScore * trainExamples) / n;
       scored.setSelectionScore(selection);
     }
     naturalness(prompt).ifPresent(scored::setNaturalness);
@@ -539,14 +627,17 @@ final class EpisodeLoop implements Runnable {
       bestDev = selection;
     }
     ScoredPrompt result = scored.build();
+    // The continuous prompt stays in the run's best prompts; the events leave it out (bulk).
+    ScoredPrompt recorded = result.toBuilder().clearContinuousPrompt().build();
     store.recordEvaluation(runId, EvaluationResult.newBuilder().setStep(step)
-        .setSplit(Split.SPLIT_DEV).setPrompt(result).setImproved(improved)
+        .setSplit(Split.SPLIT_DEV).setPrompt(recorded).setImproved(improved)
         .setBestSampled(bestSampled).build());
     int keep = spec.getEvaluation().getTopPrompts();
     List<RunEvent> events = improved
-        ? List.of(RunEvent.newBuilder().setBestPrompt(result).build()) : List.of();
+        ? List.of(RunEvent.newBuilder().setBestPrompt(recorded).build()) : List.of();
     store.update(runId, run -> {
-      List<ScoredPrompt> best = BestPrompts.merge(run.getBestPromptsList(), result, keep);
+      List<ScoredPrompt> best = BestPrompts.merge(run.getBestPromptsList(), result, keep,
+          scoredAsVectors());
       run.clearBestPrompts().addAllBestPrompts(best);
     }, events);
     return improved;
@@ -603,13 +694,28 @@ final class EpisodeLoop implements Runnable {
     }
     List<ScoredPrompt> tested = new ArrayList<>();
     for (ScoredPrompt p : candidates) {
-      PromptEvaluation test = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
-          .setHandle(h).setSplit(Split.SPLIT_TEST).addPrompts(p.getPrompt()).build()))
-          .getEvaluations(0);
-      ScoredPrompt withTest = p.toBuilder().setTestScore(devScore(test)).setTested(true).build();
-      tested.add(withTest);
+      ScoredPrompt.Builder withTest = p.toBuilder().setTested(true);
+      if (scoredAsVectors()) {
+        // A soft prompt's test score is its kept continuous prompt's; its projection's and their
+        // agreement come with it. (PEZ's test score is the reward service's, of the projection:
+        // its test faithfulness would cost two float32 passes over the test split per prompt,
+        // so it is left to ScoreContinuousPrompt with the kept continuous_prompt.)
+        if (!p.hasContinuousPrompt()) {
+          throw new IllegalStateException("best prompt \"" + p.getPrompt().getText() + "\" of a "
+              + "soft-prompt run has no continuous prompt to score on test");
+        }
+        PromptFaithfulness test = scoreContinuous(Split.SPLIT_TEST, p.getContinuousPrompt())
+            .getFaithfulness();
+        withTest.setTestFaithfulness(test).setTestScore(test.getContinuousScore());
+      } else {
+        PromptEvaluation test = onTask(h -> peers.reward().evaluate(EvaluateRequest.newBuilder()
+            .setHandle(h).setSplit(Split.SPLIT_TEST).addPrompts(p.getPrompt()).build()))
+            .getEvaluations(0);
+        withTest.setTestScore(devScore(test));
+      }
+      tested.add(withTest.build());
       store.recordEvaluation(runId, EvaluationResult.newBuilder().setStep(step)
-          .setSplit(Split.SPLIT_TEST).setPrompt(withTest).build());
+          .setSplit(Split.SPLIT_TEST).setPrompt(withTest.clearContinuousPrompt()).build());
     }
     store.updateRun(runId, r -> r.clearBestPrompts().addAllBestPrompts(tested));
     store.transition(runId, RunState.RUN_STATE_COMPLETED, "finished " + step + " steps; "

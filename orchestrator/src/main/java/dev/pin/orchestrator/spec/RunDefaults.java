@@ -12,6 +12,7 @@ import dev.pin.v1.PezConfig;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.RewardShaping;
 import dev.pin.v1.RunSpec;
+import dev.pin.v1.SoftPromptConfig;
 import dev.pin.v1.SoftQLearningConfig;
 import dev.pin.v1.SparseTsallisConfig;
 import dev.pin.v1.StyleTransferTask;
@@ -102,9 +103,25 @@ public final class RunDefaults {
       }
       b.setPez(pez);
       b.setPolicy(pezPolicyRequest(b.getTask(), pez.build(), spec.getSeed()));
-    }    if (b.getPromptsPerStep() == 0) {
-      // PEZ trains one prompt: each step scores its projection.
-      b.setPromptsPerStep(method == Method.METHOD_PEZ ? 1 : image ? 32 : style ? 8 : 16);
+    }
+    if (method == Method.METHOD_SOFT_PROMPT) {
+      // PEZ's LM defaults (§7.1), so that the two differ in the projection alone.
+      SoftPromptConfig.Builder soft = spec.getSoftPrompt().toBuilder();
+      if (!soft.hasPromptLength()) {
+        soft.setPromptLength(10);
+      }
+      if (!soft.hasLearningRate()) {
+        soft.setLearningRate(0.3f);
+      }
+      if (!soft.hasWeightDecay()) {
+        soft.setWeightDecay(0.1f);
+      }
+      b.setSoftPrompt(soft);
+      b.setPolicy(pezPolicyRequest(b.getTask(), spec.getSeed()).setSoftPrompt(soft).build());
+    }
+    if (b.getPromptsPerStep() == 0) {
+      // PEZ and soft prompts train one prompt: each step scores its projection.
+      b.setPromptsPerStep(continuous(method) ? 1 : image ? 32 : style ? 8 : 16);
     }
     if (style && b.getInputsPerStep() == 0) {
       b.setInputsPerStep(2);
@@ -142,6 +159,7 @@ public final class RunDefaults {
       case METHOD_RLPROMPT -> image ? 20_000 : 12_000;
       case METHOD_PIN -> image ? 20_000 : style ? 15_000 : 6_000;
       case METHOD_PEZ -> image ? 3_000 : 5_000; // §7.1
+      case METHOD_SOFT_PROMPT -> 5_000; // PEZ's LM variant's (§7.1)
       default -> 0;
     };
   }
@@ -203,22 +221,31 @@ public final class RunDefaults {
     return p.build();
   }
 
+  /** Whether {@code method} trains a continuous prompt in the policy service (PEZ, soft). */
+  public static boolean continuous(Method method) {
+    return method == Method.METHOD_PEZ || method == Method.METHOD_SOFT_PROMPT;
+  }
+
   /**
    * PEZ's policy config (§7.1): no Q-network, the task model as the model the policy service
    * differentiates through, the run's PEZ settings and seed.
    */
   private static PolicyConfig pezPolicyRequest(TaskSpec task, PezConfig pez, long seed) {
+    return pezPolicyRequest(task, seed).setPez(pez).build();
+  }
+
+  /** A continuous-prompt policy config without its algorithm: the task model and the seed. */
+  private static PolicyConfig.Builder pezPolicyRequest(TaskSpec task, long seed) {
     String model = switch (task.getTaskCase()) {
       case CLASSIFICATION -> task.getClassification().getTaskModel().getName();
       case IMAGE_INVERSION -> task.getImageInversion().getClip().getName();
       default -> "";
     };
-    PolicyConfig.Builder p = PolicyConfig.newBuilder().setPez(pez).setTaskType(taskType(task))
-        .setSeed(seed);
+    PolicyConfig.Builder p = PolicyConfig.newBuilder().setTaskType(taskType(task)).setSeed(seed);
     if (!model.isEmpty()) {
       p.setBackbone(ModelRef.newBuilder().setName(model));
     }
-    return p.build();
+    return p;
   }
 
   /**
@@ -233,14 +260,15 @@ public final class RunDefaults {
   }
 
   /**
-   * The task the policy service needs beside the config: for PEZ (§7.1), which differentiates
-   * through the task model, the classification task with its training examples inline (dev and
-   * test stay with the reward service); nothing for RLPrompt and PIN, which learn from rewards.
+   * The task the policy service needs beside the config: for PEZ (§7.1) and soft prompts, which
+   * differentiate through the task model, the classification task with its training examples
+   * inline (dev and test examples are sent with each ScoreContinuousPrompt); nothing for
+   * RLPrompt and PIN, which learn from rewards.
    *
    * @param inline the task with its examples read ({@code TaskDataLoader})
    */
   public static TaskSpec policyTask(RunSpec spec, TaskSpec inline) {
-    if (spec.getMethod() != Method.METHOD_PEZ || !inline.hasClassification()) {
+    if (!continuous(spec.getMethod()) || !inline.hasClassification()) {
       return TaskSpec.getDefaultInstance();
     }
     return TaskSpec.newBuilder().setClassification(inline.getClassification().toBuilder()

@@ -7,6 +7,7 @@ import dev.pin.v1.EvaluationConfig;
 import dev.pin.v1.ImageInversionTask;
 import dev.pin.v1.Method;
 import dev.pin.v1.PezConfig;
+import dev.pin.v1.SoftPromptConfig;
 import dev.pin.v1.RewardShaping;
 import dev.pin.v1.RunSpec;
 import dev.pin.v1.StyleTransferTask;
@@ -73,11 +74,13 @@ public final class RunSpecValidator {
     }
     Method m = s.getMethod();
     if (m == Method.METHOD_UNSPECIFIED || m == Method.UNRECOGNIZED) {
-      error(path + ".method", "must be set; use one of rlprompt, pin, pez");
+      error(path + ".method", "must be set; use one of rlprompt, pin, pez, soft_prompt");
     }
     task(path + ".task", s.getTask());
     if (m == Method.METHOD_PEZ) {
       pez(path, s);
+    } else if (m == Method.METHOD_SOFT_PROMPT) {
+      softPrompt(path, s);
     } else {
       range(path + ".prompts_per_step", s.getPromptsPerStep(), 1, MAX_PROMPTS_PER_STEP);
     }
@@ -224,6 +227,10 @@ public final class RunSpecValidator {
           + "image inversion) through the task model's gradients; a style-transfer or custom "
           + "reward has none: use rlprompt or pin");
     }
+    if (s.hasSoftPrompt()) {
+      error(path + ".soft_prompt", "is soft prompts' (method soft_prompt); PEZ's settings are "
+          + "spec.pez");
+    }
     if (s.getPromptsPerStep() != 1) {
       error(path + ".prompts_per_step", "PEZ trains one prompt, so 1 (the default), got "
           + s.getPromptsPerStep());
@@ -235,6 +242,44 @@ public final class RunSpecValidator {
     if (s.getShaping().getPerplexityPenalty().getLambda() > 0) {
       error(path + ".shaping.perplexity_penalty", "PEZ learns from the task loss, not from "
           + "rewards; its fluency term is spec.pez.fluency_weight (§7.1, §7.2)");
+    }
+  }
+
+  /**
+   * A soft prompt's settings (Lester et al. 2021; PEZ's without the projection) and what such a
+   * run cannot take. The policy service checks the same ranges.
+   */
+  private void softPrompt(String path, RunSpec s) {
+    SoftPromptConfig p = s.getSoftPrompt();
+    String f = path + ".soft_prompt";
+    range(f + ".prompt_length", p.getPromptLength(), 1, 64);
+    positive(f + ".learning_rate", p.getLearningRate(), "0.3");
+    if (!(p.getWeightDecay() >= 0) || Float.isInfinite(p.getWeightDecay())) {
+      error(f + ".weight_decay", "must be 0 or more (default 0.1), got " + p.getWeightDecay());
+    }
+    if (s.hasPez()) {
+      error(path + ".pez", "is PEZ's; a soft prompt's settings are spec.soft_prompt "
+          + "(prompt_length, learning_rate, weight_decay)");
+    }
+    if (!s.getTask().hasClassification() && !s.getTask().hasImageInversion()) {
+      error(path + ".task", "a soft prompt trains few-shot classification through the task "
+          + "model's gradients; a style-transfer or custom reward has none: use rlprompt or pin");
+    }
+    if (s.getPromptsPerStep() != 1) {
+      error(path + ".prompts_per_step", "a soft prompt trains one prompt, so 1 (the default), "
+          + "got " + s.getPromptsPerStep());
+    }
+    if (!s.getWarmStartPrompt().isEmpty()) {
+      error(path + ".warm_start_prompt", "is not supported with soft prompts: the prompt starts "
+          + "from the embeddings of L random tokens, like PEZ's (§7.1)");
+    }
+    if (s.getShaping().getPerplexityPenalty().getLambda() > 0) {
+      error(path + ".shaping.perplexity_penalty", "a soft prompt learns from the task loss, not "
+          + "from rewards, and has no text whose perplexity could be penalised");
+    }
+    if (s.getEvaluation().getAlsoBestSampled()) {
+      error(path + ".evaluation.also_best_sampled", "a soft prompt is scored as its continuous "
+          + "vectors, which exist for the current step only; leave it false");
     }
   }
 

@@ -69,7 +69,8 @@ class RunSpecValidatorTest {
   void missingMethodTaskAndModels() {
     List<String> problems =
         RunSpecValidator.validate(RunDefaults.apply(RunSpec.getDefaultInstance()));
-    assertTrue(problems.contains("spec.method: must be set; use one of rlprompt, pin, pez"));
+    assertTrue(problems.contains(
+        "spec.method: must be set; use one of rlprompt, pin, pez, soft_prompt"));
     assertTrue(
         problems.contains(
             "spec.task: must be set; add one of classification, style_transfer, image_inversion,"
@@ -133,5 +134,51 @@ class RunSpecValidatorTest {
         "spec.shaping.perplexity_penalty: PEZ learns from the task loss, not from rewards; its"
             + " fluency term is spec.pez.fluency_weight (§7.1, §7.2)"),
         RunSpecValidator.validate(zeros));
+  }
+
+  /**
+   * A soft prompt takes PEZ's LM defaults (§7.1) in its own settings, trains through the task
+   * model like PEZ, and what it cannot take is refused by path.
+   */
+  @Test
+  void softPromptsTakePezsLmDefaultsAndRefuseWhatTheyCannotTake() {
+    RunSpec defaults = RunDefaults.apply(RunSpecYaml.parse(
+        "method: soft_prompt\ntask: { classification: { data: { few_shot: { dir: sst-2, "
+            + "split_seed: 42 } } } }"));
+    assertEquals(List.of(), RunSpecValidator.validate(defaults));
+    assertEquals(10, defaults.getSoftPrompt().getPromptLength());
+    assertEquals(0.3f, defaults.getSoftPrompt().getLearningRate());
+    assertEquals(0.1f, defaults.getSoftPrompt().getWeightDecay());
+    assertEquals(5_000, defaults.getBudget().getMaxSteps());
+    assertEquals(1, defaults.getPromptsPerStep());
+    assertEquals(RunDefaults.DEFAULT_MODEL, defaults.getPolicy().getBackbone().getName());
+    assertEquals(defaults.getSoftPrompt(), defaults.getPolicy().getSoftPrompt());
+    assertEquals(false, defaults.getPolicy().hasPez());
+
+    RunSpec bad = RunDefaults.apply(RunSpecYaml.parse("""
+        method: soft_prompt
+        task: { classification: { data: { few_shot: { dir: sst-2, split_seed: 42 } } } }
+        soft_prompt: { prompt_length: 0, learning_rate: 0, weight_decay: -1 }
+        pez: { prompt_length: 3 }
+        prompts_per_step: 2
+        warm_start_prompt: it was
+        shaping: { perplexity_penalty: { lambda: 1 } }
+        evaluation: { also_best_sampled: true }
+        """));
+    assertEquals(0f, bad.getSoftPrompt().getLearningRate(), "0 is checked, not the default");
+    assertEquals(List.of(
+        "spec.soft_prompt.prompt_length: must be between 1 and 64, got 0",
+        "spec.soft_prompt.learning_rate: must be a positive number (default 0.3), got 0.0",
+        "spec.soft_prompt.weight_decay: must be 0 or more (default 0.1), got -1.0",
+        "spec.pez: is PEZ's; a soft prompt's settings are spec.soft_prompt (prompt_length,"
+            + " learning_rate, weight_decay)",
+        "spec.prompts_per_step: a soft prompt trains one prompt, so 1 (the default), got 2",
+        "spec.warm_start_prompt: is not supported with soft prompts: the prompt starts from the"
+            + " embeddings of L random tokens, like PEZ's (§7.1)",
+        "spec.shaping.perplexity_penalty: a soft prompt learns from the task loss, not from"
+            + " rewards, and has no text whose perplexity could be penalised",
+        "spec.evaluation.also_best_sampled: a soft prompt is scored as its continuous vectors,"
+            + " which exist for the current step only; leave it false"),
+        RunSpecValidator.validate(bad));
   }
 }

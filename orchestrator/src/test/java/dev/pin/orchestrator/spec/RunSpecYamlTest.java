@@ -94,7 +94,8 @@ class RunSpecYamlTest {
                     """));
     assertEquals(6, e.problems().size(), e.getMessage());
     assertTrue(
-        e.problems().contains("spec.method: unknown Method 'pni'; use one of rlprompt, pin, pez"),
+        e.problems().contains("spec.method: unknown Method 'pni'; use one of rlprompt, pin, pez, "
+            + "soft_prompt"),
         e.getMessage());
     assertEquals(
         "spec.prompts_per_stp: unknown field of RunSpec; did you mean prompts_per_step?",
@@ -105,8 +106,8 @@ class RunSpecYamlTest {
     assertTrue(
         e.problems()
             .contains(
-                "spec.policy.sparse_tsallis: only one of soft_q, sparse_tsallis, pez may be set;"
-                    + " soft_q is already set"),
+                "spec.policy.sparse_tsallis: only one of soft_q, sparse_tsallis, pez, soft_prompt"
+                    + " may be set; soft_q is already set"),
         e.getMessage());
     assertTrue(
         e.problems()
@@ -147,6 +148,7 @@ class RunSpecYamlTest {
     assertEquals("Z_SCORE_", ProtoYaml.enumPrefix(ZScore.getDescriptor()));
     assertEquals("SQL_LOSS_", ProtoYaml.enumPrefix(SqlLoss.getDescriptor()));
     assertEquals("METHOD_", ProtoYaml.enumPrefix(Method.getDescriptor()));
-    assertEquals(java.util.List.of("rlprompt", "pin", "pez"), RunSpecYaml.methodNames());
+    assertEquals(java.util.List.of("rlprompt", "pin", "pez", "soft_prompt"),
+        RunSpecYaml.methodNames());
   }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.pin.policy.qnet.Adam;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -27,18 +28,25 @@ import java.util.List;
  * like the RL methods' prompts. Rewards sent to {@link #update} are not used: PEZ learns from
  * the task loss's gradient, not from a reward.
  *
- * <p>With a fluency weight w > 0 the loss is §7.1's mix L = w·NLL(prompt) + (1−w)·L_task. §7.1
- * takes NLL under a causal LM; the task model here is a masked LM, whose embedding space P lives
- * in, so NLL is the prompt's pseudo-log-likelihood under it (§7.3, Salazar et al.), per token:
- * −(1/L) Σ_t log p(idx_t | [CLS] P′ with row t masked [SEP]), differentiated w.r.t. the other rows
- * of P′ (the masked row's target idx_t is discrete).
+ * <p>With {@code hp.project()} false the same class trains a <em>soft prompt</em> (Lester et al.,
+ * EMNLP 2021, prompt tuning), the upper bound PEZ and the RL methods are compared against: steps
+ * (2)–(5) forward and differentiate P itself, never projected. Its projection is still what
+ * {@link #sample} hands out, as the prompt's readable form, and {@link #score} measures how
+ * faithfully that projection drives the task model compared with P (§7.2's faithfulness), for
+ * both kinds.
+ *
+ * <p>With a fluency weight w > 0 (PEZ only) the loss is §7.1's mix L = w·NLL(prompt) +
+ * (1−w)·L_task. §7.1 takes NLL under a causal LM; the task model here is a masked LM, whose
+ * embedding space P lives in, so NLL is the prompt's pseudo-log-likelihood under it (§7.3,
+ * Salazar et al.), per token: −(1/L) Σ_t log p(idx_t | [CLS] P′ with row t masked [SEP]),
+ * differentiated w.r.t. the other rows of P′ (the masked row's target idx_t is discrete).
  *
  * <p>The projection's candidates are the vocabulary minus the special tokens (the RL action
  * space's rule, §2). The task model's weights never require gradients; the backward pass reaches
- * P′ only, and runs under {@link PolicyState#AUTOGRAD} (DJL's gradient collector is global),
- * over the examples in chunks whose gradients are summed ({@link #EXAMPLES_PER_FORWARD}).
- * AdamW is written out (as torch.optim.AdamW, β = 0.9, 0.999, ε = 1e-8) so its moments go into
- * the checkpoint with P.
+ * the forwarded prompt only, and runs under {@link PolicyState#AUTOGRAD} (DJL's gradient collector
+ * is global), over the examples in chunks whose gradients are summed ({@link
+ * #EXAMPLES_PER_FORWARD}). AdamW is {@link Adam} with decoupled weight decay (torch.optim.AdamW:
+ * β = 0.9, 0.999, ε = 1e-8, no gradient clipping), its moments checkpointed with P.
  */
 public final class Pez implements PromptPolicy {
   private static final int MAGIC = 0x50455A31; // "PEZ1"
@@ -50,6 +58,8 @@ public final class Pez implements PromptPolicy {
    * also pad less.
    */
   static final int EXAMPLES_PER_FORWARD = 8;
+  /** Examples per forward when scoring, which keeps no activations for a backward pass. */
+  static final int EXAMPLES_PER_SCORE = 32;
 
   private final PezHyperparameters hp;
   private final DifferentiableLm lm;
@@ -63,12 +73,10 @@ public final class Pez implements PromptPolicy {
   /** The L masked copies of the prompt for NLL(prompt), or null when w = 0. */
   private final Batch fluency;
   private final int d;
-  /** The continuous prompt P, {@code [L·d]} row-major. */
-  private final float[] p;
-  /** AdamW's first and second moments of P. */
-  private final float[] m;
-  private final float[] v;
-  private long step;
+  /** The continuous prompt P, {@code [L, d]}. */
+  private final NDArray p;
+  /** AdamW on P; its step count is the policy's. */
+  private final Adam adamW;
   private long nextSampleId = 1;
 
   /**
@@ -76,15 +84,50 @@ public final class Pez implements PromptPolicy {
    * embeddings with the prompt slots zeroed
    * ({@code x0 · keep}), the one-hot map of slots to prompt rows ({@code select}, so that the
    * model input is {@code x0·keep + select·P′}), the attention mask, the mask positions, the
-   * verbalizer ids and one-hot labels.
+   * verbalizer ids and one-hot labels, and which examples of the task its rows are.
    */
   private record Batch(NDArray x0, NDArray keep, NDArray select, NDArray attention,
-      NDArray positions, NDArray verbalizers, NDArray target) {}
+      NDArray positions, NDArray verbalizers, NDArray target, int[] examples) {}
+
+  /**
+   * How faithfully a continuous prompt's projection drives the task model (ALGORITHMS.md §7.2):
+   * the continuous prompt P and its nearest-token projection P′ = E[idx] forwarded on the same
+   * examples through the same model, each example's prediction the verbalizer of highest logit.
+   *
+   * @param prompt P, {@code [L·d]} row-major
+   * @param projection idx, the projection's token ids
+   * @param examples examples scored
+   * @param continuousCorrect examples P classifies right
+   * @param projectionCorrect examples P′ classifies right
+   * @param agreeing examples where P and P′ predict the same class
+   * @param continuousLoss mean cross-entropy of P's verbalizer logits
+   * @param projectionLoss mean cross-entropy of P′'s verbalizer logits
+   * @param meanRowCosine mean over the rows of cos(P_i, E[idx_i])
+   */
+  public record Faithfulness(float[] prompt, int[] projection, int examples,
+      int continuousCorrect, int projectionCorrect, int agreeing, double continuousLoss,
+      double projectionLoss, double meanRowCosine) {
+
+    /** P's accuracy (%). */
+    public double continuousScore() {
+      return 100.0 * continuousCorrect / examples;
+    }
+
+    /** P′'s accuracy (%). */
+    public double projectionScore() {
+      return 100.0 * projectionCorrect / examples;
+    }
+
+    /** The share (0–1) of examples where P and P′ predict the same class. */
+    public double agreement() {
+      return (double) agreeing / examples;
+    }
+  }
 
   /**
    * A fresh PEZ prompt.
    *
-   * @param hp its settings (L, AdamW, seed)
+   * @param hp its settings (L, AdamW, seed; projected or soft)
    * @param lm the frozen task model (not closed by this policy)
    * @param task the training examples around L prompt slots
    * @param specialIds token ids that are no prompt token
@@ -117,7 +160,7 @@ public final class Pez implements PromptPolicy {
         NDScope.unregister(unit);
         this.unitE = unit;
       }
-      this.batches = batches(task);
+      this.batches = batches(task, EXAMPLES_PER_FORWARD, manager);
       this.fluency = hp.fluencyWeight() > 0 ? fluencyBatch(hp.promptLength()) : null;
       // P starts at the embeddings of L random tokens (§7.1).
       PolicyRng rng = new PolicyRng(hp.seed());
@@ -125,24 +168,30 @@ public final class Pez implements PromptPolicy {
       for (int j = 0; j < start.length; j++) {
         start[j] = candidates[rng.nextInt(candidates.length)];
       }
-      this.p = lm.embed(manager.create(longs(start))).toFloatArray();
+      NDArray startRows = lm.embed(manager.create(longs(start)));
+      this.p = startRows.duplicate();
+      startRows.close();
+      this.adamW = new Adam(manager, List.of(p), hp.learningRate(), PezHyperparameters.BETA1,
+          PezHyperparameters.BETA2, PezHyperparameters.EPSILON, 0, hp.weightDecay());
     } catch (RuntimeException ex) {
       manager.close();
       throw ex;
     }
-    this.m = new float[p.length];
-    this.v = new float[p.length];
   }
 
   // ---- (1) project: P′ = E[idx], idx_i = argmax_v cos(P_i, E_v) ----
 
   /** The nearest vocabulary token (cosine) of every row of P. */
   int[] project() {
-    try (NDManager s = manager.newSubManager(); NDScope scope = new NDScope()) {
+    return project(p);
+  }
+
+  /** The nearest vocabulary token (cosine) of every row of {@code rows} {@code [L, d]}. */
+  private int[] project(NDArray rows) {
+    try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      NDArray pNd = s.create(p, new Shape(hp.promptLength(), d));
       // cos(P_i, E_v) = P_i·E_v / (‖P_i‖‖E_v‖); ‖P_i‖ is the same for every v of row i.
-      long[] best = pNd.matMul(unitE.transpose()).argMax(1).toLongArray();
+      long[] best = rows.matMul(unitE.transpose()).argMax(1).toLongArray();
       int[] idx = new int[best.length];
       for (int i = 0; i < idx.length; i++) {
         idx[i] = candidates[(int) best[i]];
@@ -163,14 +212,17 @@ public final class Pez implements PromptPolicy {
   }
 
   /**
-   * One PEZ step, (1)–(5) of §7.1; {@code prompts} and their rewards are not used. The reported
-   * loss is L = w·NLL(prompt) + (1−w)·L_task of the projection (L_task when w = 0).
+   * One PEZ step, (1)–(5) of §7.1 (a soft prompt: (2)–(5) on P itself); {@code prompts} and their
+   * rewards are not used. The reported loss is L = w·NLL(prompt) + (1−w)·L_task of the forwarded
+   * prompt (L_task when w = 0), its train accuracy that prompt's on the training examples, both
+   * before the step's AdamW update.
    */
   @Override
   public synchronized UpdateResult update(List<RewardedTokens> prompts) {
     int[] idx = project(); // (1)
-    float[] g = new float[p.length];
+    float[] g = new float[hp.promptLength() * d];
     double loss = 0;
+    int correct = 0;
     double w = hp.fluencyWeight();
     PolicyState.AUTOGRAD.lock();
     try {
@@ -180,22 +232,21 @@ public final class Pez implements PromptPolicy {
       for (Batch batch : batches) {
         try (NDManager s = manager.newSubManager(); NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
-          // P′ = E[idx], a leaf of the graph: the gradient is taken w.r.t. the projection.
-          NDArray pProjected = lm.embed(s.create(longs(idx)));
-          pProjected.setRequiresGradient(true);
+          // PEZ: P′ = E[idx]; a soft prompt: a copy of P. A leaf of the graph either way: the
+          // gradient is taken w.r.t. the prompt that was forwarded.
+          NDArray forwarded = hp.project() ? lm.embed(s.create(longs(idx))) : p.duplicate();
+          forwarded.setRequiresGradient(true);
           try (GradientCollector tape = manager.getEngine().newGradientCollector()) {
-            // (2) forward with P′ spliced into every example: x = x0·keep + select·P′.
-            NDArray x = batch.x0.mul(batch.keep).add(batch.select.matMul(pProjected));
-            long rows = batch.positions.getShape().get(0);
-            NDArray logits = lm.tokenLogitsAt(x, batch.attention, batch.positions,
-                batch.verbalizers).reshape(rows, task.classes());
+            // (2) forward with the prompt spliced into every example: x = x0·keep + select·P′.
+            NDArray logits = logits(batch, forwarded, task.classes());
             // (3) L_task = −(1/N) Σ_e log softmax(verbalizer logits_e)[y_e], this chunk's terms.
             NDArray lTask = logits.logSoftmax(1).mul(batch.target).sum().neg().div(task.size());
             // (4) ∂L/∂P′, summed over the chunks (and the fluency term's, weighted 1 − w).
             tape.backward(w > 0 ? lTask.mul(1 - w) : lTask);
             loss += (1 - w) * lTask.getFloat();
+            correct += correct(logits.argMax(1).toLongArray(), batch, task);
           }
-          float[] chunk = pProjected.getGradient().toFloatArray();
+          float[] chunk = forwarded.getGradient().toFloatArray();
           for (int i = 0; i < g.length; i++) {
             g[i] += chunk[i];
           }
@@ -204,8 +255,100 @@ public final class Pez implements PromptPolicy {
     } finally {
       PolicyState.AUTOGRAD.unlock();
     }
-    double gradNorm = adamW(g); // (5), on P
-    return new UpdateResult(step, true, loss, gradNorm, 0, 0, 0);
+    double gradNorm;
+    try (NDManager s = manager.newSubManager(); NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      // (5) AdamW on P with the gradient of the forwarded prompt.
+      gradNorm = adamW.step(List.of(p), List.of(s.create(g, p.getShape())));
+    }
+    return new UpdateResult(adamW.steps(), true, loss, gradNorm, 0, 0, 0,
+        100.0 * correct / task.size());
+  }
+
+  /** x = x0·keep + select·rows: {@code rows} spliced into the batch; its verbalizer logits. */
+  private NDArray logits(Batch batch, NDArray rows, int classes) {
+    NDArray x = batch.x0.mul(batch.keep).add(batch.select.matMul(rows));
+    long n = batch.positions.getShape().get(0);
+    return lm.tokenLogitsAt(x, batch.attention, batch.positions, batch.verbalizers)
+        .reshape(n, classes);
+  }
+
+  /** Rows of {@code batch} whose predicted class is the example's label. */
+  private static int correct(long[] predicted, Batch batch, PezTask t) {
+    int correct = 0;
+    for (int r = 0; r < predicted.length; r++) {
+      correct += predicted[r] == t.labels()[batch.examples[r]] ? 1 : 0;
+    }
+    return correct;
+  }
+
+  // ---- faithfulness of the projection (§7.2) ----
+
+  /**
+   * Forwards a continuous prompt and its nearest-token projection on {@code examples} and
+   * compares them: each one's accuracy and mean cross-entropy, and the share of examples where
+   * both predict the same class. A forward only (nothing is learned).
+   *
+   * @param examples labelled examples, read by this policy's task's reader ({@code
+   *     task().reader()}), e.g. the dev split
+   * @param rows the continuous prompt {@code [L·d]} row-major; null for the current P
+   * @throws IllegalArgumentException when {@code rows} is not L·d finite values or there are no
+   *     examples
+   */
+  public synchronized Faithfulness score(PezTask examples, float[] rows) {
+    int l = hp.promptLength();
+    if (examples.size() == 0) {
+      throw new IllegalArgumentException("no examples to score");
+    }
+    if (rows != null && rows.length != l * d) {
+      throw new IllegalArgumentException("the continuous prompt holds " + rows.length
+          + " values; this policy's is L × d = " + l + " × " + d);
+    }
+    float[] prompt = rows != null ? rows.clone() : continuousPrompt();
+    for (float f : prompt) {
+      if (!Float.isFinite(f)) {
+        throw new IllegalArgumentException("the continuous prompt holds a non-finite value");
+      }
+    }
+    try (NDManager s = manager.newSubManager(); NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray continuous = s.create(prompt, new Shape(l, d));
+      int[] idx = project(continuous);
+      NDArray projected = lm.embed(s.create(longs(idx)));
+      double cosine = continuous.mul(projected).sum(new int[] {1})
+          .div(continuous.norm(new int[] {1}).mul(projected.norm(new int[] {1})))
+          .mean().getFloat();
+      int classes = examples.classes();
+      int continuousCorrect = 0;
+      int projectionCorrect = 0;
+      int agreeing = 0;
+      double continuousLoss = 0;
+      double projectionLoss = 0;
+      for (Batch batch : batches(examples, EXAMPLES_PER_SCORE, s)) {
+        try (NDScope chunk = new NDScope()) {
+          chunk.suppressNotUsedWarning();
+          NDArray a = logits(batch, continuous, classes);
+          NDArray b = logits(batch, projected, classes);
+          continuousLoss -= a.logSoftmax(1).mul(batch.target).sum().getFloat();
+          projectionLoss -= b.logSoftmax(1).mul(batch.target).sum().getFloat();
+          long[] byContinuous = a.argMax(1).toLongArray();
+          long[] byProjection = b.argMax(1).toLongArray();
+          continuousCorrect += correct(byContinuous, batch, examples);
+          projectionCorrect += correct(byProjection, batch, examples);
+          for (int r = 0; r < byContinuous.length; r++) {
+            agreeing += byContinuous[r] == byProjection[r] ? 1 : 0;
+          }
+        }
+      }
+      int n = examples.size();
+      return new Faithfulness(prompt, idx, n, continuousCorrect, projectionCorrect, agreeing,
+          continuousLoss / n, projectionLoss / n, cosine);
+    }
+  }
+
+  /** The task this policy trains on (its reader reads other examples the same way). */
+  public PezTask task() {
+    return task;
   }
 
   /**
@@ -271,53 +414,27 @@ public final class Pez implements PromptPolicy {
     return new Batch(lm.embed(manager.create(ids, new Shape(l, n))),
         manager.create(keep, new Shape(l, n, 1)), manager.create(select, new Shape(l, n, l)),
         manager.create(attention, new Shape(l, n)), manager.create(positions, new Shape(l, 1)),
-        null, null);
-  }
-
-  // ---- (5) AdamW on P with ∂L/∂P′ ----
-
-  /**
-   * One step of torch.optim.AdamW: P ← P − lr·wd·P, then P ← P − lr·m̂/(√v̂ + ε).
-   *
-   * @return the gradient's L2 norm
-   */
-  private double adamW(float[] g) {
-    step++;
-    double lr = hp.learningRate();
-    double b1 = PezHyperparameters.BETA1;
-    double b2 = PezHyperparameters.BETA2;
-    double bias1 = 1 - Math.pow(b1, step);
-    double bias2 = 1 - Math.pow(b2, step);
-    double norm = 0;
-    for (int i = 0; i < p.length; i++) {
-      norm += (double) g[i] * g[i];
-      p[i] *= (float) (1 - lr * hp.weightDecay());
-      m[i] = (float) (b1 * m[i] + (1 - b1) * g[i]);
-      v[i] = (float) (b2 * v[i] + (1 - b2) * g[i] * g[i]);
-      double denominator = Math.sqrt(v[i]) / Math.sqrt(bias2) + PezHyperparameters.EPSILON;
-      p[i] -= (float) (lr / bias1 * m[i] / denominator);
-    }
-    return Math.sqrt(norm);
+        null, null, null);
   }
 
   // ---- the examples as arrays ----
 
-  /** The examples in chunks of {@link #EXAMPLES_PER_FORWARD}, shortest first. */
-  private List<Batch> batches(PezTask t) {
+  /** The examples in chunks of {@code size}, shortest first, as arrays of {@code target}. */
+  private List<Batch> batches(PezTask t, int size, NDManager target) {
     Integer[] order = new Integer[t.size()];
     for (int e = 0; e < order.length; e++) {
       order[e] = e;
     }
     Arrays.sort(order, java.util.Comparator.comparingInt(e -> t.inputs().get(e).length));
     List<Batch> out = new java.util.ArrayList<>();
-    for (int from = 0; from < order.length; from += EXAMPLES_PER_FORWARD) {
-      out.add(batch(t, Arrays.copyOfRange(order, from,
-          Math.min(order.length, from + EXAMPLES_PER_FORWARD))));
+    for (int from = 0; from < order.length; from += size) {
+      out.add(batch(t, Arrays.copyOfRange(order, from, Math.min(order.length, from + size)),
+          target));
     }
     return List.copyOf(out);
   }
 
-  private Batch batch(PezTask t, Integer[] examples) {
+  private Batch batch(PezTask t, Integer[] examples, NDManager target) {
     int b = examples.length;
     int n = Arrays.stream(examples).mapToInt(e -> t.inputs().get(e).length).max().orElseThrow();
     int l = t.promptLength();
@@ -326,7 +443,7 @@ public final class Pez implements PromptPolicy {
     float[] keep = new float[b * n];
     float[] select = new float[b * n * l];
     long[] positions = new long[b];
-    float[] target = new float[b * t.classes()];
+    float[] labels = new float[b * t.classes()];
     Arrays.fill(ids, t.pad());
     for (int r = 0; r < b; r++) {
       int e = examples[r];
@@ -342,16 +459,17 @@ public final class Pez implements PromptPolicy {
         select[(r * n + slots[j]) * l + j % l] = 1;
       }
       positions[r] = t.maskPositions()[e];
-      target[r * t.classes() + t.labels()[e]] = 1;
+      labels[r * t.classes() + t.labels()[e]] = 1;
     }
     return new Batch(
-        lm.embed(manager.create(ids, new Shape(b, n))),
-        manager.create(keep, new Shape(b, n, 1)),
-        manager.create(select, new Shape(b, n, l)),
-        manager.create(attention, new Shape(b, n)),
-        manager.create(positions, new Shape(b, 1)),
-        manager.create(longs(t.verbalizerIds())),
-        manager.create(target, new Shape(b, t.classes())));
+        lm.embed(target.create(ids, new Shape(b, n))),
+        target.create(keep, new Shape(b, n, 1)),
+        target.create(select, new Shape(b, n, l)),
+        target.create(attention, new Shape(b, n)),
+        target.create(positions, new Shape(b, 1)),
+        target.create(longs(t.verbalizerIds())),
+        target.create(labels, new Shape(b, t.classes())),
+        Arrays.stream(examples).mapToInt(Integer::intValue).toArray());
   }
 
   private static long[] longs(int[] ids) {
@@ -367,12 +485,17 @@ public final class Pez implements PromptPolicy {
 
   /** The continuous prompt P, {@code [L·d]} row-major (a copy). */
   public synchronized float[] continuousPrompt() {
-    return p.clone();
+    return p.toFloatArray();
+  }
+
+  /** The embedding width d (a row of P). */
+  public int width() {
+    return d;
   }
 
   @Override
   public synchronized long step() {
-    return step;
+    return adamW.steps();
   }
 
   @Override
@@ -391,6 +514,8 @@ public final class Pez implements PromptPolicy {
   }
 
   // ---- checkpoints: P, AdamW's moments and step, the sample-id counter ----
+  // The format is the one PEZ wrote before its AdamW became qnet.Adam's, so those checkpoints
+  // load; a soft prompt's state is the same and so is its format.
 
   @Override
   public synchronized void save(OutputStream out) throws IOException {
@@ -399,9 +524,10 @@ public final class Pez implements PromptPolicy {
     o.writeInt(VERSION);
     o.writeInt(hp.promptLength());
     o.writeInt(d);
-    o.writeLong(step);
+    o.writeLong(adamW.steps());
     o.writeLong(nextSampleId);
-    for (float[] a : new float[][] {p, m, v}) {
+    for (float[] a : new float[][] {p.toFloatArray(), adamW.firstMoment(0),
+        adamW.secondMoment(0)}) {
       for (float f : a) {
         o.writeFloat(f);
       }
@@ -421,13 +547,17 @@ public final class Pez implements PromptPolicy {
       throw new IOException("the checkpoint holds a " + l + "×" + width + " prompt; this run's is "
           + hp.promptLength() + "×" + d);
     }
-    step = i.readLong();
-    nextSampleId = i.readLong();
-    for (float[] a : new float[][] {p, m, v}) {
+    long step = i.readLong();
+    long sampleId = i.readLong();
+    float[][] state = new float[3][l * width];
+    for (float[] a : state) {
       for (int k = 0; k < a.length; k++) {
         a[k] = i.readFloat();
       }
     }
+    p.set(state[0]);
+    adamW.restore(step, List.of(state[1]), List.of(state[2]));
+    nextSampleId = sampleId;
   }
 
   @Override

@@ -10,8 +10,11 @@ import java.util.List;
 
 /**
  * Adam (Kingma &amp; Ba 2015) with global gradient-norm clipping, as torch.optim.Adam after
- * torch.nn.utils.clip_grad_norm_ (§3: lr 5e-5, β 0.9/0.999, ε 1e-8, clip 5.0). Written out rather
- * than taken from DJL so its state (moments and step count) goes into checkpoints.
+ * torch.nn.utils.clip_grad_norm_ (§3: lr 5e-5, β 0.9/0.999, ε 1e-8, clip 5.0), and with a
+ * decoupled weight decay λ > 0 AdamW (Loshchilov &amp; Hutter 2019) as torch.optim.AdamW: each
+ * step first shrinks the parameters, p ← p·(1 − lr·λ), then takes the Adam step (PEZ and soft
+ * prompts, ALGORITHMS.md §7.1). Written out rather than taken from DJL so its state (moments and
+ * step count) goes into checkpoints.
  */
 public final class Adam implements AutoCloseable {
 
@@ -21,13 +24,30 @@ public final class Adam implements AutoCloseable {
   private final double beta2;
   private final double epsilon;
   private final double maxGradNorm;
+  private final double weightDecay;
   private final List<NDArray> m = new ArrayList<>();
   private final List<NDArray> v = new ArrayList<>();
   private long steps;
 
-  /** Zero moments shaped like {@code params}. */
+  /** Adam (no weight decay) with zero moments shaped like {@code params}. */
   public Adam(NDManager parent, List<NDArray> params, double learningRate, double beta1,
       double beta2, double epsilon, double maxGradNorm) {
+    this(parent, params, learningRate, beta1, beta2, epsilon, maxGradNorm, 0);
+  }
+
+  /**
+   * AdamW with zero moments shaped like {@code params}.
+   *
+   * @param maxGradNorm clip the global gradient norm to this; 0 or less: no clipping
+   * @param weightDecay decoupled weight decay λ ≥ 0 (0: Adam)
+   */
+  public Adam(NDManager parent, List<NDArray> params, double learningRate, double beta1,
+      double beta2, double epsilon, double maxGradNorm, double weightDecay) {
+    if (!(weightDecay >= 0) || !(learningRate * weightDecay < 1)) {
+      throw new IllegalArgumentException("weight decay must be 0 or more with lr·λ below 1, got "
+          + weightDecay);
+    }
+    this.weightDecay = weightDecay;
     this.manager = parent.newSubManager();
     this.learningRate = learningRate;
     this.beta1 = beta1;
@@ -59,6 +79,9 @@ public final class Adam implements AutoCloseable {
     double biasCorrection1 = 1 - Math.pow(beta1, steps);
     double biasCorrection2 = 1 - Math.pow(beta2, steps);
     for (int i = 0; i < params.size(); i++) {
+      if (weightDecay > 0) {
+        params.get(i).muli(1 - learningRate * weightDecay); // AdamW: decay before the step
+      }
       NDArray g = clip < 1.0 ? grads.get(i).mul(clip) : grads.get(i);
       m.get(i).muli(beta1).addi(g.mul(1 - beta1));
       v.get(i).muli(beta2).addi(g.square().mul(1 - beta2));
@@ -72,6 +95,32 @@ public final class Adam implements AutoCloseable {
   /** Updates taken so far. */
   public long steps() {
     return steps;
+  }
+
+  /** A copy of parameter {@code i}'s first moment m, flattened. */
+  public float[] firstMoment(int i) {
+    return m.get(i).toFloatArray();
+  }
+
+  /** A copy of parameter {@code i}'s second moment v, flattened. */
+  public float[] secondMoment(int i) {
+    return v.get(i).toFloatArray();
+  }
+
+  /**
+   * Restores the state from flattened moments, for checkpoint formats other than {@link #write}'s
+   * (PEZ's, which predates this class's use there).
+   */
+  public void restore(long steps, List<float[]> firstMoments, List<float[]> secondMoments) {
+    if (firstMoments.size() != m.size() || secondMoments.size() != v.size()) {
+      throw new IllegalArgumentException("moments of " + firstMoments.size() + " parameters, "
+          + "this optimiser has " + m.size());
+    }
+    for (int i = 0; i < m.size(); i++) {
+      m.get(i).set(firstMoments.get(i));
+      v.get(i).set(secondMoments.get(i));
+    }
+    this.steps = steps;
   }
 
   /** Writes the step count and both moments. */

@@ -18,8 +18,10 @@ import java.util.TreeSet;
  * prior top-k share, repetition and, for a run with a task handle, round trip and R(text) −
  * R(ids)) and the run's training curves as a PNG asset that both documents reference by file
  * name; with two or more runs that have curves, also {@value #COMPARISON} with the runs overlaid
- * on shared axes ({@link #COMPARED_PANELS}). Pure: the readability and faithfulness numbers are
- * computed by the caller.
+ * on shared axes ({@link #COMPARED_PANELS}). Every run's table has the score columns of every run
+ * in the report, so methods line up: a score a run has none of (the RL methods' continuous-prompt
+ * faithfulness columns, {@link #FAITHFULNESS_SCORES}) shows "–". Pure: the readability and
+ * faithfulness numbers are computed by the caller.
  */
 public final class ReportRenderer {
   /** Panel of a run's dev-score curves; its first curve is what the comparison overlays. */
@@ -30,6 +32,21 @@ public final class ReportRenderer {
   public static final List<String> COMPARED_PANELS = List.of(DEV_SCORE_PANEL, REWARD_PANEL);
   /** File name of the comparison chart. */
   public static final String COMPARISON = "comparison.png";
+  /**
+   * Score names of a PEZ or soft-prompt row (§7.2's faithfulness of the readable projection, on
+   * dev and test): the continuous prompt's accuracy, its projection's, and the share of examples
+   * where both predict the same class. The columns follow dev_score and test_score, in this order.
+   */
+  public static final List<String> FAITHFULNESS_SCORES = List.of("continuous_dev",
+      "projection_dev", "agreement_dev", "continuous_test", "projection_test", "agreement_test");
+  /** Where known score columns go: these first, in this order, then the rest by name. */
+  private static final List<String> SCORE_ORDER;
+
+  static {
+    List<String> order = new ArrayList<>(List.of("dev_score", "test_score"));
+    order.addAll(FAITHFULNESS_SCORES);
+    SCORE_ORDER = List.copyOf(order);
+  }
 
   /**
    * What the readability columns were measured with, printed under the title.
@@ -82,6 +99,17 @@ public final class ReportRenderer {
         .append("code{background:#f4f4f4}</style>\n</head>\n<body>\n")
         .append("<h1>").append(htmlText(title)).append("</h1>\n")
         .append("<p>").append(provenanceLine(provenance, true)).append("</p>\n");
+    List<String> scoreNames = scoreNames(request);
+    if (scoreNames.contains("agreement_dev")) {
+      String note = "Faithfulness columns (PEZ and soft prompts, §7.2): continuous_* is the "
+          + "accuracy (%) of the continuous prompt, projection_* that of its nearest-token "
+          + "projection (the row's prompt text), both computed by the policy service's float32 "
+          + "task model on the same examples; agreement_* is the share of examples on which the "
+          + "two predict the same class. A soft prompt's dev_score and test_score are its "
+          + "continuous prompt's. RL methods have no continuous prompt: –.";
+      md.append("\n").append(note).append("\n");
+      html.append("<p>").append(htmlText(note)).append("</p>\n");
+    }
     List<ReportAsset> assets = new ArrayList<>();
     comparison(request, title, md, html, assets);
     for (int r = 0; r < request.getRunsCount(); r++) {
@@ -97,7 +125,7 @@ public final class ReportRenderer {
         md.append(mdText(notes.get(r))).append("\n\n");
         html.append("<p>").append(htmlText(notes.get(r))).append("</p>\n");
       }
-      table(run, rows.get(r), provenance, md, html);
+      table(run, rows.get(r), scoreNames, provenance, md, html);
       if (run.getCurvesCount() > 0) {
         String name = assetNames.get(r);
         assets.add(ReportAsset.newBuilder().setName(name).setContentType("image/png")
@@ -152,6 +180,7 @@ public final class ReportRenderer {
       case METHOD_PIN -> "PIN";
       case METHOD_RLPROMPT -> "RLPrompt";
       case METHOD_PEZ -> "PEZ";
+      case METHOD_SOFT_PROMPT -> "soft prompt";
       default -> "unspecified";
     };
   }
@@ -171,16 +200,33 @@ public final class ReportRenderer {
     return p.convention().startsWith("causal") ? "PPL" : "pseudo-PPL";
   }
 
-  private static void table(ReportRun run, List<ReadabilityRow> rows, Provenance provenance,
-      StringBuilder md, StringBuilder html) {
+  /**
+   * The score columns of the report: every score name of every run's rows, the known ones
+   * ({@link #SCORE_ORDER}) first in their order, the rest by name.
+   */
+  static List<String> scoreNames(ReportRequest request) {
+    Set<String> names = new TreeSet<>();
+    for (ReportRun run : request.getRunsList()) {
+      for (ReportPrompt p : run.getPromptsList()) {
+        names.addAll(p.getScoresMap().keySet());
+      }
+    }
+    List<String> ordered = new ArrayList<>();
+    for (String known : SCORE_ORDER) {
+      if (names.remove(known)) {
+        ordered.add(known);
+      }
+    }
+    ordered.addAll(names);
+    return ordered;
+  }
+
+  private static void table(ReportRun run, List<ReadabilityRow> rows, List<String> scoreNames,
+      Provenance provenance, StringBuilder md, StringBuilder html) {
     if (run.getPromptsCount() == 0) {
       md.append("No prompts.\n");
       html.append("<p>No prompts.</p>\n");
       return;
-    }
-    Set<String> scoreNames = new TreeSet<>();
-    for (ReportPrompt p : run.getPromptsList()) {
-      scoreNames.addAll(p.getScoresMap().keySet());
     }
     List<String> header = new ArrayList<>(List.of("label", "prompt"));
     header.addAll(scoreNames);

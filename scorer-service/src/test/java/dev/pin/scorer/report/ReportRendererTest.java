@@ -184,4 +184,34 @@ class ReportRendererTest {
         one.getAssetsList().stream().map(ReportAsset::getName).toList());
     assertFalse(one.getMarkdown().contains("comparison.png"));
   }
+
+  /**
+   * Every run's table has every run's score columns, known ones first: a soft-prompt run's
+   * faithfulness columns stand beside the RL run's scores, which shows – in them.
+   */
+  @Test
+  void faithfulnessColumnsLineUpAcrossMethodsWithDashesForRl() {
+    ReportRequest request = ReportRequest.newBuilder()
+        .addRuns(ReportRun.newBuilder().setRunId("run-s").setMethod(Method.METHOD_SOFT_PROMPT)
+            .addPrompts(ReportPrompt.newBuilder().setLabel("best 1")
+                .setPrompt(Prompt.newBuilder().setText("great movie"))
+                .putScores("dev_score", 75).putScores("test_score", 70)
+                .putScores("continuous_dev", 75).putScores("projection_dev", 62.5)
+                .putScores("agreement_dev", 0.8125).putScores("zeta", 1)))
+        .addRuns(ReportRun.newBuilder().setRunId("run-p").setMethod(Method.METHOD_PIN)
+            .addPrompts(ReportPrompt.newBuilder().setLabel("best 1")
+                .setPrompt(Prompt.newBuilder().setText("it was")).putScores("dev_score", 60)))
+        .build();
+    ReportResponse r = ReportRenderer.render(request, List.of(
+        List.of(new ReadabilityRow(10, 1, 1, 0)), List.of(new ReadabilityRow(20, 1, 1, 0))),
+        PROVENANCE);
+    String md = r.getMarkdown();
+    String header = "| label | prompt | dev\\_score | test\\_score | continuous\\_dev"
+        + " | projection\\_dev | agreement\\_dev | zeta | pseudo-PPL";
+    assertEquals(2, md.split(java.util.regex.Pattern.quote(header), -1).length - 1, md);
+    assertTrue(md.contains("| best 1 | great movie | 75 | 70 | 75 | 62.5 | 0.8125 | 1 |"), md);
+    assertTrue(md.contains("| best 1 | it was | 60 | – | – | – | – | – |"), md);
+    assertTrue(md.contains("method soft prompt."), md);
+    assertTrue(md.contains("Faithfulness columns (PEZ and soft prompts, §7.2)"), md);
+  }
 }
