@@ -128,3 +128,51 @@ if errors:
 print("k8s manifests: %d objects (%s) consistent" % (len(docs), ", ".join(
     f"{len(v)} {k}" for k, v in sorted(by_kind.items()))))
 EOF
+
+# 4. The lock-down overlay (deploy/k8s-lockdown) renders over the base with secrets made by
+#    deploy/lockdown/make-secrets.sh (in a temporary copy), and every pin Deployment then requires
+#    mutual TLS and tokens, mounts the secret and sends its probes to the plaintext health port.
+if command -v kubectl >/dev/null && command -v openssl >/dev/null; then
+  work="$(mktemp -d)"
+  mkdir -p "$work/deploy"
+  cp -r deploy/k8s deploy/k8s-lockdown "$work/deploy/"
+  deploy/lockdown/make-secrets.sh "$work/deploy/k8s-lockdown/secrets" ci >/dev/null
+  kubectl kustomize "$work/deploy/k8s-lockdown" > "$work/lockdown.yaml"
+  python3 - "$work/lockdown.yaml" <<'EOF'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+errors = []
+secrets = [d["metadata"]["name"] for d in docs if d["kind"] == "Secret"]
+if not any(s.startswith("pin-lockdown") for s in secrets):
+    errors.append("no pin-lockdown Secret rendered")
+pin = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] != "prometheus"]
+for d in pin:
+    name = d["metadata"]["name"]
+    spec = d["spec"]["template"]["spec"]
+    c = spec["containers"][0]
+    env = {e["name"]: e.get("value") for e in c.get("env", [])}
+    for key, want in (("PIN_TLS_CLIENT_AUTH", "require"), ("PIN_AUTH_OPEN", "none")):
+        if env.get(key) != want:
+            errors.append(f"{name}: {key} is {env.get(key)!r}, not {want!r}")
+    for key in ("PIN_TLS_CERT", "PIN_TLS_KEY", "PIN_TLS_CA", "PIN_AUTH_TOKENS_FILE", "PIN_AUTH_TOKEN_FILE"):
+        if not (env.get(key) or "").startswith("/run/pin-secrets/"):
+            errors.append(f"{name}: {key} does not point into the mounted secret")
+    health = [v for k, v in env.items() if k.endswith("_HEALTH_PORT")]
+    if health != ["8081"]:
+        errors.append(f"{name}: no plaintext health port 8081 ({health})")
+    for probe in ("livenessProbe", "readinessProbe"):
+        p = c.get(probe)
+        if p is not None and p.get("grpc", {}).get("port") != 8081:
+            errors.append(f"{name}: {probe} does not go to the health port 8081: {p}")
+    if "/run/pin-secrets" not in [m["mountPath"] for m in c.get("volumeMounts", [])]:
+        errors.append(f"{name}: the lock-down secret is not mounted at /run/pin-secrets")
+if len(pin) != 4:
+    errors.append(f"expected the 4 pin Deployments, rendered {len(pin)}")
+if errors:
+    sys.exit("\n".join(errors))
+print(f"k8s lock-down overlay: {len(docs)} objects; {len(pin)} services on mutual TLS and tokens, probes on the health port")
+EOF
+  rm -rf "$work"
+else
+  echo "(kubectl or openssl not available: the lock-down overlay was not rendered)"
+fi
