@@ -469,10 +469,6 @@ public final class LearningCurve {
       return valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
     }
 
-    String id() {
-      return name().toLowerCase(Locale.ROOT).replace('_', '-');
-    }
-
     /** The prompt the rule outputs after {@code step}, or null before the first evaluation. */
     ScoredPrompt pick(List<EvaluationResult> devEvaluations, long step) {
       if (this == RUN) {
