@@ -194,6 +194,26 @@ class SoftPromptRunTest {
         "the same continuous prompt at step 12");
   }
 
+  /**
+   * With evaluation.select_on_train_and_dev a soft prompt's selection score is its continuous
+   * prompt's accuracy on the training and dev sentences together, from the policy service (the
+   * tiny run's two splits are the same eight sentences: the selection score is the dev score).
+   */
+  @Test
+  void selectionOnTrainAndDevScoresTheContinuousPromptOnBoth() {
+    RunSpec spec = soft(4).toBuilder().setEvaluation(soft(4).getEvaluation().toBuilder()
+        .setSelectOnTrainAndDev(true)).build();
+    List<RunEvent> events = watch(orchestrator.startRun(StartRunRequest.newBuilder()
+        .setSpec(spec).build()).getId());
+    assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
+        events.toString());
+    List<EvaluationResult> dev = evaluations(events, Split.SPLIT_DEV);
+    assertEquals(1, dev.size());
+    ScoredPrompt p = dev.get(0).getPrompt();
+    assertTrue(p.hasSelectionScore(), p.toString());
+    assertEquals(p.getFaithfulness().getContinuousScore(), p.getSelectionScore(), 1e-9);
+  }
+
   private StatusRuntimeException refused(RunSpec spec) {
     return assertThrows(StatusRuntimeException.class,
         () -> orchestrator.startRun(StartRunRequest.newBuilder().setSpec(spec).build()));
