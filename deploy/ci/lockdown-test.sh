@@ -44,24 +44,7 @@ dc() { docker-compose "${COMPOSE_FILES[@]}" "$@"; }
 
 # --- 1. Docker, images, secrets, models, up ------------------------------------------------------
 log "docker engine"
-need=()
-command -v dockerd >/dev/null || need+=(docker.io)
-command -v docker-compose >/dev/null || need+=(docker-compose)
-command -v debootstrap >/dev/null || need+=(debootstrap)
-command -v python3 >/dev/null || need+=(python3)
-command -v openssl >/dev/null || need+=(openssl)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-DOCKERD_PID=""
-if ! docker info >/dev/null 2>&1; then
-  echo "starting dockerd (log: $WORK/dockerd.log)"
-  dockerd >"$WORK/dockerd.log" 2>&1 &
-  DOCKERD_PID=$!
-  docker_up() { docker info >/dev/null 2>&1 || { kill -0 "$DOCKERD_PID" 2>/dev/null || { tail -20 "$WORK/dockerd.log"; fail "dockerd exited"; }; false; }; }
-  wait_for 60 "dockerd answers" docker_up
-fi
+ensure_docker python3 openssl
 
 cleanup() {
   local rc=$?
