@@ -326,55 +326,80 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
 
   /** Blocks until a bucket is ready; returns null once shut down and drained. */
   private List<Pending<I, O>> nextBatch() throws InterruptedException {
-    List<Pending<I, O>> dropped = new ArrayList<>();
-    lock.lock();
-    try {
-      while (true) {
-        dropAbandoned(dropped);
-        if (!accepting && queued.get() == 0) {
-          return null;
-        }
-        long now = System.nanoTime();
-        int best = -1;
-        long nextDeadline = Long.MAX_VALUE;
-        for (int b = 0; b < buckets.length; b++) {
-          Pending<I, O> head = buckets[b].peekFirst();
-          if (head == null) {
-            continue;
-          }
-          boolean ready =
-              !accepting
-                  || buckets[b].size() >= config.maxBatchSize()
-                  || now - head.enqueuedNanos() >= maxWaitNanos;
-          if (ready) {
-            if (best < 0 || head.enqueuedNanos() < buckets[best].peekFirst().enqueuedNanos()) {
-              best = b;
-            }
-          } else {
-            nextDeadline = Math.min(nextDeadline, head.enqueuedNanos() + maxWaitNanos);
-          }
-        }
-        if (best >= 0) {
-          ArrayDeque<Pending<I, O>> bucket = buckets[best];
-          int size = Math.min(bucket.size(), config.maxBatchSize());
-          List<Pending<I, O>> batch = new ArrayList<>(size);
-          for (int i = 0; i < size; i++) {
-            batch.add(bucket.pollFirst());
-          }
-          queued.addAndGet(-size);
-          return batch;
-        }
-        if (nextDeadline == Long.MAX_VALUE) {
-          changed.await();
-        } else {
-          changed.awaitNanos(nextDeadline - now);
-        }
+    while (true) {
+      List<Pending<I, O>> dropped = new ArrayList<>();
+      List<Pending<I, O>> batch;
+      lock.lock();
+      try {
+        batch = takeBatch(dropped);
+      } finally {
+        lock.unlock();
       }
-    } finally {
-      lock.unlock();
+      // Outside the lock and before waiting again: a dropped item's future may be shared by a
+      // live caller (RewardCache), whose fallback queues the item afresh. Holding the drops back
+      // while waiting for a batch that may never come would leave that caller waiting forever.
       for (Pending<I, O> p : dropped) {
         p.future().completeExceptionally(new CancellationException("the caller of reward batcher '"
             + config.name() + "' gave up on this item before it was scored"));
+      }
+      if (batch != LOOK_AGAIN) {
+        return batch;
+      }
+    }
+  }
+
+  /** Returned by {@link #takeBatch} when it dropped items and the queue should be looked at again. */
+  @SuppressWarnings("rawtypes")
+  private static final List LOOK_AGAIN = List.of();
+
+  /**
+   * Under the lock: waits until a bucket is ready and takes its batch; returns null once shut down
+   * and drained, or {@link #LOOK_AGAIN} as soon as abandoned items were moved to {@code dropped}.
+   */
+  @SuppressWarnings("unchecked")
+  private List<Pending<I, O>> takeBatch(List<Pending<I, O>> dropped) throws InterruptedException {
+    while (true) {
+      dropAbandoned(dropped);
+      if (!accepting && queued.get() == 0) {
+        return dropped.isEmpty() ? null : LOOK_AGAIN;
+      }
+      long now = System.nanoTime();
+      int best = -1;
+      long nextDeadline = Long.MAX_VALUE;
+      for (int b = 0; b < buckets.length; b++) {
+        Pending<I, O> head = buckets[b].peekFirst();
+        if (head == null) {
+          continue;
+        }
+        boolean ready =
+            !accepting
+                || buckets[b].size() >= config.maxBatchSize()
+                || now - head.enqueuedNanos() >= maxWaitNanos;
+        if (ready) {
+          if (best < 0 || head.enqueuedNanos() < buckets[best].peekFirst().enqueuedNanos()) {
+            best = b;
+          }
+        } else {
+          nextDeadline = Math.min(nextDeadline, head.enqueuedNanos() + maxWaitNanos);
+        }
+      }
+      if (best < 0 && !dropped.isEmpty()) {
+        return LOOK_AGAIN;
+      }
+      if (best >= 0) {
+        ArrayDeque<Pending<I, O>> bucket = buckets[best];
+        int size = Math.min(bucket.size(), config.maxBatchSize());
+        List<Pending<I, O>> batch = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+          batch.add(bucket.pollFirst());
+        }
+        queued.addAndGet(-size);
+        return batch;
+      }
+      if (nextDeadline == Long.MAX_VALUE) {
+        changed.await();
+      } else {
+        changed.awaitNanos(nextDeadline - now);
       }
     }
   }

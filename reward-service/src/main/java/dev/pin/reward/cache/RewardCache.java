@@ -5,7 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -108,14 +110,43 @@ public final class RewardCache<K, V> {
     return new Lookup<>(value, !loaded[0]);
   }
 
-  /** The loader's future; a loader that throws gives a failed future (Caffeine then drops it). */
+  /**
+   * Forgets {@code stale} as the value of {@code key} (a computation whose caller gave up), so the
+   * next {@link #get} computes it again; a newer value of the key is kept.
+   *
+   * @param key the key
+   * @param stale the future to forget
+   */
+  public void remove(K key, CompletableFuture<V> stale) {
+    if (cache != null) {
+      cache.asMap().remove(key, stale);
+    }
+  }
+
+  /**
+   * The loader's future; a loader that throws gives a failed future (Caffeine then drops it). A
+   * computation whose caller gave up fails with a bare {@link CancellationException}, the one
+   * failure Caffeine drops without logging a stack trace: it is expected, not a fault.
+   */
   private static <K, V> CompletableFuture<V> load(
       K key, Function<? super K, CompletableFuture<V>> loader) {
+    CompletableFuture<V> computed;
     try {
-      return loader.apply(key);
+      computed = loader.apply(key);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+    CompletableFuture<V> value = new CompletableFuture<>();
+    computed.whenComplete((v, e) -> {
+      if (e == null) {
+        value.complete(v);
+      } else {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null
+            ? e.getCause() : e;
+        value.completeExceptionally(cause instanceof CancellationException ? cause : e);
+      }
+    });
+    return value;
   }
 
   /**

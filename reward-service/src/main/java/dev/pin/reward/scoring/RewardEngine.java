@@ -32,6 +32,7 @@ import dev.pin.v1.PromptScore;
 import dev.pin.v1.ScoreRequest;
 import dev.pin.v1.Split;
 import dev.pin.v1.StyleTransferTask;
+import io.grpc.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.awt.image.BufferedImage;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -48,6 +50,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Computes rewards for Score and Evaluate requests (ALGORITHMS.md §6).
@@ -167,17 +171,10 @@ public final class RewardEngine implements AutoCloseable {
         full = computer.compute(prompt);
         cached = false;
       } else {
-        RewardCache.Lookup<PromptScore> lookup = cache.get(key, k -> computer.compute(prompt));
+        RewardCache.Lookup<PromptScore> lookup = lookUp(key, k -> computer.compute(prompt),
+            () -> computeAlone(scorer, split, indices, readIds, prompt), Context.current());
         full = lookup.value();
         cached = lookup.cached();
-        if (cached && !full.isDone()) {
-          // Another request's computation, shared: if its caller gives up, its items are dropped
-          // unscored (DynamicBatcher), and this request computes the prompt itself.
-          full = full.exceptionallyCompose(e -> RewardStatuses.unwrap(e)
-              instanceof java.util.concurrent.CancellationException
-              ? cache.get(key, k -> computer.compute(prompt)).value()
-              : CompletableFuture.failedFuture(e));
-        }
       }
       inRequest.putIfAbsent(key, full);
       int index = i;
@@ -191,6 +188,53 @@ public final class RewardEngine implements AutoCloseable {
     }
     computer.flush();
     return out;
+  }
+
+  /**
+   * The cached score of {@code key}, computed by {@code compute} on a miss. A miss that joins
+   * another request's computation still in flight shares it; if that request's caller gives up,
+   * its model work is dropped unscored ({@code DynamicBatcher}), and this caller computes the
+   * prompt again in its own context, so that its own deadline still governs the work.
+   */
+  private RewardCache.Lookup<PromptScore> lookUp(
+      RewardCacheKey key,
+      Function<RewardCacheKey, CompletableFuture<PromptScore>> compute,
+      Supplier<CompletableFuture<PromptScore>> computeAgain,
+      Context caller) {
+    RewardCache.Lookup<PromptScore> lookup = cache.get(key, compute);
+    CompletableFuture<PromptScore> shared = lookup.value();
+    if (!lookup.cached() || shared.isDone()) {
+      return lookup;
+    }
+    return new RewardCache.Lookup<>(
+        shared.exceptionallyCompose(e -> RewardStatuses.unwrap(e) instanceof CancellationException
+            ? computeAgain(key, shared, computeAgain, caller)
+            : CompletableFuture.failedFuture(e)),
+        true);
+  }
+
+  /** Runs where the abandoned computation failed (its batcher's thread), in the caller's context. */
+  private CompletableFuture<PromptScore> computeAgain(
+      RewardCacheKey key,
+      CompletableFuture<PromptScore> abandoned,
+      Supplier<CompletableFuture<PromptScore>> computeAgain,
+      Context caller) {
+    cache.remove(key, abandoned);
+    Context previous = caller.attach();
+    try {
+      return lookUp(key, k -> computeAgain.get(), computeAgain, caller).value();
+    } finally {
+      caller.detach(previous);
+    }
+  }
+
+  /** One prompt scored on its own: a computer of its own, flushed at once. */
+  private static CompletableFuture<PromptScore> computeAlone(
+      TaskScorer scorer, Split split, List<Integer> indices, boolean readIds, Prompt prompt) {
+    TaskScorer.PromptComputer computer = scorer.computer(split, indices, readIds);
+    CompletableFuture<PromptScore> score = computer.compute(prompt);
+    computer.flush();
+    return score;
   }
 
   /**

@@ -104,6 +104,29 @@ class DynamicBatcherTest {
     assertEquals(0, b.queueDepth());
   }
 
+  /**
+   * Issue #17 (fault-test hang): a dropped item's future must end even when nothing else is queued;
+   * a live caller may share it and compute the item again when it fails.
+   */
+  @Test
+  void theItemsOfACallerThatGaveUpFailAtOnceWhenNothingElseIsQueued() throws Exception {
+    DynamicBatcher<int[], Long> b =
+        batcher(BatcherConfig.defaults("alone").withMaxBatchSize(64)
+            .withMaxWait(Duration.ofMillis(200)));
+    io.grpc.Context.CancellableContext caller = io.grpc.Context.current().withCancellation();
+    List<CompletableFuture<Long>> gaveUp =
+        caller.call(() -> b.submitEach(List.of(ones(1), ones(2), ones(3))));
+    caller.cancel(null);
+    for (CompletableFuture<Long> f : gaveUp) {
+      assertThrows(java.util.concurrent.CancellationException.class,
+          () -> f.get(10, TimeUnit.SECONDS));
+    }
+    // A caller that resubmits from the failed future's callback is served.
+    CompletableFuture<Long> again = gaveUp.get(0).exceptionallyCompose(e -> b.submit(ones(7)));
+    assertEquals(7L, again.get(10, TimeUnit.SECONDS));
+    assertEquals(1, batches.size(), "only the resubmitted item reached the model");
+  }
+
   @Test
   void mergesConcurrentCallersIntoOneBatch() throws Exception {
     // The wait is long; the batch goes out because it is full, not because time ran out.

@@ -439,6 +439,56 @@ class RewardEngineTest {
     assertTrue(engine.cache().hitRatio() > 0.5, "hit ratio " + engine.cache().hitRatio());
   }
 
+  /**
+   * Issue #17: after an orchestrator was killed mid-Score, the resumed run's Score shared the dead
+   * caller's in-flight prompts; their items were dropped unscored and the live caller had to get
+   * its prompts computed anyway, not wait forever.
+   */
+  @Test
+  void aLiveCallerSharingAnAbandonedCallersPromptsStillGetsThem() throws Exception {
+    // Items wait 300 ms for their batch, so the first caller is gone before any is scored.
+    RewardEngine slow =
+        new RewardEngine(
+            new TaskRegistry(catalog, RewardFunctionRegistry.discover(), 10),
+            catalog,
+            new RewardEngineConfig(
+                BatcherConfig.defaults("m").withMaxWait(Duration.ofMillis(300)), 1000, 2),
+            meters);
+    try {
+      String handle =
+          slow.tasks()
+              .register(
+                  TaskSpec.newBuilder()
+                      .setClassification(
+                          ClassificationTask.newBuilder()
+                              .setTaskModel(ModelRef.newBuilder().setName("tiny-bert"))
+                              .addVerbalizers("terrible")
+                              .addVerbalizers("great")
+                              .addTrain(ex("a good film", 1))
+                              .addTrain(ex("a bad film", 0)))
+                      .build())
+              .handle();
+      for (int round = 0; round < 5; round++) {
+        String[] prompts = {"film " + round, "good " + round, "bad " + round};
+        io.grpc.Context.CancellableContext dead = io.grpc.Context.current().withCancellation();
+        List<CompletableFuture<PromptScore>> abandoned =
+            dead.call(() -> slow.score(request(handle, prompts).build()));
+        List<CompletableFuture<PromptScore>> live = slow.score(request(handle, prompts).build());
+        dead.cancel(null);
+        for (int i = 0; i < prompts.length; i++) {
+          PromptScore s = live.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS);
+          assertEquals(i, s.getPromptIndex());
+          assertTrue(Float.isFinite(s.getReward()));
+        }
+        for (CompletableFuture<PromptScore> f : abandoned) {
+          assertTrue(f.isDone(), "the abandoned caller's futures end too");
+        }
+      }
+    } finally {
+      slow.close();
+    }
+  }
+
   @Test
   void generatesWithOverridesAndTheCutRules() {
     String handle =
