@@ -218,6 +218,37 @@ class EndToEndTest {
     assertTrue(cancelled.getStep() > checkpointStep);
     Await.until("the run to end CANCELLED", Duration.ofSeconds(60),
         () -> get(started.getId()).getState() == RunState.RUN_STATE_CANCELLED);
+
+    // Resumed again, the run leaves CANCELLED before the reply, so a watch opened at once follows
+    // the new attempt (pin train --resume used to stop at the old CANCELLED while it trained on).
+    Run[] again = new Run[1];
+    Await.until("the cancelled loop to let go of the run", Duration.ofSeconds(60), () -> {
+      try {
+        again[0] = orchestrator.resumeRun(ResumeRunRequest.newBuilder()
+            .setRunId(started.getId()).build());
+        return true;
+      } catch (StatusRuntimeException e) { // "… still driven here" until its thread has ended
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        return false;
+      }
+    });
+    assertEquals(RunState.RUN_STATE_PENDING, again[0].getState());
+    Iterator<RunEvent> live = orchestrator.withDeadlineAfter(120, TimeUnit.SECONDS)
+        .watchRun(WatchRunRequest.newBuilder().setRunId(started.getId()).build());
+    RunEvent resumed = null;
+    while (resumed == null && live.hasNext()) {
+      RunEvent e = live.next();
+      if (!e.getReplayed() && e.hasState() && e.getState().getTo() == RunState.RUN_STATE_RUNNING) {
+        resumed = e;
+      }
+    }
+    assertTrue(resumed != null, "the watch followed the resumed attempt");
+    orchestrator.cancelRun(CancelRunRequest.newBuilder().setRunId(started.getId()).build());
+    RunEvent last = resumed;
+    while (live.hasNext()) {
+      last = live.next();
+    }
+    assertEquals(RunState.RUN_STATE_CANCELLED, last.getState().getTo(), last.toString());
   }
 
   @Test

@@ -511,21 +511,22 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     errors.range("extra_steps", request.getExtraSteps(), 0, 10_000_000);
     errors.throwIfAny();
     Run run = requireRun(request.getRunId(), "resume");
-    if (runs.isActive(run.getId()) || !RunManager.RESUMABLE.contains(run.getState())
-        && request.getExtraSteps() == 0) {
+    if (runs.isActive(run.getId())) {
       throw Status.FAILED_PRECONDITION.withDescription("run " + run.getId() + " is "
-          + run.getState() + (runs.isActive(run.getId()) ? " and running here" : "")
-          + "; only interrupted, failed or cancelled runs resume (a completed one needs "
-          + "extra_steps)").asRuntimeException();
+          + run.getState() + " and still driven here; a run just cancelled stops after its "
+          + "current step and checkpoint: resume it once it has").asRuntimeException();
+    }
+    if (!RunManager.RESUMABLE.contains(run.getState()) && request.getExtraSteps() == 0) {
+      throw Status.FAILED_PRECONDITION.withDescription("run " + run.getId() + " is "
+          + run.getState() + "; only interrupted, failed or cancelled runs resume (a completed "
+          + "one needs extra_steps)").asRuntimeException();
     }
     if (request.getExtraSteps() > 0) {
       long steps = run.getSpec().getBudget().getMaxSteps() + request.getExtraSteps();
       store.updateRun(run.getId(), r -> r.getSpecBuilder().getBudgetBuilder().setMaxSteps(steps));
     }
-    store.appendEvent(run.getId(), RunEvent.newBuilder().setMessage("resume requested"
-        + (request.getExtraSteps() > 0 ? " with " + request.getExtraSteps() + " extra steps" : ""))
-        .build());
-    runs.start(run.getId());
+    runs.resume(run.getId(), "resume requested"
+        + (request.getExtraSteps() > 0 ? " with " + request.getExtraSteps() + " extra steps" : ""));
     response.onNext(replies.run(requireRun(run.getId())));
     response.onCompleted();
   }

@@ -24,7 +24,9 @@ import java.util.function.Function;
  * The papers' training curves as Prometheus series, one per run while it trains (label {@code
  * run}): {@code pin_train_reward_mean}, {@code pin_train_reward_max}, {@code pin_train_loss}, {@code
  * pin_train_step}, {@code pin_train_dev_score} (0–1) and {@code pin_train_dev_prompt_perplexity},
- * plus the counter {@code pin_train_steps_total}. Fed by the run store's event stream, so they show
+ * for PEZ and soft prompts also {@code pin_train_dev_continuous_score} and {@code
+ * pin_train_dev_faithfulness_agreement} (§7.2's faithfulness of the readable projection; NaN for
+ * the RL methods), plus the counter {@code pin_train_steps_total}. Fed by the run store's event stream, so they show
  * exactly what WatchRun shows. A run's series are removed {@code retention} after it ends
  * (completed, failed, cancelled, interrupted): Prometheus conventions keep no per-entity series
  * for an entity that is gone, and the run store keeps the history; the delay lets Prometheus
@@ -46,13 +48,20 @@ final class RunMetrics implements AutoCloseable {
           + " 0-1: accuracy (classification), J/100 (style transfer), CLIP cosine (inversion)",
           null),
       new Series("pin.train.dev.prompt.perplexity", "Perplexity (causal LM) or pseudo-perplexity"
-          + " (masked LM) of the greedy prompt at the last dev evaluation", null));
+          + " (masked LM) of the greedy prompt at the last dev evaluation", null),
+      new Series("pin.train.dev.continuous.score", "PEZ and soft prompts: dev accuracy (0-1) of"
+          + " the continuous prompt behind the last evaluated projection; NaN for RL runs", null),
+      new Series("pin.train.dev.faithfulness.agreement", "PEZ and soft prompts: share (0-1) of"
+          + " dev examples on which the continuous prompt and its nearest-token projection"
+          + " predict the same class (faithfulness, ALGORITHMS.md 7.2); NaN for RL runs", null));
   private static final int REWARD_MEAN = 0;
   private static final int REWARD_MAX = 1;
   private static final int LOSS = 2;
   private static final int STEP = 3;
   private static final int DEV_SCORE = 4;
   private static final int DEV_PERPLEXITY = 5;
+  private static final int DEV_CONTINUOUS_SCORE = 6;
+  private static final int DEV_AGREEMENT = 7;
   /** States a run ends in (a resumed run gets its series back with its next step). */
   private static final java.util.Set<RunState> ENDED = java.util.EnumSet.of(
       RunState.RUN_STATE_COMPLETED, RunState.RUN_STATE_CANCELLED, RunState.RUN_STATE_FAILED,
@@ -133,6 +142,11 @@ final class RunMetrics implements AutoCloseable {
         v[DEV_SCORE] = ratio(taskOf.apply(runId), e.getEvaluation().getPrompt().getDevScore());
         if (e.getEvaluation().getPrompt().hasNaturalness()) {
           v[DEV_PERPLEXITY] = e.getEvaluation().getPrompt().getNaturalness().getPerplexity();
+        }
+        if (e.getEvaluation().getPrompt().hasFaithfulness()) {
+          v[DEV_CONTINUOUS_SCORE] =
+              e.getEvaluation().getPrompt().getFaithfulness().getContinuousScore() / 100;
+          v[DEV_AGREEMENT] = e.getEvaluation().getPrompt().getFaithfulness().getAgreement();
         }
       } else if (e.hasState() && ENDED.contains(e.getState().getTo())) {
         RunSeries ended = byRun.get(runId);

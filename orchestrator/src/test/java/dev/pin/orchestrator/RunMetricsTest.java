@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pin.v1.EvaluationResult;
+import dev.pin.v1.PromptFaithfulness;
 import dev.pin.v1.PromptNaturalness;
 import dev.pin.v1.RunEvent;
 import dev.pin.v1.RunState;
@@ -72,6 +73,21 @@ class RunMetricsTest {
 
     metrics.onEvents("run-i", List.of(dev(0.31, false)));
     assertEquals(0.31, value("pin.train.dev.score", "run-i"), 1e-12, "a cosine is kept");
+    assertTrue(Double.isNaN(value("pin.train.dev.faithfulness.agreement", "run-c")),
+        "an RL run has no continuous prompt");
+  }
+
+  @Test
+  void aContinuousPromptsFaithfulnessIsShownBesideItsProjectionsScore() {
+    RunEvent pez = RunEvent.newBuilder().setEvaluation(EvaluationResult.newBuilder().setStep(4)
+        .setSplit(Split.SPLIT_DEV).setPrompt(ScoredPrompt.newBuilder().setDevScore(56.25)
+            .setFaithfulness(PromptFaithfulness.newBuilder().setSplit(Split.SPLIT_DEV)
+                .setExamples(32).setContinuousScore(75).setProjectionScore(56.25)
+                .setAgreement(0.6875)))).build();
+    metrics.onEvents("run-c", List.of(pez));
+    assertEquals(0.5625, value("pin.train.dev.score", "run-c"), 1e-12);
+    assertEquals(0.75, value("pin.train.dev.continuous.score", "run-c"), 1e-12);
+    assertEquals(0.6875, value("pin.train.dev.faithfulness.agreement", "run-c"), 1e-12);
   }
 
   @Test

@@ -61,9 +61,15 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  *
  * <pre>
  * ./bench app dev.pin.orchestrator.bench.LearningCurve [--steps 200] [--at 25,50,100,200]
- *     [--seeds 1,2,3] [--splits 42,13] [--out DIR] [--report-only]
+ *     [--seconds T] [--seeds 1,2,3] [--splits 42,13] [--out DIR] [--report-only]
  *     [--output-rules run,dev,greedy-dev] VARIANT.yaml...
  * </pre>
+ *
+ * With {@code --seconds T} the methods get equal wall-clock time instead of equal steps (issue
+ * #14 item 5: a PEZ step costs several RL steps): each run's budget is T seconds (and at most
+ * {@code --steps}), {@code --at} points are seconds since StartRun, and the output prompt at t is
+ * the one the run would output after the last step it finished by t (its dev evaluations count as
+ * its own time). The diagnostics add the steps each method finished by each point.
  *
  * Each finished run is appended to {@code DIR/runs.tsv} and each test evaluation to
  * {@code DIR/test.tsv}: a rerun with the same DIR skips what is done, so a long benchmark can be
@@ -81,14 +87,26 @@ public final class LearningCurve {
   private final String data;
   /** (split seed, prompt text) → test accuracy and pseudo-perplexity, also in test.tsv. */
   private final Map<String, double[]> testCache = new LinkedHashMap<>();
+  /** Wall-clock budget per run in seconds, 0 for a step budget. */
+  private final long seconds;
 
-  private LearningCurve(OrchestratorGrpc.OrchestratorBlockingStub stub, Path out, String data) {
+  private LearningCurve(OrchestratorGrpc.OrchestratorBlockingStub stub, Path out, String data,
+      long seconds) {
     this.stub = stub;
     this.out = out;
     this.data = data;
+    this.seconds = seconds;
   }
 
-  /** One finished run: the output prompt at each of the fixed steps, and its timing. */
+  /** "step 25" or "300 s": a point of the curve in the table headers. */
+  private String pointLabel(long point) {
+    return seconds > 0 ? point + " s" : "step " + point;
+  }
+
+  /**
+   * One finished run: the output prompt at each point (a step, or seconds with {@code --seconds}),
+   * and its timing; diagnostics per point as {@link #diagnosticsAt} writes them.
+   */
   record RunResult(String variant, int split, int seed, List<String> prompts, double stepSeconds,
       List<String> diagnostics) {}
 
@@ -99,6 +117,7 @@ public final class LearningCurve {
     List<Integer> splits = List.of(42, 13);
     Path out = Path.of("learning-curve");
     boolean reportOnly = false;
+    long seconds = 0;
     List<OutputRule> rules = List.of(OutputRule.RUN);
     String dataDir = Path.of("../shared/data/few-shot/sst-2").toAbsolutePath().toString();
     List<Path> variants = new ArrayList<>();
@@ -113,6 +132,7 @@ public final class LearningCurve {
         case "--out" -> out = Path.of(args[++i]);
         case "--data" -> dataDir = args[++i];
         case "--report-only" -> reportOnly = true;
+        case "--seconds" -> seconds = Long.parseLong(args[++i]);
         case "--output-rules" -> rules = Arrays.stream(args[++i].split(","))
             .map(OutputRule::parse).toList();
         default -> variants.add(Path.of(args[i]));
@@ -120,11 +140,15 @@ public final class LearningCurve {
     }
     if (variants.isEmpty()) {
       System.err.println("usage: LearningCurve [--steps N] [--at S1,S2,...] [--seeds A,B,C] "
-          + "[--splits 42,13] [--out DIR] [--report-only] [--output-rules run,dev,greedy-dev] "
-          + "VARIANT.yaml...");
+          + "[--splits 42,13] [--seconds T] [--out DIR] [--report-only] "
+          + "[--output-rules run,dev,greedy-dev] VARIANT.yaml...");
       System.exit(2);
     }
-    final long budget = steps;
+    if (seconds > 0 && !rules.equals(List.of(OutputRule.RUN))) {
+      System.err.println("--output-rules works on step points; leave it out with --seconds");
+      System.exit(2);
+    }
+    final long budget = seconds > 0 ? seconds : steps;
     final List<Long> points = at.stream().filter(s -> s <= budget).toList();
     Files.createDirectories(out);
     String data = dataDir.startsWith("classpath:") ? dataDir
@@ -134,9 +158,10 @@ public final class LearningCurve {
         "policy.checkpoint-dir", out.toAbsolutePath().resolve("checkpoints").toString(),
         "orchestrator.metrics-port", "-1", "policy.metrics-port", "-1",
         "reward.metrics-port", "-1", "scorer.metrics-port", "-1"));
-    System.out.printf(Locale.ROOT, "%d cores; %s, 16-shot splits %s, seeds %s, %d steps; output "
-        + "prompts tested on its test.tsv at steps %s%n", Runtime.getRuntime().availableProcessors(),
-        data, splits, seeds, steps, points);
+    System.out.printf(Locale.ROOT, "%d cores; %s, 16-shot splits %s, seeds %s, %s; output "
+        + "prompts tested on its test.tsv at %s %s%n", Runtime.getRuntime().availableProcessors(),
+        data, splits, seeds, seconds > 0 ? seconds + " s (at most " + steps + " steps)"
+            : steps + " steps", seconds > 0 ? "seconds" : "steps", points);
     try (EmbeddedEnsemble ensemble = EmbeddedEnsemble.create(config,
         "bench-" + UUID.randomUUID(), false)) {
       ensemble.start();
@@ -144,7 +169,7 @@ public final class LearningCurve {
       ManagedChannel channel = InProcessChannelBuilder
           .forName(ensemble.inProcessName("orchestrator")).build();
       LearningCurve bench = new LearningCurve(OrchestratorGrpc.newBlockingStub(channel), out,
-          data);
+          data, seconds);
       bench.loadTestCache();
       List<RunResult> results = bench.loadRuns();
       // Methods and splits interleave within a seed, so that a benchmark stopped early has
@@ -170,7 +195,7 @@ public final class LearningCurve {
         }
       }
       String report = bench.report(variants.stream().map(LearningCurve::variantName).toList(),
-          results, splits, seeds, points, steps);
+          results, splits, seeds, points, budget);
       if (!rules.equals(List.of(OutputRule.RUN))) {
         report += bench.outputRuleReport(variants.stream().map(LearningCurve::variantName)
             .toList(), results, splits, seeds, points, rules);
@@ -200,14 +225,23 @@ public final class LearningCurve {
         .setName(variantName(variant) + "-split" + split + "-seed" + seed)
         .setTask(task(split))
         .setSeed(seed)
-        .setBudget(Budget.newBuilder().setMaxSteps(steps))
+        .setBudget(seconds > 0
+            ? Budget.newBuilder().setMaxSteps(steps).setMaxDuration(
+                com.google.protobuf.Duration.newBuilder().setSeconds(seconds)).build()
+            : Budget.newBuilder().setMaxSteps(steps).build())
         .build();
     long t0 = System.nanoTime();
     Run run = stub.startRun(StartRunRequest.newBuilder().setSpec(spec).build());
     List<EvaluationResult> devEvaluations = new ArrayList<>();
     List<StepMetrics> stepMetrics = new ArrayList<>();
+    Map<Long, Double> finishedAt = new LinkedHashMap<>(); // step → seconds since StartRun
     stub.watchRun(WatchRunRequest.newBuilder().setRunId(run.getId()).build())
-        .forEachRemaining(e -> collect(e, devEvaluations, stepMetrics));
+        .forEachRemaining(e -> {
+          collect(e, devEvaluations, stepMetrics);
+          if (e.hasStep()) {
+            finishedAt.put(e.getStep().getStep(), (System.nanoTime() - t0) / 1e9);
+          }
+        });
     Run done = stub.getRun(GetRunRequest.newBuilder().setRunId(run.getId()).build());
     if (done.getState() != RunState.RUN_STATE_COMPLETED) {
       throw new IllegalStateException("run " + run.getId() + " ended " + done.getState() + ": "
@@ -215,7 +249,8 @@ public final class LearningCurve {
     }
     List<String> prompts = new ArrayList<>();
     List<String> diagnostics = new ArrayList<>();
-    for (long s : at) {
+    for (long point : at) {
+      long s = seconds > 0 ? stepFinishedBy(finishedAt, point) : point;
       ScoredPrompt best = BestPrompts.bestUpTo(devEvaluations, s);
       prompts.add(best == null ? "" : best.getPrompt().getText());
       diagnostics.add(diagnosticsAt(stepMetrics, s));
@@ -226,6 +261,12 @@ public final class LearningCurve {
         variantName(variant), split, seed, (System.nanoTime() - t0) / 1e9, stepSeconds,
         prompts);
     return new RunResult(variantName(variant), split, seed, prompts, stepSeconds, diagnostics);
+  }
+
+  /** The last step a run had finished {@code t} seconds after StartRun (0 before its first). */
+  static long stepFinishedBy(Map<Long, Double> finishedAt, double t) {
+    return finishedAt.entrySet().stream().filter(e -> e.getValue() <= t)
+        .mapToLong(Map.Entry::getKey).max().orElse(0);
   }
 
   private static void collect(RunEvent e, List<EvaluationResult> dev, List<StepMetrics> steps) {
@@ -250,17 +291,17 @@ public final class LearningCurve {
 
   /**
    * Means over the 10 steps up to {@code s}: train accuracy, support size, distinct and
-   * resampled prompt shares, Q spread.
+   * resampled prompt shares, Q spread; then {@code s} itself (the steps finished by the point).
    */
   private static String diagnosticsAt(List<StepMetrics> steps, long s) {
     List<StepMetrics> window = steps.stream()
         .filter(m -> m.getStep() <= s && m.getStep() > s - 10).toList();
-    return String.format(Locale.ROOT, "%.1f/%.1f/%.2f/%.2f/%.3f",
+    return String.format(Locale.ROOT, "%.1f/%.1f/%.2f/%.2f/%.3f/%d",
         window.stream().mapToDouble(StepMetrics::getTrainAccuracy).average().orElse(0),
         window.stream().mapToDouble(StepMetrics::getSupportSize).average().orElse(0),
         window.stream().mapToDouble(StepMetrics::getDistinctPromptShare).average().orElse(0),
         window.stream().mapToDouble(StepMetrics::getResampledShare).average().orElse(0),
-        window.stream().mapToDouble(StepMetrics::getQSpread).average().orElse(0));
+        window.stream().mapToDouble(StepMetrics::getQSpread).average().orElse(0), s);
   }
 
   /** Test accuracy (%) and pseudo-perplexity of a prompt on a split's task, cached. */
@@ -317,12 +358,13 @@ public final class LearningCurve {
 
   /** The tables (Markdown) and the PNG. */
   private String report(List<String> variants, List<RunResult> all, List<Integer> splits,
-      List<Integer> seeds, List<Long> at, long steps) throws IOException {
+      List<Integer> seeds, List<Long> at, long budget) throws IOException {
+    String budgetText = seconds > 0 ? budget + " s of wall-clock per run" : budget + " steps";
     StringBuilder md = new StringBuilder();
-    md.append(String.format(Locale.ROOT, "%s, BERT-base task model and policy backbone, %d "
-        + "steps; splits %s × seeds %s; test accuracy (%%) of the output prompt on the whole test "
+    md.append(String.format(Locale.ROOT, "%s, BERT-base task model and policy backbone, %s; "
+        + "splits %s × seeds %s; test accuracy (%%) of the output prompt on the whole test "
         + "set, mean ± sd over runs (n); pseudo-PPL = median BERT-base pseudo-perplexity of the "
-        + "last output prompts.%n%n", data, steps, splits, seeds));
+        + "last output prompts.%n%n", data, budgetText, splits, seeds));
     double[] manual = new double[splits.size()];
     double[] empty = new double[splits.size()];
     for (int i = 0; i < splits.size(); i++) {
@@ -332,7 +374,7 @@ public final class LearningCurve {
     double manualPpl = test(splits.get(0), MANUAL)[1];
     md.append("| prompt | ");
     for (long s : at) {
-      md.append("step ").append(s).append(" | ");
+      md.append(pointLabel(s)).append(" | ");
     }
     md.append("pseudo-PPL | s/step |\n|---|");
     md.append("---:|".repeat(at.size())).append("---:|---:|\n");
@@ -341,8 +383,9 @@ public final class LearningCurve {
     md.append(String.format(Locale.ROOT, "| manual \"%s\" |%s %.1f | – |%n", MANUAL,
         (" " + Stats.of(manual).format() + " |").repeat(at.size()), manualPpl));
     XYChart chart = new XYChartBuilder().width(900).height(560)
-        .title("Test accuracy of the output prompt (BERT-base), " + steps + " steps")
-        .xAxisTitle("training step").yAxisTitle("test accuracy (%)").build();
+        .title("Test accuracy of the output prompt (BERT-base), " + budgetText)
+        .xAxisTitle(seconds > 0 ? "seconds since the run started" : "training step")
+        .yAxisTitle("test accuracy (%)").build();
     chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
     chart.getStyler().setXAxisDecimalPattern("#");
     chart.getStyler().setYAxisDecimalPattern("#.#");
@@ -351,10 +394,11 @@ public final class LearningCurve {
     double[] xs = at.stream().mapToDouble(Long::doubleValue).toArray();
     StringBuilder diag = new StringBuilder("\nDiagnostics (means over the 10 steps before each "
         + "point and over runs): train accuracy % / sparsemax support or softmax candidates / "
-        + "distinct prompts per step / share resampled from earlier steps / Q spread\n\n"
-        + "| variant | " + String.join(" | ", at.stream().map(s -> "step " + s).toList())
+        + "distinct prompts per step / share resampled from earlier steps / Q spread"
+        + (seconds > 0 ? " / steps finished by the point" : "") + "\n\n"
+        + "| variant | " + String.join(" | ", at.stream().map(this::pointLabel).toList())
         + " |\n|---|" + "---|".repeat(at.size()) + "\n");
-    StringBuilder perRun = new StringBuilder("\nPer run (test accuracy % at the last step, "
+    StringBuilder perRun = new StringBuilder("\nPer run (test accuracy % at the last point, "
         + "output prompt):\n\n| variant | split | seed | test % | prompt |\n|---|---:|---:|---:|---|\n");
     int colour = 0;
     for (String variant : variants) {
@@ -390,14 +434,17 @@ public final class LearningCurve {
         final int jj = j;
         double[][] cols = runs.stream().map(r -> Arrays.stream(r.diagnostics().get(jj)
             .split("/")).mapToDouble(Double::parseDouble).toArray()).toArray(double[][]::new);
-        double[] avg = new double[cols[0].length];
+        double[] avg = new double[Arrays.stream(cols).mapToInt(c -> c.length).min().orElse(0)];
         for (double[] c : cols) {
           for (int k = 0; k < avg.length; k++) {
             avg[k] += c[k] / cols.length;
           }
         }
-        diag.append(String.format(Locale.ROOT, " %.1f / %.1f / %.2f / %.2f / %.3f |", avg[0],
+        diag.append(String.format(Locale.ROOT, " %.1f / %.1f / %.2f / %.2f / %.3f", avg[0],
             avg[1], avg[2], avg[3], avg[4]));
+        // Older runs.tsv rows have five diagnostics; the sixth is the step of the point.
+        diag.append(seconds > 0 && avg.length > 5
+            ? String.format(Locale.ROOT, " / %.1f |", avg[5]) : " |");
       }
       diag.append('\n');
       for (RunResult r : runs) {

@@ -46,4 +46,15 @@ class LearningCurveOutputRuleTest {
         List.of(OutputRule.parse("run"), OutputRule.parse("dev"), OutputRule.parse("greedy-dev")));
     assertThrows(IllegalArgumentException.class, () -> OutputRule.parse("best"));
   }
+
+  @Test
+  void atEqualWallClockAPointCountsTheStepsFinishedByIt() {
+    java.util.Map<Long, Double> finishedAt = new java.util.LinkedHashMap<>();
+    finishedAt.put(1L, 40.0);
+    finishedAt.put(2L, 75.0);
+    finishedAt.put(3L, 130.0);
+    assertEquals(0, LearningCurve.stepFinishedBy(finishedAt, 30));
+    assertEquals(2, LearningCurve.stepFinishedBy(finishedAt, 75));
+    assertEquals(3, LearningCurve.stepFinishedBy(finishedAt, 600));
+  }
 }

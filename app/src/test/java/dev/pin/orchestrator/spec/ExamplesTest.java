@@ -41,6 +41,7 @@ class ExamplesTest {
             "demo-rlprompt.yaml",
             "image-inversion-pez.yaml",
             "image-inversion-pin.yaml",
+            "learning-curve/pez-laptop.yaml",
             "learning-curve/pin-laptop-fluent-1update.yaml",
             "learning-curve/pin-laptop-fluent-lr5e-5.yaml",
             "learning-curve/pin-laptop-fluent-repeats.yaml",

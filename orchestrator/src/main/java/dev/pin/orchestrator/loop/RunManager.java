@@ -111,6 +111,21 @@ public final class RunManager implements AutoCloseable {
     return run;
   }
 
+  /**
+   * Starts driving a stopped run again. The run leaves its old end state (PENDING, with {@code
+   * reason}) before this returns, so a WatchRun opened right after the ResumeRun reply follows the
+   * new attempt instead of ending at once on the old CANCELLED or FAILED.
+   */
+  public synchronized void resume(String runId, String reason) {
+    if (active.containsKey(runId)) {
+      throw Status.FAILED_PRECONDITION.withDescription("run " + runId + " is already running")
+          .asRuntimeException();
+    }
+    requireCapacity();
+    store.transition(runId, RunState.RUN_STATE_PENDING, reason);
+    start(runId);
+  }
+
   /** Starts driving a stored run (new or resumed). */
   public synchronized void start(String runId) {
     if (active.containsKey(runId)) {

@@ -85,6 +85,10 @@ class RewardEngineTest {
   }
 
   private String registerSst2() {
+    return registerSst2(engine);
+  }
+
+  private static String registerSst2(RewardEngine engine) {
     return engine
         .tasks()
         .register(
@@ -455,19 +459,7 @@ class RewardEngineTest {
                 BatcherConfig.defaults("m").withMaxWait(Duration.ofMillis(300)), 1000, 2),
             meters);
     try {
-      String handle =
-          slow.tasks()
-              .register(
-                  TaskSpec.newBuilder()
-                      .setClassification(
-                          ClassificationTask.newBuilder()
-                              .setTaskModel(ModelRef.newBuilder().setName("tiny-bert"))
-                              .addVerbalizers("terrible")
-                              .addVerbalizers("great")
-                              .addTrain(ex("a good film", 1))
-                              .addTrain(ex("a bad film", 0)))
-                      .build())
-              .handle();
+      String handle = registerSst2(slow);
       for (int round = 0; round < 5; round++) {
         String[] prompts = {"film " + round, "good " + round, "bad " + round};
         io.grpc.Context.CancellableContext dead = io.grpc.Context.current().withCancellation();
