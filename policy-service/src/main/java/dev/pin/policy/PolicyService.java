@@ -7,7 +7,6 @@ import dev.pin.kit.server.Metrics;
 import dev.pin.models.image.ClipPreprocessor;
 import dev.pin.models.image.ImageDecoder;
 import dev.pin.models.store.ModelManifest;
-import dev.pin.models.tokenizer.ClipTokenizer;
 import dev.pin.policy.algorithm.LossDiagnostics;
 import dev.pin.policy.algorithm.Pez;
 import dev.pin.policy.algorithm.PezClip;
@@ -30,7 +29,6 @@ import dev.pin.v1.DropPolicyRequest;
 import dev.pin.v1.DropPolicyResponse;
 import dev.pin.v1.FloatRow;
 import dev.pin.v1.GetPolicyRequest;
-import dev.pin.v1.ImageInversionTask;
 import dev.pin.v1.LoadCheckpointRequest;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.PolicyGrpc;
@@ -58,7 +56,6 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -219,7 +216,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
    * the task's training data as for classification, a client needs no reward service to create
    * a policy, and the loss's targets come from the very model the backbone names.
    */
-  private static List<BufferedImage> pezTargets(TaskSpec task,
+  private static List<java.awt.image.BufferedImage> pezTargets(TaskSpec task,
       PolicyConfig effective) {
     if (!task.hasImageInversion()) {
       throw new FieldErrors().add("task", "PEZ's image inversion needs the task it trains on "
@@ -227,7 +224,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
           + (task.getTaskCase() == TaskSpec.TaskCase.TASK_NOT_SET ? "none"
               : task.getTaskCase().name().toLowerCase(java.util.Locale.ROOT))).toException();
     }
-    ImageInversionTask t = task.getImageInversion();
+    dev.pin.v1.ImageInversionTask t = task.getImageInversion();
     if (!t.getClip().getName().equals(effective.getBackbone().getName())) {
       throw new FieldErrors().add("task.image_inversion.clip", "PEZ differentiates through the "
           + "CLIP itself, so it must be config.backbone '" + effective.getBackbone().getName()
@@ -237,7 +234,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
       throw new FieldErrors().add("task.image_inversion.targets", "PEZ trains on the target "
           + "images; none were given inline").toException();
     }
-    List<BufferedImage> images = new ArrayList<>(t.getTargetsCount());
+    List<java.awt.image.BufferedImage> images = new ArrayList<>(t.getTargetsCount());
     for (int i = 0; i < t.getTargetsCount(); i++) {
       try {
         images.add(ImageDecoder.decode(t.getTargets(i).getData().toByteArray()));
@@ -251,7 +248,7 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
 
   /** The targets' CLIP image embeddings (unnormalised), from the ONNX vision tower. */
   private static float[][] targetEmbeddings(Backbones.ClipBox box,
-      List<BufferedImage> images) {
+      List<java.awt.image.BufferedImage> images) {
     ModelManifest.ImagePreprocessing p = box.encoder().imagePreprocessing();
     ClipPreprocessor pre = new ClipPreprocessor(p.imageSize(), p.imageMean(), p.imageStd());
     try {
@@ -301,9 +298,9 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     PolicyDevice device = PolicyDevice.resolve(effective.getDevice(),
         Engine.getEngine("PyTorch").getGpuCount());
     if (PezHyperparameters.continuous(effective) && imageInversion(effective)) {
-      List<BufferedImage> images = pezTargets(task, effective);
+      List<java.awt.image.BufferedImage> images = pezTargets(task, effective);
       Backbones.ClipBox box = backbones.clip(effective.getBackbone().getName(), device);
-      ClipTokenizer tokenizer = box.encoder().tokenizer();
+      dev.pin.models.tokenizer.ClipTokenizer tokenizer = box.encoder().tokenizer();
       PezClip pez;
       try {
         pez = new PezClip(PezHyperparameters.fromProto(effective, effective.getTaskType()),
