@@ -1,4 +1,4 @@
-package dev.pin.models.image;
+package dev.pin.reward.image;
 
 import java.awt.image.BufferedImage;
 
