@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pin.app.EmbeddedEnsemble;
 import dev.pin.kit.testing.Await;
-import dev.pin.models.testing.TinyModels;
 import dev.pin.v1.GetRunRequest;
 import dev.pin.v1.Method;
 import dev.pin.v1.ModelRef;
@@ -22,16 +20,13 @@ import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.StartRunRequest;
 import dev.pin.v1.StepMetrics;
 import dev.pin.v1.WatchRunRequest;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,26 +41,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PezRunTest {
   @TempDir Path home;
-  private EmbeddedEnsemble ensemble;
-  private ManagedChannel channel;
+  private TinyRuns.Ensemble tiny;
   private OrchestratorGrpc.OrchestratorBlockingStub orchestrator;
 
   @BeforeEach
   void start() throws Exception {
-    TinyRuns.write(home);
-    TinyModels.gpt2Clm(home.resolve("models").resolve("tiny-gpt2"), 3);
-    ensemble = EmbeddedEnsemble.create(TinyRuns.ensembleConfig(home),
-        "pez-" + UUID.randomUUID(), false);
-    ensemble.start();
-    assertTrue(ensemble.awaitReady(30, TimeUnit.SECONDS));
-    channel = InProcessChannelBuilder.forName(ensemble.inProcessName("orchestrator")).build();
-    orchestrator = OrchestratorGrpc.newBlockingStub(channel);
+    tiny = TinyRuns.Ensemble.start(home, "pez");
+    orchestrator = tiny.orchestrator();
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    ensemble.close();
+    tiny.close();
   }
 
   /** The tiny classification run with method pez: L = 3, evaluated and checkpointed every 4. */

@@ -28,7 +28,6 @@ public final class TinyRuns {
 
   private TinyRuns() {}
 
-  /** {@code home/models/tiny-bert} and the few-shot layout under {@code home/data}. */
   /**
    * The configuration of an embedded ensemble on {@code home}: its model store, checkpoints, run
    * store and data there, and no metrics ports.
@@ -43,6 +42,37 @@ public final class TinyRuns {
         "reward.metrics-port", "-1", "scorer.metrics-port", "-1"));
   }
 
+  /**
+   * An embedded ensemble on {@code home} over {@link #write}'s model and data (plus {@code
+   * tiny-gpt2}, the causal LM the scorer reads prompts with), started and ready, with a blocking
+   * stub of its orchestrator; closing it stops both.
+   */
+  public record Ensemble(dev.pin.app.EmbeddedEnsemble ensemble, io.grpc.ManagedChannel channel,
+      dev.pin.v1.OrchestratorGrpc.OrchestratorBlockingStub orchestrator) implements AutoCloseable {
+    public static Ensemble start(Path home, String name) throws Exception {
+      write(home);
+      TinyModels.gpt2Clm(home.resolve("models").resolve("tiny-gpt2"), 3);
+      dev.pin.app.EmbeddedEnsemble ensemble = dev.pin.app.EmbeddedEnsemble.create(
+          ensembleConfig(home), name + "-" + java.util.UUID.randomUUID(), false);
+      ensemble.start();
+      if (!ensemble.awaitReady(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        ensemble.close();
+        throw new IllegalStateException("the tiny ensemble was not ready within 30 s");
+      }
+      io.grpc.ManagedChannel channel = io.grpc.inprocess.InProcessChannelBuilder
+          .forName(ensemble.inProcessName("orchestrator")).build();
+      return new Ensemble(ensemble, channel,
+          dev.pin.v1.OrchestratorGrpc.newBlockingStub(channel));
+    }
+
+    @Override
+    public void close() {
+      channel.shutdownNow();
+      ensemble.close();
+    }
+  }
+
+  /** {@code home/models/tiny-bert} and the few-shot layout under {@code home/data}. */
   public static void write(Path home) throws IOException {
     TinyModels.bertMlm(home.resolve("models").resolve("tiny-bert"), 3);
     writeData(home.resolve("data"));
