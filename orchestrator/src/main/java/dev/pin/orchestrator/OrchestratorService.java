@@ -146,12 +146,6 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
       throw Status.INVALID_ARGUMENT.withDescription(String.join("; ", e.problems()))
           .asRuntimeException();
     }
-    if (pez && own.getTask().hasImageInversion()) {
-      throw Status.UNIMPLEMENTED.withDescription("spec.task.image_inversion: "
-          + (soft ? "soft prompts" : "PEZ") + " through CLIP's "
-          + "text tower (§7.1) is not in this build; PEZ and soft prompts train few-shot "
-          + "classification, and rlprompt or pin train image inversion").asRuntimeException();
-    }
     TaskSpec inline;
     try {
       // Read the data now, so a malformed file is the caller's INVALID_ARGUMENT, not a failed run.
@@ -231,10 +225,12 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
     PolicyConfig policy = null;
     StatusRuntimeException policyError = null;
     if (spec.hasPolicy()) {
+      String model = spec.getTask().hasImageInversion() ? "spec.task.image_inversion.clip"
+          : "spec.task.classification.task_model";
       java.util.function.UnaryOperator<String> rename =
-          spec.getMethod() == dev.pin.v1.Method.METHOD_PEZ ? OrchestratorService::pezFields
+          spec.getMethod() == dev.pin.v1.Method.METHOD_PEZ ? d -> pezFields(d, model)
               : spec.getMethod() == dev.pin.v1.Method.METHOD_SOFT_PROMPT
-                  ? OrchestratorService::softPromptFields
+                  ? d -> softPromptFields(d, model)
                   : d -> POLICY_FIELD.matcher(d).replaceAll("$1spec.policy$2");
       try {
         policy = asSpecError("policy", rename, "spec.policy", () -> peers.policy()
@@ -284,14 +280,15 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
   /**
    * A PEZ run's policy config is derived from {@code spec.pez} and the task model, so the policy
    * service's fields are named as the spec's: {@code config.pez.X} and {@code
-   * config.prompt_length} as {@code spec.pez.…}, {@code config.backbone} as the task model,
-   * {@code task.…} as {@code spec.task.…}.
+   * config.prompt_length} as {@code spec.pez.…}, {@code config.backbone} as the task model
+   * ({@code model}: the classification's task model or the image inversion's CLIP), {@code
+   * task.…} as {@code spec.task.…}.
    */
-  private static String pezFields(String description) {
+  private static String pezFields(String description, String model) {
     return PEZ_FIELD.matcher(description).replaceAll(m -> m.group(1) + switch (m.group(2)) {
       case "config.pez." -> "spec.pez.";
       case "config.prompt_length" -> "spec.pez.prompt_length";
-      case "config.backbone" -> "spec.task.classification.task_model";
+      case "config.backbone" -> model;
       case "task." -> "spec.task.";
       default -> "spec.policy.";
     });
@@ -303,12 +300,12 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
           + "|config\\.|task\\.)");
 
   /** As {@link #pezFields}, for a soft-prompt run: {@code config.soft_prompt.X} → spec's. */
-  private static String softPromptFields(String description) {
+  private static String softPromptFields(String description, String model) {
     return SOFT_PROMPT_FIELD.matcher(description).replaceAll(m -> m.group(1)
         + switch (m.group(2)) {
           case "config.soft_prompt." -> "spec.soft_prompt.";
           case "config.prompt_length" -> "spec.soft_prompt.prompt_length";
-          case "config.backbone" -> "spec.task.classification.task_model";
+          case "config.backbone" -> model;
           case "task." -> "spec.task.";
           default -> "spec.policy.";
         });
@@ -374,7 +371,14 @@ final class OrchestratorService extends OrchestratorGrpc.OrchestratorImplBase {
           + p.get("task_model") + " (masked LM: each token masked in turn, mean over the L "
           + "tokens, between [CLS] and [SEP]); §7.1's causal-LM NLL needs a causal task model");
     }
-    if (RunDefaults.continuous(spec.getMethod())) {
+    if (RunDefaults.continuous(spec.getMethod()) && task.hasImageInversion()) {
+      // PEZ's image inversion (§7.1): which model its loss, and so its prompt, came from.
+      p.put("pez_loss_model", "the policy service's float32 PyTorch rebuild of the text tower "
+          + "of CLIP " + p.get("task_model") + " (the projection spliced in as vectors between "
+          + "<|startoftext|> and <|endoftext|>), against the target images embedded once by its "
+          + "ONNX vision tower; the run's scores are the reward service's CLIP scores of the "
+          + "projection's text");
+    } else if (RunDefaults.continuous(spec.getMethod())) {
       // §7.3's habit for every number: which model computed the faithfulness columns.
       p.put("faithfulness_model", "the policy service's float32 PyTorch rebuild of the task "
           + "model " + p.get("task_model") + ": the continuous prompt spliced in as vectors, its "

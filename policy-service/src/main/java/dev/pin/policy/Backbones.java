@@ -1,6 +1,7 @@
 package dev.pin.policy;
 
 import ai.djl.ndarray.NDManager;
+import dev.pin.models.ort.ClipEncoder;
 import dev.pin.models.ort.OrtConfig;
 import dev.pin.models.ort.OrtSessions;
 import dev.pin.models.store.ModelDir;
@@ -10,6 +11,7 @@ import dev.pin.models.tokenizer.TextTokenizer;
 import dev.pin.policy.ort.OrtBackbone;
 import dev.pin.policy.ort.OrtBertBackbone;
 import dev.pin.policy.ort.OrtCausalBackbone;
+import dev.pin.policy.torch.TorchClipText;
 import dev.pin.policy.torch.TorchMaskedLm;
 import dev.pin.v1.MaskedHead;
 import io.grpc.Status;
@@ -44,6 +46,16 @@ final class Backbones implements AutoCloseable {
       int[] specialIds, NDManager manager) {}
 
   private final Map<String, WhiteBox> whiteBoxes = new HashMap<>();
+
+  /**
+   * What PEZ's image inversion (§7.1) needs of a CLIP: its text tower on PyTorch, differentiable
+   * w.r.t. its input embeddings; the whole model on ONNX Runtime ({@code encoder}), whose vision
+   * tower embeds the target images and whose tokenizer spells the prompts; the special token ids
+   * (no prompt token is one) and the device's manager.
+   */
+  record ClipBox(TorchClipText text, ClipEncoder encoder, int[] specialIds, NDManager manager) {}
+
+  private final Map<String, ClipBox> clips = new HashMap<>();
   private final Map<String, TextTokenizer> tokenizers = new HashMap<>();
 
   Backbones(ModelStore store, OrtConfig ort) {
@@ -127,6 +139,57 @@ final class Backbones implements AutoCloseable {
     return dir.manifest();
   }
 
+  /**
+   * The manifest of the CLIP PEZ would invert images with, without loading it:
+   * FAILED_PRECONDITION naming {@code field} when it is missing, INVALID_ARGUMENT when it is no
+   * CLIP.
+   */
+  ModelManifest clipManifest(String field, String model, String method) {
+    ModelDir dir = find(field, model);
+    String architecture = dir.manifest().architecture();
+    if (!ModelManifest.ARCH_CLIP.equals(architecture)) {
+      throw Status.INVALID_ARGUMENT.withDescription(field + ": " + method + " inverts images "
+          + "through a CLIP's text tower, and '" + model + "' is a " + architecture + ", not a "
+          + ModelManifest.ARCH_CLIP).asRuntimeException();
+    }
+    return dir.manifest();
+  }
+
+  /**
+   * {@code model} (a CLIP) for PEZ's image inversion on {@code device}, loaded on first use (the
+   * text tower in float32 from its ONNX graph's weights, the ONNX Runtime sessions) and shared by
+   * every run on it: it is frozen.
+   */
+  synchronized ClipBox clip(String model, PolicyDevice device) {
+    ModelManifest manifest = clipManifest("backbone", model, "PEZ (§7.1)");
+    String key = model + "@" + device.name();
+    ClipBox box = clips.get(key);
+    if (box != null) {
+      return box;
+    }
+    NDManager manager = managers.computeIfAbsent(device.name(),
+        d -> NDManager.newBaseManager(device.device(), "PyTorch"));
+    ModelDir dir = find("backbone", model);
+    TorchClipText text = null;
+    try {
+      text = TorchClipText.load(dir, manager);
+      // The targets are embedded once per run, so the vision tower runs on the CPU settings.
+      ClipEncoder encoder = ClipEncoder.open(dir, ort, sessions);
+      List<Integer> specials = new ArrayList<>();
+      manifest.specialTokens().values().forEach(t -> specials.add(t.id()));
+      box = new ClipBox(text, encoder, specials.stream().distinct().mapToInt(Integer::intValue)
+          .toArray(), manager);
+    } catch (IOException | RuntimeException e) {
+      if (text != null) {
+        text.close();
+      }
+      throw Status.FAILED_PRECONDITION.withDescription("cannot load model '" + model + "': "
+          + e.getMessage()).withCause(e).asRuntimeException();
+    }
+    clips.put(key, box);
+    return box;
+  }
+
   /** The tokenizer of a white-box model, without loading its weights (for checks). */
   synchronized TextTokenizer tokenizer(String model) {
     return tokenizers.computeIfAbsent(model, m -> {
@@ -203,6 +266,11 @@ final class Backbones implements AutoCloseable {
     loaded.clear();
     whiteBoxes.values().forEach(b -> b.lm().close());
     whiteBoxes.clear();
+    clips.values().forEach(b -> {
+      b.text().close();
+      b.encoder().close();
+    });
+    clips.clear();
     sessions.close();
     managers.values().forEach(NDManager::close);
     managers.clear();

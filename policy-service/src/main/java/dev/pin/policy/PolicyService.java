@@ -4,9 +4,13 @@ import ai.djl.engine.Engine;
 import dev.pin.kit.grpc.FieldErrors;
 import dev.pin.kit.grpc.Identity;
 import dev.pin.kit.server.Metrics;
+import dev.pin.models.image.ClipPreprocessor;
+import dev.pin.models.image.ImageDecoder;
 import dev.pin.models.store.ModelManifest;
+import dev.pin.models.tokenizer.ClipTokenizer;
 import dev.pin.policy.algorithm.LossDiagnostics;
 import dev.pin.policy.algorithm.Pez;
+import dev.pin.policy.algorithm.PezClip;
 import dev.pin.policy.algorithm.PezHyperparameters;
 import dev.pin.policy.algorithm.PezTask;
 import dev.pin.policy.algorithm.PolicyCheckpoint;
@@ -26,6 +30,7 @@ import dev.pin.v1.DropPolicyRequest;
 import dev.pin.v1.DropPolicyResponse;
 import dev.pin.v1.FloatRow;
 import dev.pin.v1.GetPolicyRequest;
+import dev.pin.v1.ImageInversionTask;
 import dev.pin.v1.LoadCheckpointRequest;
 import dev.pin.v1.PolicyConfig;
 import dev.pin.v1.PolicyGrpc;
@@ -53,6 +58,7 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -107,7 +113,9 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   public void createPolicy(CreatePolicyRequest request, StreamObserver<PolicyInfo> response) {
     PolicyRequests.create(request);
     PolicyConfig effective = effective(request.getConfig());
-    if (PezHyperparameters.continuous(effective)) {
+    if (PezHyperparameters.continuous(effective) && imageInversion(effective)) {
+      pezTargets(request.getTask(), effective); // decoded, not embedded: no weights needed
+    } else if (PezHyperparameters.continuous(effective)) {
       // The task's checks need its tokenizer only, not the weights.
       String model = effective.getBackbone().getName();
       pezTask(request.getTask(), effective, backbones.tokenizer(model),
@@ -173,17 +181,85 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
     PolicyConfig effective = PezHyperparameters.effective(requested);
     PolicyRequests.effectivePez(errors, "config", requested, effective);
     errors.throwIfAny();
-    if (requested.getTaskType() == TaskType.TASK_TYPE_IMAGE_INVERSION) {
-      throw Status.UNIMPLEMENTED.withDescription("config.task_type: " + method(effective)
-          + " through CLIP's text tower (image inversion, §7.1) is not in this build; PEZ and "
-          + "soft prompts train few-shot classification").asRuntimeException();
+    if (imageInversion(requested)) {
+      if (effective.hasSoftPrompt()) {
+        throw new FieldErrors().add("config.task_type", "a soft prompt (prompt tuning) trains "
+            + "few-shot classification only: its scores are its continuous prompt's, which this "
+            + "service computes on classification examples (ScoreContinuousPrompt), and an image "
+            + "inversion's reward reads a prompt as text; use PEZ (§7.1), whose projected "
+            + "prompt the reward service scores").toException();
+      }
+      errors.check(effective.getPez().getFluencyWeight() == 0, "config.pez.fluency_weight",
+          "must be 0 for image inversion: §7.1's fluency term is the prompt's NLL under a "
+          + "language model, and CLIP's text tower is none (no LM here shares CLIP's "
+          + "vocabulary), got %s", effective.getPez().getFluencyWeight());
+      errors.throwIfAny();
+      backbones.clipManifest("config.backbone", requested.getBackbone().getName(),
+          method(effective));
+    } else {
+      backbones.whiteBoxManifest("config.backbone", requested.getBackbone().getName(),
+          method(effective));
     }
-    backbones.whiteBoxManifest("config.backbone", requested.getBackbone().getName(),
-        method(effective));
     PolicyDevice device = PolicyDevice.resolve(
         requested.getDevice().isEmpty() ? settings.device() : requested.getDevice(),
         Engine.getEngine("PyTorch").getGpuCount());
     return effective.toBuilder().setDevice(device.name()).build();
+  }
+
+  /** Whether {@code config} is for image inversion (PEZ's CLIP variant when continuous). */
+  private static boolean imageInversion(PolicyConfig config) {
+    return config.getTaskType() == TaskType.TASK_TYPE_IMAGE_INVERSION;
+  }
+
+  /**
+   * The target images of PEZ's image inversion (§7.1), decoded; INVALID_ARGUMENT naming the
+   * field ({@code task.…}) when PEZ cannot train on them. The service embeds them itself with
+   * the CLIP's ONNX vision tower and the reward service's preprocessing ({@code
+   * dev.pin.models.image}), rather than taking embeddings from the caller: CreatePolicy carries
+   * the task's training data as for classification, a client needs no reward service to create
+   * a policy, and the loss's targets come from the very model the backbone names.
+   */
+  private static List<BufferedImage> pezTargets(TaskSpec task,
+      PolicyConfig effective) {
+    if (!task.hasImageInversion()) {
+      throw new FieldErrors().add("task", "PEZ's image inversion needs the task it trains on "
+          + "(CreatePolicyRequest.task.image_inversion, with its target images inline), got "
+          + (task.getTaskCase() == TaskSpec.TaskCase.TASK_NOT_SET ? "none"
+              : task.getTaskCase().name().toLowerCase(java.util.Locale.ROOT))).toException();
+    }
+    ImageInversionTask t = task.getImageInversion();
+    if (!t.getClip().getName().equals(effective.getBackbone().getName())) {
+      throw new FieldErrors().add("task.image_inversion.clip", "PEZ differentiates through the "
+          + "CLIP itself, so it must be config.backbone '" + effective.getBackbone().getName()
+          + "', got '" + t.getClip().getName() + "'").toException();
+    }
+    if (t.getTargetsCount() == 0) {
+      throw new FieldErrors().add("task.image_inversion.targets", "PEZ trains on the target "
+          + "images; none were given inline").toException();
+    }
+    List<BufferedImage> images = new ArrayList<>(t.getTargetsCount());
+    for (int i = 0; i < t.getTargetsCount(); i++) {
+      try {
+        images.add(ImageDecoder.decode(t.getTargets(i).getData().toByteArray()));
+      } catch (IllegalArgumentException e) {
+        throw new FieldErrors().add("task.image_inversion.targets[" + i + "].data",
+            e.getMessage()).toException();
+      }
+    }
+    return images;
+  }
+
+  /** The targets' CLIP image embeddings (unnormalised), from the ONNX vision tower. */
+  private static float[][] targetEmbeddings(Backbones.ClipBox box,
+      List<BufferedImage> images) {
+    ModelManifest.ImagePreprocessing p = box.encoder().imagePreprocessing();
+    ClipPreprocessor pre = new ClipPreprocessor(p.imageSize(), p.imageMean(), p.imageStd());
+    try {
+      return box.encoder().embedPixels(images.stream().map(pre::preprocess).toList());
+    } catch (IOException e) {
+      throw Status.INTERNAL.withDescription("the CLIP vision tower failed on the targets: "
+          + e.getMessage()).withCause(e).asRuntimeException();
+    }
   }
 
   /** "PEZ (§7.1)" or "a soft prompt", for messages about a continuous-prompt config. */
@@ -224,6 +300,22 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
   private PolicyRegistry.Entry build(String runId, PolicyConfig effective, TaskSpec task) {
     PolicyDevice device = PolicyDevice.resolve(effective.getDevice(),
         Engine.getEngine("PyTorch").getGpuCount());
+    if (PezHyperparameters.continuous(effective) && imageInversion(effective)) {
+      List<BufferedImage> images = pezTargets(task, effective);
+      Backbones.ClipBox box = backbones.clip(effective.getBackbone().getName(), device);
+      ClipTokenizer tokenizer = box.encoder().tokenizer();
+      PezClip pez;
+      try {
+        pez = new PezClip(PezHyperparameters.fromProto(effective, effective.getTaskType()),
+            box.text(), targetEmbeddings(box, images), tokenizer.startId(), tokenizer.endId(),
+            box.specialIds(), box.manager());
+      } catch (IllegalArgumentException e) {
+        throw Status.INVALID_ARGUMENT.withDescription("config.pez.prompt_length: "
+            + e.getMessage()).asRuntimeException();
+      }
+      return entry(runId, effective, pez, new PolicyRegistry.Spelling(
+          id -> tokenizer.decode(new int[] {id}), tokenizer::decode));
+    }
     if (PezHyperparameters.continuous(effective)) {
       Backbones.WhiteBox box = backbones.whiteBox(effective.getBackbone().getName(), device);
       PezTask examples = pezTask(task, effective, box.tokenizer(), box.manifest(),
@@ -368,6 +460,12 @@ final class PolicyService extends PolicyGrpc.PolicyImplBase {
       StreamObserver<ScoreContinuousPromptResponse> response) {
     PolicyRequests.scoreContinuous(request);
     PolicyRegistry.Entry entry = access(request.getRunId(), "score");
+    if (entry.policy() instanceof PezClip) {
+      throw Status.FAILED_PRECONDITION.withDescription("run_id: run '" + request.getRunId()
+          + "' is PEZ's image inversion, whose projected prompt the reward service scores (its "
+          + "CLIP score, §6.3); ScoreContinuousPrompt scores a continuous prompt on "
+          + "classification examples").asRuntimeException();
+    }
     if (!(entry.policy() instanceof Pez pez)) {
       throw Status.FAILED_PRECONDITION.withDescription("run_id: run '" + request.getRunId()
           + "' has an RL policy; ScoreContinuousPrompt scores the continuous prompt of a PEZ or "

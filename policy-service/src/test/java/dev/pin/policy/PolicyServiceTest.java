@@ -674,4 +674,129 @@ class PolicyServiceTest {
     fails(Status.Code.FAILED_PRECONDITION, () -> stub.scoreContinuousPrompt(request.clone()
         .setRunId("run-rl").build()));
   }
+
+  // ---- PEZ's image inversion through CLIP's text tower (§7.1) ----
+
+  /** A small PNG with a colour gradient from {@code seed}. */
+  private static com.google.protobuf.ByteString png(long seed) throws java.io.IOException {
+    java.util.Random r = new java.util.Random(seed);
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(20, 24,
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    int base = r.nextInt(1 << 24);
+    for (int y = 0; y < img.getHeight(); y++) {
+      for (int x = 0; x < img.getWidth(); x++) {
+        img.setRGB(x, y, (base + 9 * x + 2048 * y) & 0xffffff);
+      }
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(img, "png", out);
+    return com.google.protobuf.ByteString.copyFrom(out.toByteArray());
+  }
+
+  private static dev.pin.v1.TaskSpec clipTask(String clip, int targets) throws Exception {
+    dev.pin.v1.ImageInversionTask.Builder t = dev.pin.v1.ImageInversionTask.newBuilder()
+        .setClip(ModelRef.newBuilder().setName(clip));
+    for (int i = 0; i < targets; i++) {
+      t.addTargets(dev.pin.v1.Image.newBuilder().setData(png(i)).setSource("target-" + i));
+    }
+    return dev.pin.v1.TaskSpec.newBuilder().setImageInversion(t).build();
+  }
+
+  private static PolicyConfig clipPez(dev.pin.v1.PezConfig.Builder settings) {
+    return PolicyConfig.newBuilder().setBackbone(ModelRef.newBuilder().setName("tiny-clip"))
+        .setTaskType(dev.pin.v1.TaskType.TASK_TYPE_IMAGE_INVERSION).setSeed(5).setPez(settings)
+        .build();
+  }
+
+  /**
+   * PEZ for image inversion over gRPC: §7.1's CLIP defaults (L = 16, lr 0.1, weight decay 0.1),
+   * Sample hands out the projection in CLIP's vocabulary, Update takes a step with the loss
+   * 1 − mean cos(img, text(P′)), and a checkpoint restores it exactly.
+   */
+  @Test
+  void pezInvertsImagesThroughClipsTextTowerAndRestoresFromACheckpoint() throws Exception {
+    TinyModels.clip(home.resolve("models").resolve("tiny-clip"), 5);
+    PolicyInfo info = stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-c")
+        .setConfig(clipPez(dev.pin.v1.PezConfig.newBuilder())).setTask(clipTask("tiny-clip", 2))
+        .build());
+    dev.pin.v1.PezConfig effective = info.getConfig().getPez();
+    assertEquals(16, effective.getPromptLength(), "§7.1's CLIP default");
+    assertEquals(0.1f, effective.getLearningRate(), "§7.1's CLIP default");
+    assertEquals(0.1f, effective.getWeightDecay());
+    assertEquals(0f, effective.getFluencyWeight());
+    assertEquals(16L * 32, info.getTrainableParameters(), "P is L × d");
+    SampleResponse sampled = stub.sample(SampleRequest.newBuilder().setRunId("run-c")
+        .setBatchSize(32).build());
+    assertEquals(1, sampled.getPromptsCount(), "PEZ has one prompt");
+    assertEquals(16, sampled.getPrompts(0).getPrompt().getTokenIdsCount());
+    assertFalse(sampled.getPrompts(0).getPrompt().getText().contains("<|"), "no specials");
+    UpdateResponse updated = stub.update(UpdateRequest.newBuilder().setRunId("run-c")
+        .addPrompts(RewardedPrompt.newBuilder().setSampleId(1)).build());
+    assertTrue(updated.getUpdated() && updated.getLoss() > 0 && updated.getLoss() < 2
+        && updated.getGradNorm() > 0, updated.toString());
+
+    CheckpointRef ref = stub.saveCheckpoint(SaveCheckpointRequest.newBuilder().setRunId("run-c")
+        .build());
+    UpdateResponse next = stub.update(UpdateRequest.newBuilder().setRunId("run-c")
+        .addPrompts(RewardedPrompt.newBuilder().setSampleId(1)).build());
+    stub.loadCheckpoint(LoadCheckpointRequest.newBuilder().setRunId("run-d").setCheckpoint(ref)
+        .setConfig(info.getConfig()).setTask(clipTask("tiny-clip", 2)).build());
+    UpdateResponse again = stub.update(UpdateRequest.newBuilder().setRunId("run-d")
+        .addPrompts(RewardedPrompt.newBuilder().setSampleId(1)).build());
+    assertEquals(next.getLoss(), again.getLoss(), 0f, "the restored prompt takes the same step");
+    assertEquals(2, again.getStep());
+    // Its prompts are scored by the reward service, not by ScoreContinuousPrompt.
+    StatusRuntimeException e = fails(Status.Code.FAILED_PRECONDITION,
+        () -> stub.scoreContinuousPrompt(dev.pin.v1.ScoreContinuousPromptRequest.newBuilder()
+            .setRunId("run-c").addAllExamples(devExamples()).build()));
+    assertTrue(e.getStatus().getDescription().contains("image inversion"),
+        e.getStatus().getDescription());
+  }
+
+  @Test
+  void badImageInversionPezRequestsNameTheirFields() throws Exception {
+    TinyModels.clip(home.resolve("models").resolve("tiny-clip"), 5);
+    dev.pin.v1.TaskSpec badImage = clipTask("tiny-clip", 1).toBuilder()
+        .setImageInversion(clipTask("tiny-clip", 1).getImageInversion().toBuilder()
+            .addTargets(dev.pin.v1.Image.newBuilder().setData(
+                com.google.protobuf.ByteString.copyFromUtf8("not an image")))).build();
+    Object[][] cases = {
+        {clipPez(dev.pin.v1.PezConfig.newBuilder().setFluencyWeight(0.5f)),
+            clipTask("tiny-clip", 1), Status.Code.INVALID_ARGUMENT,
+            "config.pez.fluency_weight: must be 0 for image inversion"},
+        {clipPez(dev.pin.v1.PezConfig.newBuilder().setPromptLength(0)), clipTask("tiny-clip", 1),
+            Status.Code.INVALID_ARGUMENT, "config.pez.prompt_length: "},
+        {clipPez(dev.pin.v1.PezConfig.newBuilder()).toBuilder().clearPez()
+            .setSoftPrompt(dev.pin.v1.SoftPromptConfig.getDefaultInstance()).build(),
+            clipTask("tiny-clip", 1), Status.Code.INVALID_ARGUMENT,
+            "config.task_type: a soft prompt (prompt tuning) trains few-shot classification "
+                + "only"},
+        {clipPez(dev.pin.v1.PezConfig.newBuilder()).toBuilder()
+            .setBackbone(ModelRef.newBuilder().setName("no-such-clip")).build(),
+            clipTask("no-such-clip", 1), Status.Code.FAILED_PRECONDITION,
+            "config.backbone: model 'no-such-clip' is not in the model store"},
+        {clipPez(dev.pin.v1.PezConfig.newBuilder()).toBuilder()
+            .setBackbone(ModelRef.newBuilder().setName("tiny-bert")).build(),
+            clipTask("tiny-bert", 1), Status.Code.INVALID_ARGUMENT,
+            "config.backbone: PEZ (§7.1) inverts images through a CLIP's text tower, and "
+                + "'tiny-bert' is a bert-mlm"},
+        {clipPez(dev.pin.v1.PezConfig.newBuilder()), pezTask("tiny-bert"),
+            Status.Code.INVALID_ARGUMENT, "task: PEZ's image inversion needs the task"},
+        {clipPez(dev.pin.v1.PezConfig.newBuilder()), clipTask("tiny-clip", 0),
+            Status.Code.INVALID_ARGUMENT, "task.image_inversion.targets: "},
+        {clipPez(dev.pin.v1.PezConfig.newBuilder()), clipTask("other-clip", 1),
+            Status.Code.INVALID_ARGUMENT, "task.image_inversion.clip: "},
+        {clipPez(dev.pin.v1.PezConfig.newBuilder()), badImage, Status.Code.INVALID_ARGUMENT,
+            "task.image_inversion.targets[1].data: "}};
+    for (Object[] c : cases) {
+      for (boolean validateOnly : new boolean[] {true, false}) {
+        StatusRuntimeException e = fails((Status.Code) c[2],
+            () -> stub.createPolicy(CreatePolicyRequest.newBuilder().setRunId("run-bad")
+                .setValidateOnly(validateOnly).setConfig((PolicyConfig) c[0])
+                .setTask((dev.pin.v1.TaskSpec) c[1]).build()));
+        assertTrue(e.getStatus().getDescription().startsWith((String) c[3]),
+            c[3] + " in " + e.getStatus().getDescription());
+      }
+    }
+  }
 }

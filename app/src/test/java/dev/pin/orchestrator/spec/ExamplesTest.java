@@ -39,6 +39,7 @@ class ExamplesTest {
             "classification-sst2-soft-prompt.yaml",
             "demo-pin.yaml",
             "demo-rlprompt.yaml",
+            "image-inversion-pez.yaml",
             "image-inversion-pin.yaml",
             "learning-curve/pez-laptop.yaml",
             "learning-curve/pin-laptop-fluent-1update.yaml",

@@ -34,12 +34,28 @@ public final class OnnxWeights implements Weights {
 
   /** Reads the float initializers of {@code model} named in {@code names} (null = all). */
   public static OnnxWeights read(Path model, Set<String> names) throws IOException {
-    ModelProto proto;
+    return of(parse(model), names, model.toString());
+  }
+
+  /**
+   * The float initializers of a parsed model (for callers that also read its nodes, e.g. {@link
+   * ClipTextSpec}).
+   */
+  public static OnnxWeights of(ModelProto proto) throws IOException {
+    return of(proto, null, proto.getGraph().getName());
+  }
+
+  /** Reads the model file into its proto (initializers of any size). */
+  public static ModelProto parse(Path model) throws IOException {
     try (InputStream in = Files.newInputStream(model)) {
       CodedInputStream cis = CodedInputStream.newInstance(in, 1 << 20);
       cis.setSizeLimit(Integer.MAX_VALUE);
-      proto = ModelProto.parseFrom(cis);
+      return ModelProto.parseFrom(cis);
     }
+  }
+
+  private static OnnxWeights of(ModelProto proto, Set<String> names, String model)
+      throws IOException {
     Map<String, FloatTensor> out = new HashMap<>();
     for (TensorProto t : proto.getGraph().getInitializerList()) {
       if (t.getDataType() != TensorProto.DataType.FLOAT.getNumber()

@@ -511,13 +511,14 @@ final class EpisodeLoop implements Runnable {
   /**
    * Scores the greedy prompt on dev (accuracy %, §6.1), and the best prompt sampled since the last
    * evaluation when the run asks for it, and keeps the best prompts. For PEZ and soft prompts the
-   * greedy prompt is the current projection, scored with the continuous prompt it comes from.
+   * greedy prompt is the current projection, scored with the continuous prompt it comes from on
+   * classification ({@link #scoredByPolicy}).
    */
   private void evaluate() {
     lastEvaluatedStep = step;
     Prompt greedy;
     boolean improved;
-    if (RunDefaults.continuous(spec.getMethod())) {
+    if (scoredByPolicy()) {
       ScoreContinuousPromptResponse current = scoreContinuous(Split.SPLIT_DEV, null);
       greedy = current.getProjection();
       improved = evaluateOnDev(greedy, false, current);
@@ -563,6 +564,15 @@ final class EpisodeLoop implements Runnable {
       parts.add(peers.policy().scoreContinuousPrompt(request.build()));
     }
     return ContinuousScores.merge(parts);
+  }
+
+  /**
+   * Whether the policy service scores the run's continuous prompt beside its projection (§7.2):
+   * PEZ and soft prompts on classification. PEZ's image inversion is evaluated as the RL methods
+   * are: its greedy prompt (the current projection) by the reward service's CLIP score (§6.3).
+   */
+  private boolean scoredByPolicy() {
+    return RunDefaults.continuous(spec.getMethod()) && spec.getTask().hasClassification();
   }
 
   /** Whether the run's scores are its continuous prompt's (soft prompts), not its text's. */

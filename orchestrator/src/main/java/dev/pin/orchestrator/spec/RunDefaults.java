@@ -262,12 +262,17 @@ public final class RunDefaults {
   /**
    * The task the policy service needs beside the config: for PEZ (§7.1) and soft prompts, which
    * differentiate through the task model, the classification task with its training examples
-   * inline (dev and test examples are sent with each ScoreContinuousPrompt); nothing for
-   * RLPrompt and PIN, which learn from rewards.
+   * inline (dev and test examples are sent with each ScoreContinuousPrompt), or the image
+   * inversion with its target images inline (the policy service embeds them with the CLIP's
+   * vision tower for PEZ's loss); nothing for RLPrompt and PIN, which learn from rewards.
    *
    * @param inline the task with its examples read ({@code TaskDataLoader})
    */
   public static TaskSpec policyTask(RunSpec spec, TaskSpec inline) {
+    if (continuous(spec.getMethod()) && inline.hasImageInversion()) {
+      return TaskSpec.newBuilder().setImageInversion(inline.getImageInversion().toBuilder()
+          .clearData()).build();
+    }
     if (!continuous(spec.getMethod()) || !inline.hasClassification()) {
       return TaskSpec.getDefaultInstance();
     }

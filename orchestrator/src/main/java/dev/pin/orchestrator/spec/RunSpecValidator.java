@@ -223,9 +223,14 @@ public final class RunSpecValidator {
       error(f + ".fluency_weight", "must be in [0, 1], got " + p.getFluencyWeight());
     }
     if (s.getTask().hasStyleTransfer() || s.getTask().hasCustom()) {
-      error(path + ".task", "PEZ (§7.1) trains few-shot classification (and, in the papers, "
-          + "image inversion) through the task model's gradients; a style-transfer or custom "
-          + "reward has none: use rlprompt or pin");
+      error(path + ".task", "PEZ (§7.1) trains few-shot classification and image inversion "
+          + "through the task model's gradients; a style-transfer or custom reward has none: use "
+          + "rlprompt or pin");
+    }
+    if (s.getTask().hasImageInversion() && p.getFluencyWeight() > 0) {
+      error(f + ".fluency_weight", "must be 0 for image inversion: §7.1's fluency term is the "
+          + "prompt's NLL under a language model, and CLIP's text tower is none (no LM here "
+          + "shares CLIP's vocabulary), got " + p.getFluencyWeight());
     }
     if (s.hasSoftPrompt()) {
       error(path + ".soft_prompt", "is soft prompts' (method soft_prompt); PEZ's settings are "
@@ -261,7 +266,12 @@ public final class RunSpecValidator {
       error(path + ".pez", "is PEZ's; a soft prompt's settings are spec.soft_prompt "
           + "(prompt_length, learning_rate, weight_decay)");
     }
-    if (!s.getTask().hasClassification() && !s.getTask().hasImageInversion()) {
+    if (s.getTask().hasImageInversion()) {
+      error(path + ".task", "a soft prompt trains few-shot classification only: its scores are "
+          + "its continuous prompt's, which the policy service computes on classification "
+          + "examples, and an image inversion's reward reads a prompt as text; use pez (§7.1), "
+          + "whose projected prompt the reward service scores");
+    } else if (!s.getTask().hasClassification()) {
       error(path + ".task", "a soft prompt trains few-shot classification through the task "
           + "model's gradients; a style-transfer or custom reward has none: use rlprompt or pin");
     }

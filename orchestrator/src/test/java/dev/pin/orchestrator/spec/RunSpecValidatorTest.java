@@ -181,4 +181,36 @@ class RunSpecValidatorTest {
             + " which exist for the current step only; leave it false"),
         RunSpecValidator.validate(bad));
   }
+
+  /**
+   * PEZ on image inversion takes §7.1's CLIP defaults in the same spec fields (L = 16, lr 0.1,
+   * weight decay 0.1, 3 000 steps), trains through the task's CLIP, and refuses a fluency weight
+   * (no LM on CLIP's vocabulary); a soft prompt on image inversion is refused by path.
+   */
+  @Test
+  void pezOnImageInversionTakesClipDefaultsAndSoftPromptsAreRefused() {
+    String task = "task: { image_inversion: { clip: { name: clip-vit-b-32 },"
+        + " data: { image_folder: { dir: images } } } }\n";
+    RunSpec defaults = RunDefaults.apply(RunSpecYaml.parse("method: pez\n" + task));
+    assertEquals(List.of(), RunSpecValidator.validate(defaults));
+    assertEquals(16, defaults.getPez().getPromptLength());
+    assertEquals(0.1f, defaults.getPez().getLearningRate());
+    assertEquals(0.1f, defaults.getPez().getWeightDecay());
+    assertEquals(3_000, defaults.getBudget().getMaxSteps());
+    assertEquals(1, defaults.getPromptsPerStep());
+    assertEquals("clip-vit-b-32", defaults.getPolicy().getBackbone().getName());
+    assertEquals(dev.pin.v1.TaskType.TASK_TYPE_IMAGE_INVERSION,
+        defaults.getPolicy().getTaskType());
+
+    RunSpec fluent = RunDefaults.apply(RunSpecYaml.parse("method: pez\n" + task
+        + "pez: { fluency_weight: 0.5 }\n"));
+    assertEquals(List.of("spec.pez.fluency_weight: must be 0 for image inversion: §7.1's fluency"
+        + " term is the prompt's NLL under a language model, and CLIP's text tower is none (no LM"
+        + " here shares CLIP's vocabulary), got 0.5"), RunSpecValidator.validate(fluent));
+    List<String> soft = RunSpecValidator.validate(
+        RunDefaults.apply(RunSpecYaml.parse("method: soft_prompt\n" + task)));
+    assertEquals(1, soft.size(), soft.toString());
+    assertTrue(soft.get(0).startsWith("spec.task: a soft prompt trains few-shot classification "
+        + "only"), soft.get(0));
+  }
 }

@@ -7,8 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.pin.policy.qnet.Adam;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,8 +47,6 @@ import java.util.List;
  * β = 0.9, 0.999, ε = 1e-8, no gradient clipping), its moments checkpointed with P.
  */
 public final class Pez implements PromptPolicy {
-  private static final int MAGIC = 0x50455A31; // "PEZ1"
-  private static final int VERSION = 1;
   /**
    * Examples per forward and backward: the step's gradient is the sum of the chunks' (the loss
    * is one mean over every example), so this bounds memory, not the math. BERT-base's backward
@@ -513,51 +509,16 @@ public final class Pez implements PromptPolicy {
     return (long) hp.promptLength() * d;
   }
 
-  // ---- checkpoints: P, AdamW's moments and step, the sample-id counter ----
-  // The format is the one PEZ wrote before its AdamW became qnet.Adam's, so those checkpoints
-  // load; a soft prompt's state is the same and so is its format.
+  // ---- checkpoints: P, AdamW's moments and step, the sample-id counter (PezCheckpoint) ----
 
   @Override
   public synchronized void save(OutputStream out) throws IOException {
-    DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(out));
-    o.writeInt(MAGIC);
-    o.writeInt(VERSION);
-    o.writeInt(hp.promptLength());
-    o.writeInt(d);
-    o.writeLong(adamW.steps());
-    o.writeLong(nextSampleId);
-    for (float[] a : new float[][] {p.toFloatArray(), adamW.firstMoment(0),
-        adamW.secondMoment(0)}) {
-      for (float f : a) {
-        o.writeFloat(f);
-      }
-    }
-    o.flush();
+    PezCheckpoint.save(out, p, adamW, nextSampleId);
   }
 
   @Override
   public synchronized void load(InputStream in) throws IOException {
-    DataInputStream i = new DataInputStream(new java.io.BufferedInputStream(in));
-    if (i.readInt() != MAGIC || i.readInt() != VERSION) {
-      throw new IOException("not a PEZ checkpoint of version " + VERSION);
-    }
-    int l = i.readInt();
-    int width = i.readInt();
-    if (l != hp.promptLength() || width != d) {
-      throw new IOException("the checkpoint holds a " + l + "×" + width + " prompt; this run's is "
-          + hp.promptLength() + "×" + d);
-    }
-    long step = i.readLong();
-    long sampleId = i.readLong();
-    float[][] state = new float[3][l * width];
-    for (float[] a : state) {
-      for (int k = 0; k < a.length; k++) {
-        a[k] = i.readFloat();
-      }
-    }
-    p.set(state[0]);
-    adamW.restore(step, List.of(state[1]), List.of(state[2]));
-    nextSampleId = sampleId;
+    nextSampleId = PezCheckpoint.load(in, p, adamW);
   }
 
   @Override

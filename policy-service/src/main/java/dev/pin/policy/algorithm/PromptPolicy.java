@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * A trainable prompt policy: what the Policy service drives for one run. Implemented by {@link
- * SoftQLearning} (RLPrompt, §3), {@link SparseTsallisQLearning} (PIN, §4) and {@link Pez} (PEZ,
+ * SoftQLearning} (RLPrompt, §3), {@link SparseTsallisQLearning} (PIN, §4), {@link Pez} (PEZ,
  * §7.1, and soft prompts, which have no Q-network: their "policy" is one continuous prompt and
- * its projection).
+ * its projection) and {@link PezClip} (PEZ's image inversion through CLIP's text tower).
  * Methods are synchronized per policy; gradient steps of different policies are serialised
  * process-wide because DJL's PyTorch gradient collector is a global.
  */

@@ -7,7 +7,10 @@
  * a {@link dev.pin.policy.algorithm.DifferentiableLm}, on the examples {@code PezTask} splices
  * around the prompt, its settings in {@code PezHyperparameters}), which with no projection is a
  * soft prompt (Lester et al. 2021) and also measures how faithfully a continuous prompt's
- * nearest-token projection drives the task model ({@code Pez.score}, §7.2). Around
+ * nearest-token projection drives the task model ({@code Pez.score}, §7.2), and its CLIP variant
+ * {@link dev.pin.policy.algorithm.PezClip} (image inversion through a {@link
+ * dev.pin.policy.algorithm.DifferentiableTextTower}; both variants checkpoint through {@code
+ * PezCheckpoint}). Around
  * the RL two: the plumbing both call into ({@code PolicyState}: Q-network, optimiser, RNG, replay buffer,
  * checkpoints; {@code Rollout} and {@code SampleCache} for sampled prompts), sparsemax/spmax
  * (§4.1), the LM-prior filter F_I (§4.2) and the hyperparameter record of §8. Section numbers in

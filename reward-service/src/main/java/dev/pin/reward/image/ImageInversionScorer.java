@@ -1,5 +1,7 @@
 package dev.pin.reward.image;
 
+import dev.pin.models.image.ClipPreprocessor;
+import dev.pin.models.image.ImageDecoder;
 import dev.pin.reward.backend.ClipModel;
 import dev.pin.v1.Image;
 import java.util.ArrayList;

@@ -1,7 +1,6 @@
 /**
- * Image-inversion rewards (ALGORITHMS.md §6.3): CLIP's image preprocessing on {@link
- * java.awt.image.BufferedImage} (bicubic resize of the shortest side, centre crop, scaling and
- * normalisation to a CHW float array) and the reward, the cosine between the prompt's CLIP text
- * embedding and each target image's embedding, averaged over the targets.
+ * Image-inversion rewards (ALGORITHMS.md §6.3): the reward, the cosine between the prompt's CLIP
+ * text embedding and each target image's embedding, averaged over the targets. CLIP's image
+ * preprocessing is {@code dev.pin.models.image}'s, shared with the policy service's PEZ (§7.1).
  */
 package dev.pin.reward.image;

@@ -1,5 +1,7 @@
 package dev.pin.reward.scoring;
 
+import dev.pin.models.image.ClipPreprocessor;
+import dev.pin.models.image.ImageDecoder;
 import dev.pin.reward.backend.ClipModel;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.TaskLanguageModel;
@@ -7,9 +9,7 @@ import dev.pin.reward.cache.RewardCache;
 import dev.pin.reward.cache.RewardCacheKey;
 import dev.pin.reward.classification.BatchedLogits;
 import dev.pin.reward.classification.ClassificationScorer;
-import dev.pin.reward.image.ClipPreprocessor;
 import dev.pin.reward.image.ClipReward;
-import dev.pin.reward.image.ImageDecoder;
 import dev.pin.reward.image.ImageInversionScorer;
 import dev.pin.reward.style.StyleTransferScorer;
 import dev.pin.reward.task.FieldError;

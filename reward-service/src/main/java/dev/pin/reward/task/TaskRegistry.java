@@ -1,5 +1,6 @@
 package dev.pin.reward.task;
 
+import dev.pin.models.image.ImageDecoder;
 import dev.pin.models.template.PromptTemplate;
 import dev.pin.reward.backend.ModelCatalog;
 import dev.pin.reward.backend.SequenceClassifier;
@@ -8,7 +9,6 @@ import dev.pin.reward.classification.Verbalizers;
 import dev.pin.reward.custom.InvalidParameterException;
 import dev.pin.reward.custom.RewardFunction;
 import dev.pin.reward.custom.RewardFunctionRegistry;
-import dev.pin.reward.image.ImageDecoder;
 import dev.pin.v1.ClassificationTask;
 import dev.pin.v1.CustomTask;
 import dev.pin.v1.GenerationConfig;

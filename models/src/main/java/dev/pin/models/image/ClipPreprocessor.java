@@ -1,4 +1,4 @@
-package dev.pin.reward.image;
+package dev.pin.models.image;
 
 import java.awt.image.BufferedImage;
 

@@ -1,4 +1,4 @@
-package dev.pin.reward.image;
+package dev.pin.models.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
