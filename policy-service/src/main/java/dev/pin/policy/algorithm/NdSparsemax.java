@@ -47,13 +47,13 @@ public final class NdSparsemax {
     NDArray mask = supportMask(z);
     NDArray support = mask.sum(new int[] {-1});
     NDArray tau = tau(z, mask).squeeze(-1);
-    return z.square().mul(mask).sum(new int[] {-1}).sub(support.mul(tau.square())).mul(0.5)
-        .add(0.5);
+    return Scalars.times(z.square().mul(mask).sum(new int[] {-1}).sub(support.mul(tau.square())),
+        0.5).add(0.5);
   }
 
   /** V = α·spmax(Q/α) over the last axis. */
   public static NDArray spmax(NDArray q, double alpha) {
-    return alpha == 1.0 ? spmax(q) : spmax(q.div(alpha)).mul(alpha);
+    return alpha == 1.0 ? spmax(q) : Scalars.times(spmax(Scalars.dividedBy(q, alpha)), alpha);
   }
 
   /** sparsemax(z) = max(z − τ, 0) over the last axis. */

@@ -236,9 +236,10 @@ public final class Pez implements PromptPolicy {
             // (2) forward with the prompt spliced into every example: x = x0·keep + select·P′.
             NDArray logits = logits(batch, forwarded, task.classes());
             // (3) L_task = −(1/N) Σ_e log softmax(verbalizer logits_e)[y_e], this chunk's terms.
-            NDArray lTask = logits.logSoftmax(1).mul(batch.target).sum().neg().div(task.size());
+            NDArray lTask = Scalars.dividedBy(
+                logits.logSoftmax(1).mul(batch.target).sum().neg(), task.size());
             // (4) ∂L/∂P′, summed over the chunks (and the fluency term's, weighted 1 − w).
-            tape.backward(w > 0 ? lTask.mul(1 - w) : lTask);
+            tape.backward(w > 0 ? Scalars.times(lTask, 1 - w) : lTask);
             loss += (1 - w) * lTask.getFloat();
             correct += correct(logits.argMax(1).toLongArray(), batch, task);
           }
@@ -368,8 +369,8 @@ public final class Pez implements PromptPolicy {
         NDArray logits = lm.vocabularyLogitsAt(x, fluency.attention, fluency.positions)
             .reshape(l, -1);
         NDArray target = s.create(targets).oneHot((int) logits.getShape().get(1));
-        NDArray lFluency = logits.logSoftmax(1).mul(target).sum().neg().div(l);
-        tape.backward(lFluency.mul(hp.fluencyWeight()));
+        NDArray lFluency = Scalars.dividedBy(logits.logSoftmax(1).mul(target).sum().neg(), l);
+        tape.backward(Scalars.times(lFluency, hp.fluencyWeight()));
         nll = lFluency.getFloat();
       }
       float[] grad = pProjected.getGradient().toFloatArray();

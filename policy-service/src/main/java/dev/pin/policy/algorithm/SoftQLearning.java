@@ -263,8 +263,8 @@ public final class SoftQLearning implements PromptPolicy {
       case V1 -> qTaken.sub(SoftValues.bootstrap(vTarget, rewards, gamma)).square();
       case V2 -> v2(advantage, vTarget, rewards, gamma);
       case V3 -> v3(advantage, vTarget, rewards, gamma);
-      case V2_V3_MIXED -> v2(advantage, vTarget, rewards, gamma)
-          .add(v3(advantage, vTarget, rewards, gamma)).mul(0.5);
+      case V2_V3_MIXED -> Scalars.times(v2(advantage, vTarget, rewards, gamma)
+          .add(v3(advantage, vTarget, rewards, gamma)), 0.5);
     };
     return new LossTerms(perStep.sum(new int[] {1}), qTaken, v);
   }

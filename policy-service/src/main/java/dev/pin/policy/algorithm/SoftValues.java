@@ -13,10 +13,10 @@ final class SoftValues {
    * is exactly softmax(Q/α); entries of −∞ (masked actions) contribute nothing.
    */
   static NDArray logSumExp(NDArray q, double alpha) {
-    NDArray z = alpha == 1.0 ? q : q.div(alpha);
+    NDArray z = alpha == 1.0 ? q : Scalars.dividedBy(q, alpha);
     NDArray max = z.stopGradient().max(new int[] {-1}, true);
     NDArray lse = z.sub(max).exp().sum(new int[] {-1}).log().add(max.squeeze(-1));
-    return alpha == 1.0 ? lse : lse.mul(alpha);
+    return alpha == 1.0 ? lse : Scalars.times(lse, alpha);
   }
 
   /**
@@ -42,7 +42,7 @@ final class SoftValues {
     if (steps == 1) {
       return last;
     }
-    return next.get(":, 1:").mul(gamma).concat(last, 1);
+    return Scalars.times(next.get(":, 1:"), gamma).concat(last, 1);
   }
 
   /** γ^{T−1−t}·r for every t: [B] → [B,T], the discounted terminal reward seen from step t. */
@@ -62,7 +62,7 @@ final class SoftValues {
     NDArray acc = null;
     for (int t = (int) steps - 1; t >= 0; t--) {
       NDArray xt = x.get(":, " + t);
-      acc = acc == null ? xt : xt.add(acc.mul(gamma));
+      acc = acc == null ? xt : xt.add(Scalars.times(acc, gamma));
       sums[t] = acc;
     }
     return NDArrays.stack(new ai.djl.ndarray.NDList(sums), 1);

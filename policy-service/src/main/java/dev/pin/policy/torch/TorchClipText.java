@@ -16,6 +16,7 @@ import dev.pin.models.onnx.OnnxWeights;
 import dev.pin.models.store.ModelDir;
 import dev.pin.models.store.ModelManifest;
 import dev.pin.policy.algorithm.DifferentiableTextTower;
+import dev.pin.policy.algorithm.Scalars;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -272,7 +273,8 @@ public final class TorchClipText implements DifferentiableTextTower, AutoCloseab
     NDArray q = qkv.get(0);
     NDArray k = qkv.get(1);
     NDArray v = qkv.get(2);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(d)).add(additiveMask);
+    NDArray scores = Scalars.dividedBy(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(d))
+        .add(additiveMask);
     NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, n, h);
     x = x.add(l.out.apply(context));
     NDArray mlp = activation(l.fc1.apply(l.norm2.apply(x)));
@@ -281,7 +283,7 @@ public final class TorchClipText implements DifferentiableTextTower, AutoCloseab
 
   private NDArray activation(NDArray x) {
     if (ClipConfig.QUICK_GELU.equals(config.hiddenAct())) {
-      return x.mul(x.mul(QUICK_GELU_ALPHA).getNDArrayInternal().sigmoid());
+      return x.mul(Scalars.times(x, QUICK_GELU_ALPHA).getNDArrayInternal().sigmoid());
     }
     return x.getNDArrayInternal().gelu(); // exact (erf) GELU, as the graph's
   }

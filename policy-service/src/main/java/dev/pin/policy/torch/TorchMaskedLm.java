@@ -16,6 +16,7 @@ import dev.pin.models.onnx.OnnxWeights;
 import dev.pin.models.store.ModelDir;
 import dev.pin.models.store.ModelManifest;
 import dev.pin.policy.algorithm.DifferentiableLm;
+import dev.pin.policy.algorithm.Scalars;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -334,7 +335,8 @@ public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
     NDArray q = qkv.get(0);
     NDArray k = qkv.get(1);
     NDArray v = qkv.get(2);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(d)).add(additiveMask);
+    NDArray scores = Scalars.dividedBy(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(d))
+        .add(additiveMask);
     NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, n, h);
     NDArray attention = l.attentionNorm.apply(l.attentionOut.apply(context).add(x));
     NDArray inter = l.intermediate.apply(attention).getNDArrayInternal().gelu();

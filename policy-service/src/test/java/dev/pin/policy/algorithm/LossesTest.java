@@ -158,6 +158,7 @@ class LossesTest {
       NDArray spmax;
       try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
         spmax = NdSparsemax.spmax(x);
+        FreedBuffers.reuseNow();
         gc.backward(spmax.sum());
       }
       double[] grad = x.getGradient().toDoubleArray();
@@ -207,7 +208,9 @@ class LossesTest {
       NDArray x = m.create(q, shape);
       x.setRequiresGradient(true);
       try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-        gc.backward(fn.apply(x, qTarget, a, r, k));
+        NDArray loss = fn.apply(x, qTarget, a, r, k);
+        FreedBuffers.reuseNow(); // a GC between forward and backward (Scalars)
+        gc.backward(loss);
       }
       double[] grad = x.getGradient().toDoubleArray();
       double h = 1e-6;

@@ -15,6 +15,8 @@ import dev.pin.models.ort.OrtConfig;
 import dev.pin.models.ort.OrtSessions;
 import dev.pin.models.store.ModelDir;
 import dev.pin.models.testing.TinyModels;
+import dev.pin.policy.algorithm.FreedBuffers;
+import dev.pin.policy.algorithm.Scalars;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -114,14 +116,16 @@ class TorchMaskedLmTest {
           vocab.indexOf("bad")});
       // Row 0 is "good", row 1 "bad": one-hot over the two verbalizers.
       NDArray target = manager.create(new double[] {1, 0, 0, 1}, new Shape(2, 1, 2));
-      Loss loss = x -> lm.logitsAt(x, batch.mask, null, positions, verbalizers).logSoftmax(-1)
-          .mul(target).sum().neg().div(seqs.size());
+      Loss loss = x -> Scalars.dividedBy(lm.logitsAt(x, batch.mask, null, positions, verbalizers)
+          .logSoftmax(-1).mul(target).sum().neg(), seqs.size());
 
       NDArray x = lm.embed(batch.ids);
       assertEquals(DataType.FLOAT64, x.getDataType());
       x.setRequiresGradient(true);
       try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-        collector.backward(loss.of(x));
+        NDArray l = loss.of(x);
+        FreedBuffers.reuseNow(); // a GC between forward and backward (Scalars)
+        collector.backward(l);
       }
       double[] grad = x.getGradient().toDoubleArray();
       double[] base = x.toDoubleArray();
