@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pin.app.EmbeddedEnsemble;
 import dev.pin.kit.testing.Await;
 import dev.pin.models.testing.TinyModels;
 import dev.pin.v1.Budget;
@@ -27,20 +26,13 @@ import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.StartRunRequest;
 import dev.pin.v1.StepMetrics;
 import dev.pin.v1.TaskSpec;
-import dev.pin.v1.WatchRunRequest;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,13 +48,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PezImageInversionRunTest {
   @TempDir Path home;
-  private EmbeddedEnsemble ensemble;
-  private ManagedChannel channel;
+  private TinyRuns.Ensemble tiny;
   private OrchestratorGrpc.OrchestratorBlockingStub orchestrator;
 
   @BeforeEach
   void start() throws Exception {
-    TinyRuns.write(home);
     TinyModels.clip(home.resolve("models").resolve("tiny-clip"), 5);
     Path images = Files.createDirectories(home.resolve("images"));
     for (int i = 0; i < 3; i++) {
@@ -76,18 +66,13 @@ class PezImageInversionRunTest {
       }
       ImageIO.write(img, "png", images.resolve("target-" + i + ".png").toFile());
     }
-    ensemble = EmbeddedEnsemble.create(TinyRuns.ensembleConfig(home),
-        "pez-clip-" + UUID.randomUUID(), false);
-    ensemble.start();
-    assertTrue(ensemble.awaitReady(30, TimeUnit.SECONDS));
-    channel = InProcessChannelBuilder.forName(ensemble.inProcessName("orchestrator")).build();
-    orchestrator = OrchestratorGrpc.newBlockingStub(channel);
+    tiny = TinyRuns.Ensemble.start(home, "pez-clip");
+    orchestrator = tiny.orchestrator();
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    ensemble.close();
+    tiny.close();
   }
 
   /** PEZ on the tiny CLIP's image inversion: L = 4, evaluated and checkpointed every 4 steps. */
@@ -107,18 +92,6 @@ class PezImageInversionRunTest {
         .build();
   }
 
-  private List<RunEvent> watch(String runId) {
-    List<RunEvent> events = new ArrayList<>();
-    Iterator<RunEvent> it = orchestrator.withDeadlineAfter(180, TimeUnit.SECONDS)
-        .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
-    it.forEachRemaining(events::add);
-    return events;
-  }
-
-  private static List<StepMetrics> steps(List<RunEvent> events) {
-    return events.stream().filter(RunEvent::hasStep).map(RunEvent::getStep).toList();
-  }
-
   @Test
   void aPezImageInversionRunLearnsIsStoredAndResumesFromItsCheckpointExactly() {
     Run straight = orchestrator.startRun(StartRunRequest.newBuilder().setSpec(pez(16)).build());
@@ -129,10 +102,10 @@ class PezImageInversionRunTest {
     assertEquals("tiny-clip", straight.getSpec().getPolicy().getBackbone().getName(),
         "PEZ differentiates through the task's CLIP");
     assertEquals(1, straight.getSpec().getPromptsPerStep());
-    List<RunEvent> events = watch(straight.getId());
+    List<RunEvent> events = tiny.watch(straight.getId());
     assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
         events.toString());
-    List<StepMetrics> straightSteps = steps(events);
+    List<StepMetrics> straightSteps = TinyRuns.steps(events);
     assertEquals(16, straightSteps.size());
     double firstLoss = straightSteps.get(0).getLoss();
     double bestLoss = Double.POSITIVE_INFINITY;
@@ -174,7 +147,7 @@ class PezImageInversionRunTest {
     // The same spec stopped at 8 steps (its final checkpoint), then resumed for 8 more, trains
     // the same steps 9-16 as the uninterrupted run: P and AdamW's moments were restored.
     Run first = orchestrator.startRun(StartRunRequest.newBuilder().setSpec(pez(8)).build());
-    watch(first.getId());
+    tiny.watch(first.getId());
     Await.until("the completed run to be resumable", Duration.ofSeconds(30), () -> {
       try {
         orchestrator.resumeRun(ResumeRunRequest.newBuilder().setRunId(first.getId())
@@ -191,10 +164,10 @@ class PezImageInversionRunTest {
       Run r = orchestrator.getRun(GetRunRequest.newBuilder().setRunId(first.getId()).build());
       return r.getStep() == 16 && r.getState() == RunState.RUN_STATE_COMPLETED;
     });
-    List<RunEvent> resumed = watch(first.getId());
+    List<RunEvent> resumed = tiny.watch(first.getId());
     assertTrue(resumed.stream().anyMatch(e -> e.getMessage().contains("resumed from the "
         + "checkpoint at step 8")), resumed.toString());
-    List<StepMetrics> resumedSteps = steps(resumed);
+    List<StepMetrics> resumedSteps = TinyRuns.steps(resumed);
     assertEquals(16, resumedSteps.size());
     for (int i = 0; i < 16; i++) {
       assertEquals(straightSteps.get(i).getLoss(), resumedSteps.get(i).getLoss(), 1e-6,

@@ -19,15 +19,11 @@ import dev.pin.v1.RunState;
 import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.StartRunRequest;
 import dev.pin.v1.StepMetrics;
-import dev.pin.v1.WatchRunRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,18 +57,6 @@ class PezRunTest {
         .clearPromptsPerStep().setPez(PezConfig.newBuilder().setPromptLength(3)).build();
   }
 
-  private List<RunEvent> watch(String runId) {
-    List<RunEvent> events = new ArrayList<>();
-    Iterator<RunEvent> it = orchestrator.withDeadlineAfter(180, TimeUnit.SECONDS)
-        .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
-    it.forEachRemaining(events::add);
-    return events;
-  }
-
-  private static List<StepMetrics> steps(List<RunEvent> events) {
-    return events.stream().filter(RunEvent::hasStep).map(RunEvent::getStep).toList();
-  }
-
   @Test
   void aPezRunCompletesIsStoredAndResumesFromItsCheckpointExactly() {
     Run straight = orchestrator.startRun(StartRunRequest.newBuilder().setSpec(pez(12)).build());
@@ -83,10 +67,10 @@ class PezRunTest {
     assertEquals("tiny-bert", straight.getSpec().getPolicy().getBackbone().getName(),
         "PEZ differentiates through the task model");
     assertEquals(1, straight.getSpec().getPromptsPerStep());
-    List<RunEvent> events = watch(straight.getId());
+    List<RunEvent> events = tiny.watch(straight.getId());
     assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
         events.toString());
-    List<StepMetrics> straightSteps = steps(events);
+    List<StepMetrics> straightSteps = TinyRuns.steps(events);
     assertEquals(12, straightSteps.size());
     for (StepMetrics s : straightSteps) {
       assertTrue(s.getLoss() > 0 && Double.isFinite(s.getLoss()), "the task loss: " + s);
@@ -125,7 +109,7 @@ class PezRunTest {
     // The same spec stopped at 8 steps (its final checkpoint), then resumed for 4 more, trains
     // the same steps 9-12 as the uninterrupted run: P and AdamW's moments were restored.
     Run first = orchestrator.startRun(StartRunRequest.newBuilder().setSpec(pez(8)).build());
-    watch(first.getId());
+    tiny.watch(first.getId());
     // The event stream ends with COMPLETED a moment before the run's thread lets it go (it frees
     // the policy last); until then ResumeRun says the run is still running here.
     Await.until("the completed run to be resumable", Duration.ofSeconds(30), () -> {
@@ -144,12 +128,12 @@ class PezRunTest {
       Run r = orchestrator.getRun(GetRunRequest.newBuilder().setRunId(first.getId()).build());
       return r.getStep() == 12 && r.getState() == RunState.RUN_STATE_COMPLETED;
     });
-    List<RunEvent> resumed = watch(first.getId());
+    List<RunEvent> resumed = tiny.watch(first.getId());
     assertEquals(RunState.RUN_STATE_COMPLETED,
         resumed.get(resumed.size() - 1).getState().getTo(), resumed.toString());
     assertTrue(resumed.stream().anyMatch(e -> e.getMessage().contains("resumed from the "
         + "checkpoint at step 8")), resumed.toString());
-    List<StepMetrics> resumedSteps = steps(resumed);
+    List<StepMetrics> resumedSteps = TinyRuns.steps(resumed);
     assertEquals(12, resumedSteps.size());
     for (int i = 0; i < 12; i++) {
       assertEquals(straightSteps.get(i).getStep(), resumedSteps.get(i).getStep());
@@ -165,10 +149,10 @@ class PezRunTest {
   void aFluencyMixRunSaysWhichNllItTrainsOn() {
     Run started = orchestrator.startRun(StartRunRequest.newBuilder().setSpec(pez(2).toBuilder()
         .setPez(PezConfig.newBuilder().setPromptLength(3).setFluencyWeight(0.5f))).build());
-    List<RunEvent> events = watch(started.getId());
+    List<RunEvent> events = tiny.watch(started.getId());
     assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
         events.toString());
-    assertTrue(steps(events).stream().allMatch(s -> s.getLoss() > 0));
+    assertTrue(TinyRuns.steps(events).stream().allMatch(s -> s.getLoss() > 0));
     String nll = orchestrator.getRun(GetRunRequest.newBuilder().setRunId(started.getId())
         .build()).getProvenanceMap().get("pez_fluency_nll");
     assertTrue(nll != null && nll.startsWith("pseudo-log-likelihood of the prompt under the task "

@@ -24,15 +24,11 @@ import dev.pin.v1.RunState;
 import dev.pin.v1.ScoredPrompt;
 import dev.pin.v1.StartRunRequest;
 import dev.pin.v1.StepMetrics;
-import dev.pin.v1.WatchRunRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,18 +65,6 @@ class SoftPromptRunTest {
         .build();
   }
 
-  private List<RunEvent> watch(String runId) {
-    List<RunEvent> events = new ArrayList<>();
-    Iterator<RunEvent> it = orchestrator.withDeadlineAfter(180, TimeUnit.SECONDS)
-        .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
-    it.forEachRemaining(events::add);
-    return events;
-  }
-
-  private static List<StepMetrics> steps(List<RunEvent> events) {
-    return events.stream().filter(RunEvent::hasStep).map(RunEvent::getStep).toList();
-  }
-
   private static List<EvaluationResult> evaluations(List<RunEvent> events, Split split) {
     return events.stream().filter(RunEvent::hasEvaluation).map(RunEvent::getEvaluation)
         .filter(e -> e.getSplit() == split).toList();
@@ -95,10 +79,10 @@ class SoftPromptRunTest {
     assertEquals(0.1f, effective.getWeightDecay());
     assertEquals("tiny-bert", straight.getSpec().getPolicy().getBackbone().getName());
     assertEquals(1, straight.getSpec().getPromptsPerStep());
-    List<RunEvent> events = watch(straight.getId());
+    List<RunEvent> events = tiny.watch(straight.getId());
     assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
         events.toString());
-    List<StepMetrics> straightSteps = steps(events);
+    List<StepMetrics> straightSteps = TinyRuns.steps(events);
     assertEquals(12, straightSteps.size());
     for (StepMetrics s : straightSteps) {
       assertTrue(s.getLoss() > 0 && Double.isFinite(s.getLoss()), "the task loss: " + s);
@@ -145,7 +129,7 @@ class SoftPromptRunTest {
 
     // Stopped at 8 steps (its final checkpoint), then resumed for 4 more: the same steps 9-12.
     Run first = orchestrator.startRun(StartRunRequest.newBuilder().setSpec(soft(8)).build());
-    watch(first.getId());
+    tiny.watch(first.getId());
     Await.until("the completed run to be resumable", Duration.ofSeconds(30), () -> {
       try {
         orchestrator.resumeRun(ResumeRunRequest.newBuilder().setRunId(first.getId())
@@ -162,10 +146,10 @@ class SoftPromptRunTest {
       Run r = orchestrator.getRun(GetRunRequest.newBuilder().setRunId(first.getId()).build());
       return r.getStep() == 12 && r.getState() == RunState.RUN_STATE_COMPLETED;
     });
-    List<RunEvent> resumed = watch(first.getId());
+    List<RunEvent> resumed = tiny.watch(first.getId());
     assertTrue(resumed.stream().anyMatch(e -> e.getMessage().contains("resumed from the "
         + "checkpoint at step 8")), resumed.toString());
-    List<StepMetrics> resumedSteps = steps(resumed);
+    List<StepMetrics> resumedSteps = TinyRuns.steps(resumed);
     assertEquals(12, resumedSteps.size());
     for (int i = 0; i < 12; i++) {
       StepMetrics a = straightSteps.get(i);
@@ -190,7 +174,7 @@ class SoftPromptRunTest {
   void selectionOnTrainAndDevScoresTheContinuousPromptOnBoth() {
     RunSpec spec = soft(4).toBuilder().setEvaluation(soft(4).getEvaluation().toBuilder()
         .setSelectOnTrainAndDev(true)).build();
-    List<RunEvent> events = watch(orchestrator.startRun(StartRunRequest.newBuilder()
+    List<RunEvent> events = tiny.watch(orchestrator.startRun(StartRunRequest.newBuilder()
         .setSpec(spec).build()).getId());
     assertEquals(RunState.RUN_STATE_COMPLETED, events.get(events.size() - 1).getState().getTo(),
         events.toString());

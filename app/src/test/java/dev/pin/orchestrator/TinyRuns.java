@@ -65,11 +65,27 @@ public final class TinyRuns {
           dev.pin.v1.OrchestratorGrpc.newBlockingStub(channel));
     }
 
+    /** A run's events from WatchRun until the stream ends (at most 180 s). */
+    public java.util.List<dev.pin.v1.RunEvent> watch(String runId) {
+      java.util.List<dev.pin.v1.RunEvent> events = new java.util.ArrayList<>();
+      orchestrator.withDeadlineAfter(180, java.util.concurrent.TimeUnit.SECONDS)
+          .watchRun(dev.pin.v1.WatchRunRequest.newBuilder().setRunId(runId).build())
+          .forEachRemaining(events::add);
+      return events;
+    }
+
     @Override
     public void close() {
       channel.shutdownNow();
       ensemble.close();
     }
+  }
+
+  /** The step metrics among {@code events}, in order. */
+  public static java.util.List<dev.pin.v1.StepMetrics> steps(
+      java.util.List<dev.pin.v1.RunEvent> events) {
+    return events.stream().filter(dev.pin.v1.RunEvent::hasStep).map(dev.pin.v1.RunEvent::getStep)
+        .toList();
   }
 
   /** {@code home/models/tiny-bert} and the few-shot layout under {@code home/data}. */

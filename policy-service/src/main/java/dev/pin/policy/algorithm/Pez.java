@@ -3,13 +3,8 @@ package dev.pin.policy.algorithm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.pin.policy.qnet.Adam;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.List;
 
@@ -43,10 +38,10 @@ import java.util.List;
  * space's rule, §2). The task model's weights never require gradients; the backward pass reaches
  * the forwarded prompt only, and runs under {@link PolicyState#AUTOGRAD} (DJL's gradient collector
  * is global), over the examples in chunks whose gradients are summed ({@link
- * #EXAMPLES_PER_FORWARD}). AdamW is {@link Adam} with decoupled weight decay (torch.optim.AdamW:
- * β = 0.9, 0.999, ε = 1e-8, no gradient clipping), its moments checkpointed with P.
+ * #EXAMPLES_PER_FORWARD}). Steps (1) and (5), P's initialisation and the checkpoint are {@link
+ * ContinuousPromptPolicy}'s, shared with the CLIP variant.
  */
-public final class Pez implements PromptPolicy {
+public final class Pez extends ContinuousPromptPolicy {
   /**
    * Examples per forward and backward: the step's gradient is the sum of the chunks' (the loss
    * is one mean over every example), so this bounds memory, not the math. BERT-base's backward
@@ -57,23 +52,11 @@ public final class Pez implements PromptPolicy {
   /** Examples per forward when scoring, which keeps no activations for a backward pass. */
   static final int EXAMPLES_PER_SCORE = 32;
 
-  private final PezHyperparameters hp;
   private final DifferentiableLm lm;
   private final PezTask task;
-  /** Token ids a prompt row may project onto: the vocabulary minus special tokens. */
-  private final int[] candidates;
-  private final NDManager manager;
-  /** E[candidates] with unit rows, {@code [V′, d]}: cos(P_i, E_v) up to ‖P_i‖. */
-  private final NDArray unitE;
   private final List<Batch> batches;
   /** The L masked copies of the prompt for NLL(prompt), or null when w = 0. */
   private final Batch fluency;
-  private final int d;
-  /** The continuous prompt P, {@code [L, d]}. */
-  private final NDArray p;
-  /** AdamW on P; its step count is the policy's. */
-  private final Adam adamW;
-  private long nextSampleId = 1;
 
   /**
    * A chunk of the training examples as constant arrays, padded to its longest: their word
@@ -131,80 +114,25 @@ public final class Pez implements PromptPolicy {
    */
   public Pez(PezHyperparameters hp, DifferentiableLm lm, PezTask task, int[] specialIds,
       NDManager parent) {
-    if (task.promptLength() != hp.promptLength()) {
-      throw new IllegalArgumentException("the task was split around " + task.promptLength()
-          + " prompt slots, not L = " + hp.promptLength());
-    }
-    this.hp = hp;
+    super(splitFor(hp, task), lm.wordEmbeddings(), lm::embed, specialIds, parent);
     this.lm = lm;
     this.task = task;
-    NDArray e = lm.wordEmbeddings();
-    int vocab = (int) e.getShape().get(0);
-    this.d = (int) e.getShape().get(1);
-    boolean[] special = new boolean[vocab];
-    for (int id : specialIds) {
-      special[id] = true;
-    }
-    this.candidates = java.util.stream.IntStream.range(0, vocab).filter(id -> !special[id])
-        .toArray();
-    this.manager = parent.newSubManager();
     try {
-      try (NDScope scope = new NDScope()) {
-        scope.suppressNotUsedWarning();
-        NDArray rows = lm.embed(manager.create(longs(candidates)));
-        NDArray unit = rows.div(rows.square().sum(new int[] {1}, true).sqrt());
-        NDScope.unregister(unit);
-        this.unitE = unit;
-      }
       this.batches = batches(task, EXAMPLES_PER_FORWARD, manager);
       this.fluency = hp.fluencyWeight() > 0 ? fluencyBatch(hp.promptLength()) : null;
-      // P starts at the embeddings of L random tokens (§7.1).
-      PolicyRng rng = new PolicyRng(hp.seed());
-      int[] start = new int[hp.promptLength()];
-      for (int j = 0; j < start.length; j++) {
-        start[j] = candidates[rng.nextInt(candidates.length)];
-      }
-      NDArray startRows = lm.embed(manager.create(longs(start)));
-      this.p = startRows.duplicate();
-      startRows.close();
-      this.adamW = new Adam(manager, List.of(p), hp.learningRate(), PezHyperparameters.BETA1,
-          PezHyperparameters.BETA2, PezHyperparameters.EPSILON, 0, hp.weightDecay());
     } catch (RuntimeException ex) {
-      manager.close();
+      close();
       throw ex;
     }
   }
 
-  // ---- (1) project: P′ = E[idx], idx_i = argmax_v cos(P_i, E_v) ----
-
-  /** The nearest vocabulary token (cosine) of every row of P. */
-  int[] project() {
-    return project(p);
-  }
-
-  /** The nearest vocabulary token (cosine) of every row of {@code rows} {@code [L, d]}. */
-  private int[] project(NDArray rows) {
-    try (NDScope scope = new NDScope()) {
-      scope.suppressNotUsedWarning();
-      // cos(P_i, E_v) = P_i·E_v / (‖P_i‖‖E_v‖); ‖P_i‖ is the same for every v of row i.
-      long[] best = rows.matMul(unitE.transpose()).argMax(1).toLongArray();
-      int[] idx = new int[best.length];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = candidates[(int) best[i]];
-      }
-      return idx;
+  /** {@code hp}, once the task is known to have been split around its L prompt slots. */
+  private static PezHyperparameters splitFor(PezHyperparameters hp, PezTask task) {
+    if (task.promptLength() != hp.promptLength()) {
+      throw new IllegalArgumentException("the task was split around " + task.promptLength()
+          + " prompt slots, not L = " + hp.promptLength());
     }
-  }
-
-  /**
-   * The current projection as the run's one prompt (whatever {@code batchSize}; greedy or not:
-   * PEZ's prompt is deterministic).
-   */
-  @Override
-  public synchronized SampleBatch sample(int batchSize, boolean greedy) {
-    int[] idx = project();
-    return new SampleBatch(List.of(new SampleBatch.SampledPrompt(nextSampleId++, idx,
-        new float[idx.length], new float[idx.length])), 0, 0, 0);
+    return hp;
   }
 
   /**
@@ -252,13 +180,9 @@ public final class Pez implements PromptPolicy {
     } finally {
       PolicyState.AUTOGRAD.unlock();
     }
-    double gradNorm;
-    try (NDManager s = manager.newSubManager(); NDScope scope = new NDScope()) {
-      scope.suppressNotUsedWarning();
-      // (5) AdamW on P with the gradient of the forwarded prompt.
-      gradNorm = adamW.step(List.of(p), List.of(s.create(g, p.getShape())));
-    }
-    return new UpdateResult(adamW.steps(), true, loss, gradNorm, 0, 0, 0,
+    // (5) AdamW on P with the gradient of the forwarded prompt.
+    double gradNorm = applyGradient(g);
+    return new UpdateResult(step(), true, loss, gradNorm, 0, 0, 0,
         100.0 * correct / task.size());
   }
 
@@ -467,63 +391,5 @@ public final class Pez implements PromptPolicy {
         target.create(longs(t.verbalizerIds())),
         target.create(labels, new Shape(b, t.classes())),
         Arrays.stream(examples).mapToInt(Integer::intValue).toArray());
-  }
-
-  private static long[] longs(int[] ids) {
-    return Arrays.stream(ids).asLongStream().toArray();
-  }
-
-  // ---- what the service reports ----
-
-  /** Its settings. */
-  public PezHyperparameters settings() {
-    return hp;
-  }
-
-  /** The continuous prompt P, {@code [L·d]} row-major (a copy). */
-  public synchronized float[] continuousPrompt() {
-    return p.toFloatArray();
-  }
-
-  /** The embedding width d (a row of P). */
-  public int width() {
-    return d;
-  }
-
-  @Override
-  public synchronized long step() {
-    return adamW.steps();
-  }
-
-  @Override
-  public int replaySize() {
-    return 0;
-  }
-
-  @Override
-  public int actionSpaceSize() {
-    return candidates.length;
-  }
-
-  @Override
-  public long trainableParameters() {
-    return (long) hp.promptLength() * d;
-  }
-
-  // ---- checkpoints: P, AdamW's moments and step, the sample-id counter (PezCheckpoint) ----
-
-  @Override
-  public synchronized void save(OutputStream out) throws IOException {
-    PezCheckpoint.save(out, p, adamW, nextSampleId);
-  }
-
-  @Override
-  public synchronized void load(InputStream in) throws IOException {
-    nextSampleId = PezCheckpoint.load(in, p, adamW);
-  }
-
-  @Override
-  public void close() {
-    manager.close();
   }
 }

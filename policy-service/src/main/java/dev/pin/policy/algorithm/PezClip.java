@@ -1,19 +1,14 @@
 package dev.pin.policy.algorithm;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.pin.policy.qnet.Adam;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * PEZ, hard prompts made easy (Wen et al., NeurIPS 2023; ALGORITHMS.md §7.1), the CLIP variant:
@@ -33,18 +28,12 @@ import java.util.stream.IntStream;
  * projection's candidates are the vocabulary minus the special tokens, so the end-of-text token,
  * which has CLIP's largest id, is where the tower pools under either of HF's pooling rules. No
  * fluency term: CLIP's text tower is no language model, so there is no NLL(prompt) on its
- * vocabulary (the service refuses {@code fluency_weight} > 0). AdamW is {@link Adam} with
- * decoupled weight decay (torch.optim.AdamW: β = 0.9, 0.999, ε = 1e-8, no gradient clipping), its
- * moments checkpointed with P in {@link PezCheckpoint}'s format.
+ * vocabulary (the service refuses {@code fluency_weight} > 0). Steps (1) and (5), P's
+ * initialisation and the checkpoint are {@link ContinuousPromptPolicy}'s, shared with the LM
+ * variant.
  */
-public final class PezClip implements PromptPolicy {
-  private final PezHyperparameters hp;
+public final class PezClip extends ContinuousPromptPolicy {
   private final DifferentiableTextTower text;
-  /** Token ids a prompt row may project onto: the vocabulary minus special tokens. */
-  private final int[] candidates;
-  private final NDManager manager;
-  /** E[candidates] with unit rows, {@code [V′, d]}: cos(P_i, E_v) up to ‖P_i‖. */
-  private final NDArray unitE;
   /** The target images' embeddings with unit rows, {@code [m, projection]}. */
   private final NDArray unitImages;
   /** E[<|startoftext|>] and E[<|endoftext|>], {@code [1, d]} each: the frame of the prompt. */
@@ -54,12 +43,6 @@ public final class PezClip implements PromptPolicy {
   private final NDArray attention;
   /** {@code [L + 1]}: the end-of-text position, where the tower pools. */
   private final NDArray eot;
-  private final int d;
-  /** The continuous prompt P, {@code [L, d]}. */
-  private final NDArray p;
-  /** AdamW on P; its step count is the policy's. */
-  private final Adam adamW;
-  private long nextSampleId = 1;
 
   /**
    * A fresh PEZ prompt for image inversion.
@@ -76,31 +59,10 @@ public final class PezClip implements PromptPolicy {
    */
   public PezClip(PezHyperparameters hp, DifferentiableTextTower text, float[][] targets,
       int startId, int endId, int[] specialIds, NDManager parent) {
-    if (!hp.project() || hp.fluencyWeight() != 0) {
-      throw new IllegalArgumentException("PEZ's image inversion projects its prompt and has no "
-          + "fluency term");
-    }
-    if (targets.length == 0) {
-      throw new IllegalArgumentException("no target images");
-    }
-    int l = hp.promptLength();
-    if (l + 2 > text.maxInputTokens()) {
-      throw new IllegalArgumentException("L = " + l + " prompt tokens and the two specials are "
-          + "more than the text tower's " + text.maxInputTokens() + " positions");
-    }
-    this.hp = hp;
+    super(invertible(hp, text, targets), text.tokenEmbeddings(), text::embed,
+        withFrame(specialIds, startId, endId), parent);
     this.text = text;
-    NDArray e = text.tokenEmbeddings();
-    int vocab = (int) e.getShape().get(0);
-    this.d = (int) e.getShape().get(1);
-    boolean[] special = new boolean[vocab];
-    for (int id : specialIds) {
-      special[id] = true;
-    }
-    special[startId] = true;
-    special[endId] = true;
-    this.candidates = IntStream.range(0, vocab).filter(id -> !special[id]).toArray();
-    this.manager = parent.newSubManager();
+    int l = hp.promptLength();
     try {
       int width = targets[0].length;
       float[] flat = new float[targets.length * width];
@@ -113,12 +75,9 @@ public final class PezClip implements PromptPolicy {
       }
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
-        NDArray rows = text.embed(manager.create(longs(candidates)));
-        NDArray unit = rows.div(rows.norm(new int[] {1}, true));
         NDArray images = manager.create(flat, new Shape(targets.length, width));
         NDArray unitImg = images.div(images.norm(new int[] {1}, true));
-        NDScope.unregister(unit, unitImg);
-        this.unitE = unit;
+        NDScope.unregister(unitImg);
         this.unitImages = unitImg;
       }
       this.start = text.embed(manager.create(new long[] {startId}));
@@ -127,48 +86,35 @@ public final class PezClip implements PromptPolicy {
       Arrays.fill(ones, 1);
       this.attention = manager.create(ones, new Shape(1, l + 2));
       this.eot = manager.create(new long[] {l + 1});
-      // P starts at the embeddings of L random tokens (§7.1).
-      PolicyRng rng = new PolicyRng(hp.seed());
-      int[] first = new int[l];
-      for (int j = 0; j < l; j++) {
-        first[j] = candidates[rng.nextInt(candidates.length)];
-      }
-      NDArray startRows = text.embed(manager.create(longs(first)));
-      this.p = startRows.duplicate();
-      startRows.close();
-      this.adamW = new Adam(manager, List.of(p), hp.learningRate(), PezHyperparameters.BETA1,
-          PezHyperparameters.BETA2, PezHyperparameters.EPSILON, 0, hp.weightDecay());
     } catch (RuntimeException ex) {
-      manager.close();
+      close();
       throw ex;
     }
   }
 
-  // ---- (1) project: P′ = E[idx], idx_i = argmax_v cos(P_i, E_v) ----
-
-  /** The nearest vocabulary token (cosine) of every row of P. */
-  int[] project() {
-    try (NDScope scope = new NDScope()) {
-      scope.suppressNotUsedWarning();
-      // cos(P_i, E_v) = P_i·E_v / (‖P_i‖‖E_v‖); ‖P_i‖ is the same for every v of row i.
-      long[] best = p.matMul(unitE.transpose()).argMax(1).toLongArray();
-      int[] idx = new int[best.length];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = candidates[(int) best[i]];
-      }
-      return idx;
+  /** {@code hp}, once it is known to be PEZ's image inversion with targets and room for L. */
+  private static PezHyperparameters invertible(PezHyperparameters hp,
+      DifferentiableTextTower text, float[][] targets) {
+    if (!hp.project() || hp.fluencyWeight() != 0) {
+      throw new IllegalArgumentException("PEZ's image inversion projects its prompt and has no "
+          + "fluency term");
     }
+    if (targets.length == 0) {
+      throw new IllegalArgumentException("no target images");
+    }
+    if (hp.promptLength() + 2 > text.maxInputTokens()) {
+      throw new IllegalArgumentException("L = " + hp.promptLength() + " prompt tokens and the two "
+          + "specials are more than the text tower's " + text.maxInputTokens() + " positions");
+    }
+    return hp;
   }
 
-  /**
-   * The current projection as the run's one prompt (whatever {@code batchSize}; greedy or not:
-   * PEZ's prompt is deterministic).
-   */
-  @Override
-  public synchronized SampleBatch sample(int batchSize, boolean greedy) {
-    int[] idx = project();
-    return new SampleBatch(List.of(new SampleBatch.SampledPrompt(nextSampleId++, idx,
-        new float[idx.length], new float[idx.length])), 0, 0, 0);
+  /** The special ids and the frame's start and end tokens: none of them is a prompt token. */
+  private static int[] withFrame(int[] specialIds, int startId, int endId) {
+    int[] out = Arrays.copyOf(specialIds, specialIds.length + 2);
+    out[specialIds.length] = startId;
+    out[specialIds.length + 1] = endId;
+    return out;
   }
 
   /**
@@ -202,68 +148,8 @@ public final class PezClip implements PromptPolicy {
     } finally {
       PolicyState.AUTOGRAD.unlock();
     }
-    double gradNorm;
-    try (NDManager s = manager.newSubManager(); NDScope scope = new NDScope()) {
-      scope.suppressNotUsedWarning();
-      // (5) AdamW on P with the gradient of the forwarded prompt.
-      gradNorm = adamW.step(List.of(p), List.of(s.create(g, p.getShape())));
-    }
-    return new UpdateResult(adamW.steps(), true, loss, gradNorm, 0, 0, 0, Double.NaN);
-  }
-
-  private static long[] longs(int[] ids) {
-    return Arrays.stream(ids).asLongStream().toArray();
-  }
-
-  // ---- what the service reports ----
-
-  /** Its settings. */
-  public PezHyperparameters settings() {
-    return hp;
-  }
-
-  /** The continuous prompt P, {@code [L·d]} row-major (a copy). */
-  public synchronized float[] continuousPrompt() {
-    return p.toFloatArray();
-  }
-
-  /** The embedding width d (a row of P). */
-  public int width() {
-    return d;
-  }
-
-  @Override
-  public synchronized long step() {
-    return adamW.steps();
-  }
-
-  @Override
-  public int replaySize() {
-    return 0;
-  }
-
-  @Override
-  public int actionSpaceSize() {
-    return candidates.length;
-  }
-
-  @Override
-  public long trainableParameters() {
-    return (long) hp.promptLength() * d;
-  }
-
-  @Override
-  public synchronized void save(OutputStream out) throws IOException {
-    PezCheckpoint.save(out, p, adamW, nextSampleId);
-  }
-
-  @Override
-  public synchronized void load(InputStream in) throws IOException {
-    nextSampleId = PezCheckpoint.load(in, p, adamW);
-  }
-
-  @Override
-  public void close() {
-    manager.close();
+    // (5) AdamW on P with the gradient of the forwarded prompt.
+    double gradNorm = applyGradient(g);
+    return new UpdateResult(step(), true, loss, gradNorm, 0, 0, 0, Double.NaN);
   }
 }

@@ -1,25 +1,26 @@
 package dev.pin.policy.torch;
 
+import static dev.pin.policy.torch.Blocks.lookup;
+import static dev.pin.policy.torch.Blocks.scoped;
+import static dev.pin.policy.torch.Blocks.selfAttention;
+
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.pin.models.onnx.ClipConfig;
 import dev.pin.models.onnx.ClipTextSpec;
-import dev.pin.models.onnx.FloatTensor;
 import dev.pin.models.onnx.OnnxWeights;
 import dev.pin.models.store.ModelDir;
 import dev.pin.models.store.ModelManifest;
 import dev.pin.policy.algorithm.DifferentiableTextTower;
 import dev.pin.policy.algorithm.Scalars;
+import dev.pin.policy.torch.Blocks.Dense;
+import dev.pin.policy.torch.Blocks.Norm;
+import dev.pin.policy.torch.Blocks.Weights;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -40,7 +41,7 @@ import java.util.List;
  * <p>The weights never require gradients, so a backward pass reaches only the caller's leaves.
  * DJL's gradient collector is process-wide: callers serialise their backward passes (the
  * policies' {@code PolicyState.AUTOGRAD} lock). Memory as {@link TorchMaskedLm}: weights in a
- * sub-manager freed by {@link #close}, each forward in an {@link NDScope}.
+ * sub-manager freed by {@link #close}, each forward in an NDScope ({@code Blocks.scoped}).
  */
 public final class TorchClipText implements DifferentiableTextTower, AutoCloseable {
   /** Additive attention-mask value, the ONNX graph's ({@code BertMlmGraph.MASK_VALUE}). */
@@ -60,53 +61,32 @@ public final class TorchClipText implements DifferentiableTextTower, AutoCloseab
   /** The text projection {@code [hidden, projection]} (the graph's transposed initializer). */
   private final NDArray projection;
 
-  /** {@code x · kernel + bias}, the kernel {@code [in, out]} as in the ONNX graph. */
-  private record Dense(NDArray kernel, NDArray bias) {
-    NDArray apply(NDArray x) {
-      return x.matMul(kernel).add(bias);
-    }
-  }
-
-  /** LayerNorm over the last axis. */
-  private record Norm(NDArray gamma, NDArray beta, float eps) {
-    NDArray apply(NDArray x) {
-      return x.getNDArrayInternal().layerNorm(x, new Shape(gamma.getShape().get(0)), gamma, beta,
-          eps).singletonOrThrow();
-    }
-  }
-
   /** One {@code CLIPEncoderLayer}; query, key and value as one {@code [h, 3h]} dense. */
   private record Layer(Norm norm1, Dense qkv, Dense out, Norm norm2, Dense fc1, Dense fc2) {}
 
   private TorchClipText(ModelManifest manifest, ClipTextSpec spec, DataType dataType,
-      NDManager manager, OnnxWeights w) {
+      NDManager manager, OnnxWeights onnx) {
     this.manifest = manifest;
     this.config = spec.config();
     this.projectionDim = spec.projectionDim();
     this.dataType = dataType;
     this.manager = manager;
     int h = config.hiddenSize();
-    tokenEmbeddings = tensor(w, ClipTextSpec.TOKEN_EMBEDDING, config.vocabSize(), h);
-    positionEmbeddings = tensor(w, ClipTextSpec.POSITION_EMBEDDING, config.maxPositions(), h);
+    Weights w = new Weights(onnx, manager, dataType);
+    tokenEmbeddings = w.tensor( ClipTextSpec.TOKEN_EMBEDDING, config.vocabSize(), h);
+    positionEmbeddings = w.tensor( ClipTextSpec.POSITION_EMBEDDING, config.maxPositions(), h);
     List<Layer> ls = new ArrayList<>();
     for (int i = 0; i < config.numLayers(); i++) {
       String p = ClipTextSpec.layer(i);
-      Dense q = dense(w, p + ".self_attn.q_proj", h, h);
-      Dense k = dense(w, p + ".self_attn.k_proj", h, h);
-      Dense v = dense(w, p + ".self_attn.v_proj", h, h);
-      Dense qkv = new Dense(NDArrays.concat(new NDList(q.kernel, k.kernel, v.kernel), 1),
-          NDArrays.concat(new NDList(q.bias, k.bias, v.bias), 0));
-      for (Dense d : List.of(q, k, v)) {
-        d.kernel.close();
-        d.bias.close();
-      }
+      Dense qkv = Dense.fused(dense(w, p + ".self_attn.q_proj", h, h),
+          dense(w, p + ".self_attn.k_proj", h, h), dense(w, p + ".self_attn.v_proj", h, h));
       ls.add(new Layer(norm(w, p + ".layer_norm1"), qkv, dense(w, p + ".self_attn.out_proj", h, h),
           norm(w, p + ".layer_norm2"), dense(w, p + ".mlp.fc1", h, config.intermediateSize()),
           dense(w, p + ".mlp.fc2", config.intermediateSize(), h)));
     }
     layers = List.copyOf(ls);
     finalNorm = norm(w, ClipTextSpec.FINAL_LAYER_NORM);
-    projection = tensor(w, ClipTextSpec.TEXT_PROJECTION, h, projectionDim);
+    projection = w.tensor( ClipTextSpec.TEXT_PROJECTION, h, projectionDim);
   }
 
   /** Loads {@code model}'s text tower in float32, in a sub-manager of {@code parent}. */
@@ -126,20 +106,12 @@ public final class TorchClipText implements DifferentiableTextTower, AutoCloseab
       throw new IllegalArgumentException("model " + m.name() + " has architecture "
           + m.architecture() + ", not " + ModelManifest.ARCH_CLIP);
     }
-    if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT64) {
-      throw new IllegalArgumentException("data type " + dataType + ": FLOAT32 or FLOAT64");
-    }
+    Blocks.requireFloat(dataType);
     // One parse for both the nodes (the spec) and the initialisers (the weights).
     ModelProto graph = OnnxWeights.parse(model.modelFile());
     ClipTextSpec spec = ClipTextSpec.of(graph, m.numHeads());
     OnnxWeights w = OnnxWeights.of(graph);
-    NDManager manager = parent.newSubManager();
-    try {
-      return new TorchClipText(m, spec, dataType, manager, w);
-    } catch (RuntimeException e) {
-      manager.close();
-      throw e;
-    }
+    return Blocks.inSubManager(parent, manager -> new TorchClipText(m, spec, dataType, manager, w));
   }
 
   /** The model's manifest (special-token ids, sizes). */
@@ -174,14 +146,7 @@ public final class TorchClipText implements DifferentiableTextTower, AutoCloseab
 
   @Override
   public NDArray embed(NDArray tokenIds) {
-    NDArray ids = tokenIds.getDataType() == DataType.INT64 ? tokenIds
-        : tokenIds.toType(DataType.INT64, false);
-    NDArray e = lookup(tokenEmbeddings, ids);
-    if (ids != tokenIds) {
-      ids.close();
-    }
-    e.attach(tokenIds.getManager());
-    return e;
+    return Blocks.embed(tokenEmbeddings, tokenIds);
   }
 
   /**
@@ -205,15 +170,7 @@ public final class TorchClipText implements DifferentiableTextTower, AutoCloseab
   @Override
   public NDArray textEmbeds(NDArray inputEmbeddings, NDArray attentionMask,
       NDArray eotPositions) {
-    NDArray out;
-    try (NDScope scope = new NDScope()) {
-      scope.suppressNotUsedWarning();
-      out = forward(inputEmbeddings, attentionMask, eotPositions);
-      NDScope.unregister(out);
-    }
-    out.attach(inputEmbeddings.getManager());
-    NDScope.register(out);
-    return out;
+    return scoped(inputEmbeddings, () -> forward(inputEmbeddings, attentionMask, eotPositions));
   }
 
   private NDArray forward(NDArray x, NDArray attentionMask, NDArray eotPositions) {
@@ -264,18 +221,8 @@ public final class TorchClipText implements DifferentiableTextTower, AutoCloseab
   }
 
   private NDArray layer(Layer l, NDArray x, NDArray additiveMask, long b, int n) {
-    int h = config.hiddenSize();
-    int heads = config.numHeads();
-    int d = config.headSize();
-    NDArray a = l.norm1.apply(x);
-    // [b, n, 3h] → [3, b, heads, n, d]: query, key and value per head.
-    NDArray qkv = l.qkv.apply(a).reshape(b, n, 3, heads, d).transpose(2, 0, 3, 1, 4);
-    NDArray q = qkv.get(0);
-    NDArray k = qkv.get(1);
-    NDArray v = qkv.get(2);
-    NDArray scores = Scalars.dividedBy(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(d))
-        .add(additiveMask);
-    NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, n, h);
+    NDArray context = selfAttention(l.qkv.apply(l.norm1.apply(x)), additiveMask, b, n,
+        config.numHeads(), config.headSize());
     x = x.add(l.out.apply(context));
     NDArray mlp = activation(l.fc1.apply(l.norm2.apply(x)));
     return x.add(l.fc2.apply(mlp));
@@ -288,34 +235,12 @@ public final class TorchClipText implements DifferentiableTextTower, AutoCloseab
     return x.getNDArrayInternal().gelu(); // exact (erf) GELU, as the graph's
   }
 
-  /** Rows {@code ids} of {@code table}; the result is created in the manager of {@code ids}. */
-  private static NDArray lookup(NDArray table, NDArray ids) {
-    return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+  private static Dense dense(Weights w, String scope, int in, int out) {
+    return w.dense(scope + ".weight", scope + ".bias", in, out);
   }
 
-  private NDArray tensor(OnnxWeights w, String name, long... shape) {
-    FloatTensor t = w.get(name);
-    if (!Arrays.equals(t.shape(), shape)) {
-      throw new IllegalArgumentException("weight " + name + " has shape "
-          + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
-    }
-    NDArray a = manager.create(t.toFloats(), new Shape(shape));
-    if (dataType == DataType.FLOAT32) {
-      return a;
-    }
-    NDArray converted = a.toType(dataType, false);
-    a.close();
-    return converted;
-  }
-
-  private Dense dense(OnnxWeights w, String scope, int in, int out) {
-    return new Dense(tensor(w, scope + ".weight", in, out), tensor(w, scope + ".bias", out));
-  }
-
-  private Norm norm(OnnxWeights w, String scope) {
-    int h = config.hiddenSize();
-    return new Norm(tensor(w, scope + ".weight", h), tensor(w, scope + ".bias", h),
-        config.layerNormEps());
+  private Norm norm(Weights w, String scope) {
+    return w.norm(scope + ".weight", scope + ".bias", config.hiddenSize(), config.layerNormEps());
   }
 
   /** Frees the weights. */

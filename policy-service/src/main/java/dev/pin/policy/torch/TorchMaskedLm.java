@@ -1,27 +1,26 @@
 package dev.pin.policy.torch;
 
+import static dev.pin.policy.torch.Blocks.lookup;
+import static dev.pin.policy.torch.Blocks.scoped;
+import static dev.pin.policy.torch.Blocks.selfAttention;
+
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import dev.pin.models.onnx.BertConfig;
 import dev.pin.models.onnx.BertNames;
 import dev.pin.models.onnx.EncoderSpec;
-import dev.pin.models.onnx.FloatTensor;
 import dev.pin.models.onnx.OnnxWeights;
 import dev.pin.models.store.ModelDir;
 import dev.pin.models.store.ModelManifest;
 import dev.pin.policy.algorithm.DifferentiableLm;
-import dev.pin.policy.algorithm.Scalars;
+import dev.pin.policy.torch.Blocks.Dense;
+import dev.pin.policy.torch.Blocks.Norm;
+import dev.pin.policy.torch.Blocks.Weights;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * A frozen BERT masked LM (encoder + MLM head) on DJL's PyTorch engine that takes input
@@ -42,10 +41,10 @@ import java.util.function.Supplier;
  * passes (the policy's {@code PolicyState.AUTOGRAD} lock does this for the RL updates).
  *
  * <p>Memory: the weights live in a sub-manager of the caller's, created once and freed by {@link
- * #close}. Each forward runs in an {@link NDScope}, so its intermediates are freed when it returns
- * (autograd keeps what backward needs on the native side); only the result survives, attached to
- * the manager of the input embeddings and registered with the caller's enclosing scope, if any.
- * Forwards may run on several threads at once.
+ * #close}. Each forward runs in an NDScope ({@code Blocks.scoped}), so its intermediates are freed
+ * when it returns (autograd keeps what backward needs on the native side); only the result
+ * survives, attached to the manager of the input embeddings and registered with the caller's
+ * enclosing scope, if any. Forwards may run on several threads at once.
  */
 public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
   /** Additive attention-mask value for padding, the ONNX graph's ({@code BertMlmGraph}). */
@@ -66,27 +65,12 @@ public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
   private final Norm headNorm;
   private final NDArray outputBias;
 
-  /** {@code x · kernel + bias}, the kernel stored {@code [in, out]} as in the checkpoint. */
-  private record Dense(NDArray kernel, NDArray bias) {
-    NDArray apply(NDArray x) {
-      return x.matMul(kernel).add(bias);
-    }
-  }
-
-  /** LayerNorm over the last axis. */
-  private record Norm(NDArray gamma, NDArray beta, float eps) {
-    NDArray apply(NDArray x) {
-      return x.getNDArrayInternal().layerNorm(x, new Shape(gamma.getShape().get(0)), gamma, beta,
-          eps).singletonOrThrow();
-    }
-  }
-
   /** One encoder layer; query, key and value are one {@code [h, 3h]} dense (one GEMM, not 3). */
   private record Layer(Dense qkv, Dense attentionOut, Norm attentionNorm, Dense intermediate,
       Dense output, Norm outputNorm) {}
 
   private TorchMaskedLm(ModelManifest manifest, EncoderSpec spec, DataType dataType,
-      NDManager manager, OnnxWeights w) {
+      NDManager manager, OnnxWeights onnx) {
     this.manifest = manifest;
     this.config = spec.config();
     this.positionPaddingIdx = spec.positionPaddingIdx();
@@ -94,22 +78,16 @@ public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
     this.dataType = dataType;
     this.manager = manager;
     int h = config.hiddenSize();
-    wordEmbeddings = tensor(w, BertNames.WORD_EMBEDDINGS, config.vocabSize(), h);
-    positionEmbeddings = tensor(w, BertNames.POSITION_EMBEDDINGS, config.maxPositions(), h);
-    tokenTypeEmbeddings = tensor(w, BertNames.TOKEN_TYPE_EMBEDDINGS, config.typeVocabSize(), h);
+    Weights w = new Weights(onnx, manager, dataType);
+    wordEmbeddings = w.tensor(BertNames.WORD_EMBEDDINGS, config.vocabSize(), h);
+    positionEmbeddings = w.tensor(BertNames.POSITION_EMBEDDINGS, config.maxPositions(), h);
+    tokenTypeEmbeddings = w.tensor(BertNames.TOKEN_TYPE_EMBEDDINGS, config.typeVocabSize(), h);
     embeddingsNorm = norm(w, BertNames.EMBEDDINGS_LN);
     List<Layer> ls = new ArrayList<>();
     for (int i = 0; i < config.numLayers(); i++) {
       String p = BertNames.layer(i);
-      Dense q = dense(w, p + "/attention/self/query", h, h);
-      Dense k = dense(w, p + "/attention/self/key", h, h);
-      Dense v = dense(w, p + "/attention/self/value", h, h);
-      Dense qkv = new Dense(NDArrays.concat(new NDList(q.kernel, k.kernel, v.kernel), 1),
-          NDArrays.concat(new NDList(q.bias, k.bias, v.bias), 0));
-      for (Dense d : List.of(q, k, v)) {
-        d.kernel.close();
-        d.bias.close();
-      }
+      Dense qkv = Dense.fused(dense(w, p + "/attention/self/query", h, h),
+          dense(w, p + "/attention/self/key", h, h), dense(w, p + "/attention/self/value", h, h));
       ls.add(new Layer(qkv, dense(w, p + "/attention/output/dense", h, h),
           norm(w, p + "/attention/output/LayerNorm"),
           dense(w, p + "/intermediate/dense", h, config.intermediateSize()),
@@ -119,7 +97,7 @@ public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
     layers = List.copyOf(ls);
     headDense = dense(w, BertNames.HEAD_DENSE, h, h);
     headNorm = norm(w, BertNames.HEAD_LN);
-    outputBias = tensor(w, BertNames.OUTPUT_BIAS, config.vocabSize());
+    outputBias = w.tensor(BertNames.OUTPUT_BIAS, config.vocabSize());
   }
 
   /** Loads {@code model} in float32, its weights in a sub-manager of {@code parent} (PyTorch). */
@@ -141,19 +119,11 @@ public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
           + m.architecture() + ", not " + ModelManifest.ARCH_BERT_MLM + " or "
           + ModelManifest.ARCH_ROBERTA_MLM);
     }
-    if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT64) {
-      throw new IllegalArgumentException("data type " + dataType + ": FLOAT32 or FLOAT64");
-    }
+    Blocks.requireFloat(dataType);
     // The float32 graph: the int8 variant's layer kernels are quantised and not floats.
     OnnxWeights w = OnnxWeights.read(model.modelFile());
     EncoderSpec spec = EncoderSpec.of(model, w);
-    NDManager manager = parent.newSubManager();
-    try {
-      return new TorchMaskedLm(m, spec, dataType, manager, w);
-    } catch (RuntimeException e) {
-      manager.close();
-      throw e;
-    }
+    return Blocks.inSubManager(parent, manager -> new TorchMaskedLm(m, spec, dataType, manager, w));
   }
 
   /** The model's manifest (special-token ids, sizes). */
@@ -192,15 +162,7 @@ public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
    */
   @Override
   public NDArray embed(NDArray tokenIds) {
-    NDArray ids = tokenIds.getDataType() == DataType.INT64 ? tokenIds
-        : tokenIds.toType(DataType.INT64, false);
-    NDArray e = ids.getNDArrayInternal().embedding(ids, wordEmbeddings, SparseFormat.DENSE)
-        .singletonOrThrow();
-    if (ids != tokenIds) {
-      ids.close();
-    }
-    e.attach(tokenIds.getManager());
-    return e;
+    return Blocks.embed(wordEmbeddings, tokenIds);
   }
 
   /**
@@ -270,19 +232,6 @@ public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
     return logitsAt(inputEmbeddings, attentionMask, null, positions, null);
   }
 
-  /** Runs {@code forward} in a scope that frees its intermediates; see the class comment. */
-  private NDArray scoped(NDArray inputEmbeddings, Supplier<NDArray> forward) {
-    NDArray out;
-    try (NDScope scope = new NDScope()) {
-      scope.suppressNotUsedWarning();
-      out = forward.get();
-      NDScope.unregister(out);
-    }
-    out.attach(inputEmbeddings.getManager());
-    NDScope.register(out);
-    return out;
-  }
-
   private NDArray encode(NDArray x, NDArray attentionMask, NDArray tokenTypeIds) {
     Shape s = x.getShape();
     int h = config.hiddenSize();
@@ -327,17 +276,8 @@ public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
   }
 
   private NDArray layer(Layer l, NDArray x, NDArray additiveMask, long b, long n) {
-    int h = config.hiddenSize();
-    int heads = config.numHeads();
-    int d = config.headSize();
-    // [b, n, 3h] → [3, b, heads, n, d]: query, key and value per head.
-    NDArray qkv = l.qkv.apply(x).reshape(b, n, 3, heads, d).transpose(2, 0, 3, 1, 4);
-    NDArray q = qkv.get(0);
-    NDArray k = qkv.get(1);
-    NDArray v = qkv.get(2);
-    NDArray scores = Scalars.dividedBy(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(d))
-        .add(additiveMask);
-    NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, n, h);
+    NDArray context = selfAttention(l.qkv.apply(x), additiveMask, b, n, config.numHeads(),
+        config.headSize());
     NDArray attention = l.attentionNorm.apply(l.attentionOut.apply(context).add(x));
     NDArray inter = l.intermediate.apply(attention).getNDArrayInternal().gelu();
     return l.outputNorm.apply(l.output.apply(inter).add(attention));
@@ -363,34 +303,12 @@ public final class TorchMaskedLm implements DifferentiableLm, AutoCloseable {
     return t.getNDArrayInternal().linear(t, rows, bias).singletonOrThrow();
   }
 
-  /** Rows {@code ids} of {@code table}; the result is created in the manager of {@code ids}. */
-  private static NDArray lookup(NDArray table, NDArray ids) {
-    return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+  private static Dense dense(Weights w, String scope, int in, int out) {
+    return w.dense(BertNames.kernel(scope), BertNames.bias(scope), in, out);
   }
 
-  private NDArray tensor(OnnxWeights w, String name, long... shape) {
-    FloatTensor t = w.get(name);
-    if (!Arrays.equals(t.shape(), shape)) {
-      throw new IllegalArgumentException("weight " + name + " has shape "
-          + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
-    }
-    NDArray a = manager.create(t.toFloats(), new Shape(shape));
-    if (dataType == DataType.FLOAT32) {
-      return a;
-    }
-    NDArray converted = a.toType(dataType, false);
-    a.close();
-    return converted;
-  }
-
-  private Dense dense(OnnxWeights w, String scope, int in, int out) {
-    return new Dense(tensor(w, BertNames.kernel(scope), in, out),
-        tensor(w, BertNames.bias(scope), out));
-  }
-
-  private Norm norm(OnnxWeights w, String scope) {
-    int h = config.hiddenSize();
-    return new Norm(tensor(w, BertNames.gamma(scope), h), tensor(w, BertNames.beta(scope), h),
+  private Norm norm(Weights w, String scope) {
+    return w.norm(BertNames.gamma(scope), BertNames.beta(scope), config.hiddenSize(),
         config.layerNormEps());
   }
 
