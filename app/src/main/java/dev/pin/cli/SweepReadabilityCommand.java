@@ -71,7 +71,8 @@ import picocli.CommandLine.Parameters;
  * one run after another through the orchestrator like any other run. Then each run's output prompt
  * (its best prompt, re-evaluated on the test split by the run's final evaluation) is scored for
  * pseudo-perplexity under one LM in one Naturalness call, and the trade-off is written as one chart
- * (one series per method, points labelled by λ or w) and a Markdown table.
+ * (one series per method, points labelled by λ or w) and a Markdown table. With {@code --seeds}
+ * every point runs once per seed, and the chart draws it at its mean over them.
  *
  * <p>A run's name carries its swept value and a fingerprint of the exact spec it trains, so a
  * sweep started again (after an interruption, or with more values) finds the runs it already has
@@ -134,6 +135,12 @@ final class SweepReadabilityCommand implements Callable<Integer> {
       description = "Fluency weights w in [0, 1] for the PEZ spec (0 = the task loss alone).")
   List<String> weights;
 
+  @Option(names = "--seeds", split = ",", paramLabel = "N,N,…",
+      description = "Train every point once per seed (the spec's seed replaced); the chart then "
+          + "plots each point's mean test score at the geometric mean of its perplexities and "
+          + "the table adds mean ± sd per point. Default: each spec's own seed, one run a point.")
+  List<String> seedArgs;
+
   @Option(names = "--g", defaultValue = "log",
       description = "g in R' = R - λ·g(PPL): log or identity (default: ${DEFAULT-VALUE}).")
   G g;
@@ -149,16 +156,33 @@ final class SweepReadabilityCommand implements Callable<Integer> {
       description = "Longest wait for one run (default: ${DEFAULT-VALUE}).")
   long runTimeout;
 
-  /** One spec of the sweep and the values it runs with. */
-  record MethodSweep(Path file, RunSpec spec, Knob knob, List<Double> values) {
+  /**
+   * One spec of the sweep and the values it runs with, each once per seed of {@code seeds}
+   * (empty: once, with the spec's own seed).
+   */
+  record MethodSweep(Path file, RunSpec spec, Knob knob, List<Double> values, List<Long> seeds) {
     Method method() {
       return spec.getMethod();
+    }
+
+    /** The spec of one seed: the spec itself when no seeds were given. */
+    RunSpec withSeed(Long seed) {
+      return seed == null ? spec : spec.toBuilder().setSeed(seed).build();
+    }
+
+    /** The seeds to run, null standing for the spec's own. */
+    List<Long> runSeeds() {
+      return seeds.isEmpty() ? java.util.Collections.singletonList(null) : seeds;
     }
   }
 
   /** One run of the sweep, with what the sweep measured of its output prompt. */
   record Row(MethodSweep sweep, double value, Run run, ScoredPrompt best, double testScore,
       PromptNaturalness naturalness) {
+    long seed() {
+      return run.getSpec().getSeed();
+    }
+
     double perplexity() {
       return naturalness == null ? Double.NaN : naturalness.getPerplexity();
     }
@@ -183,7 +207,9 @@ final class SweepReadabilityCommand implements Callable<Integer> {
       List<Row> rows = new ArrayList<>();
       for (MethodSweep sweep : sweeps) {
         for (double value : sweep.values()) {
-          rows.add(runOne(orchestrator, stored, sweep, value));
+          for (Long seed : sweep.runSeeds()) {
+            rows.add(runOne(orchestrator, stored, sweep, value, seed));
+          }
         }
       }
       rows = withNaturalness(rows, scorer.withDeadlineAfter(300, TimeUnit.SECONDS),
@@ -210,6 +236,7 @@ final class SweepReadabilityCommand implements Callable<Integer> {
     List<String> problems = new ArrayList<>();
     List<Double> lambdaValues = values(Knob.LAMBDA, lambdas, problems);
     List<Double> wValues = values(Knob.W, weights, problems);
+    List<Long> seedValues = seeds(seedArgs, problems);
     List<MethodSweep> sweeps = new ArrayList<>();
     Set<Method> methods = EnumSet.noneOf(Method.class);
     for (int i = 0; i < read.size(); i++) {
@@ -234,7 +261,8 @@ final class SweepReadabilityCommand implements Callable<Integer> {
             + (knob.get() == Knob.LAMBDA ? "λ of R − λ·g(PPL), e.g. --lambdas 0,1,5"
                 : "PEZ's fluency weight, e.g. --w 0,0.5,0.9") + ")");
       } else if (values != null) {
-        sweeps.add(new MethodSweep(file, spec, knob.get(), values));
+        sweeps.add(new MethodSweep(file, spec, knob.get(), values,
+            seedValues == null ? List.of() : seedValues));
       }
     }
     if (lambdas != null && read.stream().noneMatch(s -> Knob.of(s.getMethod())
@@ -308,6 +336,37 @@ final class SweepReadabilityCommand implements Callable<Integer> {
     }
     bad.forEach(b -> problems.add(knob.option + ": " + b));
     return bad.isEmpty() ? values : null;
+  }
+
+  /** The parsed seeds, an empty list when none were given, or null (with a problem). */
+  static List<Long> seeds(List<String> given, List<String> problems) {
+    if (given == null) {
+      return List.of();
+    }
+    List<Long> out = new ArrayList<>();
+    List<String> bad = new ArrayList<>();
+    for (String s : given) {
+      if (s.isBlank()) {
+        continue;
+      }
+      try {
+        long seed = Long.parseLong(s.trim());
+        if (seed < 1) {
+          bad.add("each seed must be 1 or more, got " + seed);
+        } else if (out.contains(seed)) {
+          bad.add(seed + " is given twice");
+        } else {
+          out.add(seed);
+        }
+      } catch (NumberFormatException e) {
+        bad.add("'" + s.trim() + "' is not a whole number");
+      }
+    }
+    if (bad.isEmpty() && out.isEmpty()) {
+      bad.add("no seeds; give one or more, e.g. --seeds 1,2,3");
+    }
+    bad.forEach(b -> problems.add("--seeds: " + b));
+    return bad.isEmpty() ? out : null;
   }
 
   private static String methodsOf(List<RunSpec> specs) {
@@ -441,9 +500,10 @@ final class SweepReadabilityCommand implements Callable<Integer> {
    * prompt's test score.
    */
   private Row runOne(OrchestratorGrpc.OrchestratorBlockingStub orchestrator, List<Run> stored,
-      MethodSweep sweep, double value) {
-    RunSpec spec = runSpec(sweep.spec(), sweep.knob(), value, g);
-    String point = methodName(sweep.method()) + " " + sweep.knob().symbol + "=" + format(value);
+      MethodSweep sweep, double value, Long seed) {
+    RunSpec spec = runSpec(sweep.withSeed(seed), sweep.knob(), value, g);
+    String point = methodName(sweep.method()) + " " + sweep.knob().symbol + "=" + format(value)
+        + (seed == null ? "" : " seed " + seed);
     Comparator<Run> latest = Comparator.comparing(Run::getCreated, Timestamps::compare);
     List<Run> same = stored.stream().filter(r -> r.getSpec().getName().equals(spec.getName()))
         .toList();
@@ -612,13 +672,34 @@ final class SweepReadabilityCommand implements Callable<Integer> {
   static List<TradeOffChart.Series> chartSeries(List<MethodSweep> sweeps, List<Row> rows, G g) {
     List<TradeOffChart.Series> series = new ArrayList<>();
     for (MethodSweep s : sweeps) {
-      List<TradeOffChart.Point> points = rows.stream().filter(r -> r.sweep() == s)
-          .map(r -> new TradeOffChart.Point(s.knob().symbol + "=" + format(r.value()),
-              r.perplexity(), r.testScore()))
-          .toList();
+      List<TradeOffChart.Point> points = s.values().stream().map(v -> {
+        PointSummary p = PointSummary.of(rows.stream()
+            .filter(r -> r.sweep() == s && r.value() == v).toList());
+        return new TradeOffChart.Point(s.knob().symbol + "=" + format(v), p.perplexity(),
+            p.meanScore());
+      }).toList();
       series.add(new TradeOffChart.Series(methodName(s.method()), legend(s, g), points));
     }
     return series;
+  }
+
+  /**
+   * The runs of one point (one method and value, one run per seed): the mean and sample sd of
+   * their test scores and the geometric mean of their perplexities (a log-scale quantity); runs
+   * without a finite figure are left out of it.
+   */
+  record PointSummary(int runs, int scored, double meanScore, double sdScore, double perplexity) {
+    static PointSummary of(List<Row> rows) {
+      double[] scores = rows.stream().mapToDouble(Row::testScore).filter(Double::isFinite)
+          .toArray();
+      double[] logs = rows.stream().mapToDouble(Row::perplexity)
+          .filter(p -> Double.isFinite(p) && p > 0).map(Math::log).toArray();
+      double mean = java.util.Arrays.stream(scores).average().orElse(Double.NaN);
+      double sd = scores.length < 2 ? Double.NaN : Math.sqrt(java.util.Arrays.stream(scores)
+          .map(x -> (x - mean) * (x - mean)).sum() / (scores.length - 1));
+      return new PointSummary(rows.size(), scores.length, mean, sd,
+          Math.exp(java.util.Arrays.stream(logs).average().orElse(Double.NaN)));
+    }
   }
 
   static String legend(MethodSweep s, G g) {
@@ -691,12 +772,30 @@ final class SweepReadabilityCommand implements Callable<Integer> {
     }
     String ppl = any.map(n -> perplexityName(n).equals("perplexity") ? "PPL" : "pseudo-PPL")
         .orElse("pseudo-PPL");
-    md.append("\n| method | λ / w | prompt | test score | ").append(ppl)
+    if (sweeps.stream().anyMatch(s -> s.seeds().size() > 1)) {
+      md.append("\nPer point, over its seeds: the mean ± sd of the test score, the geometric "
+          + "mean of the ").append(ppl).append(" (the chart's point).\n\n");
+      md.append("| method | λ / w | runs | test score | ").append(ppl).append(" |\n");
+      md.append("|---|---|---:|---:|---:|\n");
+      for (MethodSweep s : sweeps) {
+        for (double v : s.values()) {
+          PointSummary p = PointSummary.of(rows.stream()
+              .filter(r -> r.sweep() == s && r.value() == v).toList());
+          md.append("| ").append(methodName(s.method())).append(" | ").append(s.knob().symbol)
+              .append(" = ").append(format(v)).append(" | ").append(p.runs())
+              .append(" | ").append(number(p.meanScore()))
+              .append(Double.isFinite(p.sdScore()) ? " ± " + number(p.sdScore()) : "")
+              .append(" | ").append(number(p.perplexity())).append(" |\n");
+        }
+      }
+    }
+    md.append("\n| method | λ / w | seed | prompt | test score | ").append(ppl)
         .append(" | steps | wall clock | state | run |\n");
-    md.append("|---|---|---|---:|---:|---:|---:|---|---|\n");
+    md.append("|---|---|---:|---|---:|---:|---:|---:|---|---|\n");
     for (Row r : rows) {
       md.append("| ").append(methodName(r.sweep().method()))
           .append(" | ").append(r.sweep().knob().symbol).append(" = ").append(format(r.value()))
+          .append(" | ").append(r.seed())
           .append(" | ").append(r.prompt().isEmpty() ? "" : "`" + r.prompt()
               .replace("|", "\\|").replace("`", "'") + "`")
           .append(" | ").append(number(r.testScore()))

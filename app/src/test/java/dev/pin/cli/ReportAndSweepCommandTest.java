@@ -394,7 +394,7 @@ class ReportAndSweepCommandTest {
       double ppl = scorer.naturalness(NaturalnessRequest.newBuilder()
           .addPrompts(Prompt.newBuilder().setText(text)).build()).getResults(0).getPerplexity();
       assertTrue(r.getBestPrompts(0).getTested(), "the final evaluation scored it on test");
-      assertTrue(row.startsWith("| " + (i < 2 ? "PIN" : "PEZ") + " | " + values[i] + " | `"
+      assertTrue(row.startsWith("| " + (i < 2 ? "PIN" : "PEZ") + " | " + values[i] + " | 5 | `"
           + text + "` | " + String.format(java.util.Locale.ROOT, "%.2f | %.2f | 4 |",
               r.getBestPrompts(0).getTestScore(), ppl)), row);
       assertTrue(row.endsWith("| completed | " + r.getId() + " |"), row);
@@ -422,6 +422,50 @@ class ReportAndSweepCommandTest {
         .build()).getRunsCount());
     assertEquals(rows, Files.readString(out.resolve("sweep.md")).lines()
         .filter(l -> l.startsWith("| PIN |") || l.startsWith("| PEZ |")).toList());
+  }
+
+  @Test
+  void seedsRunEveryPointOncePerSeedAndTheTableAddsTheMeanOfEachPoint() throws Exception {
+    Path out = home.resolve("seeds");
+    List<String> connect = List.of("--out", out.toString(), "--address", orchestratorAddress,
+        "--scorer-address", scorerAddress);
+    CliRun sweep = run(args(List.of("sweep-readability", pinSpec.toString(), "--lambdas", "2",
+        "--seeds", "5,6"), connect.toArray(String[]::new)));
+    assertEquals(0, sweep.exit(), sweep.out() + sweep.err());
+    List<Run> named = runsNamed("tiny-trade-pin-lambda-2-");
+    assertEquals(2, named.size(), "one run per seed");
+    List<Run> runs = new ArrayList<>();
+    for (Run n : named) {
+      runs.add(orchestrator.getRun(GetRunRequest.newBuilder().setRunId(n.getId()).build()));
+    }
+    runs.sort(java.util.Comparator.comparingLong(r -> r.getSpec().getSeed()));
+    assertEquals(List.of(5L, 6L), runs.stream().map(r -> r.getSpec().getSeed()).toList());
+    // Seed 5 is the spec's own: its run is the one a sweep without --seeds trains.
+    assertEquals(SweepReadabilityCommand.runSpec(dev.pin.orchestrator.spec.RunSpecYaml
+        .read(pinSpec), SweepReadabilityCommand.Knob.LAMBDA, 2, SweepReadabilityCommand.G.log)
+        .getName(), runs.get(0).getSpec().getName());
+    String table = Files.readString(out.resolve("sweep.md"));
+    double mean = (runs.get(0).getBestPrompts(0).getTestScore()
+        + runs.get(1).getBestPrompts(0).getTestScore()) / 2;
+    assertTrue(table.contains(String.format(java.util.Locale.ROOT, "| PIN | λ = 2 | 2 | %.2f ± ",
+        mean)), "the point's mean over its two runs in\n" + table);
+    assertEquals(2, table.lines().filter(l -> l.startsWith("| PIN | λ = 2 | 5 |")
+        || l.startsWith("| PIN | λ = 2 | 6 |")).count(), table);
+
+    // Without --seeds the spec's own seed: the seed-5 run, reused.
+    CliRun own = run(args(List.of("sweep-readability", pinSpec.toString(), "--lambdas", "2"),
+        connect.toArray(String[]::new)));
+    assertEquals(0, own.exit(), own.out() + own.err());
+    assertTrue(own.out().contains("PIN λ=2: run " + runs.get(0).getId()
+        + " completed earlier (4 steps): reused"), own.out());
+
+    for (String[] bad : new String[][] {{"0", "each seed must be 1 or more, got 0"},
+        {"1,x", "'x' is not a whole number"}, {"3,3", "3 is given twice"}}) {
+      CliRun r = run("sweep-readability", pinSpec.toString(), "--lambdas", "0", "--seeds",
+          bad[0], "--out", "x", "--address", orchestratorAddress);
+      assertEquals(Pin.ExitCodes.USAGE, r.exit(), bad[0]);
+      assertTrue(r.err().contains("pin sweep-readability: --seeds: " + bad[1]), r.err());
+    }
   }
 
   @Test

@@ -105,7 +105,7 @@ public final class TradeOffChart {
       byPoint.forEach((xy, names) -> labels.add(new PointLabels.Label(String.join(", ", names),
           index, xy.get(0), xy.get(1))));
     }
-    XYChart chart = Charts.panel("task score vs prompt perplexity, one point per run",
+    XYChart chart = Charts.panel("task score vs prompt perplexity, one point per λ or w",
         xLabel + " (log scale)", yLabel, lines, WIDTH, HEIGHT, false);
     PointLabels annotation = new PointLabels(labels);
     if (!lines.isEmpty()) {
