@@ -711,7 +711,9 @@ final class SweepReadabilityCommand implements Callable<Integer> {
   static String title(List<MethodSweep> sweeps) {
     return "Readability trade-off on " + taskName(sweeps.get(0).spec().getTask()) + ": "
         + String.join(", ", sweeps.stream().map(s -> methodName(s.method()) + " over "
-            + s.knob().symbol).toList());
+            + s.knob().symbol).toList())
+        + (sweeps.get(0).seeds().size() > 1 ? "; mean over seeds " + String.join(", ",
+            sweeps.get(0).seeds().stream().map(String::valueOf).toList()) : "");
   }
 
   /** The task in a few words: the data folder's name and split, else the task type. */
