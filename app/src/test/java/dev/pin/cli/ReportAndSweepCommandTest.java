@@ -445,8 +445,8 @@ class ReportAndSweepCommandTest {
         .read(pinSpec), SweepReadabilityCommand.Knob.LAMBDA, 2, SweepReadabilityCommand.G.log)
         .getName(), runs.get(0).getSpec().getName());
     String table = Files.readString(out.resolve("sweep.md"));
-    assertTrue(table.lines().findFirst().orElseThrow().endsWith("PIN over λ; mean over seeds 5, 6"),
-        table);
+    assertTrue(table.lines().findFirst().orElseThrow()
+        .endsWith("PIN over λ; mean over seeds 5, 6"), table);
     double mean = (runs.get(0).getBestPrompts(0).getTestScore()
         + runs.get(1).getBestPrompts(0).getTestScore()) / 2;
     assertTrue(table.contains(String.format(java.util.Locale.ROOT, "| PIN | λ = 2 | 2 | %.2f ± ",
