@@ -708,12 +708,16 @@ final class SweepReadabilityCommand implements Callable<Integer> {
         : ": loss w·NLL(prompt) + (1−w)·L_task");
   }
 
+  /** The task and what was swept, or over several seeds which (the legend names the rest). */
   static String title(List<MethodSweep> sweeps) {
-    return "Readability trade-off on " + taskName(sweeps.get(0).spec().getTask()) + ": "
-        + String.join(", ", sweeps.stream().map(s -> methodName(s.method()) + " over "
-            + s.knob().symbol).toList())
-        + (sweeps.get(0).seeds().size() > 1 ? "; mean over seeds " + String.join(", ",
-            sweeps.get(0).seeds().stream().map(String::valueOf).toList()) : "");
+    String task = "Readability trade-off on " + taskName(sweeps.get(0).spec().getTask());
+    List<Long> seeds = sweeps.get(0).seeds();
+    if (seeds.size() > 1) {
+      return task + ", mean over seeds " + String.join(", ",
+          seeds.stream().map(String::valueOf).toList());
+    }
+    return task + ": " + String.join(", ", sweeps.stream().map(s -> methodName(s.method())
+        + " over " + s.knob().symbol).toList());
   }
 
   /** The task in a few words: the data folder's name and split, else the task type. */

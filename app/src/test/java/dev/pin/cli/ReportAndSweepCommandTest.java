@@ -446,7 +446,7 @@ class ReportAndSweepCommandTest {
         .getName(), runs.get(0).getSpec().getName());
     String table = Files.readString(out.resolve("sweep.md"));
     assertTrue(table.lines().findFirst().orElseThrow()
-        .endsWith("PIN over λ; mean over seeds 5, 6"), table);
+        .endsWith("split 1), mean over seeds 5, 6"), table);
     double mean = (runs.get(0).getBestPrompts(0).getTestScore()
         + runs.get(1).getBestPrompts(0).getTestScore()) / 2;
     assertTrue(table.contains(String.format(java.util.Locale.ROOT, "| PIN | λ = 2 | 2 | %.2f ± ",
