@@ -165,14 +165,10 @@ final class SweepReadabilityCommand implements Callable<Integer> {
       return spec.getMethod();
     }
 
-    /** The spec of one seed: the spec itself when no seeds were given. */
-    RunSpec withSeed(Long seed) {
-      return seed == null ? spec : spec.toBuilder().setSeed(seed).build();
-    }
-
-    /** The seeds to run, null standing for the spec's own. */
-    List<Long> runSeeds() {
-      return seeds.isEmpty() ? java.util.Collections.singletonList(null) : seeds;
+    /** The spec once per seed; the spec itself when no seeds were given. */
+    List<RunSpec> seededSpecs() {
+      return seeds.isEmpty() ? List.of(spec)
+          : seeds.stream().map(seed -> spec.toBuilder().setSeed(seed).build()).toList();
     }
   }
 
@@ -207,8 +203,8 @@ final class SweepReadabilityCommand implements Callable<Integer> {
       List<Row> rows = new ArrayList<>();
       for (MethodSweep sweep : sweeps) {
         for (double value : sweep.values()) {
-          for (Long seed : sweep.runSeeds()) {
-            rows.add(runOne(orchestrator, stored, sweep, value, seed));
+          for (RunSpec seeded : sweep.seededSpecs()) {
+            rows.add(runOne(orchestrator, stored, sweep, seeded, value));
           }
         }
       }
@@ -500,10 +496,10 @@ final class SweepReadabilityCommand implements Callable<Integer> {
    * prompt's test score.
    */
   private Row runOne(OrchestratorGrpc.OrchestratorBlockingStub orchestrator, List<Run> stored,
-      MethodSweep sweep, double value, Long seed) {
-    RunSpec spec = runSpec(sweep.withSeed(seed), sweep.knob(), value, g);
+      MethodSweep sweep, RunSpec seeded, double value) {
+    RunSpec spec = runSpec(seeded, sweep.knob(), value, g);
     String point = methodName(sweep.method()) + " " + sweep.knob().symbol + "=" + format(value)
-        + (seed == null ? "" : " seed " + seed);
+        + (sweep.seeds().isEmpty() ? "" : " seed " + seeded.getSeed());
     Comparator<Run> latest = Comparator.comparing(Run::getCreated, Timestamps::compare);
     List<Run> same = stored.stream().filter(r -> r.getSpec().getName().equals(spec.getName()))
         .toList();
@@ -673,8 +669,7 @@ final class SweepReadabilityCommand implements Callable<Integer> {
     List<TradeOffChart.Series> series = new ArrayList<>();
     for (MethodSweep s : sweeps) {
       List<TradeOffChart.Point> points = s.values().stream().map(v -> {
-        PointSummary p = PointSummary.of(rows.stream()
-            .filter(r -> r.sweep() == s && r.value() == v).toList());
+        PointSummary p = PointSummary.of(rows, s, v);
         return new TradeOffChart.Point(s.knob().symbol + "=" + format(v), p.perplexity(),
             p.meanScore());
       }).toList();
@@ -684,12 +679,14 @@ final class SweepReadabilityCommand implements Callable<Integer> {
   }
 
   /**
-   * The runs of one point (one method and value, one run per seed): the mean and sample sd of
-   * their test scores and the geometric mean of their perplexities (a log-scale quantity); runs
-   * without a finite figure are left out of it.
+   * The runs of one point (method {@code sweep} at {@code value}, one run per seed): the mean
+   * and sample sd of their test scores and the geometric mean of their perplexities (a log-scale
+   * quantity); runs without a finite figure are left out of it.
    */
-  record PointSummary(int runs, int scored, double meanScore, double sdScore, double perplexity) {
-    static PointSummary of(List<Row> rows) {
+  record PointSummary(int runs, double meanScore, double sdScore, double perplexity) {
+    static PointSummary of(List<Row> all, MethodSweep sweep, double value) {
+      List<Row> rows = all.stream().filter(r -> r.sweep() == sweep && r.value() == value)
+          .toList();
       double[] scores = rows.stream().mapToDouble(Row::testScore).filter(Double::isFinite)
           .toArray();
       double[] logs = rows.stream().mapToDouble(Row::perplexity)
@@ -697,7 +694,7 @@ final class SweepReadabilityCommand implements Callable<Integer> {
       double mean = java.util.Arrays.stream(scores).average().orElse(Double.NaN);
       double sd = scores.length < 2 ? Double.NaN : Math.sqrt(java.util.Arrays.stream(scores)
           .map(x -> (x - mean) * (x - mean)).sum() / (scores.length - 1));
-      return new PointSummary(rows.size(), scores.length, mean, sd,
+      return new PointSummary(rows.size(), mean, sd,
           Math.exp(java.util.Arrays.stream(logs).average().orElse(Double.NaN)));
     }
   }
@@ -785,8 +782,7 @@ final class SweepReadabilityCommand implements Callable<Integer> {
       md.append("|---|---|---:|---:|---:|\n");
       for (MethodSweep s : sweeps) {
         for (double v : s.values()) {
-          PointSummary p = PointSummary.of(rows.stream()
-              .filter(r -> r.sweep() == s && r.value() == v).toList());
+          PointSummary p = PointSummary.of(rows, s, v);
           md.append("| ").append(methodName(s.method())).append(" | ").append(s.knob().symbol)
               .append(" = ").append(format(v)).append(" | ").append(p.runs())
               .append(" | ").append(number(p.meanScore()))
